@@ -1,0 +1,498 @@
+//! The one table of domain knowledge: every SCHANNEL, .NET and WinHTTP setting tlsreg knows,
+//! with its key path, value names, types, ranges and meaning.
+//!
+//! Sources are named per entry; see `../shared/docs/schannel-reference.md` for the full list.
+//! Profile validation, compilation (the plan), and later the audit and the importer all read
+//! this table; none of them spells a key path of their own.
+
+/// `HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL`.
+pub const SCHANNEL: &str =
+    r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL";
+/// The Group Policy cipher-suite and curve order key (SOFTWARE hive); wins over the Local key.
+pub const SSL_POLICY: &str =
+    r"HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\Cryptography\Configuration\SSL\00010002";
+/// `Control\Lsa\FIPSAlgorithmPolicy` (Vista and later keep the switch in its `Enabled` value).
+pub const FIPS_POLICY: &str =
+    r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\Lsa\FIPSAlgorithmPolicy";
+
+/// Longest `Functions` string Windows reads (prioritizing-schannel-cipher-suites.md).
+pub const MAX_SUITE_LIST_CHARS: usize = 1023;
+/// First build with TLS 1.3 in Schannel (Windows Server 2022; Windows 11 is 22000).
+pub const TLS13_MIN_BUILD: u32 = 20348;
+
+/// Client or server half of a protocol key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Side {
+    Client,
+    Server,
+}
+
+impl Side {
+    pub const ALL: [Side; 2] = [Side::Client, Side::Server];
+    /// The subkey name under the protocol key.
+    pub fn key_name(self) -> &'static str {
+        match self {
+            Side::Client => "Client",
+            Side::Server => "Server",
+        }
+    }
+    /// The profile spelling.
+    pub fn field(self) -> &'static str {
+        match self {
+            Side::Client => "client",
+            Side::Server => "server",
+        }
+    }
+}
+
+/// A protocol under `SCHANNEL\Protocols`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Protocol {
+    /// Exact key name, e.g. `TLS 1.2`.
+    pub name: &'static str,
+    /// Extra spellings users type that normalisation does not cover.
+    pub aliases: &'static [&'static str],
+    /// WinHTTP `DefaultSecureProtocols` bit, where WinHTTP has one.
+    pub winhttp_bit: Option<u32>,
+    /// First build that supports the protocol, where that matters for warnings.
+    pub min_build: Option<u32>,
+}
+
+/// Protocols in catalogue order ([REG19], [REG23], [PROTO]; PCT and MPUH from IIS Crypto).
+pub const PROTOCOLS: &[Protocol] = &[
+    Protocol { name: "Multi-Protocol Unified Hello", aliases: &["MPUH"], winhttp_bit: None, min_build: None },
+    Protocol { name: "PCT 1.0", aliases: &["PCT"], winhttp_bit: None, min_build: None },
+    Protocol { name: "SSL 2.0", aliases: &["SSLv2", "SSL2"], winhttp_bit: Some(0x8), min_build: None },
+    Protocol { name: "SSL 3.0", aliases: &["SSLv3", "SSL3"], winhttp_bit: Some(0x20), min_build: None },
+    Protocol { name: "TLS 1.0", aliases: &["TLSv1", "TLSv1.0", "TLS1"], winhttp_bit: Some(0x80), min_build: None },
+    Protocol { name: "TLS 1.1", aliases: &["TLSv1.1"], winhttp_bit: Some(0x200), min_build: None },
+    Protocol { name: "TLS 1.2", aliases: &["TLSv1.2"], winhttp_bit: Some(0x800), min_build: None },
+    Protocol { name: "TLS 1.3", aliases: &["TLSv1.3"], winhttp_bit: Some(0x2000), min_build: Some(TLS13_MIN_BUILD) },
+    Protocol { name: "DTLS 1.0", aliases: &["DTLSv1.0", "DTLSv1"], winhttp_bit: None, min_build: None },
+    Protocol { name: "DTLS 1.2", aliases: &["DTLSv1.2"], winhttp_bit: None, min_build: None },
+];
+
+/// A subkey of `SCHANNEL\Ciphers`, `Hashes` or `KeyExchangeAlgorithms` with an `Enabled` value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Algorithm {
+    pub name: &'static str,
+    pub aliases: &'static [&'static str],
+}
+
+/// The twelve cipher key names ([KB245030]; AES from SChannelDsc `DSC_Cipher`).
+pub const CIPHERS: &[Algorithm] = &[
+    Algorithm { name: "NULL", aliases: &[] },
+    Algorithm { name: "DES 56/56", aliases: &["DES"] },
+    Algorithm { name: "RC2 40/128", aliases: &[] },
+    Algorithm { name: "RC2 56/128", aliases: &[] },
+    Algorithm { name: "RC2 128/128", aliases: &[] },
+    Algorithm { name: "RC4 40/128", aliases: &[] },
+    Algorithm { name: "RC4 56/128", aliases: &[] },
+    Algorithm { name: "RC4 64/128", aliases: &[] },
+    Algorithm { name: "RC4 128/128", aliases: &[] },
+    Algorithm { name: "Triple DES 168", aliases: &["3DES", "Triple DES"] },
+    Algorithm { name: "AES 128/128", aliases: &[] },
+    Algorithm { name: "AES 256/256", aliases: &[] },
+];
+
+/// Hash key names ([KB245030]; SHA-2 names from SChannelDsc `MSFT_Hash`).
+pub const HASHES: &[Algorithm] = &[
+    Algorithm { name: "MD5", aliases: &[] },
+    Algorithm { name: "SHA", aliases: &["SHA1", "SHA-1"] },
+    Algorithm { name: "SHA256", aliases: &["SHA-256"] },
+    Algorithm { name: "SHA384", aliases: &["SHA-384"] },
+    Algorithm { name: "SHA512", aliases: &["SHA-512"] },
+];
+
+/// Key-exchange key names ([REG23]; SChannelDsc `MSFT_KeyExchangeAlgorithm`).
+pub const KEY_EXCHANGES: &[Algorithm] = &[
+    Algorithm { name: "Diffie-Hellman", aliases: &["DH", "DHE"] },
+    Algorithm { name: "PKCS", aliases: &["RSA"] },
+    Algorithm { name: "ECDH", aliases: &["ECDHE"] },
+];
+
+/// The key-size values under `KeyExchangeAlgorithms\<name>` ([REG23]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum KeyBits {
+    ServerMin,
+    ClientMin,
+    ClientMax,
+}
+
+impl KeyBits {
+    pub const ALL: [KeyBits; 3] = [KeyBits::ServerMin, KeyBits::ClientMin, KeyBits::ClientMax];
+    pub fn field(self) -> &'static str {
+        match self {
+            KeyBits::ServerMin => "server-min-key-bits",
+            KeyBits::ClientMin => "client-min-key-bits",
+            KeyBits::ClientMax => "client-max-key-bits",
+        }
+    }
+    pub fn value_name(self) -> &'static str {
+        match self {
+            KeyBits::ServerMin => "ServerMinKeyBitLength",
+            KeyBits::ClientMin => "ClientMinKeyBitLength",
+            KeyBits::ClientMax => "ClientMaxKeyBitLength",
+        }
+    }
+    /// Whether the key exchange (by index in [`KEY_EXCHANGES`]) has this value ([REG23]:
+    /// Diffie-Hellman has all three, PKCS the client pair, ECDH none).
+    pub fn applies_to(self, kx: usize) -> bool {
+        match KEY_EXCHANGES[kx].name {
+            "Diffie-Hellman" => true,
+            "PKCS" => self != KeyBits::ServerMin,
+            _ => false,
+        }
+    }
+}
+
+/// Accepted key bit lengths.
+pub const KEY_BITS_RANGE: (u32, u32) = (512, 16384);
+
+/// Which of the .NET Framework keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum DotNetVersion {
+    V2,
+    V4,
+}
+
+impl DotNetVersion {
+    pub const ALL: [DotNetVersion; 2] = [DotNetVersion::V4, DotNetVersion::V2];
+    pub fn key_name(self) -> &'static str {
+        match self {
+            DotNetVersion::V2 => "v2.0.50727",
+            DotNetVersion::V4 => "v4.0.30319",
+        }
+    }
+}
+
+/// Native (64-bit) or WOW64 (32-bit) view of the SOFTWARE hive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum View {
+    Native,
+    Wow64,
+}
+
+impl View {
+    pub const ALL: [View; 2] = [View::Native, View::Wow64];
+    pub fn field(self) -> &'static str {
+        match self {
+            View::Native => "native",
+            View::Wow64 => "wow64",
+        }
+    }
+    fn software_prefix(self) -> &'static str {
+        match self {
+            View::Native => r"HKEY_LOCAL_MACHINE\SOFTWARE",
+            View::Wow64 => r"HKEY_LOCAL_MACHINE\SOFTWARE\WOW6432Node",
+        }
+    }
+}
+
+/// The two .NET values ([NETTLS]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum DotNetValue {
+    StrongCrypto,
+    SystemDefaultTlsVersions,
+}
+
+impl DotNetValue {
+    pub const ALL: [DotNetValue; 2] = [DotNetValue::StrongCrypto, DotNetValue::SystemDefaultTlsVersions];
+    pub fn field(self) -> &'static str {
+        match self {
+            DotNetValue::StrongCrypto => "strong-crypto",
+            DotNetValue::SystemDefaultTlsVersions => "system-default-tls-versions",
+        }
+    }
+    pub fn value_name(self) -> &'static str {
+        match self {
+            DotNetValue::StrongCrypto => "SchUseStrongCrypto",
+            DotNetValue::SystemDefaultTlsVersions => "SystemDefaultTlsVersions",
+        }
+    }
+}
+
+/// `SOFTWARE\[WOW6432Node\]Microsoft\.NETFramework\<version>`.
+pub fn dotnet_key(version: DotNetVersion, view: View) -> String {
+    format!(r"{}\Microsoft\.NETFramework\{}", view.software_prefix(), version.key_name())
+}
+
+/// `SOFTWARE\[WOW6432Node\]Microsoft\Windows\CurrentVersion\Internet Settings\WinHttp` ([CM-WINHTTP]).
+pub fn winhttp_key(view: View) -> String {
+    format!(
+        r"{}\Microsoft\Windows\CurrentVersion\Internet Settings\WinHttp",
+        view.software_prefix()
+    )
+}
+
+/// The WinHTTP value name.
+pub const WINHTTP_VALUE: &str = "DefaultSecureProtocols";
+
+/// How a plain SCHANNEL value is written and checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Domain {
+    /// `true` = 1, `false` = 0.
+    Bool,
+    /// An integer in the inclusive range.
+    Range(u32, u32),
+}
+
+/// A DWORD value somewhere under SCHANNEL (or LSA) that a profile sets by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScalarSetting {
+    /// Profile field under `schannel:`.
+    pub field: &'static str,
+    /// Key path below [`SCHANNEL`] (`""` for SCHANNEL itself), or an absolute path.
+    pub key: &'static str,
+    pub value: &'static str,
+    pub domain: Domain,
+    /// What the value means, for `profiles`, `show` and errors.
+    pub help: &'static str,
+}
+
+impl ScalarSetting {
+    /// Full key path.
+    pub fn key_path(&self) -> String {
+        if self.key.starts_with("HKEY_") {
+            self.key.to_string()
+        } else if self.key.is_empty() {
+            SCHANNEL.to_string()
+        } else {
+            format!(r"{SCHANNEL}\{}", self.key)
+        }
+    }
+}
+
+/// Other SCHANNEL values ([REG23] unless noted; FIPS from STIG WN16-SO-000430).
+pub const SCALARS: &[ScalarSetting] = &[
+    ScalarSetting { field: "event-logging", key: "", value: "EventLogging", domain: Domain::Range(0, 7), help: "0 none, 1 errors, 2 warnings, 3 errors+warnings, 4 info+success, 5 errors+info+success, 6 warnings+info+success, 7 all" },
+    ScalarSetting { field: "certificate-mapping-methods", key: "", value: "CertificateMappingMethods", domain: Domain::Range(0, 0x1f), help: "bit mask: 0x1 subject/issuer, 0x2 issuer, 0x4 UPN, 0x8 S4U2Self, 0x10 S4U2Self explicit" },
+    ScalarSetting { field: "client-cache-time", key: "", value: "ClientCacheTime", domain: Domain::Range(0, u32::MAX), help: "client TLS session cache lifetime in milliseconds; 0 disables" },
+    ScalarSetting { field: "server-cache-time", key: "", value: "ServerCacheTime", domain: Domain::Range(0, u32::MAX), help: "server TLS session cache lifetime in milliseconds; 0 disables resumption" },
+    ScalarSetting { field: "maximum-cache-size", key: "", value: "MaximumCacheSize", domain: Domain::Range(0, u32::MAX), help: "most cached sessions; 0 disables the server cache" },
+    ScalarSetting { field: "issuer-cache-size", key: "", value: "IssuerCacheSize", domain: Domain::Range(0, u32::MAX), help: "size of the issuer-mapping cache" },
+    ScalarSetting { field: "issuer-cache-time", key: "", value: "IssuerCacheTime", domain: Domain::Range(0, u32::MAX), help: "issuer cache timeout in milliseconds" },
+    ScalarSetting { field: "send-trusted-issuer-list", key: "", value: "SendTrustedIssuerList", domain: Domain::Bool, help: "server sends its trusted CA list in the CertificateRequest" },
+    ScalarSetting { field: "client-auth-trust-mode", key: "", value: "ClientAuthTrustMode", domain: Domain::Range(0, 2), help: "0 machine trust, 1 exclusive root trust, 2 exclusive CA trust" },
+    ScalarSetting { field: "enable-ocsp-stapling-for-sni", key: "", value: "EnableOcspStaplingForSni", domain: Domain::Bool, help: "OCSP stapling for SNI and central-store bindings" },
+    ScalarSetting { field: "message-limit-client", key: "Messaging", value: "MessageLimitClient", domain: Domain::Range(0, 0xff_ffff), help: "largest fragmented handshake message a client accepts, bytes" },
+    ScalarSetting { field: "message-limit-server", key: "Messaging", value: "MessageLimitServer", domain: Domain::Range(0, 0xff_ffff), help: "largest fragmented handshake message a server accepts without client auth, bytes" },
+    ScalarSetting { field: "message-limit-server-client-auth", key: "Messaging", value: "MessageLimitServerClientAuth", domain: Domain::Range(0, 0xff_ffff), help: "largest fragmented handshake message a server accepts with client auth, bytes" },
+    ScalarSetting { field: "fips-algorithm-policy", key: FIPS_POLICY, value: "Enabled", domain: Domain::Bool, help: "system-wide FIPS mode (Control\\Lsa\\FIPSAlgorithmPolicy\\Enabled)" },
+];
+
+/// Windows cipher-suite names Schannel has shipped (Microsoft "TLS Cipher Suites in Windows"
+/// pages, Vista through Windows 11 / Server 2022). `_P256`, `_P384`, `_P521` suffixed names
+/// are the pre-Windows 10 spellings of the ECDHE suites.
+pub const CIPHER_SUITES: &[&str] = &[
+    "TLS_AES_256_GCM_SHA384",
+    "TLS_AES_128_GCM_SHA256",
+    "TLS_CHACHA20_POLY1305_SHA256",
+    "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+    "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+    "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+    "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+    "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384",
+    "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256",
+    "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384",
+    "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256",
+    "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384",
+    "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
+    "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
+    "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
+    "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
+    "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+    "TLS_DHE_RSA_WITH_AES_256_CBC_SHA",
+    "TLS_DHE_RSA_WITH_AES_128_CBC_SHA",
+    "TLS_DHE_DSS_WITH_AES_256_CBC_SHA256",
+    "TLS_DHE_DSS_WITH_AES_128_CBC_SHA256",
+    "TLS_DHE_DSS_WITH_AES_256_CBC_SHA",
+    "TLS_DHE_DSS_WITH_AES_128_CBC_SHA",
+    "TLS_DHE_DSS_WITH_3DES_EDE_CBC_SHA",
+    "TLS_RSA_WITH_AES_256_GCM_SHA384",
+    "TLS_RSA_WITH_AES_128_GCM_SHA256",
+    "TLS_RSA_WITH_AES_256_CBC_SHA256",
+    "TLS_RSA_WITH_AES_128_CBC_SHA256",
+    "TLS_RSA_WITH_AES_256_CBC_SHA",
+    "TLS_RSA_WITH_AES_128_CBC_SHA",
+    "TLS_RSA_WITH_3DES_EDE_CBC_SHA",
+    "TLS_RSA_WITH_RC4_128_SHA",
+    "TLS_RSA_WITH_RC4_128_MD5",
+    "TLS_RSA_WITH_DES_CBC_SHA",
+    "TLS_RSA_WITH_NULL_SHA256",
+    "TLS_RSA_WITH_NULL_SHA",
+    "TLS_RSA_WITH_NULL_MD5",
+    "TLS_RSA_EXPORT1024_WITH_RC4_56_SHA",
+    "TLS_RSA_EXPORT1024_WITH_DES_CBC_SHA",
+    "TLS_RSA_EXPORT_WITH_RC4_40_MD5",
+    "TLS_DHE_DSS_EXPORT1024_WITH_DES_CBC_SHA",
+    "TLS_DHE_DSS_WITH_DES_CBC_SHA",
+    "TLS_PSK_WITH_AES_256_GCM_SHA384",
+    "TLS_PSK_WITH_AES_128_GCM_SHA256",
+    "TLS_PSK_WITH_AES_256_CBC_SHA384",
+    "TLS_PSK_WITH_AES_128_CBC_SHA256",
+    "TLS_PSK_WITH_NULL_SHA384",
+    "TLS_PSK_WITH_NULL_SHA256",
+    "SSL_CK_RC4_128_WITH_MD5",
+    "SSL_CK_DES_192_EDE3_CBC_WITH_MD5",
+    "SSL_CK_RC4_128_EXPORT40_WITH_MD5",
+    "SSL_CK_DES_64_CBC_WITH_MD5",
+    "SSL_CK_RC2_128_CBC_WITH_MD5",
+    "SSL_CK_RC2_128_CBC_EXPORT40_WITH_MD5",
+];
+
+/// The ECDHE suites that had curve-suffixed names before Windows 10.
+pub const CURVE_SUFFIXES: &[&str] = &["_P256", "_P384", "_P521"];
+
+/// CNG curve names seen in `EccCurves` (cng-named-elliptic-curves.md).
+pub const ECC_CURVES: &[&str] = &[
+    "curve25519",
+    "NistP256",
+    "NistP384",
+    "NistP521",
+    "brainpoolP256r1",
+    "brainpoolP384r1",
+    "brainpoolP512r1",
+    "secP256k1",
+];
+
+/// Whether `name` is a cipher-suite name Windows knows, allowing the pre-Windows 10 suffixes.
+pub fn is_known_suite(name: &str) -> bool {
+    if CIPHER_SUITES.contains(&name) {
+        return true;
+    }
+    CURVE_SUFFIXES.iter().any(|sfx| {
+        name.strip_suffix(sfx)
+            .is_some_and(|base| base.starts_with("TLS_ECDHE_") && CIPHER_SUITES.contains(&base))
+    })
+}
+
+/// The form names are compared in: lower case, without spaces, `-`, `_` and a `v` between
+/// a protocol family and its version (`TLSv1.2`).
+pub fn normalize(name: &str) -> String {
+    let lower: String = name
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '\t' | '-' | '_'))
+        .flat_map(char::to_lowercase)
+        .collect();
+    for family in ["dtls", "tls", "ssl", "pct"] {
+        if let Some(rest) = lower.strip_prefix(family) {
+            if let Some(ver) = rest.strip_prefix('v') {
+                if ver.starts_with(|c: char| c.is_ascii_digit()) {
+                    return format!("{family}{ver}");
+                }
+            }
+        }
+    }
+    lower
+}
+
+/// What kind of named thing a lookup is for (used in messages).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameKind {
+    Protocol,
+    Cipher,
+    Hash,
+    KeyExchange,
+}
+
+impl NameKind {
+    pub fn noun(self) -> &'static str {
+        match self {
+            NameKind::Protocol => "protocol",
+            NameKind::Cipher => "cipher",
+            NameKind::Hash => "hash",
+            NameKind::KeyExchange => "key exchange",
+        }
+    }
+    /// Canonical names and their aliases, in catalogue order.
+    pub fn entries(self) -> Vec<(&'static str, &'static [&'static str])> {
+        match self {
+            NameKind::Protocol => PROTOCOLS.iter().map(|p| (p.name, p.aliases)).collect(),
+            NameKind::Cipher => CIPHERS.iter().map(|a| (a.name, a.aliases)).collect(),
+            NameKind::Hash => HASHES.iter().map(|a| (a.name, a.aliases)).collect(),
+            NameKind::KeyExchange => KEY_EXCHANGES.iter().map(|a| (a.name, a.aliases)).collect(),
+        }
+    }
+}
+
+/// Finds a catalogue entry by the name a user typed; `Ok(index)` or `Err(suggestion)`.
+pub fn lookup(kind: NameKind, typed: &str) -> Result<usize, Option<&'static str>> {
+    let want = normalize(typed);
+    let entries = kind.entries();
+    for (i, (name, aliases)) in entries.iter().enumerate() {
+        if normalize(name) == want || aliases.iter().any(|a| normalize(a) == want) {
+            return Ok(i);
+        }
+    }
+    Err(did_you_mean(typed, entries.iter().map(|(n, _)| *n)))
+}
+
+/// The closest candidate to `typed`, if one is close enough to be a likely typo; on a tie
+/// the later candidate wins (catalogue lists run oldest to newest, so `TLS 1.4` suggests `TLS 1.3`).
+pub fn did_you_mean<'a>(typed: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let want = normalize(typed);
+    let mut best: Option<(f64, &'a str)> = None;
+    for cand in candidates {
+        let score = strsim::jaro_winkler(&want, &normalize(cand));
+        if score >= 0.85 && best.is_none_or(|(s, _)| score >= s) {
+            best = Some((score, cand));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+/// Named Windows builds users may give instead of a number (schannel-reference.md §2.2).
+pub const NAMED_BUILDS: &[(&str, u32)] = &[
+    ("windows-server-2008", 6001),
+    ("windows-server-2008-sp2", 6002),
+    ("windows-server-2008-r2", 7601),
+    ("windows-7", 7601),
+    ("windows-server-2012", 9200),
+    ("windows-8", 9200),
+    ("windows-server-2012-r2", 9600),
+    ("windows-8.1", 9600),
+    ("windows-10", 10240),
+    ("windows-server-2016", 14393),
+    ("windows-server-2019", 17763),
+    ("windows-server-2022", 20348),
+    ("windows-11", 22000),
+    ("windows-server-2025", 26100),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalized_names_are_unique_within_each_kind() {
+        for kind in [NameKind::Protocol, NameKind::Cipher, NameKind::Hash, NameKind::KeyExchange] {
+            let mut seen = std::collections::HashMap::new();
+            for (name, aliases) in kind.entries() {
+                for n in std::iter::once(name).chain(aliases.iter().copied()) {
+                    if let Some(prev) = seen.insert(normalize(n), name) {
+                        assert_eq!(prev, name, "{n} is ambiguous between {prev} and {name}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn user_spellings_resolve() {
+        assert_eq!(lookup(NameKind::Protocol, "TLS1.2"), Ok(6));
+        assert_eq!(lookup(NameKind::Protocol, "tlsv1.2"), Ok(6));
+        assert_eq!(lookup(NameKind::Protocol, "tls 1.3"), Ok(7));
+        assert_eq!(lookup(NameKind::Cipher, "rc4 128/128"), Ok(8));
+        assert_eq!(lookup(NameKind::Hash, "sha1"), Ok(1));
+        assert_eq!(lookup(NameKind::Protocol, "TLS 1.4"), Err(Some("TLS 1.3")));
+        assert_eq!(lookup(NameKind::Protocol, "TSL 1.2"), Err(Some("TLS 1.2")));
+    }
+
+    #[test]
+    fn suffixed_suites_are_known() {
+        assert!(is_known_suite("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA_P256"));
+        assert!(!is_known_suite("TLS_RSA_WITH_AES_128_CBC_SHA_P256"));
+        assert!(!is_known_suite("ECDHE-RSA-AES128-GCM-SHA256"));
+    }
+}

@@ -1,0 +1,3 @@
+//! Writers that turn a [`Plan`](crate::plan::Plan) into files.
+
+pub mod reg;

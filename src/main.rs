@@ -1,0 +1,270 @@
+//! The `tlsreg` command line: parses arguments, calls the library, renders results and maps
+//! them to exit codes (0 ok, 1 drift found, 2 error).
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use tlsreg::compile::{self, Flavor, Options};
+use tlsreg::diag::Diagnostics;
+use tlsreg::output::{self, Drift};
+use tlsreg::profile::{self, Loaded, ProfileRef};
+
+#[derive(Parser)]
+#[command(name = "tlsreg", version, about = "Compile SCHANNEL/TLS hardening profiles into byte-exact .reg files", long_about = None)]
+struct Cli {
+    /// When to colour messages (NO_COLOR is respected with auto).
+    #[arg(long, value_enum, default_value_t = Color::Auto, global = true)]
+    color: Color,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OutFormat {
+    /// regedit .reg files
+    Reg,
+    /// PowerShell scripts
+    Ps1,
+    /// every format
+    All,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FlavorArg {
+    /// regedit.exe and reg import on Windows: UTF-16LE with BOM, CRLF
+    Regedit,
+    /// hivexregedit --merge / virt-win-reg --merge: UTF-8, one file per hive, real control set
+    Hivex,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Report {
+    Human,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Compile profiles (built-in names or YAML files) into .reg files.
+    Compile {
+        /// Built-in profile names (see `tlsreg profiles`) or paths to YAML profiles.
+        #[arg(required = true)]
+        profiles: Vec<String>,
+        /// Folder to write to (created if missing).
+        #[arg(short, long, default_value = ".")]
+        out_dir: PathBuf,
+        /// What to write.
+        #[arg(long, value_enum, default_value_t = OutFormat::Reg)]
+        format: OutFormat,
+        /// Write the undo file (NAME.revert.reg): deletes every value the profile sets.
+        #[arg(long)]
+        revert: bool,
+        /// Which importer the .reg is for.
+        #[arg(long, value_enum, default_value_t = FlavorArg::Regedit)]
+        flavor: FlavorArg,
+        /// Write to ControlSet00N instead of CurrentControlSet (needed by the hivex flavour;
+        /// N is the hive's SYSTEM\Select\Current).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=999))]
+        control_set: Option<u32>,
+        /// Write nothing; exit 1 if the files in the output folder differ from what would be written.
+        #[arg(long)]
+        check: bool,
+        /// How to report what was written or checked.
+        #[arg(long, value_enum, default_value_t = Report::Human)]
+        report: Report,
+    },
+    /// Print a profile as resolved (after extends) in YAML.
+    Show {
+        /// A built-in profile name or a path to a YAML profile.
+        profile: String,
+        /// Print the registry operations the profile compiles to instead.
+        #[arg(long)]
+        plan: bool,
+    },
+    /// List the built-in profiles.
+    Profiles,
+}
+
+struct Ui {
+    color: bool,
+}
+
+impl Ui {
+    fn diags(&self, d: &Diagnostics) {
+        if !d.0.is_empty() {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "{}", d.render(self.color));
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let color = match cli.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal(),
+    };
+    let ui = Ui { color };
+    match run(cli.command, &ui) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "{}: {e:#}", if ui.color { "\x1b[1;31merror\x1b[0m" } else { "error" });
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// An error already shown to the user (diagnostics); main only sets the exit code.
+#[derive(Debug)]
+struct Reported;
+impl std::fmt::Display for Reported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the profile has errors")
+    }
+}
+impl std::error::Error for Reported {}
+
+fn load(arg: &str, ui: &Ui) -> Result<(ProfileRef, Loaded), Diagnostics> {
+    let r = ProfileRef::parse(arg);
+    match profile::load(&r) {
+        Ok(l) => {
+            ui.diags(&l.warnings);
+            Ok((r, l))
+        }
+        Err(d) => {
+            ui.diags(&d);
+            Err(d)
+        }
+    }
+}
+
+fn run(cmd: Command, ui: &Ui) -> Result<u8> {
+    match cmd {
+        Command::Profiles => {
+            let mut out = std::io::stdout().lock();
+            for (name, _) in tlsreg::builtin::BUILTINS {
+                let l = profile::load(&ProfileRef::Builtin(name.to_string()))
+                    .map_err(|_| anyhow::anyhow!("built-in profile {name} does not load"))?;
+                let desc = l.profile.description.unwrap_or_default();
+                let first = desc.split(". ").next().unwrap_or("").trim_end_matches('.');
+                writeln!(out, "{name:<22} {first}")?;
+            }
+            Ok(0)
+        }
+        Command::Show { profile, plan } => {
+            let (_, l) = load(&profile, ui).map_err(|_| Reported)?;
+            let mut out = std::io::stdout().lock();
+            if plan {
+                for op in &l.profile.plan().ops {
+                    writeln!(out, "{}", render_op(op))?;
+                }
+            } else {
+                write!(out, "{}", profile::show::to_yaml(&l.profile))?;
+            }
+            Ok(0)
+        }
+        Command::Compile { profiles, out_dir, format, revert, flavor, control_set, check, report } => {
+            if format != OutFormat::Reg {
+                bail!("--format ps1 and --format all are not available yet: this version writes only .reg files (--format reg)");
+            }
+            let opts = Options {
+                flavor: match flavor {
+                    FlavorArg::Regedit => Flavor::Regedit,
+                    FlavorArg::Hivex => Flavor::Hivex,
+                },
+                revert,
+                control_set,
+            };
+            compile_cmd(&profiles, &out_dir, opts, check, report, ui)
+        }
+    }
+}
+
+fn render_op(op: &tlsreg::plan::Op) -> String {
+    use tlsreg::plan::Op;
+    match op {
+        Op::DeleteKey { key } => format!("delete key   [{key}]"),
+        Op::DeleteValue { key, name } => format!("delete value [{key}] {}", if name.is_empty() { "@".into() } else { format!("{name:?}") }),
+        Op::SetValue { key, name, data } => {
+            format!("set          [{key}] {} = {data}", if name.is_empty() { "@".into() } else { format!("{name:?}") })
+        }
+    }
+}
+
+fn compile_cmd(args: &[String], out_dir: &Path, opts: Options, check: bool, report: Report, ui: &Ui) -> Result<u8> {
+    // Load and compile everything first: on any error, nothing is written.
+    let mut failed = false;
+    let mut outputs = Vec::new();
+    let mut inputs: Vec<PathBuf> = Vec::new();
+    for arg in args {
+        let Ok((r, l)) = load(arg, ui) else {
+            failed = true;
+            continue;
+        };
+        if let ProfileRef::File(p) = &r {
+            inputs.push(p.clone());
+        }
+        inputs.extend(l.profile.chain.iter().filter(|c| !c.starts_with("builtin:")).map(PathBuf::from));
+        let name = r.output_name();
+        match compile::reg_outputs(&name, &l.profile, opts) {
+            Ok(outs) => outputs.extend(outs.into_iter().map(|o| (arg.clone(), o))),
+            Err(e) => {
+                failed = true;
+                let _ = writeln!(std::io::stderr(), "error: {}: {e}", r.label());
+            }
+        }
+    }
+    if failed {
+        return Err(Reported.into());
+    }
+    let mut seen = std::collections::HashMap::new();
+    for (arg, o) in &outputs {
+        if let Some(prev) = seen.insert(o.file_name.clone(), arg.clone()) {
+            bail!("{prev} and {arg} would both write {}; compile them into different folders", o.file_name);
+        }
+    }
+    let mut drift = false;
+    let mut rows = Vec::new();
+    for (arg, o) in &outputs {
+        let path = out_dir.join(&o.file_name);
+        let status = if check {
+            let d = output::check(&path, &o.bytes)?;
+            drift |= d != Drift::UpToDate;
+            match d {
+                Drift::UpToDate => "up-to-date",
+                Drift::Missing => "missing",
+                Drift::Differs => "differs",
+            }
+        } else {
+            output::write_atomic(&path, &o.bytes, &inputs).with_context(|| format!("compiling {arg}"))?;
+            "written"
+        };
+        rows.push((arg.clone(), path, status));
+    }
+    let mut out = std::io::stdout().lock();
+    match report {
+        Report::Human => {
+            for (_, path, status) in &rows {
+                writeln!(out, "{status:<10} {}", path.display())?;
+            }
+        }
+        Report::Json => {
+            let items: Vec<_> = rows
+                .iter()
+                .map(|(arg, path, status)| serde_json::json!({"profile": arg, "file": path.display().to_string(), "status": status}))
+                .collect();
+            writeln!(out, "{}", serde_json::to_string_pretty(&serde_json::json!({"version": 1, "files": items}))?)?;
+        }
+    }
+    Ok(if drift { 1 } else { 0 })
+}

@@ -1,0 +1,179 @@
+//! An in-memory registry that applies a plan with regedit's semantics, and renders its
+//! content in the normalized line format the test oracles print
+//! (`KEYPATH<TAB>NAME<TAB>TYPE<TAB>DATA`, sorted bytewise).
+
+use crate::plan::{Op, Plan};
+use crate::value::{fold, type_name};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Default)]
+struct Key {
+    /// The path as first spelled.
+    path: String,
+    /// Value identity → (name as spelled, type, bytes), in insertion order of identities.
+    values: BTreeMap<String, (String, u32, Vec<u8>)>,
+}
+
+/// Keys and values, compared case-insensitively like the registry.
+#[derive(Debug, Clone, Default)]
+pub struct MemRegistry {
+    keys: BTreeMap<String, Key>,
+}
+
+impl MemRegistry {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Creates the key and its missing parents below the root, as regedit does for `[KEY]`.
+    pub fn create_key(&mut self, path: &str) {
+        let parts: Vec<&str> = path.split('\\').collect();
+        for n in 2..=parts.len() {
+            let sub = parts[..n].join("\\");
+            self.keys.entry(fold(&sub)).or_insert_with(|| Key { path: sub, ..Key::default() });
+        }
+    }
+
+    /// Sets a value with raw bytes.
+    pub fn set_raw(&mut self, key: &str, name: &str, type_code: u32, bytes: Vec<u8>) {
+        self.create_key(key);
+        let k = self.keys.get_mut(&fold(key)).expect("just created");
+        k.values.insert(fold(name), (name.to_string(), type_code, bytes));
+    }
+
+    /// Applies one operation.
+    pub fn apply_op(&mut self, op: &Op) {
+        match op {
+            Op::DeleteKey { key } => {
+                let id = fold(key);
+                let prefix = format!("{id}\\");
+                self.keys.retain(|k, _| *k != id && !k.starts_with(&prefix));
+            }
+            Op::DeleteValue { key, name } => {
+                self.create_key(key);
+                if let Some(k) = self.keys.get_mut(&fold(key)) {
+                    k.values.remove(&fold(name));
+                }
+            }
+            Op::SetValue { key, name, data } => self.set_raw(key, name, data.type_code(), data.to_bytes()),
+        }
+    }
+
+    /// Applies every operation of a plan in order.
+    pub fn apply(&mut self, plan: &Plan) {
+        for op in &plan.ops {
+            self.apply_op(op);
+        }
+    }
+
+    /// Every value as a normalized line, sorted bytewise.
+    pub fn value_lines(&self) -> Vec<String> {
+        let mut lines: Vec<String> = self
+            .keys
+            .values()
+            .flat_map(|k| k.values.values().map(move |(name, t, data)| value_line(&k.path, name, *t, data)))
+            .collect();
+        lines.sort();
+        lines.dedup();
+        lines
+    }
+
+    /// Key paths that exist, as spelled.
+    pub fn key_paths(&self) -> Vec<String> {
+        self.keys.values().map(|k| k.path.clone()).collect()
+    }
+}
+
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\0' => out.push_str("\\0"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn name_field(name: &str) -> String {
+    match name {
+        "" => "@".to_string(),
+        "@" => "\\@".to_string(),
+        n => esc(n),
+    }
+}
+
+/// Text of even-length UTF-16LE data ending in a NUL character, without that NUL.
+fn utf16z(data: &[u8]) -> Option<String> {
+    if data.len() < 2 || data.len() % 2 != 0 || data[data.len() - 2..] != [0, 0] {
+        return None;
+    }
+    let units: Vec<u16> = data[..data.len() - 2].chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
+    String::from_utf16(&units).ok()
+}
+
+/// The DATA field of a normalized line.
+pub fn data_field(type_code: u32, data: &[u8]) -> String {
+    match (type_code, data.len()) {
+        (4, 4) => return format!("0x{:08x}", u32::from_le_bytes(data.try_into().expect("4 bytes"))),
+        (11, 8) => return format!("0x{:016x}", u64::from_le_bytes(data.try_into().expect("8 bytes"))),
+        _ => {}
+    }
+    if type_code == 1 || type_code == 2 {
+        if let Some(s) = utf16z(data) {
+            return esc(&s);
+        }
+    }
+    if type_code == 7 {
+        if let Some(s) = utf16z(data) {
+            let mut items: Vec<&str> = s.split('\0').collect();
+            if items.last() == Some(&"") {
+                items.pop();
+            }
+            return items.iter().map(|i| esc(i)).collect::<Vec<_>>().join("\\0");
+        }
+    }
+    format!("hex:{}", crate::value::hex(data))
+}
+
+/// One normalized line.
+pub fn value_line(key: &str, name: &str, type_code: u32, data: &[u8]) -> String {
+    let t = match type_name(type_code) {
+        "REG_UNKNOWN" => format!("REG_0x{type_code:x}"),
+        t => t.to_string(),
+    };
+    format!("{key}\t{}\t{t}\t{}", name_field(name), data_field(type_code, data))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::RegData;
+
+    #[test]
+    fn lines_follow_the_oracle_format() {
+        let mut r = MemRegistry::new();
+        let k = r"HKEY_LOCAL_MACHINE\SOFTWARE\A";
+        r.apply_op(&Op::SetValue { key: k.into(), name: "".into(), data: RegData::Sz("x\ty".into()) });
+        r.apply_op(&Op::SetValue { key: k.into(), name: "@".into(), data: RegData::MultiSz(vec!["a".into(), "b".into()]) });
+        r.apply_op(&Op::SetValue { key: k.into(), name: "d".into(), data: RegData::Dword(1) });
+        r.apply_op(&Op::SetValue { key: k.into(), name: "q".into(), data: RegData::Qword(2) });
+        r.apply_op(&Op::SetValue { key: k.into(), name: "b".into(), data: RegData::Binary(vec![0xde, 0xad]) });
+        assert_eq!(
+            r.value_lines(),
+            vec![
+                format!("{k}\t@\tREG_SZ\tx\\ty"),
+                format!("{k}\t\\@\tREG_MULTI_SZ\ta\\0b"),
+                format!("{k}\tb\tREG_BINARY\thex:dead"),
+                format!("{k}\td\tREG_DWORD\t0x00000001"),
+                format!("{k}\tq\tREG_QWORD\t0x0000000000000002"),
+            ]
+        );
+        r.apply_op(&Op::DeleteKey { key: r"hkey_local_machine\software".into() });
+        assert!(r.value_lines().is_empty());
+    }
+}

@@ -1,0 +1,198 @@
+//! Profiles: the validated, resolved form of a YAML profile (after `extends`), and how it
+//! becomes a [`Plan`].
+//!
+//! Loading happens in three steps: [`decode`] turns one file into a [`Layer`] while collecting
+//! every problem with its place; [`load`] follows `extends` and merges layers (later wins);
+//! [`Profile::check`] adds the warnings that need the whole resolved profile.
+
+pub mod decode;
+pub mod load;
+pub mod show;
+
+use crate::catalog::{self, KeyBits, TLS13_MIN_BUILD};
+use crate::diag::{Diagnostic, Diagnostics, Severity};
+use crate::plan::{Plan, PlanBuilder};
+use crate::setting::{Setting, SettingKey, State};
+use crate::value::{fold, RegData};
+use crate::yamlpos::Pos;
+use std::collections::BTreeMap;
+
+pub use load::{load, load_with, Loaded, ProfileRef};
+
+/// Where a setting was written: for diagnostics that point at it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Origin {
+    pub file: String,
+    pub pos: Pos,
+    pub line_text: Option<String>,
+}
+
+impl Origin {
+    /// A diagnostic pointing here.
+    pub fn diag(&self, severity: Severity, code: &'static str, message: impl Into<String>) -> Diagnostic {
+        let mut d = Diagnostic::new(severity, code, message, &self.file, None, self.pos);
+        d.source_line = self.line_text.clone();
+        d
+    }
+}
+
+/// The Windows builds a profile is meant for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Target {
+    /// The oldest build the profile will be applied to.
+    pub min_build: u32,
+}
+
+/// One raw registry operation from the `raw:` section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RawOp {
+    Set { name: String, data: RegData },
+    DeleteValue { name: String },
+    DeleteKey,
+}
+
+/// A raw operation on a key (full path, root spelled out).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawEntry {
+    pub key: String,
+    pub op: RawOp,
+    pub origin: Origin,
+}
+
+impl RawEntry {
+    /// Identity for merging: the key and, for value operations, the value name.
+    fn id(&self) -> (String, Option<String>) {
+        match &self.op {
+            RawOp::Set { name, .. } | RawOp::DeleteValue { name } => (fold(&self.key), Some(fold(name))),
+            RawOp::DeleteKey => (fold(&self.key), None),
+        }
+    }
+}
+
+/// A resolved profile: everything it sets, each with where it was said.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Profile {
+    pub name: String,
+    pub description: Option<String>,
+    pub references: Vec<String>,
+    pub target: Option<Target>,
+    pub settings: BTreeMap<SettingKey, (Setting, Origin)>,
+    pub raw: Vec<RawEntry>,
+    /// The profiles this one was built from, base first, itself last.
+    pub chain: Vec<String>,
+}
+
+/// What one file says, before `extends` is followed.
+#[derive(Debug, Clone, Default)]
+pub struct Layer {
+    pub profile: Profile,
+    pub extends: Vec<(String, Origin)>,
+}
+
+impl Profile {
+    /// Lays `t` over `self`: its name, its settings and raw entries replace equal ones, its
+    /// references are added, its description and target win when given.
+    pub fn overlay(&mut self, t: &Profile) {
+        self.name = t.name.clone();
+        if t.description.is_some() {
+            self.description = t.description.clone();
+        }
+        for r in &t.references {
+            if !self.references.contains(r) {
+                self.references.push(r.clone());
+            }
+        }
+        if t.target.is_some() {
+            self.target = t.target;
+        }
+        for (k, v) in &t.settings {
+            self.settings.insert(*k, v.clone());
+        }
+        for e in &t.raw {
+            let id = e.id();
+            match self.raw.iter_mut().find(|x| x.id() == id) {
+                Some(slot) => *slot = e.clone(),
+                None => self.raw.push(e.clone()),
+            }
+        }
+        self.chain.extend(t.chain.iter().cloned());
+    }
+
+    /// The ordered registry operations this profile means.
+    pub fn plan(&self) -> Plan {
+        let mut b = PlanBuilder::default();
+        for (key, (setting, _)) in &self.settings {
+            key.add_ops(setting, &mut b);
+        }
+        for e in &self.raw {
+            match &e.op {
+                RawOp::Set { name, data } => b.set(&e.key, name, data.clone()),
+                RawOp::DeleteValue { name } => b.delete_value(&e.key, name),
+                RawOp::DeleteKey => b.delete_key(&e.key),
+            }
+        }
+        b.finish()
+    }
+
+    /// Warnings about known traps in the resolved profile.
+    pub fn check(&self) -> Diagnostics {
+        let mut out = Diagnostics::default();
+        let warn = |o: &Origin, code, msg: String| o.diag(Severity::Warning, code, msg);
+        let tls13 = catalog::PROTOCOLS.iter().position(|p| p.name == "TLS 1.3").expect("catalogue has TLS 1.3");
+        let min_build = self.target.map(|t| t.min_build);
+        for (key, (setting, origin)) in &self.settings {
+            match (key, setting) {
+                (SettingKey::Protocol(p, _), Setting::State(State::Enabled)) if *p == tls13 => {
+                    if let Some(b) = min_build.filter(|b| *b < TLS13_MIN_BUILD) {
+                        out.push(warn(origin, "tls13-below-20348", format!(
+                            "TLS 1.3 is enabled but target.min-build is {b}; Schannel has TLS 1.3 only from build {TLS13_MIN_BUILD} (Server 2022, Windows 11), and Server 2019 with TLS 1.3 enabled resets connections (FreeRDP#7987)"
+                        )));
+                    }
+                }
+                (SettingKey::Hash(h), Setting::State(State::Disabled)) if catalog::HASHES[*h].name == "SHA" => {
+                    out.push(warn(origin, "sha-disabled-breaks-rdp", "disabling the SHA (SHA-1) hash disables every suite that uses it and has broken RDP (\"none of the cipher suites supported by the client application are supported by the server\", windows_hardening#95)".to_string()));
+                }
+                (SettingKey::CipherSuites, Setting::List(suites)) => {
+                    let len = suites.join(",").chars().count();
+                    if len > catalog::MAX_SUITE_LIST_CHARS {
+                        out.push(warn(origin, "suite-list-too-long", format!(
+                            "the cipher-suite list is {len} characters long; Windows reads at most {} characters of Functions, so the suites past that are lost",
+                            catalog::MAX_SUITE_LIST_CHARS
+                        )));
+                    }
+                    if let Some(b) = min_build.filter(|b| *b < TLS13_MIN_BUILD) {
+                        if let Some(s) = suites.iter().find(|s| s.starts_with("TLS_AES_") || s.starts_with("TLS_CHACHA20_")) {
+                            out.push(warn(origin, "tls13-suite-below-20348", format!(
+                                "{s} is a TLS 1.3 suite, but target.min-build is {b}; builds before {TLS13_MIN_BUILD} do not know it"
+                            )));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        // A raw value that a named setting also writes.
+        let mut named: BTreeMap<(String, String), SettingKey> = BTreeMap::new();
+        for key in self.settings.keys() {
+            for n in key.value_names() {
+                named.insert((fold(&key.key_path()), fold(n)), *key);
+            }
+        }
+        for e in &self.raw {
+            if let RawOp::Set { name, .. } | RawOp::DeleteValue { name } = &e.op {
+                if let Some(k) = named.get(&(fold(&e.key), fold(name))) {
+                    out.push(warn(&e.origin, "raw-overrides-setting", format!(
+                        "this raw value replaces what the named setting {} writes to \"{name}\"; say it once, in the named setting",
+                        k.label()
+                    )));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The key-size fields a key exchange accepts, for messages.
+pub fn key_bits_fields(kx: usize) -> Vec<&'static str> {
+    KeyBits::ALL.iter().filter(|b| b.applies_to(kx)).map(|b| b.field()).collect()
+}

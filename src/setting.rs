@@ -1,0 +1,137 @@
+//! Named settings: what a profile can say (a [`SettingKey`] and its [`Setting`]) and the
+//! registry operations each one means, read from the [catalogue](crate::catalog).
+
+use crate::catalog::{
+    dotnet_key, winhttp_key, DotNetValue, DotNetVersion, Domain, KeyBits, Side, View, CIPHERS, HASHES,
+    KEY_EXCHANGES, PROTOCOLS, SCALARS, SCHANNEL, SSL_POLICY, WINHTTP_VALUE,
+};
+use crate::plan::PlanBuilder;
+use crate::value::RegData;
+
+/// Which setting; ordered as the catalogue lists them, which is also the plan's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SettingKey {
+    /// Index into [`PROTOCOLS`].
+    Protocol(usize, Side),
+    /// Index into [`CIPHERS`].
+    Cipher(usize),
+    /// Index into [`HASHES`].
+    Hash(usize),
+    /// Index into [`KEY_EXCHANGES`]: its `Enabled` value.
+    KeyExchange(usize),
+    /// A key-size value of a key exchange.
+    KeyBits(usize, KeyBits),
+    CipherSuites,
+    EccCurves,
+    DotNet(DotNetVersion, View, DotNetValue),
+    WinHttp(View),
+    /// Index into [`SCALARS`].
+    Scalar(usize),
+}
+
+/// On or off, for protocols and algorithms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum State {
+    Enabled,
+    Disabled,
+}
+
+/// What a profile says about one setting.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Setting {
+    State(State),
+    Dword(u32),
+    Bool(bool),
+    /// Cipher suites or curves, in order.
+    List(Vec<String>),
+    /// WinHTTP protocols, as indexes into [`PROTOCOLS`].
+    Protocols(Vec<usize>),
+    /// The values are deleted, so Windows uses its built-in default.
+    OsDefault,
+}
+
+impl SettingKey {
+    /// The key path this setting writes to.
+    pub fn key_path(&self) -> String {
+        match *self {
+            SettingKey::Protocol(p, side) => {
+                format!(r"{SCHANNEL}\Protocols\{}\{}", PROTOCOLS[p].name, side.key_name())
+            }
+            SettingKey::Cipher(i) => format!(r"{SCHANNEL}\Ciphers\{}", CIPHERS[i].name),
+            SettingKey::Hash(i) => format!(r"{SCHANNEL}\Hashes\{}", HASHES[i].name),
+            SettingKey::KeyExchange(i) | SettingKey::KeyBits(i, _) => {
+                format!(r"{SCHANNEL}\KeyExchangeAlgorithms\{}", KEY_EXCHANGES[i].name)
+            }
+            SettingKey::CipherSuites | SettingKey::EccCurves => SSL_POLICY.to_string(),
+            SettingKey::DotNet(v, view, _) => dotnet_key(v, view),
+            SettingKey::WinHttp(view) => winhttp_key(view),
+            SettingKey::Scalar(i) => SCALARS[i].key_path(),
+        }
+    }
+
+    /// The value names this setting writes.
+    pub fn value_names(&self) -> Vec<&'static str> {
+        match *self {
+            SettingKey::Protocol(..) => vec!["Enabled", "DisabledByDefault"],
+            SettingKey::Cipher(_) | SettingKey::Hash(_) | SettingKey::KeyExchange(_) => vec!["Enabled"],
+            SettingKey::KeyBits(_, b) => vec![b.value_name()],
+            SettingKey::CipherSuites => vec!["Functions"],
+            SettingKey::EccCurves => vec!["EccCurves"],
+            SettingKey::DotNet(_, _, v) => vec![v.value_name()],
+            SettingKey::WinHttp(_) => vec![WINHTTP_VALUE],
+            SettingKey::Scalar(i) => vec![SCALARS[i].value],
+        }
+    }
+
+    /// A short human label, e.g. `protocol TLS 1.2 (server)`.
+    pub fn label(&self) -> String {
+        match *self {
+            SettingKey::Protocol(p, side) => format!("protocol {} ({})", PROTOCOLS[p].name, side.field()),
+            SettingKey::Cipher(i) => format!("cipher {}", CIPHERS[i].name),
+            SettingKey::Hash(i) => format!("hash {}", HASHES[i].name),
+            SettingKey::KeyExchange(i) => format!("key exchange {}", KEY_EXCHANGES[i].name),
+            SettingKey::KeyBits(i, b) => format!("key exchange {} {}", KEY_EXCHANGES[i].name, b.field()),
+            SettingKey::CipherSuites => "cipher-suites".to_string(),
+            SettingKey::EccCurves => "ecc-curves".to_string(),
+            SettingKey::DotNet(v, view, val) => format!("dotnet {} {} ({})", val.field(), v.key_name(), view.field()),
+            SettingKey::WinHttp(view) => format!("winhttp default-secure-protocols ({})", view.field()),
+            SettingKey::Scalar(i) => format!("schannel {}", SCALARS[i].field),
+        }
+    }
+
+    /// Adds this setting's operations to a plan.
+    pub fn add_ops(&self, setting: &Setting, b: &mut PlanBuilder) {
+        let key = self.key_path();
+        let names = self.value_names();
+        if let Setting::OsDefault = setting {
+            for n in names {
+                b.delete_value(&key, n);
+            }
+            return;
+        }
+        match (self, setting) {
+            (SettingKey::Protocol(..), Setting::State(s)) => {
+                let on = *s == State::Enabled;
+                b.set(&key, "Enabled", RegData::Dword(on as u32));
+                b.set(&key, "DisabledByDefault", RegData::Dword(!on as u32));
+            }
+            (_, Setting::State(s)) => b.set(&key, names[0], RegData::Dword((*s == State::Enabled) as u32)),
+            (SettingKey::CipherSuites, Setting::List(l)) => b.set(&key, names[0], RegData::Sz(l.join(","))),
+            (_, Setting::List(l)) => b.set(&key, names[0], RegData::MultiSz(l.clone())),
+            (_, Setting::Dword(n)) => b.set(&key, names[0], RegData::Dword(*n)),
+            (_, Setting::Bool(v)) => b.set(&key, names[0], RegData::Dword(*v as u32)),
+            (_, Setting::Protocols(ps)) => b.set(&key, names[0], RegData::Dword(winhttp_mask(ps))),
+            (_, Setting::OsDefault) => unreachable!("handled above"),
+        }
+    }
+}
+
+/// The WinHTTP `DefaultSecureProtocols` mask of these protocols.
+pub fn winhttp_mask(protocols: &[usize]) -> u32 {
+    protocols.iter().filter_map(|&p| PROTOCOLS[p].winhttp_bit).fold(0, |m, b| m | b)
+}
+
+/// Whether a scalar setting takes booleans.
+pub fn scalar_is_bool(i: usize) -> bool {
+    SCALARS[i].domain == Domain::Bool
+}
