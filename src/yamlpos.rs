@@ -143,6 +143,11 @@ impl PosIndex {
         PosIndex { map: b.map }
     }
 
+    /// Whether `path` itself is indexed.
+    pub fn has(&self, path: &[Seg]) -> bool {
+        self.map.contains_key(path)
+    }
+
     /// Where the value at `path` starts, or its nearest indexed ancestor.
     pub fn value(&self, path: &[Seg]) -> Pos {
         self.find(path, false)

@@ -102,9 +102,13 @@ impl Ctx<'_> {
                     let p = with(path, Seg::Key(t.clone()));
                     out.push((t, p, val));
                 }
-                None if k.is_null() => self.error(path, "wrong-type", format!(
+                None if k.is_null() => {
+                    // Point at the key itself: the index knows it by its source text.
+                    let at = ["NULL", "null", "Null", "~", ""].iter().map(|t| with(path, Seg::Key(t.to_string()))).find(|p| self.idx.has(p)).unwrap_or_else(|| path.to_vec());
+                    self.key_error(&at, "wrong-type", format!(
                     "{} has a key that YAML reads as nothing (an unquoted NULL, null or ~); quote it: \"NULL\"", field_name(path)
-                )),
+                    ))
+                }
                 None => self.error(path, "wrong-type", format!("{} has a key that is {}, not text", field_name(path), kind(k))),
             }
         }
@@ -360,9 +364,13 @@ impl Pos1 {
 fn put(cx: &mut Ctx, profile: &mut Profile, path: &[Seg], seen: &mut HashMap<SettingKey, String>, k: SettingKey, s: Setting, typed: &str) {
     if let Some(prev) = seen.insert(k, typed.to_string()) {
         if prev != typed {
-            cx.key_error(path, "duplicate-name", format!(
-                "{} and {} name the same setting ({}); keep one", quote(&prev), quote(typed), k.label()
-            ));
+            let what = match k {
+                SettingKey::Protocol(..) => "protocol",
+                SettingKey::Cipher(_) => "cipher",
+                SettingKey::Hash(_) => "hash",
+                _ => "key exchange",
+            };
+            cx.key_error(path, "duplicate-name", format!("{} and {} name the same {what}; keep one", quote(&prev), quote(typed)));
             return;
         }
     }

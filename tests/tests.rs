@@ -1,0 +1,8 @@
+//! The integration tests: one test binary (as ripgrep does), one module per concern.
+
+mod util;
+
+mod cli;
+mod diagnostics;
+mod oracle;
+mod snapshots;

@@ -1,0 +1,124 @@
+//! Helpers shared by the integration tests: running the `tlsreg` binary, loading profiles,
+//! and calling the third-party oracles in `../shared/oracles` (skipped with a printed reason
+//! when missing, failed instead when `TLSREG_REQUIRE_ORACLES=1`).
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `../shared` beside the repository (tests read oracles and hives from there).
+pub fn shared() -> PathBuf {
+    std::env::var_os("TLSREG_SHARED").map(PathBuf::from).unwrap_or_else(|| root().join("../shared"))
+}
+
+/// A command running the built `tlsreg` binary with colour off.
+pub fn tlsreg() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_tlsreg"));
+    c.env("NO_COLOR", "1");
+    c
+}
+
+/// Runs a command and returns its output.
+pub fn run(c: &mut Command) -> Output {
+    c.output().expect("the command starts")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Whether CI demands every oracle.
+pub fn oracles_required() -> bool {
+    std::env::var("TLSREG_REQUIRE_ORACLES").is_ok_and(|v| v == "1")
+}
+
+/// Reports a missing oracle: a printed skip, or a failure where oracles are required.
+pub fn skip(reason: &str) {
+    if oracles_required() {
+        panic!("oracle required (TLSREG_REQUIRE_ORACLES=1) but unavailable: {reason}");
+    }
+    eprintln!("SKIP: {reason}");
+}
+
+/// The path of an oracle script, or `None` (after [`skip`]) when it is not there.
+pub fn oracle(script: &str) -> Option<PathBuf> {
+    let p = shared().join("oracles").join(script);
+    if p.is_file() {
+        Some(p)
+    } else {
+        skip(&format!("{} is missing", p.display()));
+        None
+    }
+}
+
+/// Runs an oracle script. `None` (after [`skip`]) when one of its dependencies is missing
+/// (exit code 4); panics with its stderr on any other failure.
+pub fn run_oracle(script: &str, args: &[&dyn AsRef<std::ffi::OsStr>]) -> Option<String> {
+    let path = oracle(script)?;
+    let mut c = Command::new(&path);
+    for a in args {
+        c.arg(a);
+    }
+    let o = run(&mut c);
+    match o.status.code() {
+        Some(0) => Some(stdout(&o)),
+        Some(4) => {
+            skip(&format!("{script}: {}", stderr(&o).trim()));
+            None
+        }
+        code => panic!("{script} {:?} failed with {code:?}:\n{}{}", c.get_args().collect::<Vec<_>>(), stdout(&o), stderr(&o)),
+    }
+}
+
+/// Lines of oracle output (without the trailing empty line).
+pub fn lines(s: &str) -> Vec<String> {
+    s.lines().map(str::to_string).collect()
+}
+
+/// A fresh temporary folder.
+pub fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("a temp dir")
+}
+
+/// Writes a file, creating its folder.
+pub fn write(path: &Path, text: &str) {
+    if let Some(d) = path.parent() {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+/// The rendered diagnostics of loading `src` as the file `p.yaml` in a temporary folder
+/// (other files can be placed beside it first), or `Ok` with the rendered warnings.
+pub fn diagnose_in(dir: &Path, src: &str) -> Result<String, String> {
+    let p = dir.join("p.yaml");
+    write(&p, src);
+    std::env::set_current_dir(dir).ok();
+    let r = tlsreg::profile::ProfileRef::File(PathBuf::from("p.yaml"));
+    let _ = r;
+    let label = "p.yaml";
+    match tlsreg::profile::load_with(label, src, Some(dir), "p") {
+        Ok(l) => Ok(l.warnings.render(false)),
+        Err(d) => Err(d.render(false)),
+    }
+}
+
+/// [`diagnose_in`] in a fresh folder.
+pub fn diagnose(src: &str) -> Result<String, String> {
+    let d = tempdir();
+    diagnose_in(d.path(), src)
+}
+
+/// The built-in profile names.
+pub fn builtins() -> Vec<&'static str> {
+    tlsreg::builtin::names().collect()
+}
