@@ -102,11 +102,7 @@ pub fn write(path: &Path, text: &str) {
 pub fn diagnose_in(dir: &Path, src: &str) -> Result<String, String> {
     let p = dir.join("p.yaml");
     write(&p, src);
-    std::env::set_current_dir(dir).ok();
-    let r = tlsreg::profile::ProfileRef::File(PathBuf::from("p.yaml"));
-    let _ = r;
-    let label = "p.yaml";
-    match tlsreg::profile::load_with(label, src, Some(dir), "p") {
+    match tlsreg::profile::load_with("p.yaml", src, Some(dir), "p") {
         Ok(l) => Ok(l.warnings.render(false)),
         Err(d) => Err(d.render(false)),
     }
