@@ -20,7 +20,7 @@ pub struct Diagnostic {
     /// Stable identifier, e.g. `unknown-name`; see [`CODES`].
     pub code: &'static str,
     pub message: String,
-    /// The file as the user named it (or `builtin:NAME`).
+    /// The file as the user named it (or `builtin:NAME`); `line` 0 means no place in it.
     pub file: String,
     pub line: usize,
     pub col: usize,
@@ -85,10 +85,8 @@ impl Diagnostic {
             Severity::Warning => ("warning", "\x1b[1;33m"),
         };
         let (on, bold, off) = if color { (on, "\x1b[1m", "\x1b[0m") } else { ("", "", "") };
-        let mut out = format!(
-            "{on}{sev}[{}]{off}{bold}: {}:{}:{}: {}{off}\n",
-            self.code, self.file, self.line, self.col, self.message
-        );
+        let place = if self.line == 0 { self.file.clone() } else { format!("{}:{}:{}", self.file, self.line, self.col) };
+        let mut out = format!("{on}{sev}[{}]{off}{bold}: {place}: {}{off}\n", self.code, self.message);
         if let Some(src) = &self.source_line {
             let num = self.line.to_string();
             let pad = " ".repeat(num.len());
@@ -102,7 +100,11 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file, self.line, self.col, self.message)
+        if self.line == 0 {
+            write!(f, "{}: {}", self.file, self.message)
+        } else {
+            write!(f, "{}:{}:{}: {}", self.file, self.line, self.col, self.message)
+        }
     }
 }
 

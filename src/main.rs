@@ -124,12 +124,12 @@ fn main() -> ExitCode {
     }
 }
 
-/// An error already shown to the user (diagnostics); main only sets the exit code.
+/// Errors already shown to the user (diagnostics); this is the closing line.
 #[derive(Debug)]
-struct Reported;
+struct Reported(&'static str);
 impl std::fmt::Display for Reported {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("the profile has errors")
+        f.write_str(self.0)
     }
 }
 impl std::error::Error for Reported {}
@@ -162,7 +162,7 @@ fn run(cmd: Command, ui: &Ui) -> Result<u8> {
             Ok(0)
         }
         Command::Show { profile, plan } => {
-            let (_, l) = load(&profile, ui).map_err(|_| Reported)?;
+            let (_, l) = load(&profile, ui).map_err(|_| Reported("the profile has errors"))?;
             let mut out = std::io::stdout().lock();
             if plan {
                 for op in &l.profile.plan().ops {
@@ -225,7 +225,7 @@ fn compile_cmd(args: &[String], out_dir: &Path, opts: Options, check: bool, repo
         }
     }
     if failed {
-        return Err(Reported.into());
+        return Err(Reported("nothing was written").into());
     }
     let mut seen = std::collections::HashMap::new();
     for (arg, o) in &outputs {

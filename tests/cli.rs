@@ -1,1 +1,180 @@
-//! placeholder
+//! The `tlsreg` binary end to end: what it writes, what it refuses, its exit codes.
+
+use crate::util::{self, run, stderr, stdout, tlsreg};
+use std::fs;
+
+#[test]
+fn compile_builtin_from_any_folder() {
+    let dir = util::tempdir();
+    let o = run(tlsreg().current_dir(dir.path()).args(["compile", "enable-tls12", "-o", "out"]));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let path = dir.path().join("out/enable-tls12.reg");
+    assert_eq!(stdout(&o), format!("written    {}\n", std::path::Path::new("out").join("enable-tls12.reg").display()));
+    let lib = tlsreg::compile::reg_outputs(
+        "enable-tls12",
+        &tlsreg::profile::load(&tlsreg::profile::ProfileRef::Builtin("enable-tls12".into())).unwrap().profile,
+        Default::default(),
+    )
+    .unwrap();
+    assert_eq!(fs::read(&path).unwrap(), lib[0].bytes);
+    // Nothing but the output is left in the folder (no temporary files).
+    assert_eq!(fs::read_dir(dir.path().join("out")).unwrap().count(), 1);
+}
+
+#[test]
+fn check_reports_drift_with_exit_1() {
+    let dir = util::tempdir();
+    let out = dir.path().join("out");
+    let args = |extra: &[&str]| {
+        let mut c = tlsreg();
+        c.args(["compile", "strict", "enable-tls12", "-o"]).arg(&out).args(extra);
+        c
+    };
+    let o = run(&mut args(&["--check"]));
+    assert_eq!(o.status.code(), Some(1), "missing files are drift");
+    assert!(stdout(&o).contains("missing"));
+    assert!(!out.exists(), "--check writes nothing");
+    assert_eq!(run(&mut args(&[])).status.code(), Some(0));
+    let o = run(&mut args(&["--check"]));
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).lines().all(|l| l.starts_with("up-to-date")));
+    fs::write(out.join("strict.reg"), b"edited").unwrap();
+    let o = run(&mut args(&["--check", "--report", "json"]));
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["files"][0]["status"], "differs");
+    assert_eq!(v["files"][1]["status"], "up-to-date");
+    assert_eq!(fs::read(out.join("strict.reg")).unwrap(), b"edited", "--check never writes");
+}
+
+#[test]
+fn ps1_is_a_clear_error_not_a_stub() {
+    let dir = util::tempdir();
+    let o = run(tlsreg().args(["compile", "enable-tls12", "--format", "ps1", "-o"]).arg(dir.path()));
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stderr(&o), "error: --format ps1 and --format all are not available yet: this version writes only .reg files (--format reg)\n");
+    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn a_bad_profile_stops_every_output() {
+    let dir = util::tempdir();
+    util::write(&dir.path().join("bad.yaml"), "protocols:\n  TLS 1.4: enabled\n");
+    let o = run(tlsreg().current_dir(dir.path()).args(["compile", "enable-tls12", "bad.yaml", "-o", "out"]));
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "error[unknown-name]: bad.yaml:2:3: unknown protocol \"TLS 1.4\"; did you mean \"TLS 1.3\"?\n  |\n2 |   TLS 1.4: enabled\n  |   ^^^^^^^\nerror: nothing was written\n"
+    );
+    assert!(!dir.path().join("out").exists());
+}
+
+#[test]
+fn never_writes_over_an_input() {
+    let dir = util::tempdir();
+    // A profile whose output name would be the profile itself.
+    let input = dir.path().join("p.reg");
+    let text = "protocols:\n  TLS 1.2: enabled\n";
+    util::write(&input, text);
+    let o = run(tlsreg().args(["compile"]).arg(&input).arg("-o").arg(dir.path()));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("refusing to write"), "{}", stderr(&o));
+    assert_eq!(fs::read_to_string(&input).unwrap(), text);
+}
+
+#[test]
+fn inputs_are_never_modified() {
+    let dir = util::tempdir();
+    util::write(&dir.path().join("base.yaml"), "protocols: { TLS 1.0: disabled }\n");
+    util::write(&dir.path().join("p.yaml"), "extends: [base.yaml, strict]\nhashes: { MD5: disabled }\n");
+    let before: Vec<_> = ["base.yaml", "p.yaml"].iter().map(|f| fs::read(dir.path().join(f)).unwrap()).collect();
+    for args in [vec!["compile", "p.yaml", "-o", "o"], vec!["compile", "p.yaml", "-o", "o", "--revert"], vec!["show", "p.yaml"], vec!["compile", "p.yaml", "--check", "-o", "o"]] {
+        let o = run(tlsreg().current_dir(dir.path()).args(&args));
+        assert!(o.status.code().unwrap() <= 1, "{args:?}: {}", stderr(&o));
+    }
+    let after: Vec<_> = ["base.yaml", "p.yaml"].iter().map(|f| fs::read(dir.path().join(f)).unwrap()).collect();
+    assert_eq!(before, after);
+    assert!(dir.path().join("o/p.reg").is_file());
+    assert!(dir.path().join("o/p.revert.reg").is_file());
+}
+
+#[test]
+fn hivex_flavour_needs_a_control_set_for_system_keys() {
+    let dir = util::tempdir();
+    let o = run(tlsreg().args(["compile", "strict", "--flavor", "hivex", "-o"]).arg(dir.path()));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--control-set N"), "{}", stderr(&o));
+    // SOFTWARE-only profiles need none.
+    let o = run(tlsreg().args(["compile", "dotnet-strong-crypto", "--flavor", "hivex", "-o"]).arg(dir.path()));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(dir.path().join("dotnet-strong-crypto.software.reg").is_file());
+    assert!(dir.path().join("dotnet-strong-crypto.system.reg").is_file());
+}
+
+#[test]
+fn two_profiles_with_one_output_name_are_refused() {
+    let dir = util::tempdir();
+    util::write(&dir.path().join("a/x.yaml"), "protocols: { TLS 1.2: enabled }\n");
+    util::write(&dir.path().join("b/x.yaml"), "protocols: { TLS 1.3: enabled }\n");
+    let o = run(tlsreg().current_dir(dir.path()).args(["compile", "a/x.yaml", "b/x.yaml", "-o", "out"]));
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stderr(&o), "error: a/x.yaml and b/x.yaml would both write x.reg; compile them into different folders\n");
+    assert!(!dir.path().join("out").exists());
+}
+
+#[test]
+fn unknown_builtin_suggests_a_name() {
+    let o = run(tlsreg().args(["show", "enable-tls13"]));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).starts_with("error[io]: enable-tls13: no built-in profile \"enable-tls13\" and no file of that name; did you mean \"enable-tls12\"?"), "{}", stderr(&o));
+}
+
+#[test]
+fn profiles_lists_every_builtin() {
+    let o = run(tlsreg().arg("profiles"));
+    assert_eq!(o.status.code(), Some(0));
+    let names: Vec<String> = stdout(&o).lines().map(|l| l.split_whitespace().next().unwrap().to_string()).collect();
+    assert_eq!(names, util::builtins());
+}
+
+#[test]
+fn show_prints_the_resolved_profile_and_plan() {
+    let o = run(tlsreg().args(["show", "pci-dss-4"]));
+    assert_eq!(o.status.code(), Some(0));
+    let yaml = stdout(&o);
+    assert!(yaml.starts_with("# resolved from: builtin:best-practices -> builtin:pci-dss-4\nname: pci-dss-4\n"), "{yaml}");
+    // The shown YAML is itself a profile that compiles to the same plan.
+    let again = tlsreg::profile::load_with("shown.yaml", &yaml, None, "shown").unwrap();
+    let orig = tlsreg::profile::load(&tlsreg::profile::ProfileRef::Builtin("pci-dss-4".into())).unwrap();
+    assert_eq!(again.profile.plan(), orig.profile.plan());
+    let o = run(tlsreg().args(["show", "enable-tls12", "--plan"]));
+    assert_eq!(
+        stdout(&o),
+        "set          [HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Client] \"Enabled\" = REG_DWORD 0x00000001 (1)\n\
+         set          [HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Client] \"DisabledByDefault\" = REG_DWORD 0x00000000 (0)\n\
+         set          [HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Server] \"Enabled\" = REG_DWORD 0x00000001 (1)\n\
+         set          [HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Server] \"DisabledByDefault\" = REG_DWORD 0x00000000 (0)\n"
+    );
+}
+
+#[test]
+fn show_round_trips_every_builtin() {
+    for name in util::builtins() {
+        let orig = tlsreg::profile::load(&tlsreg::profile::ProfileRef::Builtin(name.into())).unwrap().profile;
+        let yaml = tlsreg::profile::show::to_yaml(&orig);
+        let again = tlsreg::profile::load_with("shown.yaml", &yaml, None, name).unwrap().profile;
+        assert_eq!(again.plan(), orig.plan(), "{name}");
+    }
+}
+
+#[test]
+fn colour_only_when_asked() {
+    util::write(&util::tempdir().path().join("x"), "");
+    let dir = util::tempdir();
+    util::write(&dir.path().join("bad.yaml"), "protocols: { TLS 1.4: enabled }\n");
+    let o = run(tlsreg().current_dir(dir.path()).args(["show", "bad.yaml"]));
+    assert!(!stderr(&o).contains('\x1b'));
+    let o = run(tlsreg().current_dir(dir.path()).args(["show", "bad.yaml", "--color", "always"]));
+    assert!(stderr(&o).contains("\x1b[1;31merror"));
+}
