@@ -14,7 +14,7 @@ use serde_yaml::{Mapping, Value};
 use std::collections::HashMap;
 
 /// The largest profile file read (a profile is a few kilobytes; this bounds hostile input).
-pub const MAX_PROFILE_BYTES: usize = 4 * 1024 * 1024;
+pub const MAX_PROFILE_BYTES: usize = 16 * 1024 * 1024;
 
 const TOP_FIELDS: &[&str] = &[
     "name", "description", "references", "extends", "target", "protocols", "ciphers", "hashes", "key-exchanges",
@@ -24,6 +24,8 @@ const TOP_FIELDS: &[&str] = &[
 struct Ctx<'a> {
     file: &'a str,
     src: &'a str,
+    /// Byte offset where each line starts, so a line's text is found without a scan.
+    line_starts: Vec<usize>,
     idx: PosIndex,
     diags: &'a mut Diagnostics,
 }
@@ -64,12 +66,21 @@ fn quote(s: &str) -> String {
 impl Ctx<'_> {
     fn origin(&self, path: &[Seg], at_key: bool) -> Origin {
         let pos = if at_key { self.idx.key(path) } else { self.idx.value(path) };
-        Origin { file: self.file.to_string(), pos, line_text: self.src.lines().nth(pos.line.saturating_sub(1)).map(str::to_string) }
+        Origin { file: self.file.to_string(), pos, line_text: self.line_text(pos.line) }
+    }
+
+    /// The text of a 1-based line, without its line end.
+    fn line_text(&self, line: usize) -> Option<String> {
+        let start = *self.line_starts.get(line.checked_sub(1)?)?;
+        let end = self.line_starts.get(line).copied().unwrap_or(self.src.len());
+        Some(self.src[start..end].trim_end_matches(['\n', '\r']).to_string())
     }
 
     fn report(&mut self, sev: Severity, path: &[Seg], at_key: bool, code: &'static str, msg: String) {
         let pos = if at_key { self.idx.key(path) } else { self.idx.value(path) };
-        self.diags.push(Diagnostic::new(sev, code, msg, self.file, Some(self.src), pos));
+        let mut d = Diagnostic::new(sev, code, msg, self.file, None, pos);
+        d.source_line = self.line_text(pos.line);
+        self.diags.push(d);
     }
 
     fn error(&mut self, path: &[Seg], code: &'static str, msg: String) {
@@ -298,7 +309,8 @@ pub fn decode(label: &str, src: &str, default_name: &str, diags: &mut Diagnostic
         diags.push(Diagnostic::new(Severity::Error, "yaml-syntax", e.to_string(), label, Some(src), top));
         return None;
     }
-    let mut cx = Ctx { file: label, src, idx: PosIndex::new(src), diags };
+    let line_starts = std::iter::once(0).chain(src.match_indices('\n').map(|(i, _)| i + 1)).collect();
+    let mut cx = Ctx { file: label, src, line_starts, idx: PosIndex::new(src), diags };
     if value.is_null() {
         // An empty file is an empty profile.
         value = Value::Mapping(Mapping::new());

@@ -108,11 +108,14 @@ impl Profile {
         for (k, v) in &t.settings {
             self.settings.insert(*k, v.clone());
         }
+        let mut index: std::collections::HashMap<_, usize> = self.raw.iter().enumerate().map(|(i, e)| (e.id(), i)).collect();
         for e in &t.raw {
-            let id = e.id();
-            match self.raw.iter_mut().find(|x| x.id() == id) {
-                Some(slot) => *slot = e.clone(),
-                None => self.raw.push(e.clone()),
+            match index.get(&e.id()) {
+                Some(&i) => self.raw[i] = e.clone(),
+                None => {
+                    index.insert(e.id(), self.raw.len());
+                    self.raw.push(e.clone());
+                }
             }
         }
         self.chain.extend(t.chain.iter().cloned());
