@@ -11,7 +11,9 @@ use tlsreg::profile::load_with;
 fn profile(n: usize) -> String {
     let mut s = String::from("extends: [best-practices]\nraw:\n");
     for k in 0..n.div_ceil(10) {
-        s.push_str(&format!("  - key: HKLM\\SOFTWARE\\Bench\\Key {k}/{k}\n    values:\n"));
+        s.push_str(&format!(
+            "  - key: HKLM\\SOFTWARE\\Bench\\Key {k}/{k}\n    values:\n"
+        ));
         for v in 0..10.min(n - k * 10) {
             let data = match v % 5 {
                 0 => format!("{{ type: dword, data: {} }}", k * 10 + v),
@@ -34,7 +36,8 @@ fn bench(c: &mut Criterion) {
         g.throughput(Throughput::Elements(n as u64));
         g.bench_with_input(BenchmarkId::from_parameter(n), &src, |b, src| {
             b.iter(|| {
-                let l = load_with("bench.yaml", black_box(src), None, "bench").expect("the generated profile is valid");
+                let l = load_with("bench.yaml", black_box(src), None, "bench")
+                    .expect("the generated profile is valid");
                 let out = reg_outputs("bench", &l.profile, Options::default()).expect("writable");
                 black_box(out)
             })

@@ -60,16 +60,66 @@ pub struct Protocol {
 
 /// Protocols in catalogue order ([REG19], [REG23], [PROTO]; PCT and MPUH from IIS Crypto).
 pub const PROTOCOLS: &[Protocol] = &[
-    Protocol { name: "Multi-Protocol Unified Hello", aliases: &["MPUH"], winhttp_bit: None, min_build: None },
-    Protocol { name: "PCT 1.0", aliases: &["PCT"], winhttp_bit: None, min_build: None },
-    Protocol { name: "SSL 2.0", aliases: &["SSLv2", "SSL2"], winhttp_bit: Some(0x8), min_build: None },
-    Protocol { name: "SSL 3.0", aliases: &["SSLv3", "SSL3"], winhttp_bit: Some(0x20), min_build: None },
-    Protocol { name: "TLS 1.0", aliases: &["TLSv1", "TLSv1.0", "TLS1"], winhttp_bit: Some(0x80), min_build: None },
-    Protocol { name: "TLS 1.1", aliases: &["TLSv1.1"], winhttp_bit: Some(0x200), min_build: None },
-    Protocol { name: "TLS 1.2", aliases: &["TLSv1.2"], winhttp_bit: Some(0x800), min_build: None },
-    Protocol { name: "TLS 1.3", aliases: &["TLSv1.3"], winhttp_bit: Some(0x2000), min_build: Some(TLS13_MIN_BUILD) },
-    Protocol { name: "DTLS 1.0", aliases: &["DTLSv1.0", "DTLSv1"], winhttp_bit: None, min_build: None },
-    Protocol { name: "DTLS 1.2", aliases: &["DTLSv1.2"], winhttp_bit: None, min_build: None },
+    Protocol {
+        name: "Multi-Protocol Unified Hello",
+        aliases: &["MPUH"],
+        winhttp_bit: None,
+        min_build: None,
+    },
+    Protocol {
+        name: "PCT 1.0",
+        aliases: &["PCT"],
+        winhttp_bit: None,
+        min_build: None,
+    },
+    Protocol {
+        name: "SSL 2.0",
+        aliases: &["SSLv2", "SSL2"],
+        winhttp_bit: Some(0x8),
+        min_build: None,
+    },
+    Protocol {
+        name: "SSL 3.0",
+        aliases: &["SSLv3", "SSL3"],
+        winhttp_bit: Some(0x20),
+        min_build: None,
+    },
+    Protocol {
+        name: "TLS 1.0",
+        aliases: &["TLSv1", "TLSv1.0", "TLS1"],
+        winhttp_bit: Some(0x80),
+        min_build: None,
+    },
+    Protocol {
+        name: "TLS 1.1",
+        aliases: &["TLSv1.1"],
+        winhttp_bit: Some(0x200),
+        min_build: None,
+    },
+    Protocol {
+        name: "TLS 1.2",
+        aliases: &["TLSv1.2"],
+        winhttp_bit: Some(0x800),
+        min_build: None,
+    },
+    Protocol {
+        name: "TLS 1.3",
+        aliases: &["TLSv1.3"],
+        winhttp_bit: Some(0x2000),
+        min_build: Some(TLS13_MIN_BUILD),
+    },
+    Protocol {
+        name: "DTLS 1.0",
+        aliases: &["DTLSv1.0", "DTLSv1"],
+        winhttp_bit: None,
+        min_build: None,
+    },
+    Protocol {
+        name: "DTLS 1.2",
+        aliases: &["DTLSv1.2"],
+        winhttp_bit: None,
+        min_build: None,
+    },
 ];
 
 /// A subkey of `SCHANNEL\Ciphers`, `Hashes` or `KeyExchangeAlgorithms` with an `Enabled` value.
@@ -81,34 +131,94 @@ pub struct Algorithm {
 
 /// The twelve cipher key names ([KB245030]; AES from SChannelDsc `DSC_Cipher`).
 pub const CIPHERS: &[Algorithm] = &[
-    Algorithm { name: "NULL", aliases: &[] },
-    Algorithm { name: "DES 56/56", aliases: &["DES"] },
-    Algorithm { name: "RC2 40/128", aliases: &[] },
-    Algorithm { name: "RC2 56/128", aliases: &[] },
-    Algorithm { name: "RC2 128/128", aliases: &[] },
-    Algorithm { name: "RC4 40/128", aliases: &[] },
-    Algorithm { name: "RC4 56/128", aliases: &[] },
-    Algorithm { name: "RC4 64/128", aliases: &[] },
-    Algorithm { name: "RC4 128/128", aliases: &[] },
-    Algorithm { name: "Triple DES 168", aliases: &["3DES", "Triple DES"] },
-    Algorithm { name: "AES 128/128", aliases: &[] },
-    Algorithm { name: "AES 256/256", aliases: &[] },
+    Algorithm {
+        name: "NULL",
+        aliases: &[],
+    },
+    Algorithm {
+        name: "DES 56/56",
+        aliases: &["DES"],
+    },
+    Algorithm {
+        name: "RC2 40/128",
+        aliases: &[],
+    },
+    Algorithm {
+        name: "RC2 56/128",
+        aliases: &[],
+    },
+    Algorithm {
+        name: "RC2 128/128",
+        aliases: &[],
+    },
+    Algorithm {
+        name: "RC4 40/128",
+        aliases: &[],
+    },
+    Algorithm {
+        name: "RC4 56/128",
+        aliases: &[],
+    },
+    Algorithm {
+        name: "RC4 64/128",
+        aliases: &[],
+    },
+    Algorithm {
+        name: "RC4 128/128",
+        aliases: &[],
+    },
+    Algorithm {
+        name: "Triple DES 168",
+        aliases: &["3DES", "Triple DES"],
+    },
+    Algorithm {
+        name: "AES 128/128",
+        aliases: &[],
+    },
+    Algorithm {
+        name: "AES 256/256",
+        aliases: &[],
+    },
 ];
 
 /// Hash key names ([KB245030]; SHA-2 names from SChannelDsc `MSFT_Hash`).
 pub const HASHES: &[Algorithm] = &[
-    Algorithm { name: "MD5", aliases: &[] },
-    Algorithm { name: "SHA", aliases: &["SHA1", "SHA-1"] },
-    Algorithm { name: "SHA256", aliases: &["SHA-256"] },
-    Algorithm { name: "SHA384", aliases: &["SHA-384"] },
-    Algorithm { name: "SHA512", aliases: &["SHA-512"] },
+    Algorithm {
+        name: "MD5",
+        aliases: &[],
+    },
+    Algorithm {
+        name: "SHA",
+        aliases: &["SHA1", "SHA-1"],
+    },
+    Algorithm {
+        name: "SHA256",
+        aliases: &["SHA-256"],
+    },
+    Algorithm {
+        name: "SHA384",
+        aliases: &["SHA-384"],
+    },
+    Algorithm {
+        name: "SHA512",
+        aliases: &["SHA-512"],
+    },
 ];
 
 /// Key-exchange key names ([REG23]; SChannelDsc `MSFT_KeyExchangeAlgorithm`).
 pub const KEY_EXCHANGES: &[Algorithm] = &[
-    Algorithm { name: "Diffie-Hellman", aliases: &["DH", "DHE"] },
-    Algorithm { name: "PKCS", aliases: &["RSA"] },
-    Algorithm { name: "ECDH", aliases: &["ECDHE"] },
+    Algorithm {
+        name: "Diffie-Hellman",
+        aliases: &["DH", "DHE"],
+    },
+    Algorithm {
+        name: "PKCS",
+        aliases: &["RSA"],
+    },
+    Algorithm {
+        name: "ECDH",
+        aliases: &["ECDHE"],
+    },
 ];
 
 /// The key-size values under `KeyExchangeAlgorithms\<name>` ([REG23]).
@@ -197,7 +307,10 @@ pub enum DotNetValue {
 }
 
 impl DotNetValue {
-    pub const ALL: [DotNetValue; 2] = [DotNetValue::StrongCrypto, DotNetValue::SystemDefaultTlsVersions];
+    pub const ALL: [DotNetValue; 2] = [
+        DotNetValue::StrongCrypto,
+        DotNetValue::SystemDefaultTlsVersions,
+    ];
     pub fn field(self) -> &'static str {
         match self {
             DotNetValue::StrongCrypto => "strong-crypto",
@@ -214,7 +327,11 @@ impl DotNetValue {
 
 /// `SOFTWARE\[WOW6432Node\]Microsoft\.NETFramework\<version>`.
 pub fn dotnet_key(version: DotNetVersion, view: View) -> String {
-    format!(r"{}\Microsoft\.NETFramework\{}", view.software_prefix(), version.key_name())
+    format!(
+        r"{}\Microsoft\.NETFramework\{}",
+        view.software_prefix(),
+        version.key_name()
+    )
 }
 
 /// `SOFTWARE\[WOW6432Node\]Microsoft\Windows\CurrentVersion\Internet Settings\WinHttp` ([CM-WINHTTP]).
@@ -430,7 +547,10 @@ pub fn lookup(kind: NameKind, typed: &str) -> Result<usize, Option<&'static str>
 
 /// The closest candidate to `typed`, if one is close enough to be a likely typo; on a tie
 /// the later candidate wins (catalogue lists run oldest to newest, so `TLS 1.4` suggests `TLS 1.3`).
-pub fn did_you_mean<'a>(typed: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    typed: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let want = normalize(typed);
     let mut best: Option<(f64, &'a str)> = None;
     for cand in candidates {
@@ -466,7 +586,12 @@ mod tests {
 
     #[test]
     fn normalized_names_are_unique_within_each_kind() {
-        for kind in [NameKind::Protocol, NameKind::Cipher, NameKind::Hash, NameKind::KeyExchange] {
+        for kind in [
+            NameKind::Protocol,
+            NameKind::Cipher,
+            NameKind::Hash,
+            NameKind::KeyExchange,
+        ] {
             let mut seen = std::collections::HashMap::new();
             for (name, aliases) in kind.entries() {
                 for n in std::iter::once(name).chain(aliases.iter().copied()) {

@@ -41,12 +41,24 @@ pub fn reg_outputs(name: &str, profile: &Profile, opts: Options) -> Result<Vec<O
     if let Some(n) = opts.control_set {
         plan = plan.with_control_set(n);
     }
-    let stem = if opts.revert { format!("{name}.revert") } else { name.to_string() };
+    let stem = if opts.revert {
+        format!("{name}.revert")
+    } else {
+        name.to_string()
+    };
     match opts.flavor {
-        Flavor::Regedit => Ok(vec![Output { file_name: format!("{stem}.reg"), bytes: reg::to_regedit(&plan)? }]),
+        Flavor::Regedit => Ok(vec![Output {
+            file_name: format!("{stem}.reg"),
+            bytes: reg::to_regedit(&plan)?,
+        }]),
         Flavor::Hivex => HiveRoot::ALL
             .into_iter()
-            .map(|h| Ok(Output { file_name: format!("{stem}.{}.reg", h.file_part()), bytes: reg::to_hivex(&plan, h)? }))
+            .map(|h| {
+                Ok(Output {
+                    file_name: format!("{stem}.{}.reg", h.file_part()),
+                    bytes: reg::to_hivex(&plan, h)?,
+                })
+            })
             .collect(),
     }
 }

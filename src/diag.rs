@@ -36,32 +36,123 @@ pub const CODES: &[(&str, Severity, &str)] = &[
     ("yaml-syntax", Severity::Error, "the file is not valid YAML"),
     ("io", Severity::Error, "the file cannot be read"),
     ("encoding", Severity::Error, "the file is not UTF-8 text"),
-    ("too-large", Severity::Error, "the file is larger than a profile can be"),
-    ("wrong-type", Severity::Error, "a field has the wrong kind of value (text, number, list, mapping)"),
-    ("unknown-field", Severity::Error, "a field the profile format does not have"),
-    ("unknown-name", Severity::Error, "a protocol, cipher, hash or key exchange Windows does not have"),
-    ("duplicate-name", Severity::Error, "one setting is given twice under different spellings"),
-    ("invalid-state", Severity::Error, "a state other than enabled, disabled or os-default"),
-    ("out-of-range", Severity::Error, "a number outside the setting's valid range"),
-    ("not-applicable", Severity::Error, "a field that does not apply to this key exchange"),
-    ("invalid-list", Severity::Error, "a cipher-suite, curve or protocol list that cannot be written"),
-    ("invalid-key", Severity::Error, "a raw key path that cannot be written to a .reg file"),
-    ("invalid-value-name", Severity::Error, "a raw value name that cannot be written to a .reg file"),
-    ("invalid-data", Severity::Error, "raw value data that does not fit its type"),
-    ("extends-not-found", Severity::Error, "an `extends` entry that is neither a built-in profile nor a file"),
-    ("extends-cycle", Severity::Error, "profiles that extend each other in a circle"),
-    ("tls13-below-20348", Severity::Warning, "TLS 1.3 enabled for a target older than build 20348 (Server 2022)"),
-    ("tls13-suite-below-20348", Severity::Warning, "TLS 1.3 cipher suites listed for a target older than build 20348"),
-    ("sha-disabled-breaks-rdp", Severity::Warning, "disabling the SHA (SHA-1) hash has broken RDP"),
-    ("suite-list-too-long", Severity::Warning, "the cipher-suite list is longer than the 1023 characters Windows reads"),
-    ("unknown-cipher-suite", Severity::Warning, "a cipher-suite name no Windows version has"),
-    ("unknown-curve", Severity::Warning, "a curve name that is not a known CNG curve"),
-    ("raw-overrides-setting", Severity::Warning, "a raw value replaces a value a named setting writes"),
+    (
+        "too-large",
+        Severity::Error,
+        "the file is larger than a profile can be",
+    ),
+    (
+        "wrong-type",
+        Severity::Error,
+        "a field has the wrong kind of value (text, number, list, mapping)",
+    ),
+    (
+        "unknown-field",
+        Severity::Error,
+        "a field the profile format does not have",
+    ),
+    (
+        "unknown-name",
+        Severity::Error,
+        "a protocol, cipher, hash or key exchange Windows does not have",
+    ),
+    (
+        "duplicate-name",
+        Severity::Error,
+        "one setting is given twice under different spellings",
+    ),
+    (
+        "invalid-state",
+        Severity::Error,
+        "a state other than enabled, disabled or os-default",
+    ),
+    (
+        "out-of-range",
+        Severity::Error,
+        "a number outside the setting's valid range",
+    ),
+    (
+        "not-applicable",
+        Severity::Error,
+        "a field that does not apply to this key exchange",
+    ),
+    (
+        "invalid-list",
+        Severity::Error,
+        "a cipher-suite, curve or protocol list that cannot be written",
+    ),
+    (
+        "invalid-key",
+        Severity::Error,
+        "a raw key path that cannot be written to a .reg file",
+    ),
+    (
+        "invalid-value-name",
+        Severity::Error,
+        "a raw value name that cannot be written to a .reg file",
+    ),
+    (
+        "invalid-data",
+        Severity::Error,
+        "raw value data that does not fit its type",
+    ),
+    (
+        "extends-not-found",
+        Severity::Error,
+        "an `extends` entry that is neither a built-in profile nor a file",
+    ),
+    (
+        "extends-cycle",
+        Severity::Error,
+        "profiles that extend each other in a circle",
+    ),
+    (
+        "tls13-below-20348",
+        Severity::Warning,
+        "TLS 1.3 enabled for a target older than build 20348 (Server 2022)",
+    ),
+    (
+        "tls13-suite-below-20348",
+        Severity::Warning,
+        "TLS 1.3 cipher suites listed for a target older than build 20348",
+    ),
+    (
+        "sha-disabled-breaks-rdp",
+        Severity::Warning,
+        "disabling the SHA (SHA-1) hash has broken RDP",
+    ),
+    (
+        "suite-list-too-long",
+        Severity::Warning,
+        "the cipher-suite list is longer than the 1023 characters Windows reads",
+    ),
+    (
+        "unknown-cipher-suite",
+        Severity::Warning,
+        "a cipher-suite name no Windows version has",
+    ),
+    (
+        "unknown-curve",
+        Severity::Warning,
+        "a curve name that is not a known CNG curve",
+    ),
+    (
+        "raw-overrides-setting",
+        Severity::Warning,
+        "a raw value replaces a value a named setting writes",
+    ),
 ];
 
 impl Diagnostic {
     /// A diagnostic at `pos` in `file`; the excerpt line is taken from `src`.
-    pub fn new(severity: Severity, code: &'static str, message: impl Into<String>, file: &str, src: Option<&str>, pos: Pos) -> Self {
+    pub fn new(
+        severity: Severity,
+        code: &'static str,
+        message: impl Into<String>,
+        file: &str,
+        src: Option<&str>,
+        pos: Pos,
+    ) -> Self {
         Diagnostic {
             severity,
             code,
@@ -69,7 +160,9 @@ impl Diagnostic {
             file: file.to_string(),
             line: pos.line,
             col: pos.col,
-            source_line: src.and_then(|s| s.lines().nth(pos.line.saturating_sub(1))).map(str::to_string),
+            source_line: src
+                .and_then(|s| s.lines().nth(pos.line.saturating_sub(1)))
+                .map(str::to_string),
             len: pos.len.max(1),
         }
     }
@@ -84,15 +177,35 @@ impl Diagnostic {
             Severity::Error => ("error", "\x1b[1;31m"),
             Severity::Warning => ("warning", "\x1b[1;33m"),
         };
-        let (on, bold, off) = if color { (on, "\x1b[1m", "\x1b[0m") } else { ("", "", "") };
-        let place = if self.line == 0 { self.file.clone() } else { format!("{}:{}:{}", self.file, self.line, self.col) };
-        let mut out = format!("{on}{sev}[{}]{off}{bold}: {place}: {}{off}\n", self.code, self.message);
+        let (on, bold, off) = if color {
+            (on, "\x1b[1m", "\x1b[0m")
+        } else {
+            ("", "", "")
+        };
+        let place = if self.line == 0 {
+            self.file.clone()
+        } else {
+            format!("{}:{}:{}", self.file, self.line, self.col)
+        };
+        let mut out = format!(
+            "{on}{sev}[{}]{off}{bold}: {place}: {}{off}\n",
+            self.code, self.message
+        );
         if let Some(src) = &self.source_line {
             let num = self.line.to_string();
             let pad = " ".repeat(num.len());
-            let lead: String = src.chars().take(self.col.saturating_sub(1)).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
-            let width = self.len.min(src.chars().count().saturating_sub(self.col - 1).max(1));
-            out.push_str(&format!("{pad} |\n{num} | {src}\n{pad} | {lead}{on}{}{off}\n", "^".repeat(width)));
+            let lead: String = src
+                .chars()
+                .take(self.col.saturating_sub(1))
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            let width = self
+                .len
+                .min(src.chars().count().saturating_sub(self.col - 1).max(1));
+            out.push_str(&format!(
+                "{pad} |\n{num} | {src}\n{pad} | {lead}{on}{}{off}\n",
+                "^".repeat(width)
+            ));
         }
         out
     }
@@ -103,7 +216,11 @@ impl fmt::Display for Diagnostic {
         if self.line == 0 {
             write!(f, "{}: {}", self.file, self.message)
         } else {
-            write!(f, "{}:{}:{}: {}", self.file, self.line, self.col, self.message)
+            write!(
+                f,
+                "{}:{}:{}: {}",
+                self.file, self.line, self.col, self.message
+            )
         }
     }
 }
@@ -129,11 +246,17 @@ impl Diagnostics {
     }
     /// Sorts by file, then line and column, keeping the first-found order otherwise.
     pub fn sort(&mut self) {
-        self.0.sort_by(|a, b| (a.severity, &a.file, a.line, a.col).cmp(&(b.severity, &b.file, b.line, b.col)));
+        self.0.sort_by(|a, b| {
+            (a.severity, &a.file, a.line, a.col).cmp(&(b.severity, &b.file, b.line, b.col))
+        });
     }
     /// Every diagnostic rendered, separated by blank lines.
     pub fn render(&self, color: bool) -> String {
-        self.0.iter().map(|d| d.render(color)).collect::<Vec<_>>().join("\n")
+        self.0
+            .iter()
+            .map(|d| d.render(color))
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 }
 
@@ -158,7 +281,11 @@ mod tests {
             "unknown protocol \"TLS1.4\"; did you mean \"TLS 1.3\"?",
             "p.yaml",
             Some(src),
-            Pos { line: 2, col: 3, len: 6 },
+            Pos {
+                line: 2,
+                col: 3,
+                len: 6,
+            },
         );
         assert_eq!(
             d.render(false),

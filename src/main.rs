@@ -112,13 +112,24 @@ fn main() -> ExitCode {
     let color = match cli.color {
         Color::Always => true,
         Color::Never => false,
-        Color::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal(),
+        Color::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stderr().is_terminal()
+        }
     };
     let ui = Ui { color };
     match run(cli.command, &ui) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            let _ = writeln!(std::io::stderr(), "{}: {e:#}", if ui.color { "\x1b[1;31merror\x1b[0m" } else { "error" });
+            let _ = writeln!(
+                std::io::stderr(),
+                "{}: {e:#}",
+                if ui.color {
+                    "\x1b[1;31merror\x1b[0m"
+                } else {
+                    "error"
+                }
+            );
             ExitCode::from(2)
         }
     }
@@ -173,7 +184,16 @@ fn run(cmd: Command, ui: &Ui) -> Result<u8> {
             }
             Ok(0)
         }
-        Command::Compile { profiles, out_dir, format, revert, flavor, control_set, check, report } => {
+        Command::Compile {
+            profiles,
+            out_dir,
+            format,
+            revert,
+            flavor,
+            control_set,
+            check,
+            report,
+        } => {
             if format != OutFormat::Reg {
                 bail!("--format ps1 and --format all are not available yet: this version writes only .reg files (--format reg)");
             }
@@ -194,14 +214,35 @@ fn render_op(op: &tlsreg::plan::Op) -> String {
     use tlsreg::plan::Op;
     match op {
         Op::DeleteKey { key } => format!("delete key   [{key}]"),
-        Op::DeleteValue { key, name } => format!("delete value [{key}] {}", if name.is_empty() { "@".into() } else { format!("{name:?}") }),
+        Op::DeleteValue { key, name } => format!(
+            "delete value [{key}] {}",
+            if name.is_empty() {
+                "@".into()
+            } else {
+                format!("{name:?}")
+            }
+        ),
         Op::SetValue { key, name, data } => {
-            format!("set          [{key}] {} = {data}", if name.is_empty() { "@".into() } else { format!("{name:?}") })
+            format!(
+                "set          [{key}] {} = {data}",
+                if name.is_empty() {
+                    "@".into()
+                } else {
+                    format!("{name:?}")
+                }
+            )
         }
     }
 }
 
-fn compile_cmd(args: &[String], out_dir: &Path, opts: Options, check: bool, report: Report, ui: &Ui) -> Result<u8> {
+fn compile_cmd(
+    args: &[String],
+    out_dir: &Path,
+    opts: Options,
+    check: bool,
+    report: Report,
+    ui: &Ui,
+) -> Result<u8> {
     // Load and compile everything first: on any error, nothing is written.
     let mut failed = false;
     let mut outputs = Vec::new();
@@ -214,7 +255,13 @@ fn compile_cmd(args: &[String], out_dir: &Path, opts: Options, check: bool, repo
         if let ProfileRef::File(p) = &r {
             inputs.push(p.clone());
         }
-        inputs.extend(l.profile.chain.iter().filter(|c| !c.starts_with("builtin:")).map(PathBuf::from));
+        inputs.extend(
+            l.profile
+                .chain
+                .iter()
+                .filter(|c| !c.starts_with("builtin:"))
+                .map(PathBuf::from),
+        );
         let name = r.output_name();
         match compile::reg_outputs(&name, &l.profile, opts) {
             Ok(outs) => outputs.extend(outs.into_iter().map(|o| (arg.clone(), o))),
@@ -230,7 +277,10 @@ fn compile_cmd(args: &[String], out_dir: &Path, opts: Options, check: bool, repo
     let mut seen = std::collections::HashMap::new();
     for (arg, o) in &outputs {
         if let Some(prev) = seen.insert(o.file_name.clone(), arg.clone()) {
-            bail!("{prev} and {arg} would both write {}; compile them into different folders", o.file_name);
+            bail!(
+                "{prev} and {arg} would both write {}; compile them into different folders",
+                o.file_name
+            );
         }
     }
     let mut drift = false;
@@ -246,7 +296,8 @@ fn compile_cmd(args: &[String], out_dir: &Path, opts: Options, check: bool, repo
                 Drift::Differs => "differs",
             }
         } else {
-            output::write_atomic(&path, &o.bytes, &inputs).with_context(|| format!("compiling {arg}"))?;
+            output::write_atomic(&path, &o.bytes, &inputs)
+                .with_context(|| format!("compiling {arg}"))?;
             "written"
         };
         rows.push((arg.clone(), path, status));
@@ -263,7 +314,11 @@ fn compile_cmd(args: &[String], out_dir: &Path, opts: Options, check: bool, repo
                 .iter()
                 .map(|(arg, path, status)| serde_json::json!({"profile": arg, "file": path.display().to_string(), "status": status}))
                 .collect();
-            writeln!(out, "{}", serde_json::to_string_pretty(&serde_json::json!({"version": 1, "files": items}))?)?;
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&serde_json::json!({"version": 1, "files": items}))?
+            )?;
         }
     }
     Ok(if drift { 1 } else { 0 })

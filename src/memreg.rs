@@ -30,7 +30,10 @@ impl MemRegistry {
         let parts: Vec<&str> = path.split('\\').collect();
         for n in 2..=parts.len() {
             let sub = parts[..n].join("\\");
-            self.keys.entry(fold(&sub)).or_insert_with(|| Key { path: sub, ..Key::default() });
+            self.keys.entry(fold(&sub)).or_insert_with(|| Key {
+                path: sub,
+                ..Key::default()
+            });
         }
     }
 
@@ -38,7 +41,8 @@ impl MemRegistry {
     pub fn set_raw(&mut self, key: &str, name: &str, type_code: u32, bytes: Vec<u8>) {
         self.create_key(key);
         let k = self.keys.get_mut(&fold(key)).expect("just created");
-        k.values.insert(fold(name), (name.to_string(), type_code, bytes));
+        k.values
+            .insert(fold(name), (name.to_string(), type_code, bytes));
     }
 
     /// Applies one operation.
@@ -55,7 +59,9 @@ impl MemRegistry {
                     k.values.remove(&fold(name));
                 }
             }
-            Op::SetValue { key, name, data } => self.set_raw(key, name, data.type_code(), data.to_bytes()),
+            Op::SetValue { key, name, data } => {
+                self.set_raw(key, name, data.type_code(), data.to_bytes())
+            }
         }
     }
 
@@ -71,7 +77,11 @@ impl MemRegistry {
         let mut lines: Vec<String> = self
             .keys
             .values()
-            .flat_map(|k| k.values.values().map(move |(name, t, data)| value_line(&k.path, name, *t, data)))
+            .flat_map(|k| {
+                k.values
+                    .values()
+                    .map(move |(name, t, data)| value_line(&k.path, name, *t, data))
+            })
             .collect();
         lines.sort();
         lines.dedup();
@@ -112,15 +122,28 @@ fn utf16z(data: &[u8]) -> Option<String> {
     if data.len() < 2 || data.len() % 2 != 0 || data[data.len() - 2..] != [0, 0] {
         return None;
     }
-    let units: Vec<u16> = data[..data.len() - 2].chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
+    let units: Vec<u16> = data[..data.len() - 2]
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .collect();
     String::from_utf16(&units).ok()
 }
 
 /// The DATA field of a normalized line.
 pub fn data_field(type_code: u32, data: &[u8]) -> String {
     match (type_code, data.len()) {
-        (4, 4) => return format!("0x{:08x}", u32::from_le_bytes(data.try_into().expect("4 bytes"))),
-        (11, 8) => return format!("0x{:016x}", u64::from_le_bytes(data.try_into().expect("8 bytes"))),
+        (4, 4) => {
+            return format!(
+                "0x{:08x}",
+                u32::from_le_bytes(data.try_into().expect("4 bytes"))
+            )
+        }
+        (11, 8) => {
+            return format!(
+                "0x{:016x}",
+                u64::from_le_bytes(data.try_into().expect("8 bytes"))
+            )
+        }
         _ => {}
     }
     if type_code == 1 || type_code == 2 {
@@ -146,7 +169,11 @@ pub fn value_line(key: &str, name: &str, type_code: u32, data: &[u8]) -> String 
         "REG_UNKNOWN" => format!("REG_0x{type_code:x}"),
         t => t.to_string(),
     };
-    format!("{key}\t{}\t{t}\t{}", name_field(name), data_field(type_code, data))
+    format!(
+        "{key}\t{}\t{t}\t{}",
+        name_field(name),
+        data_field(type_code, data)
+    )
 }
 
 #[cfg(test)]
@@ -158,11 +185,31 @@ mod tests {
     fn lines_follow_the_oracle_format() {
         let mut r = MemRegistry::new();
         let k = r"HKEY_LOCAL_MACHINE\SOFTWARE\A";
-        r.apply_op(&Op::SetValue { key: k.into(), name: "".into(), data: RegData::Sz("x\ty".into()) });
-        r.apply_op(&Op::SetValue { key: k.into(), name: "@".into(), data: RegData::MultiSz(vec!["a".into(), "b".into()]) });
-        r.apply_op(&Op::SetValue { key: k.into(), name: "d".into(), data: RegData::Dword(1) });
-        r.apply_op(&Op::SetValue { key: k.into(), name: "q".into(), data: RegData::Qword(2) });
-        r.apply_op(&Op::SetValue { key: k.into(), name: "b".into(), data: RegData::Binary(vec![0xde, 0xad]) });
+        r.apply_op(&Op::SetValue {
+            key: k.into(),
+            name: "".into(),
+            data: RegData::Sz("x\ty".into()),
+        });
+        r.apply_op(&Op::SetValue {
+            key: k.into(),
+            name: "@".into(),
+            data: RegData::MultiSz(vec!["a".into(), "b".into()]),
+        });
+        r.apply_op(&Op::SetValue {
+            key: k.into(),
+            name: "d".into(),
+            data: RegData::Dword(1),
+        });
+        r.apply_op(&Op::SetValue {
+            key: k.into(),
+            name: "q".into(),
+            data: RegData::Qword(2),
+        });
+        r.apply_op(&Op::SetValue {
+            key: k.into(),
+            name: "b".into(),
+            data: RegData::Binary(vec![0xde, 0xad]),
+        });
         assert_eq!(
             r.value_lines(),
             vec![
@@ -173,7 +220,9 @@ mod tests {
                 format!("{k}\tq\tREG_QWORD\t0x0000000000000002"),
             ]
         );
-        r.apply_op(&Op::DeleteKey { key: r"hkey_local_machine\software".into() });
+        r.apply_op(&Op::DeleteKey {
+            key: r"hkey_local_machine\software".into(),
+        });
         assert!(r.value_lines().is_empty());
     }
 }

@@ -11,11 +11,20 @@ pub enum OutputError {
     #[error("refusing to write {0}: it is one of the inputs")]
     WouldOverwriteInput(PathBuf),
     #[error("cannot create the output folder {path}: {source}")]
-    CreateDir { path: PathBuf, source: std::io::Error },
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot write {path}: {source}")]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot read {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// The result of comparing one output with what is on disk.
@@ -43,9 +52,19 @@ pub fn write_atomic(path: &Path, bytes: &[u8], inputs: &[PathBuf]) -> Result<(),
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    fs::create_dir_all(&dir).map_err(|source| OutputError::CreateDir { path: dir.clone(), source })?;
-    let werr = |source| OutputError::Write { path: path.to_path_buf(), source };
-    let mut tmp = tempfile::Builder::new().prefix(".tlsreg-").suffix(".tmp").tempfile_in(&dir).map_err(werr)?;
+    fs::create_dir_all(&dir).map_err(|source| OutputError::CreateDir {
+        path: dir.clone(),
+        source,
+    })?;
+    let werr = |source| OutputError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".tlsreg-")
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .map_err(werr)?;
     tmp.write_all(bytes).map_err(werr)?;
     tmp.as_file().sync_all().map_err(werr)?;
     tmp.persist(path).map_err(|e| werr(e.error))?;
@@ -58,7 +77,10 @@ pub fn check(path: &Path, bytes: &[u8]) -> Result<Drift, OutputError> {
         Ok(old) if old == bytes => Ok(Drift::UpToDate),
         Ok(_) => Ok(Drift::Differs),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Drift::Missing),
-        Err(source) => Err(OutputError::Read { path: path.to_path_buf(), source }),
+        Err(source) => Err(OutputError::Read {
+            path: path.to_path_buf(),
+            source,
+        }),
     }
 }
 
@@ -74,7 +96,10 @@ mod tests {
         write_atomic(&p, b"x", &[]).unwrap();
         assert_eq!(check(&p, b"x").unwrap(), Drift::UpToDate);
         assert_eq!(check(&p, b"y").unwrap(), Drift::Differs);
-        assert!(matches!(write_atomic(&p, b"y", &[p.clone()]), Err(OutputError::WouldOverwriteInput(_))));
+        assert!(matches!(
+            write_atomic(&p, b"y", std::slice::from_ref(&p)),
+            Err(OutputError::WouldOverwriteInput(_))
+        ));
         assert_eq!(fs::read(&p).unwrap(), b"x");
         // No temporary file is left behind.
         assert_eq!(fs::read_dir(p.parent().unwrap()).unwrap().count(), 1);

@@ -18,7 +18,11 @@ pub enum Op {
     /// Delete one value (`""` is the default value).
     DeleteValue { key: String, name: String },
     /// Create the key (and its parents) if needed and set the value.
-    SetValue { key: String, name: String, data: RegData },
+    SetValue {
+        key: String,
+        name: String,
+        data: RegData,
+    },
 }
 
 impl Op {
@@ -57,10 +61,15 @@ impl Plan {
             .iter()
             .map(|op| match op {
                 Op::DeleteKey { key } => Op::DeleteKey { key: map(key) },
-                Op::DeleteValue { key, name } => Op::DeleteValue { key: map(key), name: name.clone() },
-                Op::SetValue { key, name, data } => {
-                    Op::SetValue { key: map(key), name: name.clone(), data: data.clone() }
-                }
+                Op::DeleteValue { key, name } => Op::DeleteValue {
+                    key: map(key),
+                    name: name.clone(),
+                },
+                Op::SetValue { key, name, data } => Op::SetValue {
+                    key: map(key),
+                    name: name.clone(),
+                    data: data.clone(),
+                },
             })
             .collect();
         Plan { ops }
@@ -79,7 +88,11 @@ pub fn map_control_set(key: &str, n: u32) -> String {
         && parts[1].eq_ignore_ascii_case("SYSTEM")
         && parts[2].eq_ignore_ascii_case("CurrentControlSet")
     {
-        let mut out = vec![parts[0].to_string(), parts[1].to_string(), format!("ControlSet{n:03}")];
+        let mut out = vec![
+            parts[0].to_string(),
+            parts[1].to_string(),
+            format!("ControlSet{n:03}"),
+        ];
         out.extend(parts[3..].iter().map(|s| s.to_string()));
         out.join("\\")
     } else {
@@ -110,7 +123,10 @@ impl PlanBuilder {
         let i = match self.key_index.get(&id) {
             Some(&i) => i,
             None => {
-                self.keys.push(KeyOps { key: key.to_string(), ..KeyOps::default() });
+                self.keys.push(KeyOps {
+                    key: key.to_string(),
+                    ..KeyOps::default()
+                });
                 self.key_index.insert(id, self.keys.len() - 1);
                 self.keys.len() - 1
             }
@@ -145,16 +161,27 @@ impl PlanBuilder {
     }
 
     pub fn finish(self) -> Plan {
-        let mut ops: Vec<Op> = self.deleted_keys.into_iter().map(|key| Op::DeleteKey { key }).collect();
+        let mut ops: Vec<Op> = self
+            .deleted_keys
+            .into_iter()
+            .map(|key| Op::DeleteKey { key })
+            .collect();
         for k in self.keys {
             for (name, data) in &k.values {
                 if data.is_none() {
-                    ops.push(Op::DeleteValue { key: k.key.clone(), name: name.clone() });
+                    ops.push(Op::DeleteValue {
+                        key: k.key.clone(),
+                        name: name.clone(),
+                    });
                 }
             }
             for (name, data) in k.values {
                 if let Some(data) = data {
-                    ops.push(Op::SetValue { key: k.key.clone(), name, data });
+                    ops.push(Op::SetValue {
+                        key: k.key.clone(),
+                        name,
+                        data,
+                    });
                 }
             }
         }
@@ -177,9 +204,18 @@ mod tests {
         assert_eq!(
             plan.ops,
             vec![
-                Op::DeleteKey { key: r"HKEY_LOCAL_MACHINE\C".into() },
-                Op::DeleteValue { key: r"HKEY_LOCAL_MACHINE\A".into(), name: "X".into() },
-                Op::SetValue { key: r"HKEY_LOCAL_MACHINE\B".into(), name: "y".into(), data: RegData::Dword(2) },
+                Op::DeleteKey {
+                    key: r"HKEY_LOCAL_MACHINE\C".into()
+                },
+                Op::DeleteValue {
+                    key: r"HKEY_LOCAL_MACHINE\A".into(),
+                    name: "X".into()
+                },
+                Op::SetValue {
+                    key: r"HKEY_LOCAL_MACHINE\B".into(),
+                    name: "y".into(),
+                    data: RegData::Dword(2)
+                },
             ]
         );
     }
@@ -190,7 +226,10 @@ mod tests {
             map_control_set(r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control", 2),
             r"HKEY_LOCAL_MACHINE\SYSTEM\ControlSet002\Control"
         );
-        assert_eq!(map_control_set(r"HKEY_LOCAL_MACHINE\SOFTWARE\X", 2), r"HKEY_LOCAL_MACHINE\SOFTWARE\X");
+        assert_eq!(
+            map_control_set(r"HKEY_LOCAL_MACHINE\SOFTWARE\X", 2),
+            r"HKEY_LOCAL_MACHINE\SOFTWARE\X"
+        );
     }
 
     #[test]
@@ -201,7 +240,10 @@ mod tests {
         b.delete_key(r"HKEY_LOCAL_MACHINE\C");
         assert_eq!(
             b.finish().revert().ops,
-            vec![Op::DeleteValue { key: r"HKEY_LOCAL_MACHINE\A".into(), name: "x".into() }]
+            vec![Op::DeleteValue {
+                key: r"HKEY_LOCAL_MACHINE\A".into(),
+                name: "x".into()
+            }]
         );
     }
 }

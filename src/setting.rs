@@ -2,8 +2,8 @@
 //! registry operations each one means, read from the [catalogue](crate::catalog).
 
 use crate::catalog::{
-    dotnet_key, winhttp_key, DotNetValue, DotNetVersion, Domain, KeyBits, Side, View, CIPHERS, HASHES,
-    KEY_EXCHANGES, PROTOCOLS, SCALARS, SCHANNEL, SSL_POLICY, WINHTTP_VALUE,
+    dotnet_key, winhttp_key, Domain, DotNetValue, DotNetVersion, KeyBits, Side, View, CIPHERS,
+    HASHES, KEY_EXCHANGES, PROTOCOLS, SCALARS, SCHANNEL, SSL_POLICY, WINHTTP_VALUE,
 };
 use crate::plan::PlanBuilder;
 use crate::value::RegData;
@@ -55,12 +55,19 @@ impl SettingKey {
     pub fn key_path(&self) -> String {
         match *self {
             SettingKey::Protocol(p, side) => {
-                format!(r"{SCHANNEL}\Protocols\{}\{}", PROTOCOLS[p].name, side.key_name())
+                format!(
+                    r"{SCHANNEL}\Protocols\{}\{}",
+                    PROTOCOLS[p].name,
+                    side.key_name()
+                )
             }
             SettingKey::Cipher(i) => format!(r"{SCHANNEL}\Ciphers\{}", CIPHERS[i].name),
             SettingKey::Hash(i) => format!(r"{SCHANNEL}\Hashes\{}", HASHES[i].name),
             SettingKey::KeyExchange(i) | SettingKey::KeyBits(i, _) => {
-                format!(r"{SCHANNEL}\KeyExchangeAlgorithms\{}", KEY_EXCHANGES[i].name)
+                format!(
+                    r"{SCHANNEL}\KeyExchangeAlgorithms\{}",
+                    KEY_EXCHANGES[i].name
+                )
             }
             SettingKey::CipherSuites | SettingKey::EccCurves => SSL_POLICY.to_string(),
             SettingKey::DotNet(v, view, _) => dotnet_key(v, view),
@@ -73,7 +80,9 @@ impl SettingKey {
     pub fn value_names(&self) -> Vec<&'static str> {
         match *self {
             SettingKey::Protocol(..) => vec!["Enabled", "DisabledByDefault"],
-            SettingKey::Cipher(_) | SettingKey::Hash(_) | SettingKey::KeyExchange(_) => vec!["Enabled"],
+            SettingKey::Cipher(_) | SettingKey::Hash(_) | SettingKey::KeyExchange(_) => {
+                vec!["Enabled"]
+            }
             SettingKey::KeyBits(_, b) => vec![b.value_name()],
             SettingKey::CipherSuites => vec!["Functions"],
             SettingKey::EccCurves => vec!["EccCurves"],
@@ -86,15 +95,23 @@ impl SettingKey {
     /// A short human label, e.g. `protocol TLS 1.2 (server)`.
     pub fn label(&self) -> String {
         match *self {
-            SettingKey::Protocol(p, side) => format!("protocol {} ({})", PROTOCOLS[p].name, side.field()),
+            SettingKey::Protocol(p, side) => {
+                format!("protocol {} ({})", PROTOCOLS[p].name, side.field())
+            }
             SettingKey::Cipher(i) => format!("cipher {}", CIPHERS[i].name),
             SettingKey::Hash(i) => format!("hash {}", HASHES[i].name),
             SettingKey::KeyExchange(i) => format!("key exchange {}", KEY_EXCHANGES[i].name),
-            SettingKey::KeyBits(i, b) => format!("key exchange {} {}", KEY_EXCHANGES[i].name, b.field()),
+            SettingKey::KeyBits(i, b) => {
+                format!("key exchange {} {}", KEY_EXCHANGES[i].name, b.field())
+            }
             SettingKey::CipherSuites => "cipher-suites".to_string(),
             SettingKey::EccCurves => "ecc-curves".to_string(),
-            SettingKey::DotNet(v, view, val) => format!("dotnet {} {} ({})", val.field(), v.key_name(), view.field()),
-            SettingKey::WinHttp(view) => format!("winhttp default-secure-protocols ({})", view.field()),
+            SettingKey::DotNet(v, view, val) => {
+                format!("dotnet {} {} ({})", val.field(), v.key_name(), view.field())
+            }
+            SettingKey::WinHttp(view) => {
+                format!("winhttp default-secure-protocols ({})", view.field())
+            }
             SettingKey::Scalar(i) => format!("schannel {}", SCALARS[i].field),
         }
     }
@@ -115,8 +132,14 @@ impl SettingKey {
                 b.set(&key, "Enabled", RegData::Dword(on as u32));
                 b.set(&key, "DisabledByDefault", RegData::Dword(!on as u32));
             }
-            (_, Setting::State(s)) => b.set(&key, names[0], RegData::Dword((*s == State::Enabled) as u32)),
-            (SettingKey::CipherSuites, Setting::List(l)) => b.set(&key, names[0], RegData::Sz(l.join(","))),
+            (_, Setting::State(s)) => b.set(
+                &key,
+                names[0],
+                RegData::Dword((*s == State::Enabled) as u32),
+            ),
+            (SettingKey::CipherSuites, Setting::List(l)) => {
+                b.set(&key, names[0], RegData::Sz(l.join(",")))
+            }
             (_, Setting::List(l)) => b.set(&key, names[0], RegData::MultiSz(l.clone())),
             (_, Setting::Dword(n)) => b.set(&key, names[0], RegData::Dword(*n)),
             (_, Setting::Bool(v)) => b.set(&key, names[0], RegData::Dword(*v as u32)),
@@ -128,7 +151,10 @@ impl SettingKey {
 
 /// The WinHTTP `DefaultSecureProtocols` mask of these protocols.
 pub fn winhttp_mask(protocols: &[usize]) -> u32 {
-    protocols.iter().filter_map(|&p| PROTOCOLS[p].winhttp_bit).fold(0, |m, b| m | b)
+    protocols
+        .iter()
+        .filter_map(|&p| PROTOCOLS[p].winhttp_bit)
+        .fold(0, |m, b| m | b)
 }
 
 /// Whether a scalar setting takes booleans.

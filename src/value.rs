@@ -179,7 +179,10 @@ pub fn check_key_component(comp: &str) -> Result<(), NameError> {
         return Err(NameError::Whitespace(comp.to_string()));
     }
     if let Some(c) = comp.chars().find(|c| c.is_control()) {
-        return Err(NameError::Control { what: "a key name", code: c as u32 });
+        return Err(NameError::Control {
+            what: "a key name",
+            code: c as u32,
+        });
     }
     if comp.encode_utf16().count() > 255 {
         return Err(NameError::KeyTooLong(comp.to_string()));
@@ -190,7 +193,10 @@ pub fn check_key_component(comp: &str) -> Result<(), NameError> {
 /// Checks a value name (`""` is the default value).
 pub fn check_value_name(name: &str) -> Result<(), NameError> {
     if let Some(c) = name.chars().find(|c| matches!(c, '\0' | '\r' | '\n')) {
-        return Err(NameError::Control { what: "the value name", code: c as u32 });
+        return Err(NameError::Control {
+            what: "the value name",
+            code: c as u32,
+        });
     }
     if name.encode_utf16().count() > 16383 {
         return Err(NameError::ValueNameTooLong);
@@ -210,7 +216,10 @@ mod tests {
     #[test]
     fn bytes_of_each_type() {
         assert_eq!(RegData::Sz("A".into()).to_bytes(), [0x41, 0, 0, 0]);
-        assert_eq!(RegData::MultiSz(vec!["a".into(), "b".into()]).to_bytes(), [0x61, 0, 0, 0, 0x62, 0, 0, 0, 0, 0]);
+        assert_eq!(
+            RegData::MultiSz(vec!["a".into(), "b".into()]).to_bytes(),
+            [0x61, 0, 0, 0, 0x62, 0, 0, 0, 0, 0]
+        );
         assert_eq!(RegData::MultiSz(vec![]).to_bytes(), [0, 0]);
         assert_eq!(RegData::Dword(1).to_bytes(), [1, 0, 0, 0]);
         assert_eq!(RegData::Qword(0x0102).to_bytes(), [2, 1, 0, 0, 0, 0, 0, 0]);
@@ -218,12 +227,27 @@ mod tests {
 
     #[test]
     fn roots_are_spelled_out() {
-        assert_eq!(canonical_key(r"hklm\Software\X").unwrap(), r"HKEY_LOCAL_MACHINE\Software\X");
-        assert_eq!(canonical_key(r"HKCU\A/B").unwrap(), r"HKEY_CURRENT_USER\A/B");
-        assert_eq!(canonical_key(r"HKXX\A"), Err(NameError::UnknownRoot("HKXX".into())));
-        assert_eq!(canonical_key(r"HKLM"), Err(NameError::RootOnly("HKEY_LOCAL_MACHINE".into())));
+        assert_eq!(
+            canonical_key(r"hklm\Software\X").unwrap(),
+            r"HKEY_LOCAL_MACHINE\Software\X"
+        );
+        assert_eq!(
+            canonical_key(r"HKCU\A/B").unwrap(),
+            r"HKEY_CURRENT_USER\A/B"
+        );
+        assert_eq!(
+            canonical_key(r"HKXX\A"),
+            Err(NameError::UnknownRoot("HKXX".into()))
+        );
+        assert_eq!(
+            canonical_key(r"HKLM"),
+            Err(NameError::RootOnly("HKEY_LOCAL_MACHINE".into()))
+        );
         assert_eq!(canonical_key(r"HKLM\A\\B"), Err(NameError::EmptyComponent));
         assert_eq!(canonical_key(r"HKLM\A\"), Err(NameError::EmptyComponent));
-        assert_eq!(canonical_key("HKLM\\TLS 1.2 "), Err(NameError::Whitespace("TLS 1.2 ".into())));
+        assert_eq!(
+            canonical_key("HKLM\\TLS 1.2 "),
+            Err(NameError::Whitespace("TLS 1.2 ".into()))
+        );
     }
 }

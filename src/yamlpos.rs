@@ -38,8 +38,14 @@ pub struct PosIndex {
 }
 
 enum Frame {
-    Map { path: Path, key: Option<(String, Pos)> },
-    Seq { path: Path, next: usize },
+    Map {
+        path: Path,
+        key: Option<(String, Pos)>,
+    },
+    Seq {
+        path: Path,
+        next: usize,
+    },
 }
 
 struct Builder {
@@ -50,7 +56,11 @@ struct Builder {
 
 fn pos(mark: Marker, len: usize) -> Pos {
     // yaml-rust2 markers count lines from 1 and columns from 0.
-    Pos { line: mark.line(), col: mark.col() + 1, len }
+    Pos {
+        line: mark.line(),
+        col: mark.col() + 1,
+        len,
+    }
 }
 
 impl Builder {
@@ -90,14 +100,23 @@ impl MarkedEventReceiver for Builder {
     fn on_event(&mut self, ev: Event, mark: Marker) {
         match ev {
             Event::Scalar(text, style, ..) => {
-                let quoted = matches!(style, TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted);
+                let quoted = matches!(
+                    style,
+                    TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted
+                );
                 let len = text.chars().count().max(1) + if quoted { 2 } else { 0 };
                 if self.awaiting_key() {
                     if let Some(Frame::Map { key, .. }) = self.stack.last_mut() {
                         *key = Some((text, pos(mark, len)));
                     }
                 } else if let Some((path, key)) = self.place() {
-                    self.map.insert(path, Entry { key, value: pos(mark, len) });
+                    self.map.insert(
+                        path,
+                        Entry {
+                            key,
+                            value: pos(mark, len),
+                        },
+                    );
                 }
             }
             Event::Alias(_) => {
@@ -106,7 +125,13 @@ impl MarkedEventReceiver for Builder {
                         *key = Some(("*alias".into(), pos(mark, 1)));
                     }
                 } else if let Some((path, key)) = self.place() {
-                    self.map.insert(path, Entry { key, value: pos(mark, 1) });
+                    self.map.insert(
+                        path,
+                        Entry {
+                            key,
+                            value: pos(mark, 1),
+                        },
+                    );
                 }
             }
             Event::MappingStart(..) | Event::SequenceStart(..) => {
@@ -117,13 +142,23 @@ impl MarkedEventReceiver for Builder {
                 } else {
                     match self.place() {
                         Some((path, key)) => {
-                            self.map.insert(path.clone(), Entry { key, value: pos(mark, 1) });
+                            self.map.insert(
+                                path.clone(),
+                                Entry {
+                                    key,
+                                    value: pos(mark, 1),
+                                },
+                            );
                             path
                         }
                         None => Vec::new(),
                     }
                 };
-                self.stack.push(if is_map { Frame::Map { path, key: None } } else { Frame::Seq { path, next: 0 } });
+                self.stack.push(if is_map {
+                    Frame::Map { path, key: None }
+                } else {
+                    Frame::Seq { path, next: 0 }
+                });
             }
             Event::MappingEnd | Event::SequenceEnd => {
                 self.stack.pop();
@@ -137,7 +172,11 @@ impl PosIndex {
     /// Indexes `src`; a document yaml-rust2 cannot scan gives an empty index (serde_yaml
     /// reports the syntax error itself).
     pub fn new(src: &str) -> Self {
-        let mut b = Builder { stack: Vec::new(), map: HashMap::new(), root_done: false };
+        let mut b = Builder {
+            stack: Vec::new(),
+            map: HashMap::new(),
+            root_done: false,
+        };
         let mut parser = Parser::new_from_str(src);
         let _ = parser.load(&mut b, false);
         PosIndex { map: b.map }
@@ -162,11 +201,21 @@ impl PosIndex {
         let mut p = path;
         loop {
             if let Some(e) = self.map.get(p) {
-                return if want_key { e.key.unwrap_or(e.value) } else { e.value };
+                return if want_key {
+                    e.key.unwrap_or(e.value)
+                } else {
+                    e.value
+                };
             }
             match p.split_last() {
                 Some((_, rest)) => p = rest,
-                None => return Pos { line: 1, col: 1, len: 1 },
+                None => {
+                    return Pos {
+                        line: 1,
+                        col: 1,
+                        len: 1,
+                    }
+                }
             }
         }
     }
@@ -184,10 +233,38 @@ mod tests {
     fn keys_and_values_have_positions() {
         let src = "name: x\nprotocols:\n  TLS 1.2: enabled\n  'SSL 3.0': { client: disabled }\nlist:\n  - a\n  - b\n";
         let idx = PosIndex::new(src);
-        assert_eq!(idx.key(&[k("protocols"), k("TLS 1.2")]), Pos { line: 3, col: 3, len: 7 });
-        assert_eq!(idx.value(&[k("protocols"), k("TLS 1.2")]), Pos { line: 3, col: 12, len: 7 });
-        assert_eq!(idx.key(&[k("protocols"), k("SSL 3.0"), k("client")]), Pos { line: 4, col: 16, len: 6 });
-        assert_eq!(idx.value(&[k("list"), Seg::Index(1)]), Pos { line: 7, col: 5, len: 1 });
+        assert_eq!(
+            idx.key(&[k("protocols"), k("TLS 1.2")]),
+            Pos {
+                line: 3,
+                col: 3,
+                len: 7
+            }
+        );
+        assert_eq!(
+            idx.value(&[k("protocols"), k("TLS 1.2")]),
+            Pos {
+                line: 3,
+                col: 12,
+                len: 7
+            }
+        );
+        assert_eq!(
+            idx.key(&[k("protocols"), k("SSL 3.0"), k("client")]),
+            Pos {
+                line: 4,
+                col: 16,
+                len: 6
+            }
+        );
+        assert_eq!(
+            idx.value(&[k("list"), Seg::Index(1)]),
+            Pos {
+                line: 7,
+                col: 5,
+                len: 1
+            }
+        );
         // Unknown paths fall back to the nearest ancestor.
         assert_eq!(idx.value(&[k("list"), Seg::Index(9)]).line, 6);
     }

@@ -6,13 +6,25 @@ use std::fs;
 #[test]
 fn compile_builtin_from_any_folder() {
     let dir = util::tempdir();
-    let o = run(tlsreg().current_dir(dir.path()).args(["compile", "enable-tls12", "-o", "out"]));
+    let o = run(tlsreg()
+        .current_dir(dir.path())
+        .args(["compile", "enable-tls12", "-o", "out"]));
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let path = dir.path().join("out/enable-tls12.reg");
-    assert_eq!(stdout(&o), format!("written    {}\n", std::path::Path::new("out").join("enable-tls12.reg").display()));
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "written    {}\n",
+            std::path::Path::new("out")
+                .join("enable-tls12.reg")
+                .display()
+        )
+    );
     let lib = tlsreg::compile::reg_outputs(
         "enable-tls12",
-        &tlsreg::profile::load(&tlsreg::profile::ProfileRef::Builtin("enable-tls12".into())).unwrap().profile,
+        &tlsreg::profile::load(&tlsreg::profile::ProfileRef::Builtin("enable-tls12".into()))
+            .unwrap()
+            .profile,
         Default::default(),
     )
     .unwrap();
@@ -27,7 +39,9 @@ fn check_reports_drift_with_exit_1() {
     let out = dir.path().join("out");
     let args = |extra: &[&str]| {
         let mut c = tlsreg();
-        c.args(["compile", "strict", "enable-tls12", "-o"]).arg(&out).args(extra);
+        c.args(["compile", "strict", "enable-tls12", "-o"])
+            .arg(&out)
+            .args(extra);
         c
     };
     let o = run(&mut args(&["--check"]));
@@ -45,13 +59,19 @@ fn check_reports_drift_with_exit_1() {
     assert_eq!(v["version"], 1);
     assert_eq!(v["files"][0]["status"], "differs");
     assert_eq!(v["files"][1]["status"], "up-to-date");
-    assert_eq!(fs::read(out.join("strict.reg")).unwrap(), b"edited", "--check never writes");
+    assert_eq!(
+        fs::read(out.join("strict.reg")).unwrap(),
+        b"edited",
+        "--check never writes"
+    );
 }
 
 #[test]
 fn ps1_is_a_clear_error_not_a_stub() {
     let dir = util::tempdir();
-    let o = run(tlsreg().args(["compile", "enable-tls12", "--format", "ps1", "-o"]).arg(dir.path()));
+    let o = run(tlsreg()
+        .args(["compile", "enable-tls12", "--format", "ps1", "-o"])
+        .arg(dir.path()));
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(stderr(&o), "error: --format ps1 and --format all are not available yet: this version writes only .reg files (--format reg)\n");
     assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
@@ -60,8 +80,17 @@ fn ps1_is_a_clear_error_not_a_stub() {
 #[test]
 fn a_bad_profile_stops_every_output() {
     let dir = util::tempdir();
-    util::write(&dir.path().join("bad.yaml"), "protocols:\n  TLS 1.4: enabled\n");
-    let o = run(tlsreg().current_dir(dir.path()).args(["compile", "enable-tls12", "bad.yaml", "-o", "out"]));
+    util::write(
+        &dir.path().join("bad.yaml"),
+        "protocols:\n  TLS 1.4: enabled\n",
+    );
+    let o = run(tlsreg().current_dir(dir.path()).args([
+        "compile",
+        "enable-tls12",
+        "bad.yaml",
+        "-o",
+        "out",
+    ]));
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(
         stderr(&o),
@@ -77,7 +106,11 @@ fn never_writes_over_an_input() {
     let input = dir.path().join("p.reg");
     let text = "protocols:\n  TLS 1.2: enabled\n";
     util::write(&input, text);
-    let o = run(tlsreg().args(["compile"]).arg(&input).arg("-o").arg(dir.path()));
+    let o = run(tlsreg()
+        .args(["compile"])
+        .arg(&input)
+        .arg("-o")
+        .arg(dir.path()));
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("refusing to write"), "{}", stderr(&o));
     assert_eq!(fs::read_to_string(&input).unwrap(), text);
@@ -86,14 +119,31 @@ fn never_writes_over_an_input() {
 #[test]
 fn inputs_are_never_modified() {
     let dir = util::tempdir();
-    util::write(&dir.path().join("base.yaml"), "protocols: { TLS 1.0: disabled }\n");
-    util::write(&dir.path().join("p.yaml"), "extends: [base.yaml, strict]\nhashes: { MD5: disabled }\n");
-    let before: Vec<_> = ["base.yaml", "p.yaml"].iter().map(|f| fs::read(dir.path().join(f)).unwrap()).collect();
-    for args in [vec!["compile", "p.yaml", "-o", "o"], vec!["compile", "p.yaml", "-o", "o", "--revert"], vec!["show", "p.yaml"], vec!["compile", "p.yaml", "--check", "-o", "o"]] {
+    util::write(
+        &dir.path().join("base.yaml"),
+        "protocols: { TLS 1.0: disabled }\n",
+    );
+    util::write(
+        &dir.path().join("p.yaml"),
+        "extends: [base.yaml, strict]\nhashes: { MD5: disabled }\n",
+    );
+    let before: Vec<_> = ["base.yaml", "p.yaml"]
+        .iter()
+        .map(|f| fs::read(dir.path().join(f)).unwrap())
+        .collect();
+    for args in [
+        vec!["compile", "p.yaml", "-o", "o"],
+        vec!["compile", "p.yaml", "-o", "o", "--revert"],
+        vec!["show", "p.yaml"],
+        vec!["compile", "p.yaml", "--check", "-o", "o"],
+    ] {
         let o = run(tlsreg().current_dir(dir.path()).args(&args));
         assert!(o.status.code().unwrap() <= 1, "{args:?}: {}", stderr(&o));
     }
-    let after: Vec<_> = ["base.yaml", "p.yaml"].iter().map(|f| fs::read(dir.path().join(f)).unwrap()).collect();
+    let after: Vec<_> = ["base.yaml", "p.yaml"]
+        .iter()
+        .map(|f| fs::read(dir.path().join(f)).unwrap())
+        .collect();
     assert_eq!(before, after);
     assert!(dir.path().join("o/p.reg").is_file());
     assert!(dir.path().join("o/p.revert.reg").is_file());
@@ -102,22 +152,37 @@ fn inputs_are_never_modified() {
 #[test]
 fn hivex_flavour_needs_a_control_set_for_system_keys() {
     let dir = util::tempdir();
-    let o = run(tlsreg().args(["compile", "strict", "--flavor", "hivex", "-o"]).arg(dir.path()));
+    let o = run(tlsreg()
+        .args(["compile", "strict", "--flavor", "hivex", "-o"])
+        .arg(dir.path()));
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--control-set N"), "{}", stderr(&o));
     // SOFTWARE-only profiles need none.
-    let o = run(tlsreg().args(["compile", "dotnet-strong-crypto", "--flavor", "hivex", "-o"]).arg(dir.path()));
+    let o = run(tlsreg()
+        .args(["compile", "dotnet-strong-crypto", "--flavor", "hivex", "-o"])
+        .arg(dir.path()));
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(dir.path().join("dotnet-strong-crypto.software.reg").is_file());
+    assert!(dir
+        .path()
+        .join("dotnet-strong-crypto.software.reg")
+        .is_file());
     assert!(dir.path().join("dotnet-strong-crypto.system.reg").is_file());
 }
 
 #[test]
 fn two_profiles_with_one_output_name_are_refused() {
     let dir = util::tempdir();
-    util::write(&dir.path().join("a/x.yaml"), "protocols: { TLS 1.2: enabled }\n");
-    util::write(&dir.path().join("b/x.yaml"), "protocols: { TLS 1.3: enabled }\n");
-    let o = run(tlsreg().current_dir(dir.path()).args(["compile", "a/x.yaml", "b/x.yaml", "-o", "out"]));
+    util::write(
+        &dir.path().join("a/x.yaml"),
+        "protocols: { TLS 1.2: enabled }\n",
+    );
+    util::write(
+        &dir.path().join("b/x.yaml"),
+        "protocols: { TLS 1.3: enabled }\n",
+    );
+    let o = run(tlsreg()
+        .current_dir(dir.path())
+        .args(["compile", "a/x.yaml", "b/x.yaml", "-o", "out"]));
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(stderr(&o), "error: a/x.yaml and b/x.yaml would both write x.reg; compile them into different folders\n");
     assert!(!dir.path().join("out").exists());
@@ -134,7 +199,10 @@ fn unknown_builtin_suggests_a_name() {
 fn profiles_lists_every_builtin() {
     let o = run(tlsreg().arg("profiles"));
     assert_eq!(o.status.code(), Some(0));
-    let names: Vec<String> = stdout(&o).lines().map(|l| l.split_whitespace().next().unwrap().to_string()).collect();
+    let names: Vec<String> = stdout(&o)
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap().to_string())
+        .collect();
     assert_eq!(names, util::builtins());
 }
 
@@ -143,10 +211,16 @@ fn show_prints_the_resolved_profile_and_plan() {
     let o = run(tlsreg().args(["show", "pci-dss-4"]));
     assert_eq!(o.status.code(), Some(0));
     let yaml = stdout(&o);
-    assert!(yaml.starts_with("# resolved from: builtin:best-practices -> builtin:pci-dss-4\nname: pci-dss-4\n"), "{yaml}");
+    assert!(
+        yaml.starts_with(
+            "# resolved from: builtin:best-practices -> builtin:pci-dss-4\nname: pci-dss-4\n"
+        ),
+        "{yaml}"
+    );
     // The shown YAML is itself a profile that compiles to the same plan.
     let again = tlsreg::profile::load_with("shown.yaml", &yaml, None, "shown").unwrap();
-    let orig = tlsreg::profile::load(&tlsreg::profile::ProfileRef::Builtin("pci-dss-4".into())).unwrap();
+    let orig =
+        tlsreg::profile::load(&tlsreg::profile::ProfileRef::Builtin("pci-dss-4".into())).unwrap();
     assert_eq!(again.profile.plan(), orig.profile.plan());
     let o = run(tlsreg().args(["show", "enable-tls12", "--plan"]));
     assert_eq!(
@@ -161,9 +235,13 @@ fn show_prints_the_resolved_profile_and_plan() {
 #[test]
 fn show_round_trips_every_builtin() {
     for name in util::builtins() {
-        let orig = tlsreg::profile::load(&tlsreg::profile::ProfileRef::Builtin(name.into())).unwrap().profile;
+        let orig = tlsreg::profile::load(&tlsreg::profile::ProfileRef::Builtin(name.into()))
+            .unwrap()
+            .profile;
         let yaml = tlsreg::profile::show::to_yaml(&orig);
-        let again = tlsreg::profile::load_with("shown.yaml", &yaml, None, name).unwrap().profile;
+        let again = tlsreg::profile::load_with("shown.yaml", &yaml, None, name)
+            .unwrap()
+            .profile;
         assert_eq!(again.plan(), orig.plan(), "{name}");
     }
 }
@@ -172,9 +250,14 @@ fn show_round_trips_every_builtin() {
 fn colour_only_when_asked() {
     util::write(&util::tempdir().path().join("x"), "");
     let dir = util::tempdir();
-    util::write(&dir.path().join("bad.yaml"), "protocols: { TLS 1.4: enabled }\n");
+    util::write(
+        &dir.path().join("bad.yaml"),
+        "protocols: { TLS 1.4: enabled }\n",
+    );
     let o = run(tlsreg().current_dir(dir.path()).args(["show", "bad.yaml"]));
     assert!(!stderr(&o).contains('\x1b'));
-    let o = run(tlsreg().current_dir(dir.path()).args(["show", "bad.yaml", "--color", "always"]));
+    let o = run(tlsreg()
+        .current_dir(dir.path())
+        .args(["show", "bad.yaml", "--color", "always"]));
     assert!(stderr(&o).contains("\x1b[1;31merror"));
 }

@@ -13,7 +13,9 @@ use tlsreg::profile::{self, ProfileRef};
 use tlsreg::value::RegData;
 
 fn builtin(name: &str) -> tlsreg::profile::Profile {
-    profile::load(&ProfileRef::Builtin(name.to_string())).expect("built-in profiles load").profile
+    profile::load(&ProfileRef::Builtin(name.to_string()))
+        .expect("built-in profiles load")
+        .profile
 }
 
 /// What an empty registry holds after the plans, in the oracle's line format.
@@ -39,9 +41,15 @@ fn every_builtin_imports_to_exactly_its_plan() {
         assert_eq!(outs.len(), 1);
         let path = dir.path().join(&outs[0].file_name);
         std::fs::write(&path, &outs[0].bytes).unwrap();
-        let Some(got) = run_oracle("reg2values.sh", &[&path]) else { return };
+        let Some(got) = run_oracle("reg2values.sh", &[&path]) else {
+            return;
+        };
         let plan = builtin(name).plan();
-        assert_eq!(lines(&got), expected(&[&plan]), "{name}: hivex imported something else than the plan");
+        assert_eq!(
+            lines(&got),
+            expected(&[&plan]),
+            "{name}: hivex imported something else than the plan"
+        );
         assert!(!lines(&got).is_empty(), "{name} sets nothing");
     }
 }
@@ -51,15 +59,32 @@ fn every_builtin_revert_removes_what_it_set() {
     let dir = util::tempdir();
     for name in util::builtins() {
         let p = builtin(name);
-        let apply = compile::reg_outputs(name, &p, Options::default()).unwrap().remove(0);
-        let revert = compile::reg_outputs(name, &p, Options { revert: true, ..Options::default() }).unwrap().remove(0);
+        let apply = compile::reg_outputs(name, &p, Options::default())
+            .unwrap()
+            .remove(0);
+        let revert = compile::reg_outputs(
+            name,
+            &p,
+            Options {
+                revert: true,
+                ..Options::default()
+            },
+        )
+        .unwrap()
+        .remove(0);
         assert_eq!(revert.file_name, format!("{name}.revert.reg"));
         let a = dir.path().join(&apply.file_name);
         let r = dir.path().join(&revert.file_name);
         std::fs::write(&a, &apply.bytes).unwrap();
         std::fs::write(&r, &revert.bytes).unwrap();
-        let Some(got) = run_oracle("reg2values.sh", &[&a, &r]) else { return };
-        assert_eq!(lines(&got), Vec::<String>::new(), "{name}: values left after the revert file");
+        let Some(got) = run_oracle("reg2values.sh", &[&a, &r]) else {
+            return;
+        };
+        assert_eq!(
+            lines(&got),
+            Vec::<String>::new(),
+            "{name}: values left after the revert file"
+        );
     }
 }
 
@@ -83,17 +108,28 @@ raw:
     let plan = loaded.profile.plan();
     let a = write_reg(dir.path(), "base.reg", &base);
     let b = write_reg(dir.path(), "child.reg", &plan);
-    let Some(got) = run_oracle("reg2values.sh", &[&a, &b]) else { return };
+    let Some(got) = run_oracle("reg2values.sh", &[&a, &b]) else {
+        return;
+    };
     let want = expected(&[&base, &plan]);
     assert_eq!(lines(&got), want);
     let text = want.join("\n");
-    assert!(!text.contains(r"TLS 1.3\Client"), "TLS 1.3 values were deleted");
+    assert!(
+        !text.contains(r"TLS 1.3\Client"),
+        "TLS 1.3 values were deleted"
+    );
     assert!(!text.contains("Functions"), "the policy key was deleted");
-    assert!(text.contains(r"SSL 3.0\Server	Enabled"), "SSL 3.0 server stays");
+    assert!(
+        text.contains(r"SSL 3.0\Server	Enabled"),
+        "SSL 3.0 server stays"
+    );
 }
 
 fn has_hivexregedit() -> bool {
-    let found = std::process::Command::new("hivexregedit").arg("--help").output().is_ok_and(|o| o.status.success());
+    let found = std::process::Command::new("hivexregedit")
+        .arg("--help")
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !found {
         util::skip("hivexregedit (Debian package libhivex-bin) is not installed");
     }
@@ -104,7 +140,16 @@ fn has_hivexregedit() -> bool {
 fn mkhive(path: &Path, name: &str, spec: &str) -> Option<()> {
     let spec_file = path.with_extension("spec");
     std::fs::write(&spec_file, spec).unwrap();
-    run_oracle("mkhive.py", &[&"--name", &name, &path, &spec_file]).map(|_| ())
+    run_oracle(
+        "mkhive.py",
+        &[
+            &"--name" as &dyn AsRef<std::ffi::OsStr>,
+            &name,
+            &path,
+            &spec_file,
+        ],
+    )
+    .map(|_| ())
 }
 
 #[test]
@@ -115,7 +160,11 @@ fn hivex_flavour_merges_into_real_hives() {
     let dir = util::tempdir();
     for name in util::builtins() {
         let p = builtin(name);
-        let opts = Options { flavor: Flavor::Hivex, control_set: Some(2), ..Options::default() };
+        let opts = Options {
+            flavor: Flavor::Hivex,
+            control_set: Some(2),
+            ..Options::default()
+        };
         let outs = compile::reg_outputs(name, &p, opts).unwrap();
         assert_eq!(
             outs.iter().map(|o| o.file_name.clone()).collect::<Vec<_>>(),
@@ -128,15 +177,41 @@ fn hivex_flavour_merges_into_real_hives() {
                         ControlSet002\\Control\\Lsa\tLimitBlankPasswordUse\tREG_DWORD\t0x00000001\n\
                         ControlSet001\\Control\\Lsa\tLimitBlankPasswordUse\tREG_DWORD\t0x00000001\n";
         let sw_spec = "Microsoft\\Windows NT\\CurrentVersion\tCurrentBuild\tREG_SZ\t20348\n";
-        let (Some(()), Some(())) = (mkhive(&sys, "SYSTEM", sys_spec), mkhive(&sw, "SOFTWARE", sw_spec)) else { return };
-        for (hive, out, prefix) in [(&sys, &outs[0], r"HKEY_LOCAL_MACHINE\SYSTEM"), (&sw, &outs[1], r"HKEY_LOCAL_MACHINE\SOFTWARE")] {
+        let (Some(()), Some(())) = (
+            mkhive(&sys, "SYSTEM", sys_spec),
+            mkhive(&sw, "SOFTWARE", sw_spec),
+        ) else {
+            return;
+        };
+        for (hive, out, prefix) in [
+            (&sys, &outs[0], r"HKEY_LOCAL_MACHINE\SYSTEM"),
+            (&sw, &outs[1], r"HKEY_LOCAL_MACHINE\SOFTWARE"),
+        ] {
             let f = dir.path().join(&out.file_name);
             std::fs::write(&f, &out.bytes).unwrap();
-            let o = std::process::Command::new("hivexregedit").arg("--merge").arg("--prefix").arg(prefix).arg(hive).arg(&f).output().unwrap();
-            assert!(o.status.success(), "hivexregedit --merge {}: {}", f.display(), String::from_utf8_lossy(&o.stderr));
+            let o = std::process::Command::new("hivexregedit")
+                .arg("--merge")
+                .arg("--prefix")
+                .arg(prefix)
+                .arg(hive)
+                .arg(&f)
+                .output()
+                .unwrap();
+            assert!(
+                o.status.success(),
+                "hivexregedit --merge {}: {}",
+                f.display(),
+                String::from_utf8_lossy(&o.stderr)
+            );
         }
-        let Some(got_sys) = run_oracle("hive2values.sh", &[&sys, &r"HKEY_LOCAL_MACHINE\SYSTEM"]) else { return };
-        let Some(got_sw) = run_oracle("hive2values.sh", &[&sw, &r"HKEY_LOCAL_MACHINE\SOFTWARE"]) else { return };
+        let Some(got_sys) = run_oracle("hive2values.sh", &[&sys, &r"HKEY_LOCAL_MACHINE\SYSTEM"])
+        else {
+            return;
+        };
+        let Some(got_sw) = run_oracle("hive2values.sh", &[&sw, &r"HKEY_LOCAL_MACHINE\SOFTWARE"])
+        else {
+            return;
+        };
         let mut got: Vec<String> = lines(&got_sys).into_iter().chain(lines(&got_sw)).collect();
         got.sort();
         let mut want = expected(&[&p.plan().with_control_set(2)]);
@@ -162,20 +237,42 @@ fn hivex_flavour_carries_non_ascii_and_deletions() {
     let dir = util::tempdir();
     let mut b = PlanBuilder::default();
     b.delete_key(r"HKEY_LOCAL_MACHINE\SOFTWARE\Old");
-    b.set(r"HKEY_LOCAL_MACHINE\SOFTWARE\Contoso\Ünïcode ∕ key", "Wert €", RegData::Sz("grüße \"x\" \\ 日本".into()));
-    b.set(r"HKEY_LOCAL_MACHINE\SOFTWARE\Contoso\Ünïcode ∕ key", "multi", RegData::MultiSz(vec!["ä".into(), "b".into()]));
+    b.set(
+        r"HKEY_LOCAL_MACHINE\SOFTWARE\Contoso\Ünïcode ∕ key",
+        "Wert €",
+        RegData::Sz("grüße \"x\" \\ 日本".into()),
+    );
+    b.set(
+        r"HKEY_LOCAL_MACHINE\SOFTWARE\Contoso\Ünïcode ∕ key",
+        "multi",
+        RegData::MultiSz(vec!["ä".into(), "b".into()]),
+    );
     b.delete_value(r"HKEY_LOCAL_MACHINE\SOFTWARE\Keep", "gone");
     let plan = b.finish();
     let sw = dir.path().join("SOFTWARE");
     let spec = "Old\\Sub\tv\tREG_DWORD\t0x00000001\nKeep\tgone\tREG_DWORD\t0x00000001\nKeep\tstay\tREG_DWORD\t0x00000002\n";
-    let Some(()) = mkhive(&sw, "SOFTWARE", spec) else { return };
+    let Some(()) = mkhive(&sw, "SOFTWARE", spec) else {
+        return;
+    };
     let f = dir.path().join("x.software.reg");
     std::fs::write(&f, reg::to_hivex(&plan, reg::HiveRoot::Software).unwrap()).unwrap();
-    let o = std::process::Command::new("hivexregedit").args(["--merge", "--prefix", r"HKEY_LOCAL_MACHINE\SOFTWARE"]).arg(&sw).arg(&f).output().unwrap();
+    let o = std::process::Command::new("hivexregedit")
+        .args(["--merge", "--prefix", r"HKEY_LOCAL_MACHINE\SOFTWARE"])
+        .arg(&sw)
+        .arg(&f)
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let Some(got) = run_oracle("hive2values.sh", &[&sw, &r"HKEY_LOCAL_MACHINE\SOFTWARE"]) else { return };
+    let Some(got) = run_oracle("hive2values.sh", &[&sw, &r"HKEY_LOCAL_MACHINE\SOFTWARE"]) else {
+        return;
+    };
     let mut r = MemRegistry::new();
-    r.set_raw(r"HKEY_LOCAL_MACHINE\SOFTWARE\Keep", "stay", 4, 2u32.to_le_bytes().to_vec());
+    r.set_raw(
+        r"HKEY_LOCAL_MACHINE\SOFTWARE\Keep",
+        "stay",
+        4,
+        2u32.to_le_bytes().to_vec(),
+    );
     r.apply(&plan);
     assert_eq!(lines(&got), r.value_lines());
 }
@@ -226,9 +323,15 @@ fn text() -> impl Strategy<Value = String> {
 fn data() -> impl Strategy<Value = RegData> {
     prop_oneof![
         text().prop_map(RegData::Sz),
-        (text(), proptest::collection::vec(Just('\0'), 0..2)).prop_map(|(t, nul)| RegData::Sz(format!("{t}{}", nul.into_iter().collect::<String>()))),
+        (text(), proptest::collection::vec(Just('\0'), 0..2)).prop_map(|(t, nul)| RegData::Sz(
+            format!("{t}{}", nul.into_iter().collect::<String>())
+        )),
         text().prop_map(RegData::ExpandSz),
-        proptest::collection::vec(text().prop_filter("items are not empty", |s| !s.is_empty()), 0..5).prop_map(RegData::MultiSz),
+        proptest::collection::vec(
+            text().prop_filter("items are not empty", |s| !s.is_empty()),
+            0..5
+        )
+        .prop_map(RegData::MultiSz),
         any::<u32>().prop_map(RegData::Dword),
         any::<u64>().prop_map(RegData::Qword),
         proptest::collection::vec(any::<u8>(), 0..300).prop_map(RegData::Binary),

@@ -14,13 +14,18 @@ fn settings() -> insta::Settings {
 }
 
 fn load(name: &str) -> profile::Profile {
-    profile::load(&ProfileRef::Builtin(name.to_string())).expect("built-in profiles load").profile
+    profile::load(&ProfileRef::Builtin(name.to_string()))
+        .expect("built-in profiles load")
+        .profile
 }
 
 /// Decodes a regedit file for the text snapshot (the byte tests below check the encoding).
 fn utf16_text(bytes: &[u8]) -> String {
     assert_eq!(&bytes[..2], &[0xFF, 0xFE]);
-    let units: Vec<u16> = bytes[2..].chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
+    let units: Vec<u16> = bytes[2..]
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .collect();
     String::from_utf16(&units).unwrap()
 }
 
@@ -31,7 +36,16 @@ fn builtin_outputs() {
             let p = load(name);
             insta::assert_snapshot!(format!("{name}.show.yaml"), profile::show::to_yaml(&p));
             for revert in [false, true] {
-                let out = compile::reg_outputs(name, &p, Options { revert, ..Options::default() }).unwrap().remove(0);
+                let out = compile::reg_outputs(
+                    name,
+                    &p,
+                    Options {
+                        revert,
+                        ..Options::default()
+                    },
+                )
+                .unwrap()
+                .remove(0);
                 insta::assert_snapshot!(out.file_name.clone(), utf16_text(&out.bytes));
             }
         }
@@ -42,7 +56,11 @@ fn builtin_outputs() {
 fn builtin_profiles_load_without_warnings() {
     for name in util::builtins() {
         let l = profile::load(&ProfileRef::Builtin(name.to_string())).unwrap();
-        assert!(l.warnings.0.is_empty(), "{name}:\n{}", l.warnings.render(false));
+        assert!(
+            l.warnings.0.is_empty(),
+            "{name}:\n{}",
+            l.warnings.render(false)
+        );
     }
 }
 
@@ -59,8 +77,14 @@ fn every_profile_file_is_built_in_and_every_built_in_has_a_file() {
     names.sort();
     assert_eq!(files, names);
     for name in util::builtins() {
-        let on_disk = std::fs::read_to_string(util::root().join("profiles").join(format!("{name}.yaml"))).unwrap();
-        assert_eq!(Some(on_disk.as_str()), tlsreg::builtin::get(name), "{name} embedded copy is stale");
+        let on_disk =
+            std::fs::read_to_string(util::root().join("profiles").join(format!("{name}.yaml")))
+                .unwrap();
+        assert_eq!(
+            Some(on_disk.as_str()),
+            tlsreg::builtin::get(name),
+            "{name} embedded copy is stale"
+        );
     }
 }
 
@@ -68,13 +92,26 @@ fn every_profile_file_is_built_in_and_every_built_in_has_a_file() {
 fn assert_regedit_bytes(what: &str, bytes: &[u8]) {
     assert_eq!(&bytes[..2], &[0xFF, 0xFE], "{what}: BOM");
     assert_eq!(bytes.len() % 2, 0, "{what}: whole UTF-16 units");
-    let units: Vec<u16> = bytes[2..].chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
+    let units: Vec<u16> = bytes[2..]
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .collect();
     let text = String::from_utf16(&units).expect("valid UTF-16LE");
-    assert!(text.starts_with("Windows Registry Editor Version 5.00\r\n\r\n["), "{what}: header then a blank line");
-    assert!(text.ends_with("\r\n\r\n"), "{what}: last block ends with CRLF and a final blank line");
+    assert!(
+        text.starts_with("Windows Registry Editor Version 5.00\r\n\r\n["),
+        "{what}: header then a blank line"
+    );
+    assert!(
+        text.ends_with("\r\n\r\n"),
+        "{what}: last block ends with CRLF and a final blank line"
+    );
     for (i, c) in text.char_indices() {
         match c {
-            '\r' => assert_eq!(text[i + 1..].chars().next(), Some('\n'), "{what}: CR without LF at {i}"),
+            '\r' => assert_eq!(
+                text[i + 1..].chars().next(),
+                Some('\n'),
+                "{what}: CR without LF at {i}"
+            ),
             '\n' => assert_eq!(&text[i - 1..i], "\r", "{what}: LF without CR at {i}"),
             _ => {}
         }
@@ -87,14 +124,28 @@ fn assert_regedit_bytes(what: &str, bytes: &[u8]) {
         }
     }
     // Hex continuation lines as regedit writes them: at most 80 columns.
-    assert!(lines.iter().all(|l| l.chars().count() <= 80 || !l.contains("hex")), "{what}: a hex line longer than regedit's");
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.chars().count() <= 80 || !l.contains("hex")),
+        "{what}: a hex line longer than regedit's"
+    );
 }
 
 #[test]
 fn builtin_reg_files_are_regedit_bytes() {
     for name in util::builtins() {
         for revert in [false, true] {
-            let out = compile::reg_outputs(name, &load(name), Options { revert, ..Options::default() }).unwrap().remove(0);
+            let out = compile::reg_outputs(
+                name,
+                &load(name),
+                Options {
+                    revert,
+                    ..Options::default()
+                },
+            )
+            .unwrap()
+            .remove(0);
             assert_regedit_bytes(&out.file_name, &out.bytes);
         }
     }
@@ -102,19 +153,46 @@ fn builtin_reg_files_are_regedit_bytes() {
 
 #[test]
 fn long_binary_wraps_like_regedit_bytes() {
-    let src = "raw:\n  - key: HKLM\\SOFTWARE\\Contoso\n    values:\n      Blob: { type: binary, data: [";
-    let src = format!("{src}{}] }}\n", (0..100).map(|i| i.to_string()).collect::<Vec<_>>().join(", "));
+    let src =
+        "raw:\n  - key: HKLM\\SOFTWARE\\Contoso\n    values:\n      Blob: { type: binary, data: [";
+    let src = format!(
+        "{src}{}] }}\n",
+        (0..100)
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     let l = profile::load_with("p.yaml", &src, None, "p").unwrap();
-    let out = compile::reg_outputs("p", &l.profile, Options::default()).unwrap().remove(0);
+    let out = compile::reg_outputs("p", &l.profile, Options::default())
+        .unwrap()
+        .remove(0);
     assert_regedit_bytes("p.reg", &out.bytes);
     let text = utf16_text(&out.bytes);
-    let expected_first = format!("\"Blob\"=hex:{},\\", (0..22).map(|i| format!("{i:02x}")).collect::<Vec<_>>().join(","));
-    assert!(text.contains(&format!("\r\n{expected_first}\r\n  16,17,")), "{text}");
+    let expected_first = format!(
+        "\"Blob\"=hex:{},\\",
+        (0..22)
+            .map(|i| format!("{i:02x}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    assert!(
+        text.contains(&format!("\r\n{expected_first}\r\n  16,17,")),
+        "{text}"
+    );
 }
 
 #[test]
 fn hivex_flavour_is_utf8_with_lf() {
-    let out = compile::reg_outputs("strict", &load("strict"), Options { flavor: Flavor::Hivex, control_set: Some(1), revert: false }).unwrap();
+    let out = compile::reg_outputs(
+        "strict",
+        &load("strict"),
+        Options {
+            flavor: Flavor::Hivex,
+            control_set: Some(1),
+            revert: false,
+        },
+    )
+    .unwrap();
     for o in out {
         assert!(!o.bytes.starts_with(&[0xEF, 0xBB, 0xBF]), "no BOM");
         let text = String::from_utf8(o.bytes).expect("UTF-8");

@@ -13,7 +13,9 @@ pub fn root() -> PathBuf {
 
 /// `../shared` beside the repository (tests read oracles and hives from there).
 pub fn shared() -> PathBuf {
-    std::env::var_os("TLSREG_SHARED").map(PathBuf::from).unwrap_or_else(|| root().join("../shared"))
+    std::env::var_os("TLSREG_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("../shared"))
 }
 
 /// A command running the built `tlsreg` binary with colour off.
@@ -75,7 +77,12 @@ pub fn run_oracle(script: &str, args: &[&dyn AsRef<std::ffi::OsStr>]) -> Option<
             skip(&format!("{script}: {}", stderr(&o).trim()));
             None
         }
-        code => panic!("{script} {:?} failed with {code:?}:\n{}{}", c.get_args().collect::<Vec<_>>(), stdout(&o), stderr(&o)),
+        code => panic!(
+            "{script} {:?} failed with {code:?}:\n{}{}",
+            c.get_args().collect::<Vec<_>>(),
+            stdout(&o),
+            stderr(&o)
+        ),
     }
 }
 

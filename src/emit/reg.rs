@@ -48,7 +48,9 @@ impl HiveRoot {
     pub fn of_key(key: &str) -> Option<HiveRoot> {
         HiveRoot::ALL.into_iter().find(|h| {
             let p = h.prefix();
-            key.len() > p.len() && key[..p.len()].eq_ignore_ascii_case(p) && key.as_bytes()[p.len()] == b'\\'
+            key.len() > p.len()
+                && key[..p.len()].eq_ignore_ascii_case(p)
+                && key.as_bytes()[p.len()] == b'\\'
         })
     }
 }
@@ -59,7 +61,11 @@ pub enum EmitError {
     #[error("cannot write key \"{key}\": {source}")]
     KeyName { key: String, source: NameError },
     #[error("cannot write value \"{name}\" of key \"{key}\": {source}")]
-    ValueName { key: String, name: String, source: NameError },
+    ValueName {
+        key: String,
+        name: String,
+        source: NameError,
+    },
     #[error("the hivex flavour writes only keys under HKEY_LOCAL_MACHINE\\SYSTEM and HKEY_LOCAL_MACHINE\\SOFTWARE; \"{0}\" is elsewhere")]
     NotInHive(String),
     #[error("key \"{0}\" is under CurrentControlSet, which an offline hive does not have; give the control set to write to (--control-set N, from the hive's SYSTEM\\Select\\Current)")]
@@ -89,14 +95,26 @@ pub fn to_hivex(plan: &Plan, hive: HiveRoot) -> Result<Vec<u8>, EmitError> {
         if HiveRoot::of_key(key).is_none() {
             return Err(EmitError::NotInHive(key.to_string()));
         }
-        if key.split('\\').nth(2).is_some_and(|c| c.eq_ignore_ascii_case("CurrentControlSet"))
+        if key
+            .split('\\')
+            .nth(2)
+            .is_some_and(|c| c.eq_ignore_ascii_case("CurrentControlSet"))
             && HiveRoot::of_key(key) == Some(HiveRoot::System)
         {
             return Err(EmitError::CurrentControlSet(key.to_string()));
         }
     }
-    let part = Plan { ops: plan.ops.iter().filter(|op| HiveRoot::of_key(op.key()) == Some(hive)).cloned().collect() };
-    Ok(render(&part, Some(hive))?.replace("\r\n", "\n").into_bytes())
+    let part = Plan {
+        ops: plan
+            .ops
+            .iter()
+            .filter(|op| HiveRoot::of_key(op.key()) == Some(hive))
+            .cloned()
+            .collect(),
+    };
+    Ok(render(&part, Some(hive))?
+        .replace("\r\n", "\n")
+        .into_bytes())
 }
 
 /// The text of the file (CRLF line ends).
@@ -123,7 +141,8 @@ fn render(plan: &Plan, hivex: Option<HiveRoot>) -> Result<String, EmitError> {
             continue;
         }
         // A run of operations of one kind on one key is one block.
-        let same = |o: &Op| o.key() == key && std::mem::discriminant(o) == std::mem::discriminant(op);
+        let same =
+            |o: &Op| o.key() == key && std::mem::discriminant(o) == std::mem::discriminant(op);
         let end = i + plan.ops[i..].iter().take_while(|o| same(o)).count();
         if let Some(h) = hivex {
             emit_parents(&mut out, &mut created, key, h);
@@ -150,13 +169,23 @@ fn render(plan: &Plan, hivex: Option<HiveRoot>) -> Result<String, EmitError> {
 }
 
 fn check_key(key: &str) -> Result<(), EmitError> {
-    let err = |source| EmitError::KeyName { key: key.to_string(), source };
+    let err = |source| EmitError::KeyName {
+        key: key.to_string(),
+        source,
+    };
     crate::value::canonical_key(key).map_err(err)?;
-    key.split('\\').skip(1).try_for_each(check_key_component).map_err(err)
+    key.split('\\')
+        .skip(1)
+        .try_for_each(check_key_component)
+        .map_err(err)
 }
 
 fn check_name(key: &str, name: &str) -> Result<(), EmitError> {
-    check_value_name(name).map_err(|source| EmitError::ValueName { key: key.to_string(), name: name.to_string(), source })
+    check_value_name(name).map_err(|source| EmitError::ValueName {
+        key: key.to_string(),
+        name: name.to_string(),
+        source,
+    })
 }
 
 /// Lists `[KEY]` blocks for every ancestor of `key` below the hive root not yet listed.
@@ -196,7 +225,8 @@ fn value_name(name: &str) -> String {
 /// other than `\\` and `\"`, so CR, LF and NUL need `hex(1):`; the hivex flavour also
 /// sends non-ASCII text as hex, since hivexregedit re-encodes quoted strings byte by byte.
 fn quotable(s: &str, hivex: bool) -> bool {
-    !s.chars().any(|c| matches!(c, '\r' | '\n' | '\0') || (hivex && !(' '..='~').contains(&c)))
+    !s.chars()
+        .any(|c| matches!(c, '\r' | '\n' | '\0') || (hivex && !(' '..='~').contains(&c)))
 }
 
 fn write_value(out: &mut String, name: &str, data: &RegData, hivex: bool) {
@@ -250,8 +280,16 @@ mod tests {
     fn blocks_and_escapes() {
         let mut b = PlanBuilder::default();
         b.delete_key(r"HKEY_LOCAL_MACHINE\SOFTWARE\Old");
-        b.set(r"HKEY_LOCAL_MACHINE\SOFTWARE\A", r#"q"\"#, RegData::Sz(r#"C:\x "y""#.into()));
-        b.set(r"HKEY_LOCAL_MACHINE\SOFTWARE\A", "", RegData::Dword(0xffffffff));
+        b.set(
+            r"HKEY_LOCAL_MACHINE\SOFTWARE\A",
+            r#"q"\"#,
+            RegData::Sz(r#"C:\x "y""#.into()),
+        );
+        b.set(
+            r"HKEY_LOCAL_MACHINE\SOFTWARE\A",
+            "",
+            RegData::Dword(0xffffffff),
+        );
         b.delete_value(r"HKEY_LOCAL_MACHINE\SOFTWARE\A", "gone");
         assert_eq!(
             text(&b.finish()),
@@ -266,7 +304,11 @@ mod tests {
     #[test]
     fn hex_wraps_like_regedit() {
         let mut b = PlanBuilder::default();
-        b.set(r"HKEY_LOCAL_MACHINE\SOFTWARE\A", "Data", RegData::Binary((0u8..40).collect()));
+        b.set(
+            r"HKEY_LOCAL_MACHINE\SOFTWARE\A",
+            "Data",
+            RegData::Binary((0u8..40).collect()),
+        );
         let t = text(&b.finish());
         let lines: Vec<&str> = t.split("\r\n").collect();
         // `"Data"=hex:` is 11 characters; 22 bytes with their commas reach column 77,
@@ -280,17 +322,29 @@ mod tests {
     #[test]
     fn strings_with_newlines_become_hex1() {
         let mut b = PlanBuilder::default();
-        b.set(r"HKEY_LOCAL_MACHINE\SOFTWARE\A", "s", RegData::Sz("a\nb".into()));
+        b.set(
+            r"HKEY_LOCAL_MACHINE\SOFTWARE\A",
+            "s",
+            RegData::Sz("a\nb".into()),
+        );
         assert!(text(&b.finish()).contains("\"s\"=hex(1):61,00,0a,00,62,00,00,00\r\n"));
     }
 
     #[test]
     fn hivex_lists_parents_and_needs_a_control_set() {
         let mut b = PlanBuilder::default();
-        b.set(r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\X", "v", RegData::Dword(1));
+        b.set(
+            r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\X",
+            "v",
+            RegData::Dword(1),
+        );
         let plan = b.finish();
-        assert!(matches!(to_hivex(&plan, HiveRoot::System), Err(EmitError::CurrentControlSet(_))));
-        let out = String::from_utf8(to_hivex(&plan.with_control_set(1), HiveRoot::System).unwrap()).unwrap();
+        assert!(matches!(
+            to_hivex(&plan, HiveRoot::System),
+            Err(EmitError::CurrentControlSet(_))
+        ));
+        let out = String::from_utf8(to_hivex(&plan.with_control_set(1), HiveRoot::System).unwrap())
+            .unwrap();
         assert_eq!(
             out,
             "Windows Registry Editor Version 5.00\n\
@@ -298,7 +352,9 @@ mod tests {
              \n[HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001\\Control]\n\
              \n[HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001\\Control\\X]\n\"v\"=dword:00000001\n\n"
         );
-        let sw = String::from_utf8(to_hivex(&plan.with_control_set(1), HiveRoot::Software).unwrap()).unwrap();
+        let sw =
+            String::from_utf8(to_hivex(&plan.with_control_set(1), HiveRoot::Software).unwrap())
+                .unwrap();
         assert_eq!(sw, "Windows Registry Editor Version 5.00\n\n");
     }
 }

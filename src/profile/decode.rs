@@ -3,8 +3,8 @@
 
 use super::{Layer, Origin, Profile, RawEntry, RawOp, Target};
 use crate::catalog::{
-    self, did_you_mean, lookup, DotNetValue, DotNetVersion, Domain, KeyBits, NameKind, Side, View, NAMED_BUILDS,
-    PROTOCOLS, SCALARS,
+    self, did_you_mean, lookup, Domain, DotNetValue, DotNetVersion, KeyBits, NameKind, Side, View,
+    NAMED_BUILDS, PROTOCOLS, SCALARS,
 };
 use crate::diag::{Diagnostic, Diagnostics, Severity};
 use crate::setting::{Setting, SettingKey, State};
@@ -17,8 +17,21 @@ use std::collections::HashMap;
 pub const MAX_PROFILE_BYTES: usize = 16 * 1024 * 1024;
 
 const TOP_FIELDS: &[&str] = &[
-    "name", "description", "references", "extends", "target", "protocols", "ciphers", "hashes", "key-exchanges",
-    "cipher-suites", "ecc-curves", "dotnet", "winhttp", "schannel", "raw",
+    "name",
+    "description",
+    "references",
+    "extends",
+    "target",
+    "protocols",
+    "ciphers",
+    "hashes",
+    "key-exchanges",
+    "cipher-suites",
+    "ecc-curves",
+    "dotnet",
+    "winhttp",
+    "schannel",
+    "raw",
 ];
 
 struct Ctx<'a> {
@@ -65,19 +78,46 @@ fn quote(s: &str) -> String {
 
 impl Ctx<'_> {
     fn origin(&self, path: &[Seg], at_key: bool) -> Origin {
-        let pos = if at_key { self.idx.key(path) } else { self.idx.value(path) };
-        Origin { file: self.file.to_string(), pos, line_text: self.line_text(pos.line) }
+        let pos = if at_key {
+            self.idx.key(path)
+        } else {
+            self.idx.value(path)
+        };
+        Origin {
+            file: self.file.to_string(),
+            pos,
+            line_text: self.line_text(pos.line),
+        }
     }
 
     /// The text of a 1-based line, without its line end.
     fn line_text(&self, line: usize) -> Option<String> {
         let start = *self.line_starts.get(line.checked_sub(1)?)?;
-        let end = self.line_starts.get(line).copied().unwrap_or(self.src.len());
-        Some(self.src[start..end].trim_end_matches(['\n', '\r']).to_string())
+        let end = self
+            .line_starts
+            .get(line)
+            .copied()
+            .unwrap_or(self.src.len());
+        Some(
+            self.src[start..end]
+                .trim_end_matches(['\n', '\r'])
+                .to_string(),
+        )
     }
 
-    fn report(&mut self, sev: Severity, path: &[Seg], at_key: bool, code: &'static str, msg: String) {
-        let pos = if at_key { self.idx.key(path) } else { self.idx.value(path) };
+    fn report(
+        &mut self,
+        sev: Severity,
+        path: &[Seg],
+        at_key: bool,
+        code: &'static str,
+        msg: String,
+    ) {
+        let pos = if at_key {
+            self.idx.key(path)
+        } else {
+            self.idx.value(path)
+        };
         let mut d = Diagnostic::new(sev, code, msg, self.file, None, pos);
         d.source_line = self.line_text(pos.line);
         self.diags.push(d);
@@ -97,11 +137,20 @@ impl Ctx<'_> {
 
     fn wrong_type(&mut self, path: &[Seg], what: &str, v: &Value) {
         let field = field_name(path);
-        self.error(path, "wrong-type", format!("{field} must be {what}, not {}", kind(v)));
+        self.error(
+            path,
+            "wrong-type",
+            format!("{field} must be {what}, not {}", kind(v)),
+        );
     }
 
     /// The entries of a mapping with their text keys; reports non-text keys.
-    fn entries<'v>(&mut self, path: &[Seg], v: &'v Value, what: &str) -> Vec<(String, Path, &'v Value)> {
+    fn entries<'v>(
+        &mut self,
+        path: &[Seg],
+        v: &'v Value,
+        what: &str,
+    ) -> Vec<(String, Path, &'v Value)> {
         let Some(map) = v.as_mapping() else {
             self.wrong_type(path, what, v);
             return Vec::new();
@@ -115,19 +164,37 @@ impl Ctx<'_> {
                 }
                 None if k.is_null() => {
                     // Point at the key itself: the index knows it by its source text.
-                    let at = ["NULL", "null", "Null", "~", ""].iter().map(|t| with(path, Seg::Key(t.to_string()))).find(|p| self.idx.has(p)).unwrap_or_else(|| path.to_vec());
+                    let at = ["NULL", "null", "Null", "~", ""]
+                        .iter()
+                        .map(|t| with(path, Seg::Key(t.to_string())))
+                        .find(|p| self.idx.has(p))
+                        .unwrap_or_else(|| path.to_vec());
                     self.key_error(&at, "wrong-type", format!(
                     "{} has a key that YAML reads as nothing (an unquoted NULL, null or ~); quote it: \"NULL\"", field_name(path)
                     ))
                 }
-                None => self.error(path, "wrong-type", format!("{} has a key that is {}, not text", field_name(path), kind(k))),
+                None => self.error(
+                    path,
+                    "wrong-type",
+                    format!(
+                        "{} has a key that is {}, not text",
+                        field_name(path),
+                        kind(k)
+                    ),
+                ),
             }
         }
         out
     }
 
     /// Checks that a mapping has only `allowed` fields and returns them by name.
-    fn fields<'v>(&mut self, path: &[Seg], v: &'v Value, allowed: &[&str], what: &str) -> Option<HashMap<String, (Path, &'v Value)>> {
+    fn fields<'v>(
+        &mut self,
+        path: &[Seg],
+        v: &'v Value,
+        allowed: &[&str],
+        what: &str,
+    ) -> Option<HashMap<String, (Path, &'v Value)>> {
         if !v.is_mapping() {
             self.wrong_type(path, what, v);
             return None;
@@ -141,8 +208,16 @@ impl Ctx<'_> {
                     Some(s) => format!("; did you mean \"{s}\"?"),
                     None => format!("; expected one of: {}", allowed.join(", ")),
                 };
-                let place = if path.is_empty() { "a profile".to_string() } else { field_name(path) };
-                self.key_error(&p, "unknown-field", format!("unknown field {} in {place}{hint}", quote(&name)));
+                let place = if path.is_empty() {
+                    "a profile".to_string()
+                } else {
+                    field_name(path)
+                };
+                self.key_error(
+                    &p,
+                    "unknown-field",
+                    format!("unknown field {} in {place}{hint}", quote(&name)),
+                );
             }
         }
         Some(out)
@@ -189,15 +264,28 @@ impl Ctx<'_> {
                     let hint = did_you_mean(other, ["enabled", "disabled", "os-default"])
                         .map(|s| format!("; did you mean \"{s}\"?"))
                         .unwrap_or_default();
-                    self.error(path, "invalid-state", format!(
-                        "{} is {}; a state is enabled, disabled or os-default{hint}", field_name(path), quote(other)
-                    ));
+                    self.error(
+                        path,
+                        "invalid-state",
+                        format!(
+                            "{} is {}; a state is enabled, disabled or os-default{hint}",
+                            field_name(path),
+                            quote(other)
+                        ),
+                    );
                     None
                 }
             },
             Value::Bool(b) => {
                 let s = if *b { "enabled" } else { "disabled" };
-                self.error(path, "invalid-state", format!("{} is {b}; write {s} (a state is enabled, disabled or os-default)", field_name(path)));
+                self.error(
+                    path,
+                    "invalid-state",
+                    format!(
+                        "{} is {b}; write {s} (a state is enabled, disabled or os-default)",
+                        field_name(path)
+                    ),
+                );
                 None
             }
             other => {
@@ -212,7 +300,14 @@ impl Ctx<'_> {
             Value::Number(n) => match n.as_u64() {
                 Some(x) if x >= lo as u64 && x <= hi as u64 => Some(x as u32),
                 _ => {
-                    self.error(path, "out-of-range", format!("{} is {n}; it must be between {lo} and {hi}", field_name(path)));
+                    self.error(
+                        path,
+                        "out-of-range",
+                        format!(
+                            "{} is {n}; it must be between {lo} and {hi}",
+                            field_name(path)
+                        ),
+                    );
                     None
                 }
             },
@@ -239,20 +334,37 @@ impl Ctx<'_> {
             Ok(i) => Some(i),
             Err(suggestion) => {
                 let noun = kind.noun();
-                let msg = if let Some(c) = typed.chars().find(|c| matches!(c, '\u{2215}' | '\u{2044}' | '\u{ff0f}' | '\u{29f8}')) {
-                    let fixed: String = typed.chars().map(|x| if x == c { '/' } else { x }).collect();
+                let msg = if let Some(c) = typed
+                    .chars()
+                    .find(|c| matches!(c, '\u{2215}' | '\u{2044}' | '\u{ff0f}' | '\u{29f8}'))
+                {
+                    let fixed: String = typed
+                        .chars()
+                        .map(|x| if x == c { '/' } else { x })
+                        .collect();
                     format!("{noun} {} contains the look-alike slash U+{:04X}; Windows reads only the ASCII \"/\": write {}", quote(typed), c as u32, quote(&fixed))
                 } else if typed.contains('\\') {
                     let fixed = typed.replace('\\', "/");
                     format!("{noun} {} contains a backslash, which makes nested keys; the key name is {}", quote(typed), quote(&fixed))
-                } else if kind == NameKind::Protocol && matches!(catalog::normalize(typed).as_str(), "dtls1.1" | "dtls1.3") {
+                } else if kind == NameKind::Protocol
+                    && matches!(catalog::normalize(typed).as_str(), "dtls1.1" | "dtls1.3")
+                {
                     format!("Windows has no {} (\"DTLS 1.1\" is a typo in Microsoft's 2019 documentation); its DTLS versions are DTLS 1.0 and DTLS 1.2", quote(typed))
-                } else if kind == NameKind::Cipher && catalog::normalize(typed) == "tripledes168/168" {
+                } else if kind == NameKind::Cipher
+                    && catalog::normalize(typed) == "tripledes168/168"
+                {
                     "\"Triple DES 168/168\" is the name before Windows Vista; Vista and later read \"Triple DES 168\" (use a raw entry for older systems)".to_string()
                 } else {
-                    let list = kind.entries().iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ");
+                    let list = kind
+                        .entries()
+                        .iter()
+                        .map(|(n, _)| *n)
+                        .collect::<Vec<_>>()
+                        .join(", ");
                     match suggestion {
-                        Some(s) => format!("unknown {noun} {}; did you mean \"{s}\"?", quote(typed)),
+                        Some(s) => {
+                            format!("unknown {noun} {}; did you mean \"{s}\"?", quote(typed))
+                        }
                         None => format!("unknown {noun} {}; known: {list}", quote(typed)),
                     }
                 };
@@ -275,7 +387,10 @@ fn field_name(path: &[Seg]) -> String {
                 if !out.is_empty() {
                     out.push('.');
                 }
-                if k.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') && !k.is_empty() {
+                if k.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                    && !k.is_empty()
+                {
                     out.push_str(k);
                 } else {
                     out.push_str(&quote(k));
@@ -289,34 +404,84 @@ fn field_name(path: &[Seg]) -> String {
 
 /// Decodes one profile. `label` names the file in diagnostics; `default_name` is used when
 /// the file has no `name:`. Returns `None` when the file is not a YAML mapping at all.
-pub fn decode(label: &str, src: &str, default_name: &str, diags: &mut Diagnostics) -> Option<Layer> {
+pub fn decode(
+    label: &str,
+    src: &str,
+    default_name: &str,
+    diags: &mut Diagnostics,
+) -> Option<Layer> {
     let top = Pos1::root();
     if src.len() > MAX_PROFILE_BYTES {
-        diags.push(Diagnostic::new(Severity::Error, "too-large", format!("the file is {} bytes; a profile may be at most {MAX_PROFILE_BYTES} bytes", src.len()), label, None, top));
+        diags.push(Diagnostic::new(
+            Severity::Error,
+            "too-large",
+            format!(
+                "the file is {} bytes; a profile may be at most {MAX_PROFILE_BYTES} bytes",
+                src.len()
+            ),
+            label,
+            None,
+            top,
+        ));
         return None;
     }
     let mut value: Value = match serde_yaml::from_str(src) {
         Ok(v) => v,
         Err(e) => {
-            let pos = e.location().map(|l| crate::yamlpos::Pos { line: l.line(), col: l.column(), len: 1 }).unwrap_or(top);
+            let pos = e
+                .location()
+                .map(|l| crate::yamlpos::Pos {
+                    line: l.line(),
+                    col: l.column(),
+                    len: 1,
+                })
+                .unwrap_or(top);
             let msg = e.to_string();
             let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
-            diags.push(Diagnostic::new(Severity::Error, "yaml-syntax", msg, label, Some(src), pos));
+            diags.push(Diagnostic::new(
+                Severity::Error,
+                "yaml-syntax",
+                msg,
+                label,
+                Some(src),
+                pos,
+            ));
             return None;
         }
     };
     if let Err(e) = value.apply_merge() {
-        diags.push(Diagnostic::new(Severity::Error, "yaml-syntax", e.to_string(), label, Some(src), top));
+        diags.push(Diagnostic::new(
+            Severity::Error,
+            "yaml-syntax",
+            e.to_string(),
+            label,
+            Some(src),
+            top,
+        ));
         return None;
     }
-    let line_starts = std::iter::once(0).chain(src.match_indices('\n').map(|(i, _)| i + 1)).collect();
-    let mut cx = Ctx { file: label, src, line_starts, idx: PosIndex::new(src), diags };
+    let line_starts = std::iter::once(0)
+        .chain(src.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
+    let mut cx = Ctx {
+        file: label,
+        src,
+        line_starts,
+        idx: PosIndex::new(src),
+        diags,
+    };
     if value.is_null() {
         // An empty file is an empty profile.
         value = Value::Mapping(Mapping::new());
     }
     let fields = cx.fields(&[], &value, TOP_FIELDS, "a mapping of profile fields")?;
-    let mut layer = Layer { profile: Profile { name: default_name.to_string(), ..Profile::default() }, ..Layer::default() };
+    let mut layer = Layer {
+        profile: Profile {
+            name: default_name.to_string(),
+            ..Profile::default()
+        },
+        ..Layer::default()
+    };
     layer.profile.chain.push(label.to_string());
     // Walk fields in file order so settings keep their order.
     let mut ordered: Vec<(&String, &(Path, &Value))> = fields.iter().collect();
@@ -353,8 +518,16 @@ pub fn decode(label: &str, src: &str, default_name: &str, diags: &mut Diagnostic
             "ciphers" => algorithms(&mut cx, path, v, NameKind::Cipher, &mut layer.profile),
             "hashes" => algorithms(&mut cx, path, v, NameKind::Hash, &mut layer.profile),
             "key-exchanges" => key_exchanges(&mut cx, path, v, &mut layer.profile),
-            "cipher-suites" => list_setting(&mut cx, path, v, SettingKey::CipherSuites, &mut layer.profile),
-            "ecc-curves" => list_setting(&mut cx, path, v, SettingKey::EccCurves, &mut layer.profile),
+            "cipher-suites" => list_setting(
+                &mut cx,
+                path,
+                v,
+                SettingKey::CipherSuites,
+                &mut layer.profile,
+            ),
+            "ecc-curves" => {
+                list_setting(&mut cx, path, v, SettingKey::EccCurves, &mut layer.profile)
+            }
             "dotnet" => per_entry(&mut cx, path, v, &mut layer.profile, dotnet),
             "winhttp" => per_entry(&mut cx, path, v, &mut layer.profile, winhttp),
             "schannel" => schannel(&mut cx, path, v, &mut layer.profile),
@@ -369,11 +542,23 @@ pub fn decode(label: &str, src: &str, default_name: &str, diags: &mut Diagnostic
 struct Pos1;
 impl Pos1 {
     fn root() -> crate::yamlpos::Pos {
-        crate::yamlpos::Pos { line: 1, col: 1, len: 1 }
+        crate::yamlpos::Pos {
+            line: 1,
+            col: 1,
+            len: 1,
+        }
     }
 }
 
-fn put(cx: &mut Ctx, profile: &mut Profile, path: &[Seg], seen: &mut HashMap<SettingKey, String>, k: SettingKey, s: Setting, typed: &str) {
+fn put(
+    cx: &mut Ctx,
+    profile: &mut Profile,
+    path: &[Seg],
+    seen: &mut HashMap<SettingKey, String>,
+    k: SettingKey,
+    s: Setting,
+    typed: &str,
+) {
     if let Some(prev) = seen.insert(k, typed.to_string()) {
         if prev != typed {
             let what = match k {
@@ -382,7 +567,15 @@ fn put(cx: &mut Ctx, profile: &mut Profile, path: &[Seg], seen: &mut HashMap<Set
                 SettingKey::Hash(_) => "hash",
                 _ => "key exchange",
             };
-            cx.key_error(path, "duplicate-name", format!("{} and {} name the same {what}; keep one", quote(&prev), quote(typed)));
+            cx.key_error(
+                path,
+                "duplicate-name",
+                format!(
+                    "{} and {} name the same {what}; keep one",
+                    quote(&prev),
+                    quote(typed)
+                ),
+            );
             return;
         }
     }
@@ -394,29 +587,52 @@ fn target(cx: &mut Ctx, path: &[Seg], v: &Value) -> Option<Target> {
     let f = cx.fields(path, v, &["min-build"], "a mapping with min-build")?;
     let (p, v) = f.get("min-build")?;
     match v {
-        Value::String(s) => match NAMED_BUILDS.iter().find(|(n, _)| n.eq_ignore_ascii_case(s)) {
-            Some((_, b)) => Some(Target { min_build: *b }),
-            None => {
-                let hint = did_you_mean(s, NAMED_BUILDS.iter().map(|(n, _)| *n)).map(|x| format!("; did you mean \"{x}\"?")).unwrap_or_default();
-                cx.error(p, "out-of-range", format!("target.min-build {} is not a build number or a known Windows name{hint}", quote(s)));
-                None
+        Value::String(s) => {
+            match NAMED_BUILDS.iter().find(|(n, _)| n.eq_ignore_ascii_case(s)) {
+                Some((_, b)) => Some(Target { min_build: *b }),
+                None => {
+                    let hint = did_you_mean(s, NAMED_BUILDS.iter().map(|(n, _)| *n))
+                        .map(|x| format!("; did you mean \"{x}\"?"))
+                        .unwrap_or_default();
+                    cx.error(p, "out-of-range", format!("target.min-build {} is not a build number or a known Windows name{hint}", quote(s)));
+                    None
+                }
             }
-        },
-        other => cx.u32_in(p, other, 2195, 99_999).map(|b| Target { min_build: b }),
+        }
+        other => cx
+            .u32_in(p, other, 2195, 99_999)
+            .map(|b| Target { min_build: b }),
     }
 }
 
 fn protocols(cx: &mut Ctx, path: &[Seg], v: &Value, profile: &mut Profile) {
     let mut seen = HashMap::new();
     for (typed, p, val) in cx.entries(path, v, "a mapping of protocol names to states") {
-        let Some(i) = cx.name(&p, NameKind::Protocol, &typed) else { continue };
+        let Some(i) = cx.name(&p, NameKind::Protocol, &typed) else {
+            continue;
+        };
         match val {
             Value::Mapping(_) => {
-                let Some(f) = cx.fields(&p, val, &["client", "server"], "a state or a mapping with client and server") else { continue };
+                let Some(f) = cx.fields(
+                    &p,
+                    val,
+                    &["client", "server"],
+                    "a state or a mapping with client and server",
+                ) else {
+                    continue;
+                };
                 for side in Side::ALL {
                     if let Some((sp, sv)) = f.get(side.field()) {
                         if let Some(s) = cx.state(sp, sv) {
-                            put(cx, profile, &p, &mut seen, SettingKey::Protocol(i, side), s, &typed);
+                            put(
+                                cx,
+                                profile,
+                                &p,
+                                &mut seen,
+                                SettingKey::Protocol(i, side),
+                                s,
+                                &typed,
+                            );
                         }
                     }
                 }
@@ -424,7 +640,15 @@ fn protocols(cx: &mut Ctx, path: &[Seg], v: &Value, profile: &mut Profile) {
             _ => {
                 if let Some(s) = cx.state(&p, val) {
                     for side in Side::ALL {
-                        put(cx, profile, &p, &mut seen, SettingKey::Protocol(i, side), s.clone(), &typed);
+                        put(
+                            cx,
+                            profile,
+                            &p,
+                            &mut seen,
+                            SettingKey::Protocol(i, side),
+                            s.clone(),
+                            &typed,
+                        );
                     }
                 }
             }
@@ -434,10 +658,20 @@ fn protocols(cx: &mut Ctx, path: &[Seg], v: &Value, profile: &mut Profile) {
 
 fn algorithms(cx: &mut Ctx, path: &[Seg], v: &Value, kind: NameKind, profile: &mut Profile) {
     let mut seen = HashMap::new();
-    for (typed, p, val) in cx.entries(path, v, &format!("a mapping of {} names to states", kind.noun())) {
-        let Some(i) = cx.name(&p, kind, &typed) else { continue };
+    for (typed, p, val) in cx.entries(
+        path,
+        v,
+        &format!("a mapping of {} names to states", kind.noun()),
+    ) {
+        let Some(i) = cx.name(&p, kind, &typed) else {
+            continue;
+        };
         if let Some(s) = cx.state(&p, val) {
-            let k = if kind == NameKind::Cipher { SettingKey::Cipher(i) } else { SettingKey::Hash(i) };
+            let k = if kind == NameKind::Cipher {
+                SettingKey::Cipher(i)
+            } else {
+                SettingKey::Hash(i)
+            };
             put(cx, profile, &p, &mut seen, k, s, &typed);
         }
     }
@@ -446,29 +680,60 @@ fn algorithms(cx: &mut Ctx, path: &[Seg], v: &Value, kind: NameKind, profile: &m
 fn key_exchanges(cx: &mut Ctx, path: &[Seg], v: &Value, profile: &mut Profile) {
     let mut seen = HashMap::new();
     for (typed, p, val) in cx.entries(path, v, "a mapping of key-exchange names") {
-        let Some(i) = cx.name(&p, NameKind::KeyExchange, &typed) else { continue };
+        let Some(i) = cx.name(&p, NameKind::KeyExchange, &typed) else {
+            continue;
+        };
         if !val.is_mapping() {
             if let Some(s) = cx.state(&p, val) {
-                put(cx, profile, &p, &mut seen, SettingKey::KeyExchange(i), s, &typed);
+                put(
+                    cx,
+                    profile,
+                    &p,
+                    &mut seen,
+                    SettingKey::KeyExchange(i),
+                    s,
+                    &typed,
+                );
             }
             continue;
         }
-        let allowed = ["state", "server-min-key-bits", "client-min-key-bits", "client-max-key-bits"];
-        let Some(f) = cx.fields(&p, val, &allowed, "a state or a mapping") else { continue };
+        let allowed = [
+            "state",
+            "server-min-key-bits",
+            "client-min-key-bits",
+            "client-max-key-bits",
+        ];
+        let Some(f) = cx.fields(&p, val, &allowed, "a state or a mapping") else {
+            continue;
+        };
         if let Some((sp, sv)) = f.get("state") {
             if let Some(s) = cx.state(sp, sv) {
-                put(cx, profile, &p, &mut seen, SettingKey::KeyExchange(i), s, &typed);
+                put(
+                    cx,
+                    profile,
+                    &p,
+                    &mut seen,
+                    SettingKey::KeyExchange(i),
+                    s,
+                    &typed,
+                );
             }
         }
         for bits in KeyBits::ALL {
-            let Some((bp, bv)) = f.get(bits.field()) else { continue };
+            let Some((bp, bv)) = f.get(bits.field()) else {
+                continue;
+            };
             if !bits.applies_to(i) {
                 let name = catalog::KEY_EXCHANGES[i].name;
                 let ok = super::key_bits_fields(i);
                 let msg = if ok.is_empty() {
                     format!("{name} has no key-size values (its strength comes from the ECC curve order); remove {}", bits.field())
                 } else {
-                    format!("{name} has no {} value; it takes {}", bits.value_name(), ok.join(", "))
+                    format!(
+                        "{name} has no {} value; it takes {}",
+                        bits.value_name(),
+                        ok.join(", ")
+                    )
                 };
                 cx.key_error(bp, "not-applicable", msg);
                 continue;
@@ -480,7 +745,15 @@ fn key_exchanges(cx: &mut Ctx, path: &[Seg], v: &Value, profile: &mut Profile) {
                 cx.u32_in(bp, bv, lo, hi).map(Setting::Dword)
             };
             if let Some(s) = s {
-                put(cx, profile, &p, &mut seen, SettingKey::KeyBits(i, bits), s, &typed);
+                put(
+                    cx,
+                    profile,
+                    &p,
+                    &mut seen,
+                    SettingKey::KeyBits(i, bits),
+                    s,
+                    &typed,
+                );
             }
         }
     }
@@ -497,19 +770,43 @@ fn list_setting(cx: &mut Ctx, path: &[Seg], v: &Value, k: SettingKey, profile: &
         cx.wrong_type(path, "a list of names or os-default", v);
         return;
     }
-    let Some(items) = cx.string_list(path, v) else { return };
+    let Some(items) = cx.string_list(path, v) else {
+        return;
+    };
     if items.is_empty() {
-        cx.error(path, "invalid-list", format!("{} is empty; to remove the value write os-default", field_name(path)));
+        cx.error(
+            path,
+            "invalid-list",
+            format!(
+                "{} is empty; to remove the value write os-default",
+                field_name(path)
+            ),
+        );
         return;
     }
     let mut ok = true;
     let mut seen: HashMap<String, usize> = HashMap::new();
     for (i, (name, p)) in items.iter().enumerate() {
         if let Some(first) = seen.insert(name.to_ascii_uppercase(), i) {
-            cx.error(p, "invalid-list", format!("{} is listed twice (first at [{first}])", quote(name)));
+            cx.error(
+                p,
+                "invalid-list",
+                format!("{} is listed twice (first at [{first}])", quote(name)),
+            );
             ok = false;
-        } else if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c.is_control() || c == ',') {
-            cx.error(p, "invalid-list", format!("{} cannot be an entry: names have no spaces, commas or control characters", quote(name)));
+        } else if name.is_empty()
+            || name
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || c == ',')
+        {
+            cx.error(
+                p,
+                "invalid-list",
+                format!(
+                    "{} cannot be an entry: names have no spaces, commas or control characters",
+                    quote(name)
+                ),
+            );
             ok = false;
         } else if suites && name.contains('-') {
             cx.error(p, "invalid-list", format!(
@@ -517,21 +814,52 @@ fn list_setting(cx: &mut Ctx, path: &[Seg], v: &Value, k: SettingKey, profile: &
             ));
             ok = false;
         } else if suites && !catalog::is_known_suite(name) {
-            let hint = did_you_mean(name, catalog::CIPHER_SUITES.iter().copied()).map(|s| format!("; did you mean \"{s}\"?")).unwrap_or_default();
-            cx.warn(p, "unknown-cipher-suite", format!("{} is not a cipher suite any Windows version lists{hint}", quote(name)));
-        } else if !suites && !catalog::ECC_CURVES.iter().any(|c| c.eq_ignore_ascii_case(name)) {
-            let hint = did_you_mean(name, catalog::ECC_CURVES.iter().copied()).map(|s| format!("; did you mean \"{s}\"?")).unwrap_or_default();
-            cx.warn(p, "unknown-curve", format!("{} is not a known CNG curve name{hint}", quote(name)));
+            let hint = did_you_mean(name, catalog::CIPHER_SUITES.iter().copied())
+                .map(|s| format!("; did you mean \"{s}\"?"))
+                .unwrap_or_default();
+            cx.warn(
+                p,
+                "unknown-cipher-suite",
+                format!(
+                    "{} is not a cipher suite any Windows version lists{hint}",
+                    quote(name)
+                ),
+            );
+        } else if !suites
+            && !catalog::ECC_CURVES
+                .iter()
+                .any(|c| c.eq_ignore_ascii_case(name))
+        {
+            let hint = did_you_mean(name, catalog::ECC_CURVES.iter().copied())
+                .map(|s| format!("; did you mean \"{s}\"?"))
+                .unwrap_or_default();
+            cx.warn(
+                p,
+                "unknown-curve",
+                format!("{} is not a known CNG curve name{hint}", quote(name)),
+            );
         }
     }
     if ok {
         let o = cx.origin(path, true);
-        profile.settings.insert(k, (Setting::List(items.into_iter().map(|(s, _)| s).collect()), o));
+        profile.settings.insert(
+            k,
+            (
+                Setting::List(items.into_iter().map(|(s, _)| s).collect()),
+                o,
+            ),
+        );
     }
 }
 
 /// `dotnet:` and `winhttp:` take one mapping or a list of them.
-fn per_entry(cx: &mut Ctx, path: &[Seg], v: &Value, profile: &mut Profile, f: fn(&mut Ctx, &[Seg], &Value, &mut Profile)) {
+fn per_entry(
+    cx: &mut Ctx,
+    path: &[Seg],
+    v: &Value,
+    profile: &mut Profile,
+    f: fn(&mut Ctx, &[Seg], &Value, &mut Profile),
+) {
     match v {
         Value::Sequence(items) => {
             for (i, item) in items.iter().enumerate() {
@@ -543,14 +871,20 @@ fn per_entry(cx: &mut Ctx, path: &[Seg], v: &Value, profile: &mut Profile, f: fn
 }
 
 fn views(cx: &mut Ctx, f: &HashMap<String, (Path, &Value)>) -> Option<Vec<View>> {
-    let Some((p, v)) = f.get("views") else { return Some(View::ALL.to_vec()) };
+    let Some((p, v)) = f.get("views") else {
+        return Some(View::ALL.to_vec());
+    };
     let list = cx.string_list(p, v)?;
     let mut out = Vec::new();
     for (s, ip) in list {
         match View::ALL.iter().find(|x| x.field() == s) {
             Some(x) => out.push(*x),
             None => {
-                cx.error(&ip, "invalid-list", format!("view {} is not native or wow64", quote(&s)));
+                cx.error(
+                    &ip,
+                    "invalid-list",
+                    format!("view {} is not native or wow64", quote(&s)),
+                );
                 return None;
             }
         }
@@ -559,20 +893,36 @@ fn views(cx: &mut Ctx, f: &HashMap<String, (Path, &Value)>) -> Option<Vec<View>>
 }
 
 fn dotnet(cx: &mut Ctx, path: &[Seg], v: &Value, profile: &mut Profile) {
-    let allowed = ["strong-crypto", "system-default-tls-versions", "versions", "views"];
-    let Some(f) = cx.fields(path, v, &allowed, "a mapping (or a list of mappings)") else { return };
+    let allowed = [
+        "strong-crypto",
+        "system-default-tls-versions",
+        "versions",
+        "views",
+    ];
+    let Some(f) = cx.fields(path, v, &allowed, "a mapping (or a list of mappings)") else {
+        return;
+    };
     let Some(views) = views(cx, &f) else { return };
     let versions = match f.get("versions") {
         None => DotNetVersion::ALL.to_vec(),
         Some((p, v)) => {
-            let Some(list) = cx.string_list(p, v) else { return };
+            let Some(list) = cx.string_list(p, v) else {
+                return;
+            };
             let mut out = Vec::new();
             for (s, ip) in list {
                 let v = match s.as_str() {
                     "v4.0.30319" | "v4" | "4" => DotNetVersion::V4,
                     "v2.0.50727" | "v2" | "2" => DotNetVersion::V2,
                     _ => {
-                        cx.error(&ip, "invalid-list", format!("{} is not a .NET Framework key; use v4.0.30319 or v2.0.50727", quote(&s)));
+                        cx.error(
+                            &ip,
+                            "invalid-list",
+                            format!(
+                                "{} is not a .NET Framework key; use v4.0.30319 or v2.0.50727",
+                                quote(&s)
+                            ),
+                        );
                         return;
                     }
                 };
@@ -584,33 +934,54 @@ fn dotnet(cx: &mut Ctx, path: &[Seg], v: &Value, profile: &mut Profile) {
         }
     };
     for val in DotNetValue::ALL {
-        let Some((p, v)) = f.get(val.field()) else { continue };
-        let s = if Ctx::is_os_default(v) { Some(Setting::OsDefault) } else { cx.bool(p, v).map(Setting::Bool) };
+        let Some((p, v)) = f.get(val.field()) else {
+            continue;
+        };
+        let s = if Ctx::is_os_default(v) {
+            Some(Setting::OsDefault)
+        } else {
+            cx.bool(p, v).map(Setting::Bool)
+        };
         let Some(s) = s else { continue };
         for ver in &versions {
             for view in &views {
                 let o = cx.origin(p, true);
-                profile.settings.insert(SettingKey::DotNet(*ver, *view, val), (s.clone(), o));
+                profile
+                    .settings
+                    .insert(SettingKey::DotNet(*ver, *view, val), (s.clone(), o));
             }
         }
     }
 }
 
 fn winhttp(cx: &mut Ctx, path: &[Seg], v: &Value, profile: &mut Profile) {
-    let Some(f) = cx.fields(path, v, &["default-secure-protocols", "views"], "a mapping (or a list of mappings)") else { return };
+    let Some(f) = cx.fields(
+        path,
+        v,
+        &["default-secure-protocols", "views"],
+        "a mapping (or a list of mappings)",
+    ) else {
+        return;
+    };
     let Some(views) = views(cx, &f) else { return };
-    let Some((p, v)) = f.get("default-secure-protocols") else { return };
+    let Some((p, v)) = f.get("default-secure-protocols") else {
+        return;
+    };
     let s = if Ctx::is_os_default(v) {
         Setting::OsDefault
     } else {
-        let Some(list) = cx.string_list(p, v) else { return };
+        let Some(list) = cx.string_list(p, v) else {
+            return;
+        };
         if list.is_empty() {
             cx.error(p, "invalid-list", "winhttp.default-secure-protocols is empty, which would leave WinHTTP no protocol; to remove the value write os-default".to_string());
             return;
         }
         let mut out = Vec::new();
         for (s, ip) in list {
-            let Some(i) = cx.name(&ip, NameKind::Protocol, &s) else { return };
+            let Some(i) = cx.name(&ip, NameKind::Protocol, &s) else {
+                return;
+            };
             if PROTOCOLS[i].winhttp_bit.is_none() {
                 cx.error(&ip, "invalid-list", format!("WinHTTP has no flag for {}; it knows SSL 2.0, SSL 3.0 and TLS 1.0 to TLS 1.3", PROTOCOLS[i].name));
                 return;
@@ -624,15 +995,21 @@ fn winhttp(cx: &mut Ctx, path: &[Seg], v: &Value, profile: &mut Profile) {
     };
     for view in views {
         let o = cx.origin(p, true);
-        profile.settings.insert(SettingKey::WinHttp(view), (s.clone(), o));
+        profile
+            .settings
+            .insert(SettingKey::WinHttp(view), (s.clone(), o));
     }
 }
 
 fn schannel(cx: &mut Ctx, path: &[Seg], v: &Value, profile: &mut Profile) {
     let allowed: Vec<&str> = SCALARS.iter().map(|s| s.field).collect();
-    let Some(f) = cx.fields(path, v, &allowed, "a mapping of SCHANNEL values") else { return };
+    let Some(f) = cx.fields(path, v, &allowed, "a mapping of SCHANNEL values") else {
+        return;
+    };
     for (i, sc) in SCALARS.iter().enumerate() {
-        let Some((p, v)) = f.get(sc.field) else { continue };
+        let Some((p, v)) = f.get(sc.field) else {
+            continue;
+        };
         let s = if Ctx::is_os_default(v) {
             Some(Setting::OsDefault)
         } else {
@@ -655,12 +1032,25 @@ fn raw(cx: &mut Ctx, path: &[Seg], v: &Value, profile: &mut Profile) {
     };
     for (i, item) in items.iter().enumerate() {
         let ip = with(path, Seg::Index(i));
-        let Some(f) = cx.fields(&ip, item, &["key", "values", "delete-key"], "a mapping with key and values or delete-key") else { continue };
-        let Some((kp, kv)) = f.get("key") else {
-            cx.error(&ip, "wrong-type", format!("{} needs a key", field_name(&ip)));
+        let Some(f) = cx.fields(
+            &ip,
+            item,
+            &["key", "values", "delete-key"],
+            "a mapping with key and values or delete-key",
+        ) else {
             continue;
         };
-        let Some(typed) = cx.string(kp, kv) else { continue };
+        let Some((kp, kv)) = f.get("key") else {
+            cx.error(
+                &ip,
+                "wrong-type",
+                format!("{} needs a key", field_name(&ip)),
+            );
+            continue;
+        };
+        let Some(typed) = cx.string(kp, kv) else {
+            continue;
+        };
         let key = match canonical_key(&typed) {
             Ok(k) => k,
             Err(e) => {
@@ -671,31 +1061,58 @@ fn raw(cx: &mut Ctx, path: &[Seg], v: &Value, profile: &mut Profile) {
         if let Some((dp, dv)) = f.get("delete-key") {
             if let Some(true) = cx.bool(dp, dv) {
                 let depth = key.split('\\').count();
-                let hive_root = matches!(key.split('\\').next(), Some("HKEY_LOCAL_MACHINE" | "HKEY_USERS")) && depth < 3;
+                let hive_root = matches!(
+                    key.split('\\').next(),
+                    Some("HKEY_LOCAL_MACHINE" | "HKEY_USERS")
+                ) && depth < 3;
                 if hive_root {
-                    cx.error(dp, "invalid-key", format!("refusing to delete {key}: it is a whole hive"));
+                    cx.error(
+                        dp,
+                        "invalid-key",
+                        format!("refusing to delete {key}: it is a whole hive"),
+                    );
                 } else {
-                    profile.raw.push(RawEntry { key: key.clone(), op: RawOp::DeleteKey, origin: cx.origin(dp, true) });
+                    profile.raw.push(RawEntry {
+                        key: key.clone(),
+                        op: RawOp::DeleteKey,
+                        origin: cx.origin(dp, true),
+                    });
                 }
             }
         }
         if let Some((vp, vv)) = f.get("values") {
             for (name, np, val) in cx.entries(vp, vv, "a mapping of value names") {
                 if let Err(e) = check_value_name(&name) {
-                    cx.key_error(&np, "invalid-value-name", format!("value name {}: {e}", quote(&name)));
+                    cx.key_error(
+                        &np,
+                        "invalid-value-name",
+                        format!("value name {}: {e}", quote(&name)),
+                    );
                     continue;
                 }
                 if matches!(val, Value::String(s) if s == "delete") {
-                    profile.raw.push(RawEntry { key: key.clone(), op: RawOp::DeleteValue { name }, origin: cx.origin(&np, true) });
+                    profile.raw.push(RawEntry {
+                        key: key.clone(),
+                        op: RawOp::DeleteValue { name },
+                        origin: cx.origin(&np, true),
+                    });
                     continue;
                 }
                 if let Some(data) = raw_data(cx, &np, val) {
-                    profile.raw.push(RawEntry { key: key.clone(), op: RawOp::Set { name, data }, origin: cx.origin(&np, true) });
+                    profile.raw.push(RawEntry {
+                        key: key.clone(),
+                        op: RawOp::Set { name, data },
+                        origin: cx.origin(&np, true),
+                    });
                 }
             }
         }
         if !f.contains_key("values") && !f.contains_key("delete-key") {
-            cx.error(&ip, "wrong-type", format!("{} needs values or delete-key", field_name(&ip)));
+            cx.error(
+                &ip,
+                "wrong-type",
+                format!("{} needs values or delete-key", field_name(&ip)),
+            );
         }
     }
     // Within one file a value named twice is a mistake, not an override.
@@ -709,24 +1126,51 @@ fn raw(cx: &mut Ctx, path: &[Seg], v: &Value, profile: &mut Profile) {
     for (first, i) in dups {
         let e = &profile.raw[i];
         let what = match &e.op {
-            RawOp::Set { name, .. } | RawOp::DeleteValue { name } => format!("value {} of {}", quote(name), e.key),
+            RawOp::Set { name, .. } | RawOp::DeleteValue { name } => {
+                format!("value {} of {}", quote(name), e.key)
+            }
             RawOp::DeleteKey => format!("key {}", e.key),
         };
         let line = profile.raw[first].origin.pos.line;
-        let mut d = e.origin.diag(Severity::Error, "duplicate-name", format!("{what} is given twice in raw (first on line {line}); keep one"));
+        let mut d = e.origin.diag(
+            Severity::Error,
+            "duplicate-name",
+            format!("{what} is given twice in raw (first on line {line}); keep one"),
+        );
         d.source_line = e.origin.line_text.clone();
         cx.diags.push(d);
     }
 }
 
-const RAW_TYPES: &[&str] = &["sz", "expand-sz", "multi-sz", "dword", "qword", "binary", "none"];
+const RAW_TYPES: &[&str] = &[
+    "sz",
+    "expand-sz",
+    "multi-sz",
+    "dword",
+    "qword",
+    "binary",
+    "none",
+];
 
 fn raw_data(cx: &mut Ctx, path: &[Seg], v: &Value) -> Option<RegData> {
-    let f = cx.fields(path, v, &["type", "data"], "a mapping with type and data, or delete")?;
+    let f = cx.fields(
+        path,
+        v,
+        &["type", "data"],
+        "a mapping with type and data, or delete",
+    )?;
     let (tp, tv) = match f.get("type") {
         Some(x) => x,
         None => {
-            cx.error(path, "invalid-data", format!("{} needs a type ({})", field_name(path), RAW_TYPES.join(", ")));
+            cx.error(
+                path,
+                "invalid-data",
+                format!(
+                    "{} needs a type ({})",
+                    field_name(path),
+                    RAW_TYPES.join(", ")
+                ),
+            );
             return None;
         }
     };
@@ -734,12 +1178,26 @@ fn raw_data(cx: &mut Ctx, path: &[Seg], v: &Value) -> Option<RegData> {
     let norm = catalog::normalize(&typed);
     let norm = norm.strip_prefix("reg").unwrap_or(&norm).to_string();
     let Some(t) = RAW_TYPES.iter().find(|t| catalog::normalize(t) == norm) else {
-        let hint = did_you_mean(&typed, RAW_TYPES.iter().copied()).map(|s| format!("; did you mean \"{s}\"?")).unwrap_or_default();
-        cx.error(tp, "invalid-data", format!("unknown value type {}{hint} (types: {})", quote(&typed), RAW_TYPES.join(", ")));
+        let hint = did_you_mean(&typed, RAW_TYPES.iter().copied())
+            .map(|s| format!("; did you mean \"{s}\"?"))
+            .unwrap_or_default();
+        cx.error(
+            tp,
+            "invalid-data",
+            format!(
+                "unknown value type {}{hint} (types: {})",
+                quote(&typed),
+                RAW_TYPES.join(", ")
+            ),
+        );
         return None;
     };
     let Some((dp, dv)) = f.get("data") else {
-        cx.error(path, "invalid-data", format!("{} needs data", field_name(path)));
+        cx.error(
+            path,
+            "invalid-data",
+            format!("{} needs data", field_name(path)),
+        );
         return None;
     };
     let bad = |cx: &mut Ctx, msg: String| {
@@ -748,14 +1206,28 @@ fn raw_data(cx: &mut Ctx, path: &[Seg], v: &Value) -> Option<RegData> {
     };
     match *t {
         "sz" | "expand-sz" => {
-            let Value::String(s) = dv else { return bad(cx, format!("{t} data must be text (quote numbers), not {}", kind(dv))) };
+            let Value::String(s) = dv else {
+                return bad(
+                    cx,
+                    format!("{t} data must be text (quote numbers), not {}", kind(dv)),
+                );
+            };
             if s.contains('\0') && *t == "expand-sz" {
                 return bad(cx, "expand-sz data cannot contain NUL".to_string());
             }
-            Some(if *t == "sz" { RegData::Sz(s.clone()) } else { RegData::ExpandSz(s.clone()) })
+            Some(if *t == "sz" {
+                RegData::Sz(s.clone())
+            } else {
+                RegData::ExpandSz(s.clone())
+            })
         }
         "multi-sz" => {
-            let Some(seq) = dv.as_sequence() else { return bad(cx, format!("multi-sz data must be a list of text, not {}", kind(dv))) };
+            let Some(seq) = dv.as_sequence() else {
+                return bad(
+                    cx,
+                    format!("multi-sz data must be a list of text, not {}", kind(dv)),
+                );
+            };
             let mut out = Vec::new();
             for (i, item) in seq.iter().enumerate() {
                 match item {
@@ -769,16 +1241,31 @@ fn raw_data(cx: &mut Ctx, path: &[Seg], v: &Value) -> Option<RegData> {
         }
         "dword" => match dv.as_u64() {
             Some(n) if n <= u32::MAX as u64 => Some(RegData::Dword(n as u32)),
-            _ => bad(cx, format!("dword data must be a whole number from 0 to 4294967295 (0xffffffff), not {}", show(dv))),
+            _ => bad(
+                cx,
+                format!(
+                    "dword data must be a whole number from 0 to 4294967295 (0xffffffff), not {}",
+                    show(dv)
+                ),
+            ),
         },
         "qword" => match dv.as_u64() {
             Some(n) => Some(RegData::Qword(n)),
-            None => bad(cx, format!("qword data must be a whole number from 0 to 18446744073709551615, not {}", show(dv))),
+            None => bad(
+                cx,
+                format!(
+                    "qword data must be a whole number from 0 to 18446744073709551615, not {}",
+                    show(dv)
+                ),
+            ),
         },
         _ => {
             let bytes = match dv {
                 Value::String(s) => parse_hex(s),
-                Value::Sequence(seq) => seq.iter().map(|x| x.as_u64().filter(|n| *n <= 255).map(|n| n as u8)).collect::<Option<Vec<u8>>>(),
+                Value::Sequence(seq) => seq
+                    .iter()
+                    .map(|x| x.as_u64().filter(|n| *n <= 255).map(|n| n as u8))
+                    .collect::<Option<Vec<u8>>>(),
                 _ => None,
             };
             match bytes {
@@ -800,11 +1287,17 @@ fn show(v: &Value) -> String {
 
 /// Hex bytes separated by nothing, spaces or commas (`deadbeef`, `de ad`, `de,ad`).
 fn parse_hex(s: &str) -> Option<Vec<u8>> {
-    let digits: Vec<char> = s.chars().filter(|c| !matches!(c, ' ' | ',' | '\t' | '\n' | '\r')).collect();
+    let digits: Vec<char> = s
+        .chars()
+        .filter(|c| !matches!(c, ' ' | ',' | '\t' | '\n' | '\r'))
+        .collect();
     if digits.len() % 2 != 0 {
         return None;
     }
-    digits.chunks(2).map(|p| u8::from_str_radix(&p.iter().collect::<String>(), 16).ok()).collect()
+    digits
+        .chunks(2)
+        .map(|p| u8::from_str_radix(&p.iter().collect::<String>(), 16).ok())
+        .collect()
 }
 
 #[cfg(test)]
@@ -813,7 +1306,10 @@ mod tests {
 
     #[test]
     fn hex_forms() {
-        assert_eq!(parse_hex("de ad,be\tef"), Some(vec![0xde, 0xad, 0xbe, 0xef]));
+        assert_eq!(
+            parse_hex("de ad,be\tef"),
+            Some(vec![0xde, 0xad, 0xbe, 0xef])
+        );
         assert_eq!(parse_hex(""), Some(vec![]));
         assert_eq!(parse_hex("abc"), None);
         assert_eq!(parse_hex("zz"), None);

@@ -22,7 +22,10 @@ impl ProfileRef {
     /// A path if it looks like one (has a slash or a `.yaml`/`.yml` ending) or names an
     /// existing file that is not a built-in name; otherwise a built-in name.
     pub fn parse(arg: &str) -> ProfileRef {
-        let looks_like_path = arg.contains('/') || arg.contains('\\') || arg.ends_with(".yaml") || arg.ends_with(".yml");
+        let looks_like_path = arg.contains('/')
+            || arg.contains('\\')
+            || arg.ends_with(".yaml")
+            || arg.ends_with(".yml");
         if looks_like_path || (builtin::get(arg).is_none() && Path::new(arg).is_file()) {
             ProfileRef::File(PathBuf::from(arg))
         } else {
@@ -34,7 +37,10 @@ impl ProfileRef {
     pub fn output_name(&self) -> String {
         match self {
             ProfileRef::Builtin(n) => n.clone(),
-            ProfileRef::File(p) => p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "profile".into()),
+            ProfileRef::File(p) => p
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "profile".into()),
         }
     }
 
@@ -62,15 +68,54 @@ struct Loader {
 
 /// Reads a profile file as UTF-8 text (a BOM is allowed), bounded in size.
 pub fn read_text(path: &Path, label: &str) -> Result<String, Diagnostic> {
-    let at = crate::yamlpos::Pos { line: 0, col: 0, len: 0 };
-    let meta = std::fs::metadata(path).map_err(|e| Diagnostic::new(Severity::Error, "io", format!("cannot read the profile: {e}"), label, None, at))?;
+    let at = crate::yamlpos::Pos {
+        line: 0,
+        col: 0,
+        len: 0,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| {
+        Diagnostic::new(
+            Severity::Error,
+            "io",
+            format!("cannot read the profile: {e}"),
+            label,
+            None,
+            at,
+        )
+    })?;
     if !meta.is_file() {
-        return Err(Diagnostic::new(Severity::Error, "io", "cannot read the profile: it is not a regular file", label, None, at));
+        return Err(Diagnostic::new(
+            Severity::Error,
+            "io",
+            "cannot read the profile: it is not a regular file",
+            label,
+            None,
+            at,
+        ));
     }
     if meta.len() > MAX_PROFILE_BYTES as u64 {
-        return Err(Diagnostic::new(Severity::Error, "too-large", format!("the file is {} bytes; a profile may be at most {MAX_PROFILE_BYTES} bytes", meta.len()), label, None, at));
+        return Err(Diagnostic::new(
+            Severity::Error,
+            "too-large",
+            format!(
+                "the file is {} bytes; a profile may be at most {MAX_PROFILE_BYTES} bytes",
+                meta.len()
+            ),
+            label,
+            None,
+            at,
+        ));
     }
-    let bytes = std::fs::read(path).map_err(|e| Diagnostic::new(Severity::Error, "io", format!("cannot read the profile: {e}"), label, None, at))?;
+    let bytes = std::fs::read(path).map_err(|e| {
+        Diagnostic::new(
+            Severity::Error,
+            "io",
+            format!("cannot read the profile: {e}"),
+            label,
+            None,
+            at,
+        )
+    })?;
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     String::from_utf8(bytes.to_vec()).map_err(|e| {
         let off = e.utf8_error().valid_up_to();
@@ -82,7 +127,14 @@ pub fn read_text(path: &Path, label: &str) -> Result<String, Diagnostic> {
 }
 
 impl Loader {
-    fn resolve(&mut self, id: String, label: String, src: &str, dir: Option<&Path>, default_name: &str) -> Option<Profile> {
+    fn resolve(
+        &mut self,
+        id: String,
+        label: String,
+        src: &str,
+        dir: Option<&Path>,
+        default_name: &str,
+    ) -> Option<Profile> {
         let layer = decode(&label, src, default_name, &mut self.diags)?;
         self.stack.push((id, label.clone()));
         let mut base = Profile::default();
@@ -108,7 +160,10 @@ impl Loader {
 
     fn base(&mut self, ext: &str, origin: &Origin, dir: Option<&Path>) -> Option<Profile> {
         let r = match dir {
-            Some(d) if matches!(ProfileRef::parse(ext), ProfileRef::File(_)) || builtin::get(ext).is_none() && d.join(ext).is_file() => {
+            Some(d)
+                if matches!(ProfileRef::parse(ext), ProfileRef::File(_))
+                    || builtin::get(ext).is_none() && d.join(ext).is_file() =>
+            {
                 ProfileRef::File(d.join(ext))
             }
             _ => ProfileRef::Builtin(ext.to_string()),
@@ -117,19 +172,32 @@ impl Loader {
             ProfileRef::Builtin(n) => match builtin::get(n) {
                 Some(src) => (format!("builtin:{n}"), r.label(), src.to_string(), None),
                 None => {
-                    let hint = did_you_mean(n, builtin::names()).map(|s| format!("; did you mean \"{s}\"?")).unwrap_or_default();
-                    let tail = if dir.is_none() { " (built-in profiles extend only built-in profiles)" } else { "" };
+                    let hint = did_you_mean(n, builtin::names())
+                        .map(|s| format!("; did you mean \"{s}\"?"))
+                        .unwrap_or_default();
+                    let tail = if dir.is_none() {
+                        " (built-in profiles extend only built-in profiles)"
+                    } else {
+                        ""
+                    };
                     self.err(origin, "extends-not-found", format!("extends \"{ext}\": no built-in profile and no file of that name{hint}{tail}"));
                     return None;
                 }
             },
             ProfileRef::File(p) => {
-                let id = p.canonicalize().map(|c| c.display().to_string()).unwrap_or_else(|_| p.display().to_string());
+                let id = p
+                    .canonicalize()
+                    .map(|c| c.display().to_string())
+                    .unwrap_or_else(|_| p.display().to_string());
                 let label = p.display().to_string();
                 match read_text(p, &label) {
                     Ok(src) => (id, label, src, p.parent().map(Path::to_path_buf)),
                     Err(e) => {
-                        self.err(origin, "extends-not-found", format!("extends \"{ext}\": {}", e.message));
+                        self.err(
+                            origin,
+                            "extends-not-found",
+                            format!("extends \"{ext}\": {}", e.message),
+                        );
                         return None;
                     }
                 }
@@ -138,15 +206,29 @@ impl Loader {
         if let Some(i) = self.stack.iter().position(|(s, _)| *s == id) {
             let mut names: Vec<&str> = self.stack[i..].iter().map(|(_, l)| l.as_str()).collect();
             names.push(&label);
-            self.err(origin, "extends-cycle", format!("extends \"{ext}\" makes a cycle: {}", names.join(" -> ")));
+            self.err(
+                origin,
+                "extends-cycle",
+                format!("extends \"{ext}\" makes a cycle: {}", names.join(" -> ")),
+            );
             return None;
         }
         if self.stack.len() >= MAX_DEPTH {
-            self.err(origin, "extends-cycle", format!("extends nests deeper than {MAX_DEPTH} profiles"));
+            self.err(
+                origin,
+                "extends-cycle",
+                format!("extends nests deeper than {MAX_DEPTH} profiles"),
+            );
             return None;
         }
         let name = r.output_name();
-        self.resolve(id, label, &src, sub_dir.as_deref().or(dir.filter(|_| false)), &name)
+        self.resolve(
+            id,
+            label,
+            &src,
+            sub_dir.as_deref().or(dir.filter(|_| false)),
+            &name,
+        )
     }
 }
 
@@ -157,14 +239,29 @@ pub fn load(r: &ProfileRef) -> Result<Loaded, Diagnostics> {
         ProfileRef::Builtin(n) => match builtin::get(n) {
             Some(src) => load_with(&label, src, None, n),
             None => {
-                let hint = did_you_mean(n, builtin::names()).map(|s| format!("; did you mean \"{s}\"?")).unwrap_or_default();
+                let hint = did_you_mean(n, builtin::names())
+                    .map(|s| format!("; did you mean \"{s}\"?"))
+                    .unwrap_or_default();
                 let msg = format!("no built-in profile \"{n}\" and no file of that name{hint} (built-in: {}; `tlsreg profiles` lists them)", builtin::names().collect::<Vec<_>>().join(", "));
-                Err(Diagnostics(vec![Diagnostic::new(Severity::Error, "io", msg, n, None, crate::yamlpos::Pos::default())]))
+                Err(Diagnostics(vec![Diagnostic::new(
+                    Severity::Error,
+                    "io",
+                    msg,
+                    n,
+                    None,
+                    crate::yamlpos::Pos::default(),
+                )]))
             }
         },
         ProfileRef::File(p) => {
             let src = read_text(p, &label).map_err(|d| Diagnostics(vec![d]))?;
-            let dir = p.parent().map(|d| if d.as_os_str().is_empty() { Path::new(".") } else { d });
+            let dir = p.parent().map(|d| {
+                if d.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    d
+                }
+            });
             load_with(&label, &src, dir, &r.output_name())
         }
     }
@@ -172,13 +269,29 @@ pub fn load(r: &ProfileRef) -> Result<Loaded, Diagnostics> {
 
 /// Loads a profile from text. `dir` is where relative `extends` paths start (`None` for
 /// built-in profiles, which extend only built-ins).
-pub fn load_with(label: &str, src: &str, dir: Option<&Path>, default_name: &str) -> Result<Loaded, Diagnostics> {
-    let mut l = Loader { diags: Diagnostics::default(), stack: Vec::new() };
+pub fn load_with(
+    label: &str,
+    src: &str,
+    dir: Option<&Path>,
+    default_name: &str,
+) -> Result<Loaded, Diagnostics> {
+    let mut l = Loader {
+        diags: Diagnostics::default(),
+        stack: Vec::new(),
+    };
     let id = match dir {
-        Some(d) => d.join(label).canonicalize().map(|c| c.display().to_string()).unwrap_or_else(|_| label.to_string()),
+        Some(d) => d
+            .join(label)
+            .canonicalize()
+            .map(|c| c.display().to_string())
+            .unwrap_or_else(|_| label.to_string()),
         None => label.to_string(),
     };
-    let id = if let Some(n) = label.strip_prefix("builtin:") { format!("builtin:{n}") } else { id };
+    let id = if let Some(n) = label.strip_prefix("builtin:") {
+        format!("builtin:{n}")
+    } else {
+        id
+    };
     let profile = l.resolve(id, label.to_string(), src, dir, default_name);
     let mut diags = l.diags;
     if let Some(p) = &profile {
@@ -188,7 +301,10 @@ pub fn load_with(label: &str, src: &str, dir: Option<&Path>, default_name: &str)
     }
     diags.sort();
     match profile {
-        Some(profile) if !diags.has_errors() => Ok(Loaded { profile, warnings: diags }),
+        Some(profile) if !diags.has_errors() => Ok(Loaded {
+            profile,
+            warnings: diags,
+        }),
         _ => Err(diags),
     }
 }

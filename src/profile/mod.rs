@@ -29,7 +29,12 @@ pub struct Origin {
 
 impl Origin {
     /// A diagnostic pointing here.
-    pub fn diag(&self, severity: Severity, code: &'static str, message: impl Into<String>) -> Diagnostic {
+    pub fn diag(
+        &self,
+        severity: Severity,
+        code: &'static str,
+        message: impl Into<String>,
+    ) -> Diagnostic {
         let mut d = Diagnostic::new(severity, code, message, &self.file, None, self.pos);
         d.source_line = self.line_text.clone();
         d
@@ -63,7 +68,9 @@ impl RawEntry {
     /// Identity for merging: the key and, for value operations, the value name.
     fn id(&self) -> (String, Option<String>) {
         match &self.op {
-            RawOp::Set { name, .. } | RawOp::DeleteValue { name } => (fold(&self.key), Some(fold(name))),
+            RawOp::Set { name, .. } | RawOp::DeleteValue { name } => {
+                (fold(&self.key), Some(fold(name)))
+            }
             RawOp::DeleteKey => (fold(&self.key), None),
         }
     }
@@ -108,7 +115,12 @@ impl Profile {
         for (k, v) in &t.settings {
             self.settings.insert(*k, v.clone());
         }
-        let mut index: std::collections::HashMap<_, usize> = self.raw.iter().enumerate().map(|(i, e)| (e.id(), i)).collect();
+        let mut index: std::collections::HashMap<_, usize> = self
+            .raw
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.id(), i))
+            .collect();
         for e in &t.raw {
             match index.get(&e.id()) {
                 Some(&i) => self.raw[i] = e.clone(),
@@ -141,7 +153,10 @@ impl Profile {
     pub fn check(&self) -> Diagnostics {
         let mut out = Diagnostics::default();
         let warn = |o: &Origin, code, msg: String| o.diag(Severity::Warning, code, msg);
-        let tls13 = catalog::PROTOCOLS.iter().position(|p| p.name == "TLS 1.3").expect("catalogue has TLS 1.3");
+        let tls13 = catalog::PROTOCOLS
+            .iter()
+            .position(|p| p.name == "TLS 1.3")
+            .expect("catalogue has TLS 1.3");
         let min_build = self.target.map(|t| t.min_build);
         for (key, (setting, origin)) in &self.settings {
             match (key, setting) {
@@ -152,7 +167,9 @@ impl Profile {
                         )));
                     }
                 }
-                (SettingKey::Hash(h), Setting::State(State::Disabled)) if catalog::HASHES[*h].name == "SHA" => {
+                (SettingKey::Hash(h), Setting::State(State::Disabled))
+                    if catalog::HASHES[*h].name == "SHA" =>
+                {
                     out.push(warn(origin, "sha-disabled-breaks-rdp", "disabling the SHA (SHA-1) hash disables every suite that uses it and has broken RDP (\"none of the cipher suites supported by the client application are supported by the server\", windows_hardening#95)".to_string()));
                 }
                 (SettingKey::CipherSuites, Setting::List(suites)) => {
@@ -164,7 +181,10 @@ impl Profile {
                         )));
                     }
                     if let Some(b) = min_build.filter(|b| *b < TLS13_MIN_BUILD) {
-                        if let Some(s) = suites.iter().find(|s| s.starts_with("TLS_AES_") || s.starts_with("TLS_CHACHA20_")) {
+                        if let Some(s) = suites
+                            .iter()
+                            .find(|s| s.starts_with("TLS_AES_") || s.starts_with("TLS_CHACHA20_"))
+                        {
                             out.push(warn(origin, "tls13-suite-below-20348", format!(
                                 "{s} is a TLS 1.3 suite, but target.min-build is {b}; builds before {TLS13_MIN_BUILD} do not know it"
                             )));
@@ -197,5 +217,9 @@ impl Profile {
 
 /// The key-size fields a key exchange accepts, for messages.
 pub fn key_bits_fields(kx: usize) -> Vec<&'static str> {
-    KeyBits::ALL.iter().filter(|b| b.applies_to(kx)).map(|b| b.field()).collect()
+    KeyBits::ALL
+        .iter()
+        .filter(|b| b.applies_to(kx))
+        .map(|b| b.field())
+        .collect()
 }

@@ -2,7 +2,10 @@
 //! reviewer sees exactly what a profile and everything it extends add up to.
 
 use super::{Profile, RawOp};
-use crate::catalog::{DotNetValue, DotNetVersion, KeyBits, Side, View, CIPHERS, HASHES, KEY_EXCHANGES, PROTOCOLS, SCALARS};
+use crate::catalog::{
+    DotNetValue, DotNetVersion, KeyBits, Side, View, CIPHERS, HASHES, KEY_EXCHANGES, PROTOCOLS,
+    SCALARS,
+};
 use crate::setting::{Setting, SettingKey, State};
 use crate::value::RegData;
 use serde_yaml::{Mapping, Number, Value};
@@ -19,11 +22,13 @@ fn setting_value(v: &Setting) -> Value {
         Setting::Dword(n) => Value::Number(Number::from(*n)),
         Setting::Bool(b) => Value::Bool(*b),
         Setting::List(l) => Value::Sequence(l.iter().map(|x| s(x)).collect()),
-        Setting::Protocols(ps) => Value::Sequence(ps.iter().map(|&p| s(PROTOCOLS[p].name)).collect()),
+        Setting::Protocols(ps) => {
+            Value::Sequence(ps.iter().map(|&p| s(PROTOCOLS[p].name)).collect())
+        }
     }
 }
 
-fn get<'a>(p: &'a Profile, k: SettingKey) -> Option<&'a Setting> {
+fn get(p: &Profile, k: SettingKey) -> Option<&Setting> {
     p.settings.get(&k).map(|(v, _)| v)
 }
 
@@ -33,7 +38,11 @@ fn raw_data(d: &RegData) -> Value {
         RegData::MultiSz(items) => Value::Sequence(items.iter().map(|x| s(x)).collect()),
         RegData::Dword(n) => Value::Number(Number::from(*n)),
         RegData::Qword(n) => Value::Number(Number::from(*n)),
-        RegData::Binary(b) | RegData::None(b) => s(&b.iter().map(|x| format!("{x:02x}")).collect::<Vec<_>>().join(" ")),
+        RegData::Binary(b) | RegData::None(b) => s(&b
+            .iter()
+            .map(|x| format!("{x:02x}"))
+            .collect::<Vec<_>>()
+            .join(" ")),
     };
     let mut m = Mapping::new();
     m.insert(s("type"), s(d.profile_type()));
@@ -42,7 +51,10 @@ fn raw_data(d: &RegData) -> Value {
 }
 
 /// Groups of locations (for dotnet and winhttp) with the same settings.
-fn located<L: Copy + PartialEq>(locs: &[L], mut read: impl FnMut(L) -> Mapping) -> Vec<(Vec<L>, Mapping)> {
+fn located<L: Copy + PartialEq>(
+    locs: &[L],
+    mut read: impl FnMut(L) -> Mapping,
+) -> Vec<(Vec<L>, Mapping)> {
     let mut groups: Vec<(Vec<L>, Mapping)> = Vec::new();
     for &l in locs {
         let m = read(l);
@@ -65,7 +77,10 @@ pub fn to_yaml(p: &Profile) -> String {
         top.insert(s("description"), s(d));
     }
     if !p.references.is_empty() {
-        top.insert(s("references"), Value::Sequence(p.references.iter().map(|r| s(r)).collect()));
+        top.insert(
+            s("references"),
+            Value::Sequence(p.references.iter().map(|r| s(r)).collect()),
+        );
     }
     if let Some(t) = p.target {
         let mut m = Mapping::new();
@@ -97,8 +112,16 @@ pub fn to_yaml(p: &Profile) -> String {
         top.insert(s("protocols"), Value::Mapping(protocols));
     }
     for (field, names, key) in [
-        ("ciphers", CIPHERS, SettingKey::Cipher as fn(usize) -> SettingKey),
-        ("hashes", HASHES, SettingKey::Hash as fn(usize) -> SettingKey),
+        (
+            "ciphers",
+            CIPHERS,
+            SettingKey::Cipher as fn(usize) -> SettingKey,
+        ),
+        (
+            "hashes",
+            HASHES,
+            SettingKey::Hash as fn(usize) -> SettingKey,
+        ),
     ] {
         let mut m = Mapping::new();
         for (i, a) in names.iter().enumerate() {
@@ -134,7 +157,10 @@ pub fn to_yaml(p: &Profile) -> String {
     if !kx.is_empty() {
         top.insert(s("key-exchanges"), Value::Mapping(kx));
     }
-    for (field, k) in [("cipher-suites", SettingKey::CipherSuites), ("ecc-curves", SettingKey::EccCurves)] {
+    for (field, k) in [
+        ("cipher-suites", SettingKey::CipherSuites),
+        ("ecc-curves", SettingKey::EccCurves),
+    ] {
         if let Some(v) = get(p, k) {
             top.insert(s(field), setting_value(v));
         }
@@ -160,15 +186,27 @@ pub fn to_yaml(p: &Profile) -> String {
         .iter()
         .map(|(ls, m)| {
             let mut m = m.clone();
-            let vers: Vec<DotNetVersion> = DotNetVersion::ALL.into_iter().filter(|v| ls.iter().any(|(x, _)| x == v)).collect();
-            let views: Vec<View> = View::ALL.into_iter().filter(|v| ls.iter().any(|(_, x)| x == v)).collect();
+            let vers: Vec<DotNetVersion> = DotNetVersion::ALL
+                .into_iter()
+                .filter(|v| ls.iter().any(|(x, _)| x == v))
+                .collect();
+            let views: Vec<View> = View::ALL
+                .into_iter()
+                .filter(|v| ls.iter().any(|(_, x)| x == v))
+                .collect();
             // Only a full product of versions × views can be written as one entry.
             if vers.len() * views.len() == ls.len() {
                 if vers.len() < DotNetVersion::ALL.len() {
-                    m.insert(s("versions"), Value::Sequence(vers.iter().map(|v| s(v.key_name())).collect()));
+                    m.insert(
+                        s("versions"),
+                        Value::Sequence(vers.iter().map(|v| s(v.key_name())).collect()),
+                    );
                 }
                 if views.len() < View::ALL.len() {
-                    m.insert(s("views"), Value::Sequence(views.iter().map(|v| s(v.field())).collect()));
+                    m.insert(
+                        s("views"),
+                        Value::Sequence(views.iter().map(|v| s(v.field())).collect()),
+                    );
                 }
                 vec![Value::Mapping(m)]
             } else {
@@ -205,7 +243,10 @@ pub fn to_yaml(p: &Profile) -> String {
         .into_iter()
         .map(|(views, mut m)| {
             if views.len() < View::ALL.len() {
-                m.insert(s("views"), Value::Sequence(views.iter().map(|v| s(v.field())).collect()));
+                m.insert(
+                    s("views"),
+                    Value::Sequence(views.iter().map(|v| s(v.field())).collect()),
+                );
             }
             Value::Mapping(m)
         })
@@ -265,6 +306,7 @@ pub fn to_yaml(p: &Profile) -> String {
             .collect();
         top.insert(s("raw"), Value::Sequence(items));
     }
-    let body = serde_yaml::to_string(&Value::Mapping(top)).expect("a YAML mapping of strings serializes");
+    let body =
+        serde_yaml::to_string(&Value::Mapping(top)).expect("a YAML mapping of strings serializes");
     format!("# resolved from: {}\n{body}", p.chain.join(" -> "))
 }
