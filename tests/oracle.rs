@@ -129,7 +129,11 @@ fn has_hivexregedit() -> bool {
     let found = std::process::Command::new("hivexregedit")
         .arg("--help")
         .output()
-        .is_ok_and(|o| o.status.success());
+        // Its --help exits non-zero; that it starts and prints its usage is what counts.
+        .is_ok_and(|o| {
+            String::from_utf8_lossy(&o.stdout).contains("hivexregedit")
+                || String::from_utf8_lossy(&o.stderr).contains("hivexregedit")
+        });
     if !found {
         util::skip("hivexregedit (Debian package libhivex-bin) is not installed");
     }
