@@ -191,17 +191,22 @@ impl Diagnostic {
             "{on}{sev}[{}]{off}{bold}: {place}: {}{off}\n",
             self.code, self.message
         );
-        if let Some(src) = &self.source_line {
+        if let Some(full) = &self.source_line {
             let num = self.line.to_string();
             let pad = " ".repeat(num.len());
+            // A long line is cut to a window around the column.
+            let (src, col) = excerpt(full, self.col);
             let lead: String = src
                 .chars()
-                .take(self.col.saturating_sub(1))
+                .take(col.saturating_sub(1))
                 .map(|c| if c == '\t' { '\t' } else { ' ' })
                 .collect();
-            let width = self
-                .len
-                .min(src.chars().count().saturating_sub(self.col - 1).max(1));
+            let width = self.len.min(
+                src.chars()
+                    .count()
+                    .saturating_sub(col.saturating_sub(1))
+                    .max(1),
+            );
             out.push_str(&format!(
                 "{pad} |\n{num} | {src}\n{pad} | {lead}{on}{}{off}\n",
                 "^".repeat(width)
@@ -209,6 +214,25 @@ impl Diagnostic {
         }
         out
     }
+}
+
+/// Longest source line shown whole in an excerpt.
+const MAX_EXCERPT: usize = 120;
+
+/// The part of `line` to show, and the column within it.
+fn excerpt(line: &str, col: usize) -> (String, usize) {
+    let n = line.chars().count();
+    if n <= MAX_EXCERPT {
+        return (line.to_string(), col);
+    }
+    let start = col.saturating_sub(40).min(n - MAX_EXCERPT);
+    let body: String = line.chars().skip(start).take(MAX_EXCERPT).collect();
+    let head = if start > 0 { "..." } else { "" };
+    let tail = if start + MAX_EXCERPT < n { "..." } else { "" };
+    (
+        format!("{head}{body}{tail}"),
+        col.saturating_sub(start) + head.len(),
+    )
 }
 
 impl fmt::Display for Diagnostic {

@@ -261,3 +261,32 @@ fn colour_only_when_asked() {
         .args(["show", "bad.yaml", "--color", "always"]));
     assert!(stderr(&o).contains("\x1b[1;31merror"));
 }
+
+#[test]
+fn hostile_yaml_fails_fast_with_exit_2() {
+    let dir = util::tempdir();
+    let deep = format!("raw: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+    let mut bomb = String::from(
+        "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
+    for (prev, name) in "abcdefgh".chars().zip("bcdefghi".chars()) {
+        bomb.push_str(&format!(
+            "{name}: &{name} [{}]\n",
+            vec![format!("*{prev}"); 9].join(",")
+        ));
+    }
+    for (file, text, want) in [
+        ("deep.yaml", deep.as_bytes().to_vec(), "error[too-large]: deep.yaml:1:70: the YAML nests deeper than 64 levels here"),
+        ("bomb.yaml", bomb.into_bytes(), "error[yaml-syntax]: bomb.yaml:1:1: repetition limit exceeded"),
+        ("bin.yaml", b"name: \xff\xfe\n".to_vec(), "error[encoding]: bin.yaml:1:7: the file is not UTF-8 text (invalid byte 0xff at offset 6)"),
+    ] {
+        fs::write(dir.path().join(file), text).unwrap();
+        let started = std::time::Instant::now();
+        let o = run(tlsreg().current_dir(dir.path()).args(["compile", file, "-o", "out"]));
+        assert_eq!(o.status.code(), Some(2), "{file}");
+        assert!(stderr(&o).starts_with(want), "{file}: {}", stderr(&o));
+        assert!(stderr(&o).lines().all(|l| l.chars().count() < 200), "{file}: excerpts are cut");
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "{file} took {:?}", started.elapsed());
+    }
+    assert!(!dir.path().join("out").exists());
+}

@@ -425,6 +425,10 @@ pub fn decode(
         ));
         return None;
     }
+    if let Some(pos) = too_deep(src) {
+        diags.push(Diagnostic::new(Severity::Error, "too-large", format!("the YAML nests deeper than {MAX_FLOW_DEPTH} levels here; a profile needs a handful"), label, Some(src), pos));
+        return None;
+    }
     let mut value: Value = match serde_yaml::from_str(src) {
         Ok(v) => v,
         Err(e) => {
@@ -536,6 +540,62 @@ pub fn decode(
         }
     }
     Some(layer)
+}
+
+/// Deepest `[` / `{` nesting accepted (YAML parsers slow down badly on thousands of levels).
+const MAX_FLOW_DEPTH: usize = 64;
+
+/// Where flow collections first nest deeper than [`MAX_FLOW_DEPTH`], skipping quoted text
+/// and comments; a linear scan done before any parser sees the text.
+fn too_deep(src: &str) -> Option<crate::yamlpos::Pos> {
+    let (mut depth, mut line, mut col) = (0usize, 1usize, 0usize);
+    let mut chars = src.chars().peekable();
+    let mut prev = '\n';
+    while let Some(c) = chars.next() {
+        col += 1;
+        match c {
+            '\n' => {
+                line += 1;
+                col = 0;
+            }
+            '#' if prev.is_whitespace() => {
+                for n in chars.by_ref() {
+                    if n == '\n' {
+                        line += 1;
+                        col = 0;
+                        break;
+                    }
+                }
+                prev = '\n';
+                continue;
+            }
+            '"' | '\'' => {
+                let quote = c;
+                while let Some(n) = chars.next() {
+                    col += 1;
+                    if n == '\n' {
+                        line += 1;
+                        col = 0;
+                    } else if n == '\\' && quote == '"' {
+                        chars.next();
+                        col += 1;
+                    } else if n == quote {
+                        break;
+                    }
+                }
+            }
+            '[' | '{' => {
+                depth += 1;
+                if depth > MAX_FLOW_DEPTH {
+                    return Some(crate::yamlpos::Pos { line, col, len: 1 });
+                }
+            }
+            ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        prev = c;
+    }
+    None
 }
 
 /// Position helpers that do not need an index.
