@@ -743,28 +743,20 @@ fn key_exchanges(cx: &mut Ctx, path: &[Seg], v: &Value, profile: &mut Profile) {
         let Some(i) = cx.name(&p, NameKind::KeyExchange, &typed) else {
             continue;
         };
-        if !val.is_mapping() {
-            if let Some(s) = cx.state(&p, val) {
-                put(
-                    cx,
-                    profile,
-                    &p,
-                    &mut seen,
-                    SettingKey::KeyExchange(i),
-                    s,
-                    &typed,
-                );
-            }
-            continue;
-        }
+        // `ECDH: enabled` is shorthand for `ECDH: { state: enabled }`.
         let allowed = [
             "state",
             "server-min-key-bits",
             "client-min-key-bits",
             "client-max-key-bits",
         ];
-        let Some(f) = cx.fields(&p, val, &allowed, "a state or a mapping") else {
-            continue;
+        let f = if val.is_mapping() {
+            match cx.fields(&p, val, &allowed, "a state or a mapping") {
+                Some(f) => f,
+                None => continue,
+            }
+        } else {
+            HashMap::from([("state".to_string(), (p.clone(), val))])
         };
         if let Some((sp, sv)) = f.get("state") {
             if let Some(s) = cx.state(sp, sv) {

@@ -73,24 +73,11 @@ pub fn read_text(path: &Path, label: &str) -> Result<String, Diagnostic> {
         col: 0,
         len: 0,
     };
-    let meta = std::fs::metadata(path).map_err(|e| {
-        Diagnostic::new(
-            Severity::Error,
-            "io",
-            format!("cannot read the profile: {e}"),
-            label,
-            None,
-            at,
-        )
-    })?;
+    let io = |msg: String| Diagnostic::new(Severity::Error, "io", msg, label, None, at);
+    let meta = std::fs::metadata(path).map_err(|e| io(format!("cannot read the profile: {e}")))?;
     if !meta.is_file() {
-        return Err(Diagnostic::new(
-            Severity::Error,
-            "io",
-            "cannot read the profile: it is not a regular file",
-            label,
-            None,
-            at,
+        return Err(io(
+            "cannot read the profile: it is not a regular file".to_string()
         ));
     }
     if meta.len() > MAX_PROFILE_BYTES as u64 {
@@ -106,16 +93,7 @@ pub fn read_text(path: &Path, label: &str) -> Result<String, Diagnostic> {
             at,
         ));
     }
-    let bytes = std::fs::read(path).map_err(|e| {
-        Diagnostic::new(
-            Severity::Error,
-            "io",
-            format!("cannot read the profile: {e}"),
-            label,
-            None,
-            at,
-        )
-    })?;
+    let bytes = std::fs::read(path).map_err(|e| io(format!("cannot read the profile: {e}")))?;
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     String::from_utf8(bytes.to_vec()).map_err(|e| {
         let off = e.utf8_error().valid_up_to();
