@@ -60,7 +60,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8], inputs: &[PathBuf]) -> Result<(),
         path: path.to_path_buf(),
         source,
     };
-    let mut tmp = tempfile::Builder::new()
+    let mut builder = tempfile::Builder::new();
+    // Created like any new file (0666 less the umask), not with tempfile's private 0600.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut tmp = builder
         .prefix(".tlsreg-")
         .suffix(".tmp")
         .tempfile_in(&dir)
@@ -101,6 +105,12 @@ mod tests {
             Err(OutputError::WouldOverwriteInput(_))
         ));
         assert_eq!(fs::read(&p).unwrap(), b"x");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+            assert_ne!(mode, 0o600, "outputs are readable like any new file");
+        }
         // No temporary file is left behind.
         assert_eq!(fs::read_dir(p.parent().unwrap()).unwrap().count(), 1);
     }
