@@ -96,11 +96,15 @@ enum Command {
 
 struct Ui {
     color: bool,
+    /// With `--report json`, diagnostics are collected for the JSON report instead.
+    collected: Option<std::cell::RefCell<Vec<tlsreg::diag::Diagnostic>>>,
 }
 
 impl Ui {
     fn diags(&self, d: &Diagnostics) {
-        if !d.0.is_empty() {
+        if let Some(c) = &self.collected {
+            c.borrow_mut().extend(d.0.iter().cloned());
+        } else if !d.0.is_empty() {
             let mut err = std::io::stderr().lock();
             let _ = write!(err, "{}", d.render(self.color));
         }
@@ -117,7 +121,17 @@ fn main() -> ExitCode {
                 && std::io::stderr().is_terminal()
         }
     };
-    let ui = Ui { color };
+    let json = matches!(
+        &cli.command,
+        Command::Compile {
+            report: Report::Json,
+            ..
+        }
+    );
+    let ui = Ui {
+        color,
+        collected: json.then(Default::default),
+    };
     match run(cli.command, &ui) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
@@ -272,6 +286,9 @@ fn compile_cmd(
         }
     }
     if failed {
+        if report == Report::Json {
+            json_report(ui, &[])?;
+        }
         return Err(Reported("nothing was written").into());
     }
     let mut seen = std::collections::HashMap::new();
@@ -309,17 +326,29 @@ fn compile_cmd(
                 writeln!(out, "{status:<10} {}", path.display())?;
             }
         }
-        Report::Json => {
-            let items: Vec<_> = rows
-                .iter()
-                .map(|(arg, path, status)| serde_json::json!({"profile": arg, "file": path.display().to_string(), "status": status}))
-                .collect();
-            writeln!(
-                out,
-                "{}",
-                serde_json::to_string_pretty(&serde_json::json!({"version": 1, "files": items}))?
-            )?;
-        }
+        Report::Json => json_report(ui, &rows)?,
     }
     Ok(if drift { 1 } else { 0 })
+}
+
+/// The `--report json` document: schema version, one entry per file, every diagnostic.
+fn json_report(ui: &Ui, rows: &[(String, PathBuf, &str)]) -> Result<()> {
+    let files: Vec<_> = rows
+        .iter()
+        .map(|(arg, path, status)| {
+            serde_json::json!({"profile": arg, "file": path.display().to_string(), "status": status})
+        })
+        .collect();
+    let diags = ui
+        .collected
+        .as_ref()
+        .map(|c| c.borrow().clone())
+        .unwrap_or_default();
+    let doc = serde_json::json!({"version": 1, "files": files, "diagnostics": diags});
+    writeln!(
+        std::io::stdout().lock(),
+        "{}",
+        serde_json::to_string_pretty(&doc)?
+    )?;
+    Ok(())
 }

@@ -290,3 +290,40 @@ fn hostile_yaml_fails_fast_with_exit_2() {
     }
     assert!(!dir.path().join("out").exists());
 }
+
+#[test]
+fn json_report_carries_diagnostics() {
+    let dir = util::tempdir();
+    util::write(
+        &dir.path().join("w.yaml"),
+        "target: { min-build: 17763 }\nprotocols: { TLS 1.3: enabled }\n",
+    );
+    util::write(
+        &dir.path().join("bad.yaml"),
+        "protocols: { TLS 1.4: enabled }\n",
+    );
+    let o = run(tlsreg()
+        .current_dir(dir.path())
+        .args(["compile", "w.yaml", "-o", "out", "--report", "json"]));
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(stderr(&o), "", "JSON mode keeps diagnostics out of stderr");
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["diagnostics"][0]["code"], "tls13-below-20348");
+    assert_eq!(v["diagnostics"][0]["severity"], "warning");
+    assert_eq!(
+        (
+            v["diagnostics"][0]["line"].as_u64(),
+            v["diagnostics"][0]["col"].as_u64()
+        ),
+        (Some(2), Some(14))
+    );
+    assert_eq!(v["files"][0]["status"], "written");
+    let o = run(tlsreg()
+        .current_dir(dir.path())
+        .args(["compile", "bad.yaml", "-o", "out2", "--report", "json"]));
+    assert_eq!(o.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["diagnostics"][0]["code"], "unknown-name");
+    assert_eq!(v["files"], serde_json::json!([]));
+    assert_eq!(stderr(&o), "error: nothing was written\n");
+}
