@@ -12,7 +12,7 @@ use tlsreg::output::{self, Drift};
 use tlsreg::profile::{self, Loaded, ProfileRef};
 
 #[derive(Parser)]
-#[command(name = "tlsreg", version, about = "Compile SCHANNEL/TLS hardening profiles into byte-exact .reg files", long_about = None)]
+#[command(name = "tlsreg", version, about = "Compile SCHANNEL/TLS hardening profiles into byte-exact .reg files and safe PowerShell scripts", long_about = None)]
 struct Cli {
     /// When to colour messages (NO_COLOR is respected with auto).
     #[arg(long, value_enum, default_value_t = Color::Auto, global = true)]
@@ -54,7 +54,7 @@ enum Report {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Compile profiles (built-in names or YAML files) into .reg files.
+    /// Compile profiles (built-in names or YAML files) into .reg files and PowerShell scripts.
     Compile {
         /// Built-in profile names (see `tlsreg profiles`) or paths to YAML profiles.
         #[arg(required = true)]
@@ -65,7 +65,7 @@ enum Command {
         /// What to write.
         #[arg(long, value_enum, default_value_t = OutFormat::Reg)]
         format: OutFormat,
-        /// Write the undo file (NAME.revert.reg): deletes every value the profile sets.
+        /// Write the undo files (NAME.revert.reg, NAME.revert.ps1): delete every value the profile sets.
         #[arg(long)]
         revert: bool,
         /// Which importer the .reg is for.
@@ -208,9 +208,6 @@ fn run(cmd: Command, ui: &Ui) -> Result<u8> {
             check,
             report,
         } => {
-            if format != OutFormat::Reg {
-                bail!("--format ps1 and --format all are not available yet: this version writes only .reg files (--format reg)");
-            }
             let opts = Options {
                 flavor: match flavor {
                     FlavorArg::Regedit => Flavor::Regedit,
@@ -219,7 +216,7 @@ fn run(cmd: Command, ui: &Ui) -> Result<u8> {
                 revert,
                 control_set,
             };
-            compile_cmd(&profiles, &out_dir, opts, check, report, ui)
+            compile_cmd(&profiles, &out_dir, opts, format, check, report, ui)
         }
     }
 }
@@ -253,6 +250,7 @@ fn compile_cmd(
     args: &[String],
     out_dir: &Path,
     opts: Options,
+    format: OutFormat,
     check: bool,
     report: Report,
     ui: &Ui,
@@ -277,7 +275,17 @@ fn compile_cmd(
                 .map(PathBuf::from),
         );
         let name = r.output_name();
-        match compile::reg_outputs(&name, &l.profile, opts) {
+        let made = (|| -> Result<Vec<compile::Output>, compile::CompileError> {
+            let mut outs = Vec::new();
+            if format != OutFormat::Ps1 {
+                outs.extend(compile::reg_outputs(&name, &l.profile, opts)?);
+            }
+            if format != OutFormat::Reg {
+                outs.push(compile::ps1_output(&name, &l.profile, opts.revert)?);
+            }
+            Ok(outs)
+        })();
+        match made {
             Ok(outs) => outputs.extend(outs.into_iter().map(|o| (arg.clone(), o))),
             Err(e) => {
                 failed = true;

@@ -67,14 +67,62 @@ fn check_reports_drift_with_exit_1() {
 }
 
 #[test]
-fn ps1_is_a_clear_error_not_a_stub() {
+fn formats_choose_the_files() {
     let dir = util::tempdir();
+    let names = |d: &std::path::Path| {
+        let mut v: Vec<String> = fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
     let o = run(tlsreg()
         .args(["compile", "enable-tls12", "--format", "ps1", "-o"])
-        .arg(dir.path()));
-    assert_eq!(o.status.code(), Some(2));
-    assert_eq!(stderr(&o), "error: --format ps1 and --format all are not available yet: this version writes only .reg files (--format reg)\n");
-    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+        .arg(dir.path().join("a")));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(names(&dir.path().join("a")), ["enable-tls12.ps1"]);
+    let o = run(tlsreg()
+        .args([
+            "compile",
+            "enable-tls12",
+            "--format",
+            "all",
+            "--revert",
+            "-o",
+        ])
+        .arg(dir.path().join("b")));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        names(&dir.path().join("b")),
+        ["enable-tls12.revert.ps1", "enable-tls12.revert.reg"]
+    );
+    let ps = fs::read(dir.path().join("a/enable-tls12.ps1")).unwrap();
+    assert!(ps.starts_with(b"\xEF\xBB\xBF#Requires -RunAsAdministrator\r\n"));
+    // --check covers the scripts too.
+    let o = run(tlsreg()
+        .args([
+            "compile",
+            "enable-tls12",
+            "--format",
+            "ps1",
+            "--check",
+            "-o",
+        ])
+        .arg(dir.path().join("a")));
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    fs::write(dir.path().join("a/enable-tls12.ps1"), b"edited").unwrap();
+    let o = run(tlsreg()
+        .args([
+            "compile",
+            "enable-tls12",
+            "--format",
+            "ps1",
+            "--check",
+            "-o",
+        ])
+        .arg(dir.path().join("a")));
+    assert_eq!(o.status.code(), Some(1));
 }
 
 #[test]

@@ -12,14 +12,14 @@ use tlsreg::plan::{Plan, PlanBuilder};
 use tlsreg::profile::{self, ProfileRef};
 use tlsreg::value::RegData;
 
-fn builtin(name: &str) -> tlsreg::profile::Profile {
+pub(crate) fn builtin(name: &str) -> tlsreg::profile::Profile {
     profile::load(&ProfileRef::Builtin(name.to_string()))
         .expect("built-in profiles load")
         .profile
 }
 
 /// What an empty registry holds after the plans, in the oracle's line format.
-fn expected(plans: &[&Plan]) -> Vec<String> {
+pub(crate) fn expected(plans: &[&Plan]) -> Vec<String> {
     let mut r = MemRegistry::new();
     for p in plans {
         r.apply(p);
@@ -27,7 +27,7 @@ fn expected(plans: &[&Plan]) -> Vec<String> {
     r.value_lines()
 }
 
-fn write_reg(dir: &Path, name: &str, plan: &Plan) -> std::path::PathBuf {
+pub(crate) fn write_reg(dir: &Path, name: &str, plan: &Plan) -> std::path::PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, reg::to_regedit(plan).expect("the plan is writable")).unwrap();
     p
@@ -283,7 +283,7 @@ fn hivex_flavour_carries_non_ascii_and_deletions() {
 
 // ---- random plans ----------------------------------------------------------------------
 
-fn name_char() -> impl Strategy<Value = char> {
+pub(crate) fn name_char() -> impl Strategy<Value = char> {
     prop_oneof![
         8 => proptest::char::range('a', 'z'),
         2 => proptest::char::range('A', 'Z'),
@@ -304,13 +304,13 @@ fn name_char() -> impl Strategy<Value = char> {
     ]
 }
 
-fn key_component() -> impl Strategy<Value = String> {
+pub(crate) fn key_component() -> impl Strategy<Value = String> {
     proptest::collection::vec(name_char(), 1..12)
         .prop_map(|cs| cs.into_iter().collect::<String>())
         .prop_filter("no edge white space", |s| s.trim() == s)
 }
 
-fn value_name() -> impl Strategy<Value = String> {
+pub(crate) fn value_name() -> impl Strategy<Value = String> {
     prop_oneof![
         1 => Just(String::new()),
         1 => Just("@".to_string()),
@@ -319,12 +319,12 @@ fn value_name() -> impl Strategy<Value = String> {
     ]
 }
 
-fn text() -> impl Strategy<Value = String> {
+pub(crate) fn text() -> impl Strategy<Value = String> {
     proptest::collection::vec(prop_oneof![8 => name_char(), 1 => Just('\\'), 1 => Just('\n'), 1 => Just('\r'), 1 => Just('\t')], 0..40)
         .prop_map(|cs| cs.into_iter().collect())
 }
 
-fn data() -> impl Strategy<Value = RegData> {
+pub(crate) fn data() -> impl Strategy<Value = RegData> {
     prop_oneof![
         text().prop_map(RegData::Sz),
         (text(), proptest::collection::vec(Just('\0'), 0..2)).prop_map(|(t, nul)| RegData::Sz(
@@ -344,13 +344,13 @@ fn data() -> impl Strategy<Value = RegData> {
 }
 
 #[derive(Debug, Clone)]
-enum Step {
+pub(crate) enum Step {
     Set(usize, String, RegData),
     DeleteValue(usize, String),
     DeleteKey(usize),
 }
 
-fn steps() -> impl Strategy<Value = (Vec<Vec<String>>, Vec<Step>)> {
+pub(crate) fn steps() -> impl Strategy<Value = (Vec<Vec<String>>, Vec<Step>)> {
     let keys = proptest::collection::vec(proptest::collection::vec(key_component(), 1..4), 1..5);
     keys.prop_flat_map(|keys| {
         let n = keys.len();
@@ -363,7 +363,20 @@ fn steps() -> impl Strategy<Value = (Vec<Vec<String>>, Vec<Step>)> {
     })
 }
 
-fn key_path(k: &[String]) -> String {
+/// The plan the random steps describe.
+pub(crate) fn plan_of(keys: &[Vec<String>], steps: &[Step]) -> Plan {
+    let mut b = PlanBuilder::default();
+    for s in steps {
+        match s {
+            Step::Set(k, name, d) => b.set(&key_path(&keys[*k]), name, d.clone()),
+            Step::DeleteValue(k, name) => b.delete_value(&key_path(&keys[*k]), name),
+            Step::DeleteKey(k) => b.delete_key(&key_path(&keys[*k])),
+        }
+    }
+    b.finish()
+}
+
+pub(crate) fn key_path(k: &[String]) -> String {
     format!(r"HKEY_LOCAL_MACHINE\SOFTWARE\tlsreg-test\{}", k.join("\\"))
 }
 
@@ -373,15 +386,7 @@ proptest! {
     /// Random plans written as `.reg` and imported by hivex come back value for value.
     #[test]
     fn random_plans_round_trip_through_hivex((keys, steps) in steps()) {
-        let mut b = PlanBuilder::default();
-        for s in &steps {
-            match s {
-                Step::Set(k, name, d) => b.set(&key_path(&keys[*k]), name, d.clone()),
-                Step::DeleteValue(k, name) => b.delete_value(&key_path(&keys[*k]), name),
-                Step::DeleteKey(k) => b.delete_key(&key_path(&keys[*k])),
-            }
-        }
-        let plan = b.finish();
+        let plan = plan_of(&keys, &steps);
         let dir = util::tempdir();
         let f = write_reg(dir.path(), "random.reg", &plan);
         if let Some(got) = run_oracle("reg2values.sh", &[&f]) {

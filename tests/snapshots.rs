@@ -47,6 +47,11 @@ fn builtin_outputs() {
                 .unwrap()
                 .remove(0);
                 insta::assert_snapshot!(out.file_name.clone(), utf16_text(&out.bytes));
+                let ps = compile::ps1_output(name, &p, revert).unwrap();
+                let text =
+                    std::str::from_utf8(ps.bytes.strip_prefix(b"\xEF\xBB\xBF").expect("BOM"))
+                        .unwrap();
+                insta::assert_snapshot!(ps.file_name.clone(), text);
             }
         }
     });

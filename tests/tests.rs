@@ -5,4 +5,5 @@ mod util;
 mod cli;
 mod diagnostics;
 mod oracle;
+mod powershell;
 mod snapshots;

@@ -1,0 +1,433 @@
+//! The PowerShell output, checked without PowerShell: every script passes the tree-sitter
+//! grammar (`ps1check.py`); the registry calls read out of its syntax tree (tree-sitter
+//! PowerShell grammar, not string matching) and applied to an empty in-memory registry give
+//! exactly what hivex imports from the `.reg` of the same plan; profile text only ever
+//! appears as one single-quoted literal.
+
+use crate::oracle::{builtin, expected, plan_of, steps, write_reg};
+use crate::util::{self, lines, run_oracle};
+use proptest::prelude::*;
+use tlsreg::compile;
+use tlsreg::emit::powershell::{self, ScriptInfo};
+use tlsreg::memreg::MemRegistry;
+use tlsreg::plan::{Op, Plan};
+use tlsreg::value::RegData;
+use tree_sitter::{Node, Parser};
+
+/// One argument of a registry call, as the syntax tree has it.
+#[derive(Debug, Clone, PartialEq)]
+enum Arg {
+    Text(String),
+    Int(u64),
+    List(Vec<String>),
+    Switch,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Call {
+    command: String,
+    args: Vec<(String, Arg)>,
+}
+
+impl Call {
+    fn text(&self, p: &str) -> String {
+        match self.args.iter().find(|(n, _)| n == p) {
+            Some((_, Arg::Text(s))) => s.clone(),
+            other => panic!("{} -{p} is {other:?}, not a literal", self.command),
+        }
+    }
+    fn has(&self, p: &str) -> bool {
+        self.args.iter().any(|(n, _)| n == p)
+    }
+    fn arg(&self, p: &str) -> &Arg {
+        &self
+            .args
+            .iter()
+            .find(|(n, _)| n == p)
+            .unwrap_or_else(|| panic!("no -{p}"))
+            .1
+    }
+}
+
+fn text_of<'a>(n: Node, src: &'a str) -> &'a str {
+    &src[n.byte_range()]
+}
+
+/// The value of a single-quoted literal node: outer quotes off, doubled quotes single.
+/// Anything else (an expandable string, a variable, a subexpression) fails the test.
+fn verbatim(n: Node, src: &str) -> String {
+    assert_eq!(
+        n.kind(),
+        "string_literal",
+        "not a string literal: {}",
+        text_of(n, src)
+    );
+    assert_eq!(n.child_count(), 1);
+    let v = n.child(0).unwrap();
+    assert_eq!(
+        v.kind(),
+        "verbatim_string_characters",
+        "not single-quoted: {}",
+        text_of(n, src)
+    );
+    let raw = text_of(v, src);
+    let inner = &raw[1..raw.len() - 1];
+    let mut out = String::new();
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        if ['\'', '\u{2018}', '\u{2019}', '\u{201A}', '\u{201B}'].contains(&c) {
+            assert_eq!(chars.next(), Some(c), "an undoubled quote in {raw}");
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn named_children(n: Node) -> Vec<Node> {
+    let mut c = n.walk();
+    n.named_children(&mut c).collect()
+}
+
+/// Every string literal below `n`, in order.
+fn literals_below(n: Node, src: &str, out: &mut Vec<String>) {
+    if n.kind() == "string_literal" {
+        out.push(verbatim(n, src));
+        return;
+    }
+    assert!(
+        !n.kind().contains("expandable") && n.kind() != "variable" && n.kind() != "sub_expression",
+        "{} in a list",
+        n.kind()
+    );
+    for c in named_children(n) {
+        literals_below(c, src, out);
+    }
+}
+
+/// The value of one argument node.
+fn argument(n: Node, src: &str) -> Arg {
+    assert_eq!(n.kind(), "array_literal_expression", "{}", text_of(n, src));
+    let items = named_children(n);
+    assert_eq!(items.len(), 1, "one value, not a list: {}", text_of(n, src));
+    let u = items[0];
+    assert_eq!(u.kind(), "unary_expression");
+    let inner = named_children(u);
+    assert_eq!(inner.len(), 1);
+    let v = inner[0];
+    match v.kind() {
+        "string_literal" => Arg::Text(verbatim(v, src)),
+        "integer_literal" => Arg::Int(text_of(v, src).parse().expect("a decimal integer")),
+        "array_expression" => {
+            let mut out = Vec::new();
+            literals_below(v, src, &mut out);
+            Arg::List(out)
+        }
+        other => panic!("unexpected argument {other}: {}", text_of(v, src)),
+    }
+}
+
+fn collect_calls(n: Node, src: &str, out: &mut Vec<Call>) {
+    if n.kind() == "command" {
+        let name = n.child_by_field_name("command_name").or_else(|| {
+            named_children(n)
+                .into_iter()
+                .find(|c| c.kind() == "command_name")
+        });
+        if let Some(name) = name {
+            let command = text_of(name, src).to_string();
+            if ["Set-TlsregValue", "Remove-TlsregValue", "Remove-TlsregKey"]
+                .contains(&command.as_str())
+            {
+                let elems = named_children(n)
+                    .into_iter()
+                    .find(|c| c.kind() == "command_elements")
+                    .expect("arguments");
+                let parts: Vec<Node> = named_children(elems)
+                    .into_iter()
+                    .filter(|c| c.kind() != "command_argument_sep")
+                    .collect();
+                let mut args = Vec::new();
+                let mut i = 0;
+                while i < parts.len() {
+                    assert_eq!(
+                        parts[i].kind(),
+                        "command_parameter",
+                        "positional argument in {command}"
+                    );
+                    let p = text_of(parts[i], src).trim_start_matches('-').to_string();
+                    if i + 1 < parts.len() && parts[i + 1].kind() != "command_parameter" {
+                        args.push((p, argument(parts[i + 1], src)));
+                        i += 2;
+                    } else {
+                        args.push((p, Arg::Switch));
+                        i += 1;
+                    }
+                }
+                out.push(Call { command, args });
+                return;
+            }
+        }
+    }
+    for c in named_children(n) {
+        collect_calls(c, src, out);
+    }
+}
+
+/// Parses a generated script and returns its registry calls in order.
+fn calls(bytes: &[u8]) -> Vec<Call> {
+    assert_eq!(&bytes[..3], b"\xEF\xBB\xBF", "UTF-8 BOM");
+    let src = std::str::from_utf8(&bytes[3..]).expect("UTF-8");
+    let mut parser = Parser::new();
+    parser
+        .set_language(&tree_sitter_powershell::LANGUAGE.into())
+        .unwrap();
+    let tree = parser.parse(src, None).expect("parses");
+    assert!(!tree.root_node().has_error(), "the grammar finds an error");
+    let mut out = Vec::new();
+    collect_calls(tree.root_node(), src, &mut out);
+    out
+}
+
+fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+fn decode_text(s: &str, encoded: bool) -> String {
+    if !encoded {
+        return s.to_string();
+    }
+    let units: Vec<u16> = unhex(s)
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .collect();
+    String::from_utf16(&units).unwrap()
+}
+
+/// The registry call as a plan operation, with the value the runtime would write.
+fn to_op(c: &Call) -> Op {
+    let key = c.text("Key");
+    match c.command.as_str() {
+        "Remove-TlsregKey" => Op::DeleteKey { key },
+        "Remove-TlsregValue" => Op::DeleteValue {
+            key,
+            name: c.text("Name"),
+        },
+        _ => {
+            let enc = c.has("Encoded");
+            let data = match (c.text("Kind").as_str(), c.arg("Data")) {
+                ("String", Arg::Text(s)) => RegData::Sz(decode_text(s, enc)),
+                ("ExpandString", Arg::Text(s)) => RegData::ExpandSz(decode_text(s, enc)),
+                ("MultiString", Arg::List(items)) => {
+                    RegData::MultiSz(items.iter().map(|s| decode_text(s, enc)).collect())
+                }
+                ("DWord", Arg::Int(n)) => RegData::Dword(u32::try_from(*n).expect("a DWORD")),
+                ("QWord", Arg::Text(s)) => RegData::Qword(s.parse().expect("a QWORD")),
+                ("Binary", Arg::Text(s)) => RegData::Binary(unhex(s)),
+                ("None", Arg::Text(s)) => RegData::None(unhex(s)),
+                other => panic!("unexpected kind and data {other:?}"),
+            };
+            Op::SetValue {
+                key,
+                name: c.text("Name"),
+                data,
+            }
+        }
+    }
+}
+
+/// What the script's calls leave in an empty registry.
+fn applied(scripts: &[&[u8]]) -> Vec<String> {
+    let mut r = MemRegistry::new();
+    for s in scripts {
+        for c in calls(s) {
+            r.apply_op(&to_op(&c));
+        }
+    }
+    r.value_lines()
+}
+
+fn ps1(plan: &Plan) -> Vec<u8> {
+    powershell::to_powershell(
+        plan,
+        &ScriptInfo {
+            profile: "p".into(),
+            prerequisites: false,
+            revert: false,
+        },
+    )
+    .unwrap()
+}
+
+#[test]
+fn every_builtin_script_passes_the_grammar_and_equals_the_reg() {
+    let dir = util::tempdir();
+    for name in util::builtins() {
+        let p = builtin(name);
+        for revert in [false, true] {
+            let ps = compile::ps1_output(name, &p, revert).unwrap();
+            let path = dir.path().join(&ps.file_name);
+            std::fs::write(&path, &ps.bytes).unwrap();
+            let Some(out) = run_oracle("ps1check.py", &[&"--quiet", &path]) else {
+                return;
+            };
+            assert_eq!(out.trim(), "", "{}", ps.file_name);
+            // CRLF only.
+            let text = std::str::from_utf8(&ps.bytes[3..]).unwrap();
+            assert!(
+                !text.replace("\r\n", "").contains(['\r', '\n']),
+                "{}: bare CR or LF",
+                ps.file_name
+            );
+        }
+        let reg = compile::reg_outputs(name, &p, Default::default())
+            .unwrap()
+            .remove(0);
+        let reg_path = dir.path().join(&reg.file_name);
+        std::fs::write(&reg_path, &reg.bytes).unwrap();
+        let Some(got) = run_oracle("reg2values.sh", &[&reg_path]) else {
+            return;
+        };
+        let script = compile::ps1_output(name, &p, false).unwrap().bytes;
+        assert_eq!(
+            applied(&[&script]),
+            lines(&got),
+            "{name}: the script and the .reg differ"
+        );
+        let undo = compile::ps1_output(name, &p, true).unwrap().bytes;
+        assert_eq!(
+            applied(&[&script, &undo]),
+            Vec::<String>::new(),
+            "{name}: the undo script leaves values"
+        );
+    }
+}
+
+#[test]
+fn prerequisites_are_checked_where_the_article_needs_them() {
+    for (name, want) in [
+        ("enable-tls12", true),
+        ("dotnet-strong-crypto", true),
+        ("stig-iis10", true),
+        ("best-practices", true),
+    ] {
+        let s = String::from_utf8(
+            compile::ps1_output(name, &builtin(name), false)
+                .unwrap()
+                .bytes,
+        )
+        .unwrap();
+        assert_eq!(
+            s.contains("if (-not $Force) { Test-TlsregPrerequisites }"),
+            want,
+            "{name}"
+        );
+        let undo = String::from_utf8(
+            compile::ps1_output(name, &builtin(name), true)
+                .unwrap()
+                .bytes,
+        )
+        .unwrap();
+        assert!(
+            !undo.contains("if (-not $Force) { Test-TlsregPrerequisites }"),
+            "{name} undo"
+        );
+    }
+    let l = tlsreg::profile::load_with("p.yaml", "protocols: { TLS 1.0: disabled }\n", None, "p")
+        .unwrap();
+    let s = String::from_utf8(compile::ps1_output("p", &l.profile, false).unwrap().bytes).unwrap();
+    assert!(!s.contains("if (-not $Force) { Test-TlsregPrerequisites }"));
+}
+
+#[test]
+fn hostile_profile_text_stays_literal() {
+    let nasty = [
+        "it's",
+        "\"dq\"",
+        "$(Remove-Item C:\\ -Recurse)",
+        "`backtick`",
+        "a; Stop-Computer",
+        "# not a comment",
+        "line\nbreak",
+        "crlf\r\nx",
+        "grüße 日本 😀",
+        "smart \u{2019}quote\u{2018} \u{201A}\u{201B}",
+        "'; Remove-Item C:\\; '",
+        "tab\there",
+        "@(1,2)",
+        "",
+    ];
+    let mut src = String::from("name: \"evil'; Remove-Item C:\\\\; '\"\nraw:\n  - key: HKLM\\SOFTWARE\\Contoso\\it's $(x) `y` ; #z ä\n    values:\n");
+    for (i, s) in nasty.iter().enumerate() {
+        let yaml = serde_json::to_string(s).unwrap();
+        src.push_str(&format!(
+            "      {}: {{ type: sz, data: {yaml} }}\n",
+            serde_json::to_string(&format!("n{i} {s}").replace(['\r', '\n'], " ")).unwrap()
+        ));
+    }
+    src.push_str(&format!(
+        "      multi: {{ type: multi-sz, data: {} }}\n",
+        serde_json::to_string(&nasty[..13]).unwrap()
+    ));
+    src.push_str("      exp: { type: expand-sz, data: \"%PATH%;$env:x\" }\n");
+    let l = tlsreg::profile::load_with("p.yaml", &src, None, "p").unwrap();
+    let out = compile::ps1_output("p", &l.profile, false).unwrap();
+    let dir = util::tempdir();
+    let path = dir.path().join("p.ps1");
+    std::fs::write(&path, &out.bytes).unwrap();
+    if let Some(o) = run_oracle("ps1check.py", &[&"--quiet", &path]) {
+        assert_eq!(o.trim(), "");
+    }
+    // Every call's arguments are single literals that decode to exactly the profile's text.
+    let got: Vec<Op> = calls(&out.bytes).iter().map(to_op).collect();
+    assert_eq!(got, l.profile.plan().ops);
+    // The profile name is one literal too.
+    let text = String::from_utf8(out.bytes).unwrap();
+    assert!(text.contains("$script:ProfileName = 'evil''; Remove-Item C:\\; '''\r\n"));
+}
+
+#[test]
+fn nul_in_text_is_refused_for_powershell() {
+    let src =
+        "raw:\n  - key: HKLM\\SOFTWARE\\X\n    values:\n      a: { type: sz, data: \"a\\0b\" }\n";
+    let l = tlsreg::profile::load_with("p.yaml", src, None, "p").unwrap();
+    let e = compile::ps1_output("p", &l.profile, false).unwrap_err();
+    assert_eq!(e.to_string(), "value \"a\" of key \"HKEY_LOCAL_MACHINE\\SOFTWARE\\X\" holds text with a NUL character, which RegistryKey.SetValue cannot write faithfully; use the .reg output for it");
+    // The .reg carries it.
+    assert!(compile::reg_outputs("p", &l.profile, Default::default()).is_ok());
+}
+
+fn without_nul(plan: &Plan) -> bool {
+    plan.ops.iter().all(|op| match op {
+        Op::SetValue {
+            data: RegData::Sz(s) | RegData::ExpandSz(s),
+            ..
+        } => !s.contains('\0'),
+        Op::SetValue {
+            data: RegData::MultiSz(items),
+            ..
+        } => items.iter().all(|s| !s.contains('\0')),
+        _ => true,
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Random plans: the script's calls equal what hivex imports from the `.reg`.
+    #[test]
+    fn random_plans_script_equals_reg((keys, steps) in steps()) {
+        let plan = plan_of(&keys, &steps);
+        prop_assume!(without_nul(&plan));
+        let script = ps1(&plan);
+        let dir = util::tempdir();
+        let f = write_reg(dir.path(), "random.reg", &plan);
+        let from_script = applied(&[&script]);
+        prop_assert_eq!(&from_script, &expected(&[&plan]));
+        if let Some(got) = run_oracle("reg2values.sh", &[&f]) {
+            prop_assert_eq!(from_script, lines(&got));
+        }
+    }
+}
