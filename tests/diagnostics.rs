@@ -1,102 +1,1270 @@
-use crate::util;
+//! Bad profiles: every diagnostic code has a test asserting its whole rendered message (the
+//! `file:line:col`, the sentence, the source excerpt and the caret), plus tests that one run
+//! reports every problem, that warnings alone do not fail a load, and that the accepted
+//! spellings and `extends` merging work.
 
-fn show(name: &str, r: Result<String, String>) {
-    let (k, s) = match r { Ok(s) => ("OK", s), Err(s) => ("ERR", s) };
-    println!("===== {name} [{k}]\n{s}-----");
+use crate::util;
+use std::path::Path;
+use tlsreg::diag::{Severity, CODES};
+use tlsreg::profile::{load, load_with, ProfileRef};
+
+/// The rendered errors (and warnings) of a profile that must not load.
+fn err(src: &str) -> String {
+    match util::diagnose(src) {
+        Ok(w) => panic!("the profile loaded; warnings:\n{w}"),
+        Err(e) => e,
+    }
+}
+
+/// The rendered warnings of a profile that must load.
+fn ok(src: &str) -> String {
+    match util::diagnose(src) {
+        Ok(w) => w,
+        Err(e) => panic!("the profile did not load:\n{e}"),
+    }
+}
+
+/// The rendered diagnostics of loading a file through `load`, which must fail.
+fn load_err(path: &Path) -> String {
+    match load(&ProfileRef::File(path.to_path_buf())) {
+        Ok(_) => panic!("{} loaded", path.display()),
+        Err(d) => d.render(false),
+    }
+}
+
+/// The plan of a profile that must load without warnings, as debug lines.
+fn plan(src: &str) -> Vec<String> {
+    let l = load_with("p.yaml", src, None, "p").unwrap_or_else(|d| panic!("{}", d.render(false)));
+    assert_eq!(l.warnings.render(false), "", "no warnings for {src:?}");
+    l.profile
+        .plan()
+        .ops
+        .iter()
+        .map(|o| format!("{o:?}"))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// Every code is tested.
+
+#[test]
+fn every_code_is_tested() {
+    let me = include_str!("diagnostics.rs");
+    for (code, sev, _) in CODES {
+        let sev = match sev {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let rendered = format!("{sev}[{code}]");
+        assert!(
+            me.contains(&rendered),
+            "no test asserts a rendered {rendered} message"
+        );
+        let test = format!("fn {}()", code.replace('-', "_"));
+        assert!(me.contains(&test), "no test named {test} for {code}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// yaml-syntax, io, encoding, too-large: the file itself.
+
+#[test]
+fn yaml_syntax() {
+    assert_eq!(
+        err("protocols:\n  TLS 1.2: enabled\n bad: x\n"),
+        r#"error[yaml-syntax]: p.yaml:3:2: did not find expected key
+  |
+3 |  bad: x
+  |  ^
+"#
+    );
 }
 
 #[test]
-fn debug_dump() {
-    let cases: &[(&str, &str)] = &[
-        ("yaml1", "protocols:\n  TLS 1.2: enabled\n bad: x\n"),
-        ("yaml2", "protocols: [a, b\n"),
-        ("yaml3", "a: 1\na: 2\n"),
-        ("yaml4", "protocols:\n\tTLS 1.2: enabled\n"),
-        ("yaml5", "base: &b {TLS 1.2: enabled}\nprotocols:\n  <<: *c\n"),
-        ("toodeep", &format!("protocols: {}{}\n", "[".repeat(70), "]".repeat(70))),
-        ("wt_top", "- a\n- b\n"),
-        ("wt_protocols", "protocols: [TLS 1.2]\n"),
-        ("wt_name", "name: [a]\n"),
-        ("wt_refs", "references: a\n"),
-        ("wt_null", "ciphers:\n  NULL: disabled\n"),
-        ("wt_nullt", "ciphers:\n  ~: disabled\n"),
-        ("wt_numkey", "ciphers:\n  [a]: disabled\n"),
-        ("wt_bool", "dotnet:\n  strong-crypto: yes\n"),
-        ("wt_state_num", "protocols:\n  TLS 1.2: 1\n"),
-        ("wt_raw_nokey", "raw:\n  - values: {}\n"),
-        ("wt_raw_novalues", "raw:\n  - key: HKLM\\SOFTWARE\\X\n"),
-        ("wt_bits", "key-exchanges:\n  PKCS: { client-min-key-bits: big }\n"),
-        ("wt_suites", "cipher-suites: TLS_AES_256_GCM_SHA384\n"),
-        ("uf_top", "protocol:\n  TLS 1.2: enabled\n"),
-        ("uf_top2", "zzz: 1\n"),
-        ("uf_side", "protocols:\n  TLS 1.2: { clinet: enabled }\n"),
-        ("uf_dotnet", "dotnet:\n  strong-crypt: true\n"),
-        ("un_dym", "protocols:\n  TLS1.4: enabled\n"),
-        ("un_none", "protocols:\n  QUIC: enabled\n"),
-        ("un_slash", "ciphers:\n  RC4 128\u{2215}128: disabled\n"),
-        ("un_bslash", "ciphers:\n  RC4 128\\128: disabled\n"),
-        ("un_dtls11", "protocols:\n  DTLS 1.1: disabled\n"),
-        ("un_dtls13", "protocols:\n  DTLS 1.3: disabled\n"),
-        ("un_3des", "ciphers:\n  Triple DES 168/168: disabled\n"),
-        ("un_hash", "hashes:\n  SHA3: disabled\n"),
-        ("un_kx", "key-exchanges:\n  ECDSA: enabled\n"),
-        ("un_winhttp", "winhttp:\n  default-secure-protocols: [TLS 1.4]\n"),
-        ("dup", "protocols:\n  TLS 1.2: enabled\n  TLSv1.2: disabled\n"),
-        ("dup_raw", "raw:\n  - key: HKLM\\SOFTWARE\\X\n    values:\n      A: { type: dword, data: 1 }\n  - key: hklm\\software\\x\n    values:\n      a: delete\n"),
-        ("dup_cipher", "ciphers:\n  3DES: disabled\n  Triple DES 168: enabled\n"),
-        ("is_typo", "protocols:\n  TLS 1.2: enable\n"),
-        ("is_bool", "protocols:\n  TLS 1.2: true\n"),
-        ("is_other", "protocols:\n  TLS 1.2: on\n"),
-        ("is_other2", "protocols:\n  TLS 1.2: maybe\n"),
-        ("is_side", "protocols:\n  TLS 1.2: { client: enabld }\n"),
-        ("oor_bits", "key-exchanges:\n  Diffie-Hellman: { server-min-key-bits: 256 }\n"),
-        ("oor_sch", "schannel:\n  event-logging: 9\n"),
-        ("oor_build", "target:\n  min-build: 100\n"),
-        ("oor_buildname", "target:\n  min-build: windows-server-2029\n"),
-        ("oor_neg", "schannel:\n  event-logging: -1\n"),
-        ("na_ecdh", "key-exchanges:\n  ECDH: { server-min-key-bits: 2048 }\n"),
-        ("na_pkcs", "key-exchanges:\n  PKCS: { server-min-key-bits: 2048 }\n"),
-        ("il_empty", "cipher-suites: []\n"),
-        ("il_twice", "ecc-curves: [NistP256, nistp256]\n"),
-        ("il_space", "ecc-curves: [\"Nist P256\"]\n"),
-        ("il_openssl", "cipher-suites: [ECDHE-RSA-AES128-GCM-SHA256]\n"),
-        ("il_view", "dotnet:\n  strong-crypto: true\n  views: [x86]\n"),
-        ("il_ver", "dotnet:\n  strong-crypto: true\n  versions: [v3.5]\n"),
-        ("il_winhttp_empty", "winhttp:\n  default-secure-protocols: []\n"),
-        ("il_winhttp_dtls", "winhttp:\n  default-secure-protocols: [DTLS 1.2]\n"),
-        ("ik_root", "raw:\n  - key: HKXX\\A\n    values: { A: delete }\n"),
-        ("ik_rootonly", "raw:\n  - key: HKLM\n    values: { A: delete }\n"),
-        ("ik_empty", "raw:\n  - key: HKLM\\A\\\\B\n    values: { A: delete }\n"),
-        ("ik_ws", "raw:\n  - key: \"HKLM\\\\A \"\n    values: { A: delete }\n"),
-        ("ik_hive", "raw:\n  - key: HKLM\\SOFTWARE\n    delete-key: true\n"),
-        ("ik_emptypath", "raw:\n  - key: \"\"\n    values: { A: delete }\n"),
-        ("ivn", "raw:\n  - key: HKLM\\SOFTWARE\\X\n    values:\n      \"A\\nB\": delete\n"),
-        ("id_notype", "raw:\n  - key: HKLM\\SOFTWARE\\X\n    values:\n      A: { data: 1 }\n"),
-        ("id_badtype", "raw:\n  - key: HKLM\\SOFTWARE\\X\n    values:\n      A: { type: dwrod, data: 1 }\n"),
-        ("id_dword", "raw:\n  - key: HKLM\\SOFTWARE\\X\n    values:\n      A: { type: dword, data: 4294967296 }\n"),
-        ("id_sz", "raw:\n  - key: HKLM\\SOFTWARE\\X\n    values:\n      A: { type: sz, data: 1 }\n"),
-        ("id_bin", "raw:\n  - key: HKLM\\SOFTWARE\\X\n    values:\n      A: { type: binary, data: \"abc\" }\n"),
-        ("id_multi", "raw:\n  - key: HKLM\\SOFTWARE\\X\n    values:\n      A: { type: multi-sz, data: [a, \"\"] }\n"),
-        ("id_nodata", "raw:\n  - key: HKLM\\SOFTWARE\\X\n    values:\n      A: { type: sz }\n"),
-        ("id_qword", "raw:\n  - key: HKLM\\SOFTWARE\\X\n    values:\n      A: { type: qword, data: -1 }\n"),
-        ("id_regdword", "raw:\n  - key: HKLM\\SOFTWARE\\X\n    values:\n      A: { type: REG_DWORD, data: 1 }\n"),
-        ("en_builtin", "extends: [best-practice]\n"),
-        ("en_file", "extends: [base.yaml]\n"),
-        ("en_nothing", "extends: qqq\n"),
-        ("w_tls13", "target: { min-build: 17763 }\nprotocols:\n  TLS 1.3: enabled\n"),
-        ("w_tls13_named", "target: { min-build: windows-server-2019 }\nprotocols:\n  TLS 1.3: enabled\n"),
-        ("w_suite13", "target:\n  min-build: 17763\ncipher-suites:\n  - TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256\n  - TLS_AES_128_GCM_SHA256\n"),
-        ("w_sha", "hashes:\n  SHA: disabled\n"),
-        ("w_sha1", "hashes:\n  sha1: disabled\n"),
-        ("w_ucs", "cipher-suites:\n  - TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA265\n"),
-        ("w_ucs2", "cipher-suites:\n  - FOO_BAR\n"),
-        ("w_curve", "ecc-curves: [NistP265]\n"),
-        ("w_curve2", "ecc-curves: [x448]\n"),
-        ("w_raw", "protocols:\n  TLS 1.2: enabled\nraw:\n  - key: HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Client\n    values:\n      Enabled: { type: dword, data: 0 }\n"),
-        ("w_long", &format!("cipher-suites:\n{}", (0..30).map(|_| "").collect::<String>())),
-        ("ok_spell", "protocols:\n  TLS1.2: enabled\n"),
-    ];
-    for (n, src) in cases {
-        show(n, util::diagnose(src));
+fn yaml_syntax_unknown_anchor() {
+    assert_eq!(
+        err("base: &b {TLS 1.2: enabled}\nprotocols:\n  <<: *c\n"),
+        r#"error[yaml-syntax]: p.yaml:3:7: unknown anchor
+  |
+3 |   <<: *c
+  |       ^
+"#
+    );
+}
+
+#[test]
+fn io() {
+    let d = util::tempdir();
+    let p = d.path().join("missing.yaml");
+    let os = std::fs::metadata(&p).unwrap_err();
+    assert_eq!(
+        load_err(&p),
+        format!(
+            "error[io]: {}: cannot read the profile: {os}\n",
+            p.display()
+        )
+    );
+}
+
+#[test]
+fn io_not_a_regular_file() {
+    let d = util::tempdir();
+    let p = d.path().join("folder.yaml");
+    std::fs::create_dir(&p).unwrap();
+    assert_eq!(
+        load_err(&p),
+        format!(
+            "error[io]: {}: cannot read the profile: it is not a regular file\n",
+            p.display()
+        )
+    );
+}
+
+#[test]
+fn io_unknown_builtin() {
+    let d = load(&ProfileRef::Builtin("strictt".into())).unwrap_err();
+    assert_eq!(
+        d.render(false),
+        "error[io]: strictt: no built-in profile \"strictt\" and no file of that name; did you mean \"strict\"? (built-in: enable-tls12, dotnet-strong-crypto, best-practices, strict, pci-dss-4, fips-140, stig-iis10, mozilla-intermediate; `tlsreg profiles` lists them)\n"
+    );
+}
+
+#[test]
+fn encoding() {
+    let d = util::tempdir();
+    let p = d.path().join("latin1.yaml");
+    // "enábled" saved as Latin-1: 0xe9 at line 3, column 14, byte 33.
+    std::fs::write(&p, b"name: ok\nprotocols:\n  TLS 1.2: en\xe9abled\n").unwrap();
+    assert_eq!(
+        load_err(&p),
+        format!(
+            "error[encoding]: {}:3:14: the file is not UTF-8 text (invalid byte 0xe9 at offset 33); save it as UTF-8\n",
+            p.display()
+        )
+    );
+}
+
+#[test]
+fn too_large() {
+    use tlsreg::profile::decode::MAX_PROFILE_BYTES;
+    let d = util::tempdir();
+    let p = d.path().join("huge.yaml");
+    let size = MAX_PROFILE_BYTES + 1;
+    std::fs::write(&p, vec![b'#'; size]).unwrap();
+    assert_eq!(
+        load_err(&p),
+        format!(
+            "error[too-large]: {}: the file is {size} bytes; a profile may be at most {MAX_PROFILE_BYTES} bytes\n",
+            p.display()
+        )
+    );
+}
+
+#[test]
+fn too_large_nesting() {
+    // 65 nested flow lists: one more than the parser is given.
+    let src = "x: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\n";
+    assert_eq!(
+        err(src),
+        r#"error[too-large]: p.yaml:1:68: the YAML nests deeper than 64 levels here; a profile needs a handful
+  |
+1 | x: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[
+  |                                                                    ^
+"#
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// wrong-type
+
+#[test]
+fn wrong_type() {
+    assert_eq!(
+        err("protocols: [TLS 1.2]\n"),
+        r#"error[wrong-type]: p.yaml:1:12: protocols must be a mapping of protocol names to states, not a list
+  |
+1 | protocols: [TLS 1.2]
+  |            ^
+"#
+    );
+}
+
+#[test]
+fn wrong_type_unquoted_null_key() {
+    assert_eq!(
+        err("ciphers:\n  NULL: disabled\n"),
+        r#"error[wrong-type]: p.yaml:2:3: ciphers has a key that YAML reads as nothing (an unquoted NULL, null or ~); quote it: "NULL"
+  |
+2 |   NULL: disabled
+  |   ^^^^
+"#
+    );
+}
+
+#[test]
+fn wrong_type_tilde_key() {
+    assert_eq!(
+        err("ciphers:\n  ~: disabled\n"),
+        r#"error[wrong-type]: p.yaml:2:3: ciphers has a key that YAML reads as nothing (an unquoted NULL, null or ~); quote it: "NULL"
+  |
+2 |   ~: disabled
+  |   ^
+"#
+    );
+}
+
+#[test]
+fn wrong_type_yes_is_not_a_boolean() {
+    assert_eq!(
+        err("dotnet:\n  strong-crypto: yes\n"),
+        r#"error[wrong-type]: p.yaml:2:18: dotnet.strong-crypto must be true or false, not text
+  |
+2 |   strong-crypto: yes
+  |                  ^^^
+"#
+    );
+}
+
+#[test]
+fn wrong_type_state_number() {
+    assert_eq!(
+        err("protocols:\n  TLS 1.2: 1\n"),
+        r#"error[wrong-type]: p.yaml:2:12: protocols."TLS 1.2" must be enabled, disabled or os-default, not a number
+  |
+2 |   TLS 1.2: 1
+  |            ^
+"#
+    );
+}
+
+#[test]
+fn wrong_type_top_level_list() {
+    assert_eq!(
+        err("- TLS 1.2\n"),
+        r#"error[wrong-type]: p.yaml:1:1: the profile must be a mapping of profile fields, not a list
+  |
+1 | - TLS 1.2
+  | ^
+"#
+    );
+}
+
+#[test]
+fn wrong_type_extends_entry() {
+    assert_eq!(
+        err("extends: [5]\n"),
+        r#"error[wrong-type]: p.yaml:1:11: extends[0] must be text, not a number
+  |
+1 | extends: [5]
+  |           ^
+"#
+    );
+}
+
+#[test]
+fn wrong_type_key_bits() {
+    assert_eq!(
+        err("key-exchanges:\n  PKCS: { client-min-key-bits: big }\n"),
+        r#"error[wrong-type]: p.yaml:2:32: key-exchanges.PKCS.client-min-key-bits must be a whole number, not text
+  |
+2 |   PKCS: { client-min-key-bits: big }
+  |                                ^^^
+"#
+    );
+}
+
+#[test]
+fn wrong_type_suite_list() {
+    assert_eq!(
+        err("cipher-suites: TLS_AES_256_GCM_SHA384\n"),
+        r#"error[wrong-type]: p.yaml:1:16: cipher-suites must be a list of names or os-default, not text
+  |
+1 | cipher-suites: TLS_AES_256_GCM_SHA384
+  |                ^^^^^^^^^^^^^^^^^^^^^^
+"#
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// unknown-field
+
+#[test]
+fn unknown_field() {
+    assert_eq!(
+        err("protocol:\n  TLS 1.2: enabled\n"),
+        r#"error[unknown-field]: p.yaml:1:1: unknown field "protocol" in a profile; did you mean "protocols"?
+  |
+1 | protocol:
+  | ^^^^^^^^
+"#
+    );
+}
+
+#[test]
+fn unknown_field_lists_the_fields() {
+    assert_eq!(
+        err("zzz: 1\n"),
+        r#"error[unknown-field]: p.yaml:1:1: unknown field "zzz" in a profile; expected one of: name, description, references, extends, target, protocols, ciphers, hashes, key-exchanges, cipher-suites, ecc-curves, dotnet, winhttp, schannel, raw
+  |
+1 | zzz: 1
+  | ^^^
+"#
+    );
+}
+
+#[test]
+fn unknown_field_nested() {
+    assert_eq!(
+        err("protocols:\n  TLS 1.2: { clinet: enabled }\n"),
+        r#"error[unknown-field]: p.yaml:2:14: unknown field "clinet" in protocols."TLS 1.2"; did you mean "client"?
+  |
+2 |   TLS 1.2: { clinet: enabled }
+  |              ^^^^^^
+"#
+    );
+}
+
+#[test]
+fn unknown_field_underscore() {
+    assert_eq!(
+        err("target:\n  min_build: 20348\n"),
+        r#"error[unknown-field]: p.yaml:2:3: unknown field "min_build" in target; did you mean "min-build"?
+  |
+2 |   min_build: 20348
+  |   ^^^^^^^^^
+"#
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// unknown-name
+
+#[test]
+fn unknown_name() {
+    assert_eq!(
+        err("protocols:\n  TLS1.4: enabled\n"),
+        r#"error[unknown-name]: p.yaml:2:3: unknown protocol "TLS1.4"; did you mean "TLS 1.3"?
+  |
+2 |   TLS1.4: enabled
+  |   ^^^^^^
+"#
+    );
+}
+
+#[test]
+fn unknown_name_lists_the_known_names() {
+    assert_eq!(
+        err("protocols:\n  QUIC: enabled\n"),
+        r#"error[unknown-name]: p.yaml:2:3: unknown protocol "QUIC"; known: Multi-Protocol Unified Hello, PCT 1.0, SSL 2.0, SSL 3.0, TLS 1.0, TLS 1.1, TLS 1.2, TLS 1.3, DTLS 1.0, DTLS 1.2
+  |
+2 |   QUIC: enabled
+  |   ^^^^
+"#
+    );
+}
+
+#[test]
+fn unknown_name_cipher_did_you_mean() {
+    assert_eq!(
+        err("ciphers:\n  AES 128: enabled\n"),
+        r#"error[unknown-name]: p.yaml:2:3: unknown cipher "AES 128"; did you mean "AES 128/128"?
+  |
+2 |   AES 128: enabled
+  |   ^^^^^^^
+"#
+    );
+}
+
+#[test]
+fn unknown_name_hash_did_you_mean() {
+    assert_eq!(
+        err("hashes:\n  SHA265: disabled\n"),
+        r#"error[unknown-name]: p.yaml:2:3: unknown hash "SHA265"; did you mean "SHA256"?
+  |
+2 |   SHA265: disabled
+  |   ^^^^^^
+"#
+    );
+}
+
+#[test]
+fn unknown_name_look_alike_slash() {
+    assert_eq!(
+        err("ciphers:\n  RC4 128\u{2215}128: disabled\n"),
+        "error[unknown-name]: p.yaml:2:3: cipher \"RC4 128\u{2215}128\" contains the look-alike slash U+2215; Windows reads only the ASCII \"/\": write \"RC4 128/128\"\n  |\n2 |   RC4 128\u{2215}128: disabled\n  |   ^^^^^^^^^^^\n"
+    );
+}
+
+#[test]
+fn unknown_name_fraction_slash() {
+    assert_eq!(
+        err("ciphers:\n  RC4 128\u{2044}128: disabled\n"),
+        "error[unknown-name]: p.yaml:2:3: cipher \"RC4 128\u{2044}128\" contains the look-alike slash U+2044; Windows reads only the ASCII \"/\": write \"RC4 128/128\"\n  |\n2 |   RC4 128\u{2044}128: disabled\n  |   ^^^^^^^^^^^\n"
+    );
+}
+
+// The backslash case (`RC4 128\128`) is not pinned: its message shows the name Debug-escaped
+// as "RC4 128\\128", two backslashes where the user typed one (reported).
+
+#[test]
+fn unknown_name_dtls_1_1() {
+    assert_eq!(
+        err("protocols:\n  DTLS 1.1: disabled\n"),
+        r#"error[unknown-name]: p.yaml:2:3: Windows has no "DTLS 1.1" ("DTLS 1.1" is a typo in Microsoft's 2019 documentation); its DTLS versions are DTLS 1.0 and DTLS 1.2
+  |
+2 |   DTLS 1.1: disabled
+  |   ^^^^^^^^
+"#
+    );
+}
+
+#[test]
+fn unknown_name_triple_des_168_168() {
+    assert_eq!(
+        err("ciphers:\n  Triple DES 168/168: disabled\n"),
+        r#"error[unknown-name]: p.yaml:2:3: "Triple DES 168/168" is the name before Windows Vista; Vista and later read "Triple DES 168" (use a raw entry for older systems)
+  |
+2 |   Triple DES 168/168: disabled
+  |   ^^^^^^^^^^^^^^^^^^
+"#
+    );
+}
+
+#[test]
+fn unknown_name_key_exchange() {
+    assert_eq!(
+        err("key-exchanges:\n  ECDSA: enabled\n"),
+        r#"error[unknown-name]: p.yaml:2:3: unknown key exchange "ECDSA"; known: Diffie-Hellman, PKCS, ECDH
+  |
+2 |   ECDSA: enabled
+  |   ^^^^^
+"#
+    );
+}
+
+#[test]
+fn unknown_name_in_winhttp_list() {
+    assert_eq!(
+        err("winhttp:\n  default-secure-protocols: [TLS 1.4]\n"),
+        r#"error[unknown-name]: p.yaml:2:30: unknown protocol "TLS 1.4"; did you mean "TLS 1.3"?
+  |
+2 |   default-secure-protocols: [TLS 1.4]
+  |                              ^^^^^^^
+"#
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// duplicate-name
+
+#[test]
+fn duplicate_name() {
+    assert_eq!(
+        err("protocols:\n  TLS 1.2: enabled\n  TLSv1.2: disabled\n"),
+        r#"error[duplicate-name]: p.yaml:3:3: "TLS 1.2" and "TLSv1.2" name the same protocol; keep one
+  |
+3 |   TLSv1.2: disabled
+  |   ^^^^^^^
+"#
+    );
+}
+
+#[test]
+fn duplicate_name_cipher_alias() {
+    assert_eq!(
+        err("ciphers:\n  3DES: disabled\n  Triple DES 168: enabled\n"),
+        r#"error[duplicate-name]: p.yaml:3:3: "3DES" and "Triple DES 168" name the same cipher; keep one
+  |
+3 |   Triple DES 168: enabled
+  |   ^^^^^^^^^^^^^^
+"#
+    );
+}
+
+#[test]
+fn duplicate_name_raw_value() {
+    let src = r#"raw:
+  - key: HKLM\SOFTWARE\X
+    values:
+      A: { type: dword, data: 1 }
+  - key: hklm\software\x
+    values:
+      a: delete
+"#;
+    assert_eq!(
+        err(src),
+        r#"error[duplicate-name]: p.yaml:7:7: value "a" of HKEY_LOCAL_MACHINE\software\x is given twice in raw (first on line 4); keep one
+  |
+7 |       a: delete
+  |       ^
+"#
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// invalid-state
+
+#[test]
+fn invalid_state() {
+    assert_eq!(
+        err("protocols:\n  TLS 1.2: enable\n"),
+        r#"error[invalid-state]: p.yaml:2:12: protocols."TLS 1.2" is "enable"; a state is enabled, disabled or os-default; did you mean "enabled"?
+  |
+2 |   TLS 1.2: enable
+  |            ^^^^^^
+"#
+    );
+}
+
+#[test]
+fn invalid_state_boolean() {
+    assert_eq!(
+        err("protocols:\n  TLS 1.2: true\n"),
+        r#"error[invalid-state]: p.yaml:2:12: protocols."TLS 1.2" is true; write enabled (a state is enabled, disabled or os-default)
+  |
+2 |   TLS 1.2: true
+  |            ^^^^
+"#
+    );
+}
+
+#[test]
+fn invalid_state_side() {
+    assert_eq!(
+        err("protocols:\n  TLS 1.2: { client: enabld }\n"),
+        r#"error[invalid-state]: p.yaml:2:22: protocols."TLS 1.2".client is "enabld"; a state is enabled, disabled or os-default; did you mean "enabled"?
+  |
+2 |   TLS 1.2: { client: enabld }
+  |                      ^^^^^^
+"#
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// out-of-range
+
+#[test]
+fn out_of_range() {
+    assert_eq!(
+        err("key-exchanges:\n  Diffie-Hellman: { server-min-key-bits: 256 }\n"),
+        r#"error[out-of-range]: p.yaml:2:42: key-exchanges.Diffie-Hellman.server-min-key-bits is 256; it must be between 512 and 16384
+  |
+2 |   Diffie-Hellman: { server-min-key-bits: 256 }
+  |                                          ^^^
+"#
+    );
+}
+
+#[test]
+fn out_of_range_negative() {
+    assert_eq!(
+        err("schannel:\n  event-logging: -1\n"),
+        r#"error[out-of-range]: p.yaml:2:18: schannel.event-logging is -1; it must be between 0 and 7
+  |
+2 |   event-logging: -1
+  |                  ^^
+"#
+    );
+}
+
+#[test]
+fn out_of_range_min_build() {
+    assert_eq!(
+        err("target:\n  min-build: 100\n"),
+        r#"error[out-of-range]: p.yaml:2:14: target.min-build is 100; it must be between 2195 and 99999
+  |
+2 |   min-build: 100
+  |              ^^^
+"#
+    );
+}
+
+#[test]
+fn out_of_range_min_build_name() {
+    assert_eq!(
+        err("target:\n  min-build: windows-server-2029\n"),
+        r#"error[out-of-range]: p.yaml:2:14: target.min-build "windows-server-2029" is not a build number or a known Windows name; did you mean "windows-server-2025"?
+  |
+2 |   min-build: windows-server-2029
+  |              ^^^^^^^^^^^^^^^^^^^
+"#
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// not-applicable
+
+#[test]
+fn not_applicable() {
+    assert_eq!(
+        err("key-exchanges:\n  PKCS: { server-min-key-bits: 2048 }\n"),
+        r#"error[not-applicable]: p.yaml:2:11: PKCS has no ServerMinKeyBitLength value; it takes client-min-key-bits, client-max-key-bits
+  |
+2 |   PKCS: { server-min-key-bits: 2048 }
+  |           ^^^^^^^^^^^^^^^^^^^
+"#
+    );
+}
+
+#[test]
+fn not_applicable_ecdh() {
+    assert_eq!(
+        err("key-exchanges:\n  ECDH: { server-min-key-bits: 2048 }\n"),
+        r#"error[not-applicable]: p.yaml:2:11: ECDH has no key-size values (its strength comes from the ECC curve order); remove server-min-key-bits
+  |
+2 |   ECDH: { server-min-key-bits: 2048 }
+  |           ^^^^^^^^^^^^^^^^^^^
+"#
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// invalid-list
+
+#[test]
+fn invalid_list() {
+    assert_eq!(
+        err("cipher-suites: []\n"),
+        r#"error[invalid-list]: p.yaml:1:16: cipher-suites is empty; to remove the value write os-default
+  |
+1 | cipher-suites: []
+  |                ^
+"#
+    );
+}
+
+#[test]
+fn invalid_list_twice() {
+    assert_eq!(
+        err("ecc-curves: [NistP256, nistp256]\n"),
+        r#"error[invalid-list]: p.yaml:1:24: "nistp256" is listed twice (first at [0])
+  |
+1 | ecc-curves: [NistP256, nistp256]
+  |                        ^^^^^^^^
+"#
+    );
+}
+
+#[test]
+fn invalid_list_space() {
+    assert_eq!(
+        err("ecc-curves: [\"Nist P256\"]\n"),
+        r#"error[invalid-list]: p.yaml:1:14: "Nist P256" cannot be an entry: names have no spaces, commas or control characters
+  |
+1 | ecc-curves: ["Nist P256"]
+  |              ^^^^^^^^^^^
+"#
+    );
+}
+
+#[test]
+fn invalid_list_openssl_name() {
+    assert_eq!(
+        err("cipher-suites: [ECDHE-RSA-AES128-GCM-SHA256]\n"),
+        r#"error[invalid-list]: p.yaml:1:17: "ECDHE-RSA-AES128-GCM-SHA256" looks like an OpenSSL name; Windows uses IANA names such as TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+  |
+1 | cipher-suites: [ECDHE-RSA-AES128-GCM-SHA256]
+  |                 ^^^^^^^^^^^^^^^^^^^^^^^^^^^
+"#
+    );
+}
+
+#[test]
+fn invalid_list_winhttp_dtls() {
+    assert_eq!(
+        err("winhttp:\n  default-secure-protocols: [DTLS 1.2]\n"),
+        r#"error[invalid-list]: p.yaml:2:30: WinHTTP has no flag for DTLS 1.2; it knows SSL 2.0, SSL 3.0 and TLS 1.0 to TLS 1.3
+  |
+2 |   default-secure-protocols: [DTLS 1.2]
+  |                              ^^^^^^^^
+"#
+    );
+}
+
+#[test]
+fn invalid_list_winhttp_empty() {
+    assert_eq!(
+        err("winhttp:\n  default-secure-protocols: []\n"),
+        r#"error[invalid-list]: p.yaml:2:29: winhttp.default-secure-protocols is empty, which would leave WinHTTP no protocol; to remove the value write os-default
+  |
+2 |   default-secure-protocols: []
+  |                             ^
+"#
+    );
+}
+
+#[test]
+fn invalid_list_view() {
+    assert_eq!(
+        err("dotnet:\n  strong-crypto: true\n  views: [x86]\n"),
+        r#"error[invalid-list]: p.yaml:3:11: view "x86" is not native or wow64
+  |
+3 |   views: [x86]
+  |           ^^^
+"#
+    );
+}
+
+#[test]
+fn invalid_list_dotnet_version() {
+    assert_eq!(
+        err("dotnet:\n  strong-crypto: true\n  versions: [v3.5]\n"),
+        r#"error[invalid-list]: p.yaml:3:14: "v3.5" is not a .NET Framework key; use v4.0.30319 or v2.0.50727
+  |
+3 |   versions: [v3.5]
+  |              ^^^^
+"#
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// invalid-key, invalid-value-name, invalid-data
+//
+// Not pinned: messages that quote a typed key path with a backslash ("HKXX\\A": doubled).
+
+#[test]
+fn invalid_key() {
+    assert_eq!(
+        err("raw:\n  - key: HKLM\\SOFTWARE\n    delete-key: true\n"),
+        r#"error[invalid-key]: p.yaml:3:17: refusing to delete HKEY_LOCAL_MACHINE\SOFTWARE: it is a whole hive
+  |
+3 |     delete-key: true
+  |                 ^^^^
+"#
+    );
+}
+
+#[test]
+fn invalid_key_root_only() {
+    assert_eq!(
+        err("raw:\n  - key: HKLM\n    values: { A: delete }\n"),
+        r#"error[invalid-key]: p.yaml:2:10: raw key "HKLM": the key path names only the root HKEY_LOCAL_MACHINE; name a key below it
+  |
+2 |   - key: HKLM
+  |          ^^^^
+"#
+    );
+}
+
+#[test]
+fn invalid_key_empty() {
+    assert_eq!(
+        err("raw:\n  - key: \"\"\n    values: { A: delete }\n"),
+        r#"error[invalid-key]: p.yaml:2:10: raw key "": the key path is empty
+  |
+2 |   - key: ""
+  |          ^^
+"#
+    );
+}
+
+#[test]
+fn invalid_value_name() {
+    let src = "raw:\n  - key: HKLM\\SOFTWARE\\X\n    values:\n      \"A\\nB\": delete\n";
+    assert_eq!(
+        err(src),
+        r#"error[invalid-value-name]: p.yaml:4:7: value name "A\nB": the value name contains the control character U+000A, which a .reg file cannot carry
+  |
+4 |       "A\nB": delete
+  |       ^^^^^
+"#
+    );
+}
+
+#[test]
+fn invalid_data() {
+    let src = "raw:\n  - key: HKLM\\SOFTWARE\\X\n    values:\n      A: { type: dwrod, data: 1 }\n";
+    assert_eq!(
+        err(src),
+        r#"error[invalid-data]: p.yaml:4:18: unknown value type "dwrod"; did you mean "dword"? (types: sz, expand-sz, multi-sz, dword, qword, binary, none)
+  |
+4 |       A: { type: dwrod, data: 1 }
+  |                  ^^^^^
+"#
+    );
+}
+
+#[test]
+fn invalid_data_no_type() {
+    let src = "raw:\n  - key: HKLM\\SOFTWARE\\X\n    values:\n      A: { data: 1 }\n";
+    assert_eq!(
+        err(src),
+        r#"error[invalid-data]: p.yaml:4:10: raw[0].values.A needs a type (sz, expand-sz, multi-sz, dword, qword, binary, none)
+  |
+4 |       A: { data: 1 }
+  |          ^
+"#
+    );
+}
+
+#[test]
+fn invalid_data_dword_too_big() {
+    let src = "raw:\n  - key: HKLM\\SOFTWARE\\X\n    values:\n      A: { type: dword, data: 4294967296 }\n";
+    assert_eq!(
+        err(src),
+        r#"error[invalid-data]: p.yaml:4:31: dword data must be a whole number from 0 to 4294967295 (0xffffffff), not 4294967296
+  |
+4 |       A: { type: dword, data: 4294967296 }
+  |                               ^^^^^^^^^^
+"#
+    );
+}
+
+#[test]
+fn invalid_data_sz_number() {
+    let src = "raw:\n  - key: HKLM\\SOFTWARE\\X\n    values:\n      A: { type: sz, data: 1 }\n";
+    assert_eq!(
+        err(src),
+        r#"error[invalid-data]: p.yaml:4:28: sz data must be text (quote numbers), not a number
+  |
+4 |       A: { type: sz, data: 1 }
+  |                            ^
+"#
+    );
+}
+
+#[test]
+fn invalid_data_binary() {
+    let src =
+        "raw:\n  - key: HKLM\\SOFTWARE\\X\n    values:\n      A: { type: binary, data: \"abc\" }\n";
+    assert_eq!(
+        err(src),
+        r#"error[invalid-data]: p.yaml:4:32: binary data must be hex bytes such as "de ad be ef" or "de,ad,be,ef", or a list of numbers 0-255, not "abc"
+  |
+4 |       A: { type: binary, data: "abc" }
+  |                                ^^^^^
+"#
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// extends-not-found, extends-cycle
+
+#[test]
+fn extends_not_found() {
+    assert_eq!(
+        err("extends: [best-practice]\n"),
+        r#"error[extends-not-found]: p.yaml:1:11: extends "best-practice": no built-in profile and no file of that name; did you mean "best-practices"?
+  |
+1 | extends: [best-practice]
+  |           ^^^^^^^^^^^^^
+"#
+    );
+}
+
+#[test]
+fn extends_not_found_no_suggestion() {
+    assert_eq!(
+        err("extends: qqq\n"),
+        r#"error[extends-not-found]: p.yaml:1:10: extends "qqq": no built-in profile and no file of that name
+  |
+1 | extends: qqq
+  |          ^^^
+"#
+    );
+}
+
+#[test]
+fn extends_cycle() {
+    let d = util::tempdir();
+    let (p, a) = (d.path().join("p.yaml"), d.path().join("a.yaml"));
+    util::write(&p, "extends: [a.yaml]\n");
+    util::write(&a, "extends: [p.yaml]\n");
+    assert_eq!(
+        load_err(&p),
+        format!(
+            r#"error[extends-cycle]: {a}:1:11: extends "p.yaml" makes a cycle: {p} -> {a} -> {p}
+  |
+1 | extends: [p.yaml]
+  |           ^^^^^^
+"#,
+            a = a.display(),
+            p = p.display()
+        )
+    );
+}
+
+#[test]
+fn extends_cycle_too_deep() {
+    let d = util::tempdir();
+    for i in 0..40 {
+        util::write(
+            &d.path().join(format!("f{i}.yaml")),
+            &format!("extends: [f{}.yaml]\n", i + 1),
+        );
     }
+    util::write(&d.path().join("f40.yaml"), "name: end\n");
+    let p = d.path().join("f0.yaml");
+    // f0 .. f31 are 32 profiles: f31 extending f32 is one too many.
+    assert_eq!(
+        load_err(&p),
+        format!(
+            r#"error[extends-cycle]: {}:1:11: extends nests deeper than 32 profiles
+  |
+1 | extends: [f32.yaml]
+  |           ^^^^^^^^
+"#,
+            d.path().join("f31.yaml").display()
+        )
+    );
+}
+
+#[test]
+fn errors_in_an_extended_file_name_that_file() {
+    let d = util::tempdir();
+    let base = d.path().join("base.yaml");
+    util::write(&base, "protocols:\n  TLS 1.4: enabled\n");
+    assert_eq!(
+        util::diagnose_in(d.path(), "extends: [base.yaml]\n").unwrap_err(),
+        format!(
+            r#"error[unknown-name]: {}:2:3: unknown protocol "TLS 1.4"; did you mean "TLS 1.3"?
+  |
+2 |   TLS 1.4: enabled
+  |   ^^^^^^^
+"#,
+            base.display()
+        )
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Warnings
+
+#[test]
+fn tls13_below_20348() {
+    assert_eq!(
+        ok("target: { min-build: windows-server-2019 }\nprotocols:\n  TLS 1.3: enabled\n"),
+        r#"warning[tls13-below-20348]: p.yaml:3:3: TLS 1.3 is enabled but target.min-build is 17763; Schannel has TLS 1.3 only from build 20348 (Server 2022, Windows 11), and Server 2019 with TLS 1.3 enabled resets connections (FreeRDP#7987)
+  |
+3 |   TLS 1.3: enabled
+  |   ^^^^^^^
+"#
+    );
+}
+
+#[test]
+fn tls13_below_20348_target_from_extended_profile() {
+    let d = util::tempdir();
+    util::write(&d.path().join("old.yaml"), "target:\n  min-build: 17763\n");
+    assert_eq!(
+        util::diagnose_in(d.path(), "extends: [old.yaml]\nprotocols: {TLS 1.3: enabled}\n"),
+        Ok(r#"warning[tls13-below-20348]: p.yaml:2:13: TLS 1.3 is enabled but target.min-build is 17763; Schannel has TLS 1.3 only from build 20348 (Server 2022, Windows 11), and Server 2019 with TLS 1.3 enabled resets connections (FreeRDP#7987)
+  |
+2 | protocols: {TLS 1.3: enabled}
+  |             ^^^^^^^
+"#
+        .to_string())
+    );
+}
+
+#[test]
+fn tls13_suite_below_20348() {
+    // A one-line list: the warning points at the `cipher-suites` setting, not at the suite.
+    let src = "target:\n  min-build: 17763\ncipher-suites: [TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_AES_128_GCM_SHA256]\n";
+    assert_eq!(
+        ok(src),
+        r#"warning[tls13-suite-below-20348]: p.yaml:3:1: TLS_AES_128_GCM_SHA256 is a TLS 1.3 suite, but target.min-build is 17763; builds before 20348 do not know it
+  |
+3 | cipher-suites: [TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_AES_128_GCM_SHA256]
+  | ^^^^^^^^^^^^^
+"#
+    );
+}
+
+#[test]
+fn sha_disabled_breaks_rdp() {
+    assert_eq!(
+        ok("hashes:\n  SHA: disabled\n"),
+        r#"warning[sha-disabled-breaks-rdp]: p.yaml:2:3: disabling the SHA (SHA-1) hash disables every suite that uses it and has broken RDP ("none of the cipher suites supported by the client application are supported by the server", windows_hardening#95)
+  |
+2 |   SHA: disabled
+  |   ^^^
+"#
+    );
+}
+
+/// 36 suites Windows has shipped, 1,151 characters when joined with commas.
+const LONG_SUITE_LIST: &[&str] = &[
+    "TLS_AES_256_GCM_SHA384",
+    "TLS_AES_128_GCM_SHA256",
+    "TLS_CHACHA20_POLY1305_SHA256",
+    "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+    "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+    "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+    "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+    "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384",
+    "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256",
+    "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384",
+    "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256",
+    "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384",
+    "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
+    "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
+    "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
+    "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
+    "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+    "TLS_DHE_RSA_WITH_AES_256_CBC_SHA",
+    "TLS_DHE_RSA_WITH_AES_128_CBC_SHA",
+    "TLS_DHE_DSS_WITH_AES_256_CBC_SHA256",
+    "TLS_DHE_DSS_WITH_AES_128_CBC_SHA256",
+    "TLS_DHE_DSS_WITH_AES_256_CBC_SHA",
+    "TLS_DHE_DSS_WITH_AES_128_CBC_SHA",
+    "TLS_DHE_DSS_WITH_3DES_EDE_CBC_SHA",
+    "TLS_RSA_WITH_AES_256_GCM_SHA384",
+    "TLS_RSA_WITH_AES_128_GCM_SHA256",
+    "TLS_RSA_WITH_AES_256_CBC_SHA256",
+    "TLS_RSA_WITH_AES_128_CBC_SHA256",
+    "TLS_RSA_WITH_AES_256_CBC_SHA",
+    "TLS_RSA_WITH_AES_128_CBC_SHA",
+    "TLS_RSA_WITH_3DES_EDE_CBC_SHA",
+    "TLS_RSA_WITH_RC4_128_SHA",
+    "TLS_RSA_WITH_RC4_128_MD5",
+    "TLS_RSA_WITH_DES_CBC_SHA",
+    "TLS_RSA_WITH_NULL_SHA256",
+    "TLS_RSA_WITH_NULL_SHA",
+];
+
+#[test]
+fn suite_list_too_long() {
+    let items: String = LONG_SUITE_LIST
+        .iter()
+        .map(|s| format!("  - {s}\n"))
+        .collect();
+    assert_eq!(
+        ok(&format!("cipher-suites:\n{items}")),
+        r#"warning[suite-list-too-long]: p.yaml:1:1: the cipher-suite list is 1151 characters long; Windows reads at most 1023 characters of Functions, so the suites past that are lost
+  |
+1 | cipher-suites:
+  | ^^^^^^^^^^^^^
+"#
+    );
+}
+
+#[test]
+fn unknown_cipher_suite() {
+    assert_eq!(
+        ok("cipher-suites:\n  - TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA265\n"),
+        r#"warning[unknown-cipher-suite]: p.yaml:2:5: "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA265" is not a cipher suite any Windows version lists; did you mean "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"?
+  |
+2 |   - TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA265
+  |     ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+"#
+    );
+}
+
+#[test]
+fn unknown_cipher_suite_no_suggestion() {
+    assert_eq!(
+        ok("cipher-suites:\n  - FOO_BAR\n"),
+        r#"warning[unknown-cipher-suite]: p.yaml:2:5: "FOO_BAR" is not a cipher suite any Windows version lists
+  |
+2 |   - FOO_BAR
+  |     ^^^^^^^
+"#
+    );
+}
+
+#[test]
+fn unknown_curve() {
+    assert_eq!(
+        ok("ecc-curves: [NistP265]\n"),
+        r#"warning[unknown-curve]: p.yaml:1:14: "NistP265" is not a known CNG curve name; did you mean "NistP256"?
+  |
+1 | ecc-curves: [NistP265]
+  |              ^^^^^^^^
+"#
+    );
+}
+
+#[test]
+fn unknown_curve_no_suggestion() {
+    assert_eq!(
+        ok("ecc-curves: [x448]\n"),
+        r#"warning[unknown-curve]: p.yaml:1:14: "x448" is not a known CNG curve name
+  |
+1 | ecc-curves: [x448]
+  |              ^^^^
+"#
+    );
+}
+
+#[test]
+fn raw_overrides_setting() {
+    let src = r#"protocols:
+  TLS 1.2: enabled
+raw:
+  - key: HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.2\Client
+    values:
+      Enabled: { type: dword, data: 0 }
+"#;
+    assert_eq!(
+        ok(src),
+        r#"warning[raw-overrides-setting]: p.yaml:6:7: this raw value replaces what the named setting protocol TLS 1.2 (client) writes to "Enabled"; say it once, in the named setting
+  |
+6 |       Enabled: { type: dword, data: 0 }
+  |       ^^^^^^^
+"#
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// One run reports everything; warnings alone pass.
+
+#[test]
+fn every_problem_is_reported_in_one_run_sorted_by_line() {
+    let src = r#"nmae: x
+protocols:
+  TLS 1.4: enabled
+  TLS 1.2: enable
+ciphers:
+  NULL: disabled
+  RC4 128/128: disabled
+key-exchanges:
+  ECDH: { client-min-key-bits: 2048 }
+  PKCS: { client-min-key-bits: 100 }
+schannel:
+  event-logging: 9
+raw:
+  - key: HKLM
+    values: { A: delete }
+hashes:
+  SHA: disabled
+"#;
+    let out = err(src);
+    let heads: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("error[") || l.starts_with("warning["))
+        .collect();
+    let codes: Vec<&str> = heads.iter().map(|l| &l[..l.find(": ").unwrap()]).collect();
+    assert_eq!(
+        codes,
+        [
+            "error[unknown-field]",
+            "error[unknown-name]",
+            "error[invalid-state]",
+            "error[wrong-type]",
+            "error[not-applicable]",
+            "error[out-of-range]",
+            "error[out-of-range]",
+            "error[invalid-key]",
+            "warning[sha-disabled-breaks-rdp]",
+        ],
+        "{out}"
+    );
+    assert_eq!(out.lines().filter(|l| l.starts_with("error[")).count(), 8);
+    let lines: Vec<usize> = heads
+        .iter()
+        .filter(|l| l.starts_with("error["))
+        .map(|l| l.split(':').nth(2).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(lines, [1, 3, 4, 6, 9, 10, 12, 14], "{out}");
+    // Diagnostics are separated by one blank line.
+    assert_eq!(out.matches("\n\n").count(), heads.len() - 1, "{out}");
+}
+
+#[test]
+fn warnings_alone_do_not_fail() {
+    assert_eq!(
+        util::diagnose("ecc-curves: [x448]\nhashes:\n  SHA: disabled\n"),
+        Ok(r#"warning[unknown-curve]: p.yaml:1:14: "x448" is not a known CNG curve name
+  |
+1 | ecc-curves: [x448]
+  |              ^^^^
+
+warning[sha-disabled-breaks-rdp]: p.yaml:3:3: disabling the SHA (SHA-1) hash disables every suite that uses it and has broken RDP ("none of the cipher suites supported by the client application are supported by the server", windows_hardening#95)
+  |
+3 |   SHA: disabled
+  |   ^^^
+"#
+        .to_string())
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Accepted spellings and extends.
+
+#[test]
+fn protocol_spellings_are_accepted() {
+    let canonical = plan("protocols:\n  TLS 1.2: enabled\n");
+    assert_eq!(canonical.len(), 4);
+    for spelling in [
+        "TLS1.2", "tls 1.2", "TLSv1.2", "tls-1.2", "TLS_1_2", "tlsv1.2",
+    ] {
+        assert_eq!(
+            plan(&format!("protocols:\n  {spelling}: enabled\n")),
+            canonical,
+            "{spelling}"
+        );
+    }
+}
+
+#[test]
+fn hash_and_cipher_spellings_are_accepted() {
+    let sha = plan("hashes:\n  SHA: enabled\n");
+    assert_eq!(plan("hashes:\n  sha1: enabled\n"), sha);
+    assert_eq!(plan("hashes:\n  SHA-1: enabled\n"), sha);
+    assert_eq!(
+        plan("ciphers:\n  3des: disabled\n"),
+        plan("ciphers:\n  Triple DES 168: disabled\n")
+    );
+}
+
+#[test]
+fn quoted_null_is_the_null_cipher() {
+    let expected = [format!(
+        "{:?}",
+        tlsreg::plan::Op::SetValue {
+            key: r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Ciphers\NULL".into(),
+            name: "Enabled".into(),
+            data: tlsreg::value::RegData::Dword(0),
+        }
+    )];
+    assert_eq!(plan("ciphers:\n  \"NULL\": disabled\n"), expected);
+    assert_eq!(plan("ciphers:\n  'NULL': disabled\n"), expected);
+}
+
+#[test]
+fn extends_a_file_and_a_builtin_later_wins() {
+    let d = util::tempdir();
+    util::write(
+        &d.path().join("base.yaml"),
+        "description: from base\nreferences: [base-ref]\nprotocols:\n  TLS 1.2: disabled\n  TLS 1.0: disabled\nhashes:\n  MD5: disabled\n",
+    );
+    // base.yaml turns TLS 1.2 off, enable-tls12 (later) turns it on; the profile itself
+    // changes only the TLS 1.0 client side and deletes what base set for MD5.
+    let src = "extends: [base.yaml, enable-tls12]\nreferences: [own-ref]\nprotocols:\n  TLS 1.0: { client: enabled }\nhashes:\n  MD5: os-default\n";
+    let l = load_with("p.yaml", src, Some(d.path()), "p")
+        .unwrap_or_else(|e| panic!("{}", e.render(false)));
+    assert_eq!(l.warnings.render(false), "");
+    let got: Vec<String> = l
+        .profile
+        .plan()
+        .ops
+        .iter()
+        .map(|o| format!("{o:?}"))
+        .collect();
+    let flat = plan(
+        "protocols:\n  TLS 1.0: { client: enabled, server: disabled }\n  TLS 1.2: enabled\nhashes:\n  MD5: os-default\n",
+    );
+    assert_eq!(got, flat);
+    let builtin = load(&ProfileRef::Builtin("enable-tls12".into()))
+        .unwrap()
+        .profile;
+    assert_eq!(
+        l.profile.description, builtin.description,
+        "the later description wins"
+    );
+    assert_eq!(
+        l.profile.references.first().map(String::as_str),
+        Some("base-ref")
+    );
+    assert_eq!(
+        l.profile.references.last().map(String::as_str),
+        Some("own-ref")
+    );
+    assert_eq!(l.profile.references.len(), 2 + builtin.references.len());
+    let yaml = tlsreg::profile::show::to_yaml(&l.profile);
+    assert!(
+        yaml.contains("protocols:\n  TLS 1.0:\n    client: enabled\n    server: disabled\n  TLS 1.2: enabled\nhashes:\n  MD5: os-default\n"),
+        "{yaml}"
+    );
 }
