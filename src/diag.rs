@@ -107,6 +107,11 @@ pub const CODES: &[(&str, Severity, &str)] = &[
         "profiles that extend each other in a circle",
     ),
     (
+        "too-deep",
+        Severity::Error,
+        "YAML nested, or extends chained, deeper than a profile can need",
+    ),
+    (
         "tls13-below-20348",
         Severity::Warning,
         "TLS 1.3 enabled for a target older than build 20348 (Server 2022)",

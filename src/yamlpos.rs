@@ -35,23 +35,43 @@ struct Entry {
 #[derive(Debug, Default, Clone)]
 pub struct PosIndex {
     map: HashMap<Path, Entry>,
+    duplicates: Vec<DuplicateKey>,
+}
+
+/// A key given twice in one mapping.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateKey {
+    pub key: String,
+    pub first: Pos,
+    pub second: Pos,
 }
 
 enum Frame {
     Map {
         path: Path,
         key: Option<(String, Pos)>,
+        /// Keys seen so far, for duplicate detection.
+        seen: HashMap<String, Pos>,
+        /// A block mapping's start marker sits at its first key's colon; that key fixes it.
+        block: bool,
     },
     Seq {
         path: Path,
         next: usize,
     },
+    /// A collection used as a mapping key (`[a]: x`): its contents are not addressable.
+    ComplexKey {
+        start: Pos,
+    },
 }
 
-struct Builder {
+struct Builder<'a> {
+    src: &'a str,
+    line_starts: Vec<usize>,
     stack: Vec<Frame>,
     map: HashMap<Path, Entry>,
     root_done: bool,
+    duplicates: Vec<DuplicateKey>,
 }
 
 fn pos(mark: Marker, len: usize) -> Pos {
@@ -63,7 +83,7 @@ fn pos(mark: Marker, len: usize) -> Pos {
     }
 }
 
-impl Builder {
+impl Builder<'_> {
     /// The path of the node that starts now, and the key position if it is a mapping value.
     fn place(&mut self) -> Option<(Path, Option<Pos>)> {
         match self.stack.last_mut() {
@@ -75,7 +95,7 @@ impl Builder {
                     Some((Vec::new(), None))
                 }
             }
-            Some(Frame::Map { path, key }) => {
+            Some(Frame::Map { path, key, .. }) => {
                 let (k, kpos) = key.take()?;
                 let mut p = path.clone();
                 p.push(Seg::Key(k));
@@ -87,81 +107,128 @@ impl Builder {
                 *next += 1;
                 Some((p, None))
             }
+            Some(Frame::ComplexKey { .. }) => None,
         }
     }
 
-    /// In a mapping awaiting a key, a scalar is that key.
+    /// In a mapping awaiting a key, the next node is that key.
     fn awaiting_key(&self) -> bool {
         matches!(self.stack.last(), Some(Frame::Map { key: None, .. }))
     }
+
+    fn in_complex_key(&self) -> bool {
+        matches!(self.stack.last(), Some(Frame::ComplexKey { .. }))
+    }
+
+    /// Whether a collection starting at `mark` is a flow collection (`{` or `[`).
+    fn is_flow(&self, mark: Marker) -> bool {
+        let Some(&start) = self.line_starts.get(mark.line().saturating_sub(1)) else {
+            return false;
+        };
+        self.src[start..]
+            .chars()
+            .nth(mark.col())
+            .is_some_and(|c| c == '{' || c == '[')
+    }
+
+    /// Records a mapping key: duplicates, and a block mapping's real start.
+    fn on_key(&mut self, text: String, at: Pos) {
+        let fix = match self.stack.last_mut() {
+            Some(Frame::Map {
+                path,
+                key,
+                seen,
+                block,
+            }) => {
+                match seen.get(&text) {
+                    Some(first) => self.duplicates.push(DuplicateKey {
+                        key: text.clone(),
+                        first: *first,
+                        second: at,
+                    }),
+                    None => {
+                        seen.insert(text.clone(), at);
+                    }
+                }
+                *key = Some((text, at));
+                std::mem::take(block).then(|| path.clone())
+            }
+            _ => None,
+        };
+        if let Some(path) = fix {
+            if let Some(e) = self.map.get_mut(&path) {
+                e.value = Pos { len: 1, ..at };
+            }
+        }
+    }
+
+    fn on_node(&mut self, at: Pos) {
+        if let Some((path, key)) = self.place() {
+            self.map.insert(path, Entry { key, value: at });
+        }
+    }
 }
 
-impl MarkedEventReceiver for Builder {
+impl MarkedEventReceiver for Builder<'_> {
     fn on_event(&mut self, ev: Event, mark: Marker) {
         match ev {
+            Event::Scalar(..) | Event::Alias(_) if self.in_complex_key() => {}
             Event::Scalar(text, style, ..) => {
                 let quoted = matches!(
                     style,
                     TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted
                 );
-                let len = text.chars().count().max(1) + if quoted { 2 } else { 0 };
+                let len = (text.chars().count() + if quoted { 2 } else { 0 }).max(1);
                 if self.awaiting_key() {
-                    if let Some(Frame::Map { key, .. }) = self.stack.last_mut() {
-                        *key = Some((text, pos(mark, len)));
-                    }
-                } else if let Some((path, key)) = self.place() {
-                    self.map.insert(
-                        path,
-                        Entry {
-                            key,
-                            value: pos(mark, len),
-                        },
-                    );
+                    self.on_key(text, pos(mark, len));
+                } else {
+                    self.on_node(pos(mark, len));
                 }
             }
             Event::Alias(_) => {
                 if self.awaiting_key() {
-                    if let Some(Frame::Map { key, .. }) = self.stack.last_mut() {
-                        *key = Some(("*alias".into(), pos(mark, 1)));
-                    }
-                } else if let Some((path, key)) = self.place() {
-                    self.map.insert(
-                        path,
-                        Entry {
-                            key,
-                            value: pos(mark, 1),
-                        },
-                    );
+                    self.on_key("*alias".into(), pos(mark, 1));
+                } else {
+                    self.on_node(pos(mark, 1));
                 }
             }
             Event::MappingStart(..) | Event::SequenceStart(..) => {
-                let is_map = matches!(ev, Event::MappingStart(..));
-                let path = if self.awaiting_key() {
-                    // A complex key: its contents are not addressable.
-                    Vec::new()
-                } else {
-                    match self.place() {
-                        Some((path, key)) => {
-                            self.map.insert(
-                                path.clone(),
-                                Entry {
-                                    key,
-                                    value: pos(mark, 1),
-                                },
-                            );
-                            path
-                        }
-                        None => Vec::new(),
+                if self.awaiting_key() || self.in_complex_key() {
+                    self.stack.push(Frame::ComplexKey {
+                        start: pos(mark, 1),
+                    });
+                    return;
+                }
+                let path = match self.place() {
+                    Some((path, key)) => {
+                        self.map.insert(
+                            path.clone(),
+                            Entry {
+                                key,
+                                value: pos(mark, 1),
+                            },
+                        );
+                        path
                     }
+                    None => Vec::new(),
                 };
-                self.stack.push(if is_map {
-                    Frame::Map { path, key: None }
+                self.stack.push(if matches!(ev, Event::MappingStart(..)) {
+                    Frame::Map {
+                        path,
+                        key: None,
+                        seen: HashMap::new(),
+                        block: !self.is_flow(mark),
+                    }
                 } else {
                     Frame::Seq { path, next: 0 }
                 });
             }
             Event::MappingEnd | Event::SequenceEnd => {
-                self.stack.pop();
+                if let Some(Frame::ComplexKey { start }) = self.stack.pop() {
+                    if !self.in_complex_key() {
+                        self.on_key("*complex".into(), start);
+                    }
+                }
             }
             _ => {}
         }
@@ -169,17 +236,34 @@ impl MarkedEventReceiver for Builder {
 }
 
 impl PosIndex {
-    /// Indexes `src`; a document yaml-rust2 cannot scan gives an empty index (serde_yaml
-    /// reports the syntax error itself).
+    /// Indexes `src`; a document yaml-rust2 cannot scan is indexed up to the problem
+    /// (serde_yaml reports syntax errors itself).
     pub fn new(src: &str) -> Self {
+        // yaml-rust2 refuses some tabs libyaml (serde_yaml) accepts; a space in their place
+        // keeps every position.
+        let src = src.replace('\t', " ");
+        let line_starts = std::iter::once(0)
+            .chain(src.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
         let mut b = Builder {
+            src: &src,
+            line_starts,
             stack: Vec::new(),
             map: HashMap::new(),
             root_done: false,
+            duplicates: Vec::new(),
         };
-        let mut parser = Parser::new_from_str(src);
+        let mut parser = Parser::new_from_str(&src);
         let _ = parser.load(&mut b, false);
-        PosIndex { map: b.map }
+        PosIndex {
+            map: b.map,
+            duplicates: b.duplicates,
+        }
+    }
+
+    /// Keys given twice in one mapping, in file order.
+    pub fn duplicates(&self) -> &[DuplicateKey] {
+        &self.duplicates
     }
 
     /// Whether `path` itself is indexed.
@@ -267,5 +351,71 @@ mod tests {
         );
         // Unknown paths fall back to the nearest ancestor.
         assert_eq!(idx.value(&[k("list"), Seg::Index(9)]).line, 6);
+    }
+
+    #[test]
+    fn block_mappings_start_at_their_first_key() {
+        let idx = PosIndex::new("raw:\n  - values: {}\n    key: x\n");
+        assert_eq!(
+            idx.value(&[k("raw"), Seg::Index(0)]),
+            Pos {
+                line: 2,
+                col: 5,
+                len: 1
+            }
+        );
+        assert_eq!(
+            idx.value(&[k("raw"), Seg::Index(0), k("values")]),
+            Pos {
+                line: 2,
+                col: 13,
+                len: 1
+            }
+        );
+    }
+
+    #[test]
+    fn duplicates_and_tabs_and_complex_keys() {
+        let idx = PosIndex::new("a: 1\nb:\tx\na: 2\n[c]: 3\nd: 4\n");
+        assert_eq!(
+            idx.duplicates(),
+            &[DuplicateKey {
+                key: "a".into(),
+                first: Pos {
+                    line: 1,
+                    col: 1,
+                    len: 1
+                },
+                second: Pos {
+                    line: 3,
+                    col: 1,
+                    len: 1
+                }
+            }]
+        );
+        assert_eq!(
+            idx.value(&[k("b")]),
+            Pos {
+                line: 2,
+                col: 4,
+                len: 1
+            }
+        );
+        assert_eq!(
+            idx.key(&[k("*complex")]),
+            Pos {
+                line: 4,
+                col: 1,
+                len: 1
+            }
+        );
+        assert_eq!(
+            idx.key(&[k("d")]),
+            Pos {
+                line: 5,
+                col: 1,
+                len: 1
+            }
+        );
     }
 }

@@ -324,7 +324,7 @@ fn hostile_yaml_fails_fast_with_exit_2() {
         ));
     }
     for (file, text, want) in [
-        ("deep.yaml", deep.as_bytes().to_vec(), "error[too-large]: deep.yaml:1:70: the YAML nests deeper than 64 levels here"),
+        ("deep.yaml", deep.as_bytes().to_vec(), "error[too-deep]: deep.yaml:1:70: the YAML nests deeper than 64 levels here"),
         ("bomb.yaml", bomb.into_bytes(), "error[yaml-syntax]: bomb.yaml:1:1: repetition limit exceeded"),
         ("bin.yaml", b"name: \xff\xfe\n".to_vec(), "error[encoding]: bin.yaml:1:7: the file is not UTF-8 text (invalid byte 0xff at offset 6)"),
     ] {

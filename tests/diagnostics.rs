@@ -161,12 +161,12 @@ fn too_large() {
 }
 
 #[test]
-fn too_large_nesting() {
+fn too_deep() {
     // 65 nested flow lists: one more than the parser is given.
     let src = "x: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\n";
     assert_eq!(
         err(src),
-        r#"error[too-large]: p.yaml:1:68: the YAML nests deeper than 64 levels here; a profile needs a handful
+        r#"error[too-deep]: p.yaml:1:68: the YAML nests deeper than 64 levels here; a profile needs a handful
   |
 1 | x: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[
   |                                                                    ^
@@ -885,7 +885,7 @@ fn extends_cycle() {
 }
 
 #[test]
-fn extends_cycle_too_deep() {
+fn too_deep_extends() {
     let d = util::tempdir();
     for i in 0..40 {
         util::write(
@@ -899,7 +899,7 @@ fn extends_cycle_too_deep() {
     assert_eq!(
         load_err(&p),
         format!(
-            r#"error[extends-cycle]: {}:1:11: extends nests deeper than 32 profiles
+            r#"error[too-deep]: {}:1:11: extends nests deeper than 32 profiles
   |
 1 | extends: [f32.yaml]
   |           ^^^^^^^^
@@ -1267,4 +1267,130 @@ fn extends_a_file_and_a_builtin_later_wins() {
         yaml.contains("protocols:\n  TLS 1.0:\n    client: enabled\n    server: disabled\n  TLS 1.2: enabled\nhashes:\n  MD5: os-default\n"),
         "{yaml}"
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// Regressions from the review of the first messages: places and wording.
+
+#[test]
+fn duplicate_yaml_keys_point_at_the_second() {
+    assert_eq!(
+        err("protocols:\n  TLS 1.2: enabled\n  TLS 1.3: enabled\n  TLS 1.2: disabled\n"),
+        "error[duplicate-name]: p.yaml:4:3: \"TLS 1.2\" is given twice in one mapping (first on line 2); keep one\n  |\n4 |   TLS 1.2: disabled\n  |   ^^^^^^^\n"
+    );
+}
+
+#[test]
+fn a_tab_after_the_colon_keeps_the_place() {
+    assert_eq!(
+        err("protocols:\n  TLS 1.2:\tbogus\n"),
+        "error[invalid-state]: p.yaml:2:12: protocols.\"TLS 1.2\" is \"bogus\"; a state is enabled, disabled or os-default\n  |\n2 |   TLS 1.2:\tbogus\n  |           \t^^^^^\n"
+    );
+}
+
+#[test]
+fn block_mappings_are_placed_at_their_first_key() {
+    assert_eq!(
+        err("raw:\n  - values: {}\n"),
+        "error[wrong-type]: p.yaml:2:5: raw[0] needs a key\n  |\n2 |   - values: {}\n  |     ^\n"
+    );
+    assert_eq!(
+        err("ciphers:\n  [a]: disabled\n"),
+        "error[wrong-type]: p.yaml:2:3: ciphers has a key that is a list, not text\n  |\n2 |   [a]: disabled\n  |   ^\n"
+    );
+}
+
+#[test]
+fn backslashes_are_shown_as_typed() {
+    assert_eq!(
+        err("ciphers:\n  RC4 128\\128: disabled\n"),
+        "error[unknown-name]: p.yaml:2:3: cipher \"RC4 128\\128\" contains a backslash, which makes nested keys; the key name is \"RC4 128/128\"\n  |\n2 |   RC4 128\\128: disabled\n  |   ^^^^^^^^^^^\n"
+    );
+}
+
+#[test]
+fn names_windows_never_had() {
+    assert_eq!(
+        err("protocols:\n  DTLS 1.3: disabled\n"),
+        "error[unknown-name]: p.yaml:2:3: Windows has no \"DTLS 1.3\"; its DTLS versions are DTLS 1.0 and DTLS 1.2\n  |\n2 |   DTLS 1.3: disabled\n  |   ^^^^^^^^\n"
+    );
+    assert_eq!(
+        err("hashes:\n  SHA3: disabled\n"),
+        "error[unknown-name]: p.yaml:2:3: Schannel has no SHA-3 hash key (\"SHA3\"); its hashes are MD5, SHA, SHA256, SHA384 and SHA512\n  |\n2 |   SHA3: disabled\n  |   ^^^^\n"
+    );
+}
+
+#[test]
+fn multi_sz_items_are_placed_exactly() {
+    assert_eq!(
+        err("raw:\n  - key: HKLM\\SOFTWARE\\X\n    values:\n      A: { type: multi-sz, data: [a, \"\"] }\n"),
+        "error[invalid-data]: p.yaml:4:38: multi-sz item [1] is empty; an empty string ends a REG_MULTI_SZ list\n  |\n4 |       A: { type: multi-sz, data: [a, \"\"] }\n  |                                      ^^\n"
+    );
+}
+
+#[test]
+fn syntax_errors_at_the_end_and_tabs() {
+    assert_eq!(
+        err("protocols: [a, b\n"),
+        "error[yaml-syntax]: p.yaml:1:17: did not find expected ',' or ']'\n  |\n1 | protocols: [a, b\n  |                 ^\n"
+    );
+    assert_eq!(
+        err("protocols:\n\tTLS 1.2: enabled\n"),
+        "error[yaml-syntax]: p.yaml:2:1: found character that cannot start any token (YAML does not allow tabs for indentation; indent with spaces)\n  |\n2 | \tTLS 1.2: enabled\n  | ^\n"
+    );
+}
+
+#[test]
+fn missing_extends_file_says_where_it_looked() {
+    let d = util::tempdir();
+    util::write(&d.path().join("sub/b.yaml"), "extends: [c.yaml]\n");
+    let b = d.path().join("sub/b.yaml");
+    assert_eq!(
+        load_err(&b),
+        format!(
+            "error[extends-not-found]: {}:1:11: extends \"c.yaml\": no built-in profile and no file {}\n  |\n1 | extends: [c.yaml]\n  |           ^^^^^^\n",
+            b.display(),
+            d.path().join("sub/c.yaml").display()
+        )
+    );
+}
+
+#[test]
+fn a_misspelt_field_is_one_error() {
+    assert_eq!(
+        err("raw:\n  - key: HKLM\\SOFTWARE\\X\n    value: {A: delete}\n"),
+        "error[unknown-field]: p.yaml:3:5: unknown field \"value\" in raw[0]; did you mean \"values\"?\n  |\n3 |     value: {A: delete}\n  |     ^^^^^\n"
+    );
+}
+
+#[test]
+fn every_tls13_suite_is_named() {
+    assert_eq!(
+        ok("target: {min-build: 17763}\ncipher-suites:\n  - TLS_AES_256_GCM_SHA384\n  - TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256\n  - TLS_AES_128_GCM_SHA256\n"),
+        "warning[tls13-suite-below-20348]: p.yaml:2:1: TLS_AES_256_GCM_SHA384, TLS_AES_128_GCM_SHA256 are TLS 1.3 suites, but target.min-build is 17763; builds before 20348 do not know them\n  |\n2 | cipher-suites:\n  | ^^^^^^^^^^^^^\n"
+    );
+}
+
+#[test]
+fn encoding_offsets_count_the_bom() {
+    let d = util::tempdir();
+    let p = d.path().join("bom.yaml");
+    std::fs::write(&p, b"\xEF\xBB\xBFname: caf\xC3\xA9 \xFF\n").unwrap();
+    assert_eq!(
+        load_err(&p),
+        format!("error[encoding]: {}:1:12: the file is not UTF-8 text (invalid byte 0xff at offset 15); save it as UTF-8\n", p.display())
+    );
+}
+
+#[test]
+fn readme_lists_every_code() {
+    let readme = std::fs::read_to_string(util::root().join("README.md")).unwrap();
+    for (code, sev, meaning) in CODES {
+        let sev = match sev {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let row = format!("| `{code}` | {sev} | {meaning} |");
+        assert!(readme.contains(&row), "README.md lacks the row {row}");
+    }
 }

@@ -72,8 +72,18 @@ fn key_text(v: &Value) -> Option<String> {
     }
 }
 
+/// `"text"` with control characters escaped (and nothing else: a backslash stays one).
 fn quote(s: &str) -> String {
-    format!("\"{}\"", s.escape_debug())
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out.push('"');
+    out
 }
 
 impl Ctx<'_> {
@@ -173,8 +183,8 @@ impl Ctx<'_> {
                     "{} has a key that YAML reads as nothing (an unquoted NULL, null or ~); quote it: \"NULL\"", field_name(path)
                     ))
                 }
-                None => self.error(
-                    path,
+                None => self.key_error(
+                    &with(path, Seg::Key("*complex".into())),
                     "wrong-type",
                     format!(
                         "{} has a key that is {}, not text",
@@ -346,10 +356,15 @@ impl Ctx<'_> {
                 } else if typed.contains('\\') {
                     let fixed = typed.replace('\\', "/");
                     format!("{noun} {} contains a backslash, which makes nested keys; the key name is {}", quote(typed), quote(&fixed))
-                } else if kind == NameKind::Protocol
-                    && matches!(catalog::normalize(typed).as_str(), "dtls1.1" | "dtls1.3")
-                {
+                } else if kind == NameKind::Protocol && catalog::normalize(typed) == "dtls1.1" {
                     format!("Windows has no {} (\"DTLS 1.1\" is a typo in Microsoft's 2019 documentation); its DTLS versions are DTLS 1.0 and DTLS 1.2", quote(typed))
+                } else if kind == NameKind::Protocol && catalog::normalize(typed) == "dtls1.3" {
+                    format!(
+                        "Windows has no {}; its DTLS versions are DTLS 1.0 and DTLS 1.2",
+                        quote(typed)
+                    )
+                } else if kind == NameKind::Hash && catalog::normalize(typed).starts_with("sha3") {
+                    format!("Schannel has no SHA-3 hash key ({}); its hashes are MD5, SHA, SHA256, SHA384 and SHA512", quote(typed))
                 } else if kind == NameKind::Cipher
                     && catalog::normalize(typed) == "tripledes168/168"
                 {
@@ -426,13 +441,32 @@ pub fn decode(
         return None;
     }
     if let Some(pos) = too_deep(src) {
-        diags.push(Diagnostic::new(Severity::Error, "too-large", format!("the YAML nests deeper than {MAX_FLOW_DEPTH} levels here; a profile needs a handful"), label, Some(src), pos));
+        diags.push(Diagnostic::new(Severity::Error, "too-deep", format!("the YAML nests deeper than {MAX_FLOW_DEPTH} levels here; a profile needs a handful"), label, Some(src), pos));
+        return None;
+    }
+    let idx = PosIndex::new(src);
+    if !idx.duplicates().is_empty() {
+        for d in idx.duplicates() {
+            let msg = format!(
+                "{} is given twice in one mapping (first on line {}); keep one",
+                quote(&d.key),
+                d.first.line
+            );
+            diags.push(Diagnostic::new(
+                Severity::Error,
+                "duplicate-name",
+                msg,
+                label,
+                Some(src),
+                d.second,
+            ));
+        }
         return None;
     }
     let mut value: Value = match serde_yaml::from_str(src) {
         Ok(v) => v,
         Err(e) => {
-            let pos = e
+            let mut pos = e
                 .location()
                 .map(|l| crate::yamlpos::Pos {
                     line: l.line(),
@@ -440,8 +474,28 @@ pub fn decode(
                     len: 1,
                 })
                 .unwrap_or(top);
+            // An error at the very end points at the last line that has text.
+            let last = src
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| !l.trim().is_empty())
+                .last();
+            if let Some((i, l)) = last.filter(|(i, _)| pos.line > i + 1) {
+                pos = crate::yamlpos::Pos {
+                    line: i + 1,
+                    col: l.chars().count() + 1,
+                    len: 1,
+                };
+            }
             let msg = e.to_string();
-            let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+            let mut msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+            if src
+                .lines()
+                .nth(pos.line.saturating_sub(1))
+                .is_some_and(|l| l.starts_with('\t'))
+            {
+                msg.push_str(" (YAML does not allow tabs for indentation; indent with spaces)");
+            }
             diags.push(Diagnostic::new(
                 Severity::Error,
                 "yaml-syntax",
@@ -471,7 +525,7 @@ pub fn decode(
         file: label,
         src,
         line_starts,
-        idx: PosIndex::new(src),
+        idx,
         diags,
     };
     if value.is_null() {
@@ -1159,7 +1213,8 @@ fn raw(cx: &mut Ctx, path: &[Seg], v: &Value, profile: &mut Profile) {
                 }
             }
         }
-        if !f.contains_key("values") && !f.contains_key("delete-key") {
+        let unknown = item.as_mapping().is_some_and(|m| m.len() > f.len());
+        if !f.contains_key("values") && !f.contains_key("delete-key") && !unknown {
             cx.error(
                 &ip,
                 "wrong-type",
@@ -1282,6 +1337,11 @@ fn raw_data(cx: &mut Ctx, path: &[Seg], v: &Value) -> Option<RegData> {
             };
             let mut out = Vec::new();
             for (i, item) in seq.iter().enumerate() {
+                let ip = with(dp, Seg::Index(i));
+                let bad = |cx: &mut Ctx, msg: String| {
+                    cx.error(&ip, "invalid-data", msg);
+                    None
+                };
                 match item {
                     Value::String(s) if s.is_empty() => return bad(cx, format!("multi-sz item [{i}] is empty; an empty string ends a REG_MULTI_SZ list")),
                     Value::String(s) if s.contains('\0') => return bad(cx, format!("multi-sz item [{i}] contains NUL, which separates items")),

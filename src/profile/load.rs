@@ -94,13 +94,29 @@ pub fn read_text(path: &Path, label: &str) -> Result<String, Diagnostic> {
         ));
     }
     let bytes = std::fs::read(path).map_err(|e| io(format!("cannot read the profile: {e}")))?;
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let bom = if bytes.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    let bytes = &bytes[bom..];
     String::from_utf8(bytes.to_vec()).map_err(|e| {
         let off = e.utf8_error().valid_up_to();
         let text = String::from_utf8_lossy(&bytes[..off]);
         let line = text.matches('\n').count() + 1;
         let col = text.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        Diagnostic::new(Severity::Error, "encoding", format!("the file is not UTF-8 text (invalid byte 0x{:02x} at offset {off}); save it as UTF-8", bytes[off]), label, None, crate::yamlpos::Pos { line, col, len: 1 })
+        Diagnostic::new(
+            Severity::Error,
+            "encoding",
+            format!(
+                "the file is not UTF-8 text (invalid byte 0x{:02x} at offset {}); save it as UTF-8",
+                bytes[off],
+                off + bom
+            ),
+            label,
+            None,
+            crate::yamlpos::Pos { line, col, len: 1 },
+        )
     })
 }
 
@@ -142,7 +158,12 @@ impl Loader {
                 if matches!(ProfileRef::parse(ext), ProfileRef::File(_))
                     || builtin::get(ext).is_none() && d.join(ext).is_file() =>
             {
-                ProfileRef::File(d.join(ext))
+                // `./` adds nothing to a label.
+                ProfileRef::File(if d == Path::new(".") {
+                    PathBuf::from(ext)
+                } else {
+                    d.join(ext)
+                })
             }
             _ => ProfileRef::Builtin(ext.to_string()),
         };
@@ -170,6 +191,16 @@ impl Loader {
                 let label = p.display().to_string();
                 match read_text(p, &label) {
                     Ok(src) => (id, label, src, p.parent().map(Path::to_path_buf)),
+                    Err(_) if !p.exists() => {
+                        let hint = did_you_mean(ext, builtin::names())
+                            .map(|s| format!("; did you mean \"{s}\"?"))
+                            .unwrap_or_default();
+                        let msg = format!(
+                            "extends \"{ext}\": no built-in profile and no file {label}{hint}"
+                        );
+                        self.err(origin, "extends-not-found", msg);
+                        return None;
+                    }
                     Err(e) => {
                         self.err(
                             origin,
@@ -194,7 +225,7 @@ impl Loader {
         if self.stack.len() >= MAX_DEPTH {
             self.err(
                 origin,
-                "extends-cycle",
+                "too-deep",
                 format!("extends nests deeper than {MAX_DEPTH} profiles"),
             );
             return None;

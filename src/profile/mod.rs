@@ -181,12 +181,21 @@ impl Profile {
                         )));
                     }
                     if let Some(b) = min_build.filter(|b| *b < TLS13_MIN_BUILD) {
-                        if let Some(s) = suites
+                        let tls13: Vec<&str> = suites
                             .iter()
-                            .find(|s| s.starts_with("TLS_AES_") || s.starts_with("TLS_CHACHA20_"))
-                        {
+                            .map(String::as_str)
+                            .filter(|s| s.starts_with("TLS_AES_") || s.starts_with("TLS_CHACHA20_"))
+                            .collect();
+                        if !tls13.is_empty() {
+                            let (what, verb) = if tls13.len() == 1 {
+                                ("a TLS 1.3 suite", "it")
+                            } else {
+                                ("TLS 1.3 suites", "them")
+                            };
                             out.push(warn(origin, "tls13-suite-below-20348", format!(
-                                "{s} is a TLS 1.3 suite, but target.min-build is {b}; builds before {TLS13_MIN_BUILD} do not know it"
+                                "{} {} {what}, but target.min-build is {b}; builds before {TLS13_MIN_BUILD} do not know {verb}",
+                                tls13.join(", "),
+                                if tls13.len() == 1 { "is" } else { "are" }
                             )));
                         }
                     }
