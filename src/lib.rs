@@ -15,15 +15,19 @@
 #![forbid(unsafe_code)]
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod audit;
 pub mod builtin;
 pub mod catalog;
 pub mod compile;
 pub mod diag;
 pub mod emit;
+pub mod hive;
 pub mod memreg;
+pub mod osinfo;
 pub mod output;
 pub mod plan;
 pub mod profile;
+pub mod report;
 pub mod setting;
 pub mod value;
 pub mod yamlpos;

@@ -47,6 +47,16 @@ enum FlavorArg {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum AuditFormat {
+    /// grouped text, coloured on a terminal
+    Human,
+    /// the report as JSON (schema_version 1)
+    Json,
+    /// JUnit XML, one test case per finding
+    Junit,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Report {
     Human,
     Json,
@@ -92,6 +102,33 @@ enum Command {
     },
     /// List the built-in profiles.
     Profiles,
+    /// Audit offline SYSTEM and SOFTWARE hives against a profile.
+    Audit {
+        /// A built-in profile name or a path to a YAML profile.
+        #[arg(short, long)]
+        profile: String,
+        /// The SYSTEM hive file.
+        #[arg(long, value_name = "FILE")]
+        system: Option<PathBuf>,
+        /// The SOFTWARE hive file.
+        #[arg(long, value_name = "FILE")]
+        software: Option<PathBuf>,
+        /// A mounted Windows volume (or a config folder); repeat to audit a batch.
+        #[arg(long, value_name = "DIR")]
+        root: Vec<PathBuf>,
+        /// A file listing one root per line (blank lines and # comments ignored).
+        #[arg(long, value_name = "FILE")]
+        roots_file: Option<PathBuf>,
+        /// The Windows build, when no SOFTWARE hive is given.
+        #[arg(long, value_name = "BUILD")]
+        os_build: Option<u32>,
+        /// Judge what Schannel will do (values plus the per-build defaults).
+        #[arg(long)]
+        effective: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = AuditFormat::Human)]
+        format: AuditFormat,
+    },
 }
 
 struct Ui {
@@ -185,6 +222,9 @@ fn run(cmd: Command, ui: &Ui) -> Result<u8> {
                 writeln!(out, "{name:<22} {first}")?;
             }
             Ok(0)
+        }
+        Command::Audit { profile, system, software, root, roots_file, os_build, effective, format } => {
+            audit_cmd(AuditArgs { profile, system, software, root, roots_file, os_build, effective, format }, ui)
         }
         Command::Show { profile, plan } => {
             let (_, l) = load(&profile, ui).map_err(|_| Reported("the profile has errors"))?;
@@ -359,4 +399,131 @@ fn json_report(ui: &Ui, rows: &[(String, PathBuf, &str)]) -> Result<()> {
         serde_json::to_string_pretty(&doc)?
     )?;
     Ok(())
+}
+
+struct AuditArgs {
+    profile: String,
+    system: Option<PathBuf>,
+    software: Option<PathBuf>,
+    root: Vec<PathBuf>,
+    roots_file: Option<PathBuf>,
+    os_build: Option<u32>,
+    effective: bool,
+    format: AuditFormat,
+}
+
+fn audit_cmd(a: AuditArgs, ui: &Ui) -> Result<u8> {
+    use tlsreg::audit::{self, Inputs};
+    let (_, loaded) = load(&a.profile, ui).map_err(|_| Reported("the profile has errors"))?;
+    let mut roots = a.root.clone();
+    if let Some(f) = &a.roots_file {
+        let text = std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
+        roots.extend(text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(PathBuf::from));
+    }
+    let opts = audit::Options { effective: a.effective };
+    // One image per root, or the hives given directly.
+    let mut images: Vec<(String, Result<Inputs, String>)> = Vec::new();
+    if a.system.is_some() || a.software.is_some() {
+        if !roots.is_empty() {
+            bail!("give either --system/--software or --root, not both");
+        }
+        let name = a.system.as_ref().or(a.software.as_ref()).map(|p| p.display().to_string()).unwrap_or_default();
+        images.push((name, Ok(Inputs { system: a.system.clone(), software: a.software.clone(), os_build: a.os_build })));
+    } else if roots.is_empty() {
+        bail!("give the hives to audit: --system FILE and/or --software FILE, or --root DIR");
+    } else {
+        for r in &roots {
+            let found = audit::find_hives(r).map(|mut i| {
+                i.os_build = a.os_build;
+                i
+            });
+            images.push((r.display().to_string(), found.map_err(|e| e.to_string())));
+        }
+    }
+    let batch = images.len() > 1;
+    let progress = batch && std::io::stderr().is_terminal() && a.format == AuditFormat::Human;
+    let mut results: Vec<(String, Result<tlsreg::audit::Report, String>)> = Vec::new();
+    for (i, (name, inputs)) in images.into_iter().enumerate() {
+        if progress {
+            let _ = write!(std::io::stderr(), "\r\x1b[2Kauditing {}/{}: {name}", i + 1, roots.len());
+        }
+        let r = inputs.and_then(|inp| audit::audit(&loaded.profile, &inp, opts).map_err(|e| e.to_string()));
+        results.push((name, r));
+    }
+    if progress {
+        let _ = write!(std::io::stderr(), "\r\x1b[2K");
+    }
+    let mut out = std::io::stdout().lock();
+    match a.format {
+        AuditFormat::Human => {
+            for (name, r) in &results {
+                match r {
+                    Ok(rep) => {
+                        if batch {
+                            writeln!(out, "== {name}")?;
+                        }
+                        write!(out, "{}", tlsreg::report::human(rep, ui.color && std::io::stdout().is_terminal()))?;
+                        if batch {
+                            writeln!(out)?;
+                        }
+                    }
+                    Err(e) => {
+                        let _ = writeln!(std::io::stderr(), "error: {name}: {e}");
+                    }
+                }
+            }
+            if batch {
+                writeln!(out, "{:<14} {:>5} {:>5} {:>5} {:>8} {:>12}  image", "result", "pass", "fail", "warn", "unknown", "not-audited")?;
+                for (name, r) in &results {
+                    match r {
+                        Ok(rep) => {
+                            let s = &rep.summary;
+                            let v = if rep.compliant { "compliant" } else { "NOT compliant" };
+                            writeln!(out, "{v:<14} {:>5} {:>5} {:>5} {:>8} {:>12}  {name}", s.pass, s.fail, s.warn, s.unknown, s.not_audited)?;
+                        }
+                        Err(_) => writeln!(out, "{:<14} {:>5} {:>5} {:>5} {:>8} {:>12}  {name}", "ERROR", "-", "-", "-", "-", "-")?,
+                    }
+                }
+            }
+        }
+        AuditFormat::Json => {
+            if batch {
+                let items: Vec<_> = results
+                    .iter()
+                    .map(|(name, r)| match r {
+                        Ok(rep) => serde_json::json!({"image": name, "report": rep}),
+                        Err(e) => serde_json::json!({"image": name, "error": e}),
+                    })
+                    .collect();
+                writeln!(out, "{}", serde_json::to_string_pretty(&serde_json::json!({"schema_version": tlsreg::audit::SCHEMA_VERSION, "images": items}))?)?;
+            } else if let Some((_, Ok(rep))) = results.first() {
+                writeln!(out, "{}", tlsreg::report::json(rep))?;
+            }
+            for (name, r) in &results {
+                if let Err(e) = r {
+                    let _ = writeln!(std::io::stderr(), "error: {name}: {e}");
+                }
+            }
+        }
+        AuditFormat::Junit => {
+            let ok: Vec<(String, &tlsreg::audit::Report)> = results.iter().filter_map(|(n, r)| r.as_ref().ok().map(|rep| (n.clone(), rep))).collect();
+            write!(out, "{}", tlsreg::report::junit(&ok))?;
+            for (name, r) in &results {
+                if let Err(e) = r {
+                    let _ = writeln!(std::io::stderr(), "error: {name}: {e}");
+                }
+            }
+        }
+    }
+    // The worst result decides: an error 2, a non-compliant image 1.
+    let code = results
+        .iter()
+        .map(|(_, r)| match r {
+            Err(_) => 2,
+            Ok(rep) if !rep.compliant => 1,
+            Ok(_) => 0,
+        })
+        .max()
+        .unwrap_or(0);
+    Ok(code)
 }

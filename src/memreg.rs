@@ -88,6 +88,33 @@ impl MemRegistry {
         lines
     }
 
+    /// Whether the key exists.
+    pub fn key_exists(&self, key: &str) -> bool {
+        self.keys.contains_key(&fold(key))
+    }
+
+    /// A value's type and bytes, if the key and the value exist.
+    pub fn get(&self, key: &str, name: &str) -> Option<(u32, &[u8])> {
+        let (_, t, b) = self.keys.get(&fold(key))?.values.get(&fold(name))?;
+        Some((*t, b.as_slice()))
+    }
+
+    /// Every value of a key: (name as spelled, type, bytes).
+    pub fn values(&self, key: &str) -> Vec<(&str, u32, &[u8])> {
+        self.keys.get(&fold(key)).map_or_else(Vec::new, |k| k.values.values().map(|(n, t, b)| (n.as_str(), *t, b.as_slice())).collect())
+    }
+
+    /// The names of a key's direct subkeys, as spelled.
+    pub fn subkeys(&self, key: &str) -> Vec<String> {
+        let prefix = format!("{}\\", fold(key));
+        self.keys
+            .range(prefix.clone()..)
+            .take_while(|(id, _)| id.starts_with(&prefix))
+            .filter(|(id, _)| !id[prefix.len()..].contains('\\'))
+            .map(|(_, k)| k.path.rsplit('\\').next().unwrap_or_default().to_string())
+            .collect()
+    }
+
     /// Key paths that exist, as spelled.
     pub fn key_paths(&self) -> Vec<String> {
         self.keys.values().map(|k| k.path.clone()).collect()

@@ -1,0 +1,266 @@
+//! Offline hive files: read whole into memory (no `unsafe` memory map), the base block
+//! checked by us before nt-hive sees it (nt-hive panics on some corrupt headers), keys
+//! looked up by a linear, case-insensitive scan (nt-hive's binary search misses subkeys
+//! stored out of order), and the wanted keys copied into a [`MemRegistry`].
+
+use crate::memreg::MemRegistry;
+use nt_hive::{Hive, KeyNode, KeyValueData, NtHiveError};
+use std::path::{Path, PathBuf};
+
+/// The base block is 4 KiB; hive bins follow.
+const BASE_BLOCK: usize = 4096;
+/// Windows' own limit on key nesting.
+pub const MAX_DEPTH: usize = 512;
+/// Most keys one tree request copies.
+const MAX_KEYS: usize = 200_000;
+
+/// Why a hive cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum HiveError {
+    #[error("{path}: cannot read the hive: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{path}: offset {offset:#010x}: {message}")]
+    Corrupt { path: PathBuf, offset: usize, message: String },
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+/// What the base block says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Header {
+    pub primary_sequence: u32,
+    pub secondary_sequence: u32,
+    pub major: u32,
+    pub minor: u32,
+    pub checksum_ok: bool,
+    /// Bytes of hive bins the header declares.
+    pub data_size: u32,
+}
+
+impl Header {
+    /// Primary and secondary sequence numbers differ: newer data may sit in the logs.
+    pub fn dirty(&self) -> bool {
+        self.primary_sequence != self.secondary_sequence
+    }
+}
+
+/// A hive file in memory.
+pub struct HiveFile {
+    pub path: PathBuf,
+    pub header: Header,
+    bytes: Vec<u8>,
+}
+
+fn u32_at(b: &[u8], off: usize) -> u32 {
+    u32::from_le_bytes([b[off], b[off + 1], b[off + 2], b[off + 3]])
+}
+
+/// The file offset an nt-hive error names, if any.
+fn nt_offset(e: &NtHiveError) -> Option<usize> {
+    match e {
+        NtHiveError::InvalidDataSize { offset, .. }
+        | NtHiveError::InvalidFourByteSignature { offset, .. }
+        | NtHiveError::InvalidHeaderSize { offset, .. }
+        | NtHiveError::InvalidSizeField { offset, .. }
+        | NtHiveError::InvalidSizeFieldAlignment { offset, .. }
+        | NtHiveError::InvalidTwoByteSignature { offset, .. }
+        | NtHiveError::UnallocatedCell { offset, .. }
+        | NtHiveError::UnsupportedKeyValueDataType { offset, .. } => Some(*offset),
+        _ => None,
+    }
+}
+
+/// How a request walks the hive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Request {
+    /// The key's values (and whether it exists).
+    Key(String),
+    /// The key, its values and every key below it, with their values.
+    Tree(String),
+    /// The key and the names of its direct subkeys (no values).
+    Children(String),
+}
+
+impl HiveFile {
+    /// Reads and checks a hive file. A dirty or badly check-summed header is accepted (see
+    /// [`Header`]); anything nt-hive could not read safely is an error with its offset.
+    pub fn open(path: &Path) -> Result<HiveFile, HiveError> {
+        let bytes = std::fs::read(path).map_err(|source| HiveError::Io { path: path.to_path_buf(), source })?;
+        Self::from_bytes(path, bytes)
+    }
+
+    /// Checks bytes already read.
+    pub fn from_bytes(path: &Path, bytes: Vec<u8>) -> Result<HiveFile, HiveError> {
+        let corrupt = |offset: usize, message: String| HiveError::Corrupt { path: path.to_path_buf(), offset, message };
+        if bytes.len() < 4 || &bytes[..4] != b"regf" {
+            let found: Vec<u8> = bytes.iter().take(4).copied().collect();
+            return Err(corrupt(0, format!("not a registry hive: the file starts with {found:02x?}, not \"regf\"")));
+        }
+        if bytes.len() < BASE_BLOCK + 32 {
+            return Err(corrupt(bytes.len(), format!("the file ends after {} bytes, inside the base block or the first hive bin", bytes.len())));
+        }
+        let (major, minor) = (u32_at(&bytes, 0x14), u32_at(&bytes, 0x18));
+        if major != 1 || !(3..=6).contains(&minor) {
+            return Err(corrupt(0x14, format!("hive format version {major}.{minor} is not one Windows writes (1.3 to 1.6)")));
+        }
+        let file_type = u32_at(&bytes, 0x1C);
+        if file_type != 0 {
+            return Err(corrupt(0x1C, format!("file type {file_type} is a transaction log, not a primary hive")));
+        }
+        let root = u32_at(&bytes, 0x24) as usize;
+        let data_size = u32_at(&bytes, 0x28);
+        let bins = bytes.len() - BASE_BLOCK;
+        if root.checked_add(0x50).is_none_or(|end| end > bins) {
+            return Err(corrupt(0x24, format!("the root key offset {root:#x} lies outside the {bins} bytes of hive bins")));
+        }
+        // The root cell: an allocated (negative size) nk cell large enough for its header.
+        let cell = BASE_BLOCK + root;
+        let size = i32::from_le_bytes([bytes[cell], bytes[cell + 1], bytes[cell + 2], bytes[cell + 3]]);
+        if size >= 0 || size.unsigned_abs() < 0x50 || &bytes[cell + 4..cell + 6] != b"nk" {
+            return Err(corrupt(cell, format!("the root key cell is not an allocated key node (size {size}, signature {:02x?})", &bytes[cell + 4..cell + 6])));
+        }
+        let mut xor = 0u32;
+        for i in 0..127 {
+            xor ^= u32_at(&bytes, i * 4);
+        }
+        let xor = match xor {
+            0 => 1,
+            u32::MAX => u32::MAX - 1,
+            x => x,
+        };
+        let header = Header {
+            primary_sequence: u32_at(&bytes, 4),
+            secondary_sequence: u32_at(&bytes, 8),
+            major,
+            minor,
+            checksum_ok: xor == u32_at(&bytes, 0x1FC),
+            data_size,
+        };
+        Ok(HiveFile { path: path.to_path_buf(), header, bytes })
+    }
+
+    fn nt_error(&self, e: NtHiveError) -> HiveError {
+        match nt_offset(&e) {
+            Some(offset) => HiveError::Corrupt { path: self.path.clone(), offset, message: e.to_string() },
+            None => HiveError::Invalid { path: self.path.clone(), message: e.to_string() },
+        }
+    }
+
+    /// Copies what the requests name into a registry model; key paths there start with
+    /// `prefix` (e.g. `HKEY_LOCAL_MACHINE\SYSTEM`). Requests are relative to the hive root.
+    pub fn extract(&self, prefix: &str, requests: &[Request]) -> Result<MemRegistry, HiveError> {
+        let run = || -> Result<MemRegistry, HiveError> {
+            let hive = Hive::without_validation(&self.bytes[..]).map_err(|e| self.nt_error(e))?;
+            let root = hive.root_key_node().map_err(|e| self.nt_error(e))?;
+            let mut out = MemRegistry::new();
+            for r in requests {
+                let (path, mode) = match r {
+                    Request::Key(p) => (p, 0),
+                    Request::Tree(p) => (p, 1),
+                    Request::Children(p) => (p, 2),
+                };
+                let Some(node) = self.find(&root, path)? else { continue };
+                let full = if path.is_empty() { prefix.to_string() } else { format!("{prefix}\\{path}") };
+                match mode {
+                    0 => self.copy_key(&node, &full, &mut out)?,
+                    1 => {
+                        let mut budget = MAX_KEYS;
+                        self.copy_tree(&node, &full, &mut out, 0, &mut budget)?
+                    }
+                    _ => {
+                        out.create_key(&full);
+                        for name in self.child_names(&node)? {
+                            out.create_key(&format!("{full}\\{name}"));
+                        }
+                    }
+                }
+            }
+            Ok(out)
+        };
+        // nt-hive has panicked on crafted input before; no panic may reach the user.
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or_else(|_| {
+            Err(HiveError::Invalid { path: self.path.clone(), message: "the hive's structure could not be read (the reader stopped on damaged data)".into() })
+        })
+    }
+
+    /// The node at `path` (backslash-separated, relative to `root`), if it exists.
+    fn find<'h>(&self, root: &KeyNode<'h, &'h [u8]>, path: &str) -> Result<Option<KeyNode<'h, &'h [u8]>>, HiveError> {
+        let mut node = root.clone();
+        for comp in path.split('\\').filter(|c| !c.is_empty()) {
+            match self.child(&node, comp)? {
+                Some(n) => node = n,
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(node))
+    }
+
+    /// A direct subkey by name: a linear, case-insensitive scan, so out-of-order subkey
+    /// lists are read correctly.
+    fn child<'h>(&self, node: &KeyNode<'h, &'h [u8]>, name: &str) -> Result<Option<KeyNode<'h, &'h [u8]>>, HiveError> {
+        let Some(subkeys) = node.subkeys() else { return Ok(None) };
+        for k in subkeys.map_err(|e| self.nt_error(e))? {
+            let k = k.map_err(|e| self.nt_error(e))?;
+            if k.name().map_err(|e| self.nt_error(e))? == name {
+                return Ok(Some(k));
+            }
+        }
+        Ok(None)
+    }
+
+    fn child_names(&self, node: &KeyNode<'_, &[u8]>) -> Result<Vec<String>, HiveError> {
+        let Some(subkeys) = node.subkeys() else { return Ok(Vec::new()) };
+        let mut out = Vec::new();
+        for k in subkeys.map_err(|e| self.nt_error(e))? {
+            let k = k.map_err(|e| self.nt_error(e))?;
+            out.push(k.name().map_err(|e| self.nt_error(e))?.to_string_lossy());
+        }
+        Ok(out)
+    }
+
+    fn copy_key(&self, node: &KeyNode<'_, &[u8]>, full: &str, out: &mut MemRegistry) -> Result<(), HiveError> {
+        out.create_key(full);
+        let Some(values) = node.values() else { return Ok(()) };
+        for v in values.map_err(|e| self.nt_error(e))? {
+            let v = v.map_err(|e| self.nt_error(e))?;
+            let name = v.name().map_err(|e| self.nt_error(e))?.to_string_lossy();
+            let type_code = v.data_type().map_err(|e| self.nt_error(e))? as u32;
+            // A zero size needs no data cell (nt-hive asserts on the 0xFFFFFFFF offset such
+            // values carry).
+            let bytes = if v.data_size() == 0 {
+                Vec::new()
+            } else {
+                match v.data().map_err(|e| self.nt_error(e))? {
+                    KeyValueData::Small(b) => b.to_vec(),
+                    KeyValueData::Big(iter) => {
+                        let mut all = Vec::new();
+                        for part in iter {
+                            all.extend_from_slice(part.map_err(|e| self.nt_error(e))?);
+                        }
+                        all
+                    }
+                }
+            };
+            out.set_raw(full, &name, type_code, bytes);
+        }
+        Ok(())
+    }
+
+    fn copy_tree(&self, node: &KeyNode<'_, &[u8]>, full: &str, out: &mut MemRegistry, depth: usize, budget: &mut usize) -> Result<(), HiveError> {
+        if depth > MAX_DEPTH {
+            return Err(HiveError::Invalid { path: self.path.clone(), message: format!("{full}: keys nest deeper than {MAX_DEPTH} levels (a cycle in the subkey lists?)") });
+        }
+        if *budget == 0 {
+            return Err(HiveError::Invalid { path: self.path.clone(), message: format!("{full}: more than {MAX_KEYS} keys below it (a cycle in the subkey lists?)") });
+        }
+        *budget -= 1;
+        self.copy_key(node, full, out)?;
+        let Some(subkeys) = node.subkeys() else { return Ok(()) };
+        for k in subkeys.map_err(|e| self.nt_error(e))? {
+            let k = k.map_err(|e| self.nt_error(e))?;
+            let name = k.name().map_err(|e| self.nt_error(e))?.to_string_lossy();
+            self.copy_tree(&k, &format!("{full}\\{name}"), out, depth + 1, budget)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,146 @@
+//! Renderings of an audit [`Report`]: human (grouped, optionally coloured), JSON (the
+//! report itself, schema-versioned) and JUnit XML (one test case per finding).
+
+use crate::audit::{Check, Finding, Report, Status};
+use std::fmt::Write as _;
+
+fn paint(color: bool, code: &str, s: &str) -> String {
+    if color {
+        format!("\x1b[{code}m{s}\x1b[0m")
+    } else {
+        s.to_string()
+    }
+}
+
+fn status_label(s: Status, color: bool) -> String {
+    let (text, code) = match s {
+        Status::Pass => ("PASS", "32"),
+        Status::Warn => ("WARN", "33"),
+        Status::Fail => ("FAIL", "1;31"),
+        Status::Unknown => ("UNKNOWN", "35"),
+        Status::NotAudited => ("NOT AUDITED", "2"),
+    };
+    paint(color, code, &format!("{text:<11}"))
+}
+
+fn group_title(c: Check) -> &'static str {
+    match c {
+        Check::Image => "Image",
+        Check::Value => "Settings (strict: the values the profile writes)",
+        Check::Effective => "Settings (effective: what Schannel will do)",
+        Check::Trap => "Traps",
+        Check::Prerequisite => "Prerequisites",
+    }
+}
+
+/// The human report.
+pub fn human(r: &Report, color: bool) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{} profile {} ({} mode)", paint(color, "1", "tlsreg audit:"), r.profile, r.mode);
+    if let Some(h) = &r.system {
+        let cs = r.control_sets.as_ref().map(|c| format!(", control set {:03}", c.current)).unwrap_or_default();
+        let _ = writeln!(out, "  SYSTEM    {}{cs}{}", h.path, if h.dirty { " (dirty)" } else { "" });
+    }
+    if let Some(h) = &r.software {
+        let _ = writeln!(out, "  SOFTWARE  {}{}", h.path, if h.dirty { " (dirty)" } else { "" });
+    }
+    if let Some(os) = &r.os {
+        let _ = writeln!(out, "  OS        {}", os.name);
+    }
+    for check in [Check::Image, Check::Value, Check::Effective, Check::Trap, Check::Prerequisite] {
+        let items: Vec<&Finding> = r.findings.iter().filter(|f| f.check == check).collect();
+        if items.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "\n{}", paint(color, "1", group_title(check)));
+        for f in items {
+            let value = f.value.as_ref().map(|v| format!(" {v}")).unwrap_or_default();
+            let _ = writeln!(out, "{} {}  [{}]{value}", status_label(f.status, color), f.setting, f.key);
+            if f.status != Status::Pass {
+                let mut detail = Vec::new();
+                if let Some(e) = &f.expected {
+                    detail.push(format!("expected {e}"));
+                }
+                if let Some(a) = &f.actual {
+                    detail.push(format!("actual {a}"));
+                }
+                let detail = if detail.is_empty() { String::new() } else { format!("{}: ", detail.join(", ")) };
+                let _ = writeln!(out, "{:11} {detail}{}", "", f.reason);
+            }
+        }
+    }
+    let s = &r.summary;
+    let verdict = if r.compliant { paint(color, "1;32", "COMPLIANT") } else { paint(color, "1;31", "NOT COMPLIANT") };
+    let _ = writeln!(
+        out,
+        "\nsummary: {} pass, {} fail, {} warn, {} unknown, {} not audited: {verdict}",
+        s.pass, s.fail, s.warn, s.unknown, s.not_audited
+    );
+    out
+}
+
+/// The JSON report (pretty-printed).
+pub fn json(r: &Report) -> String {
+    serde_json::to_string_pretty(r).expect("a report serializes")
+}
+
+fn xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // XML 1.0 cannot carry most control characters at all.
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push_str(&format!("\\u{{{:04x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// JUnit XML: one test case per finding; fail is a failure, unknown and not-audited are
+/// skipped, warn passes with its reason in system-out.
+pub fn junit(reports: &[(String, &Report)]) -> String {
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
+    for (name, r) in reports {
+        let fails = r.findings.iter().filter(|f| f.status == Status::Fail).count();
+        let skipped = r.findings.iter().filter(|f| matches!(f.status, Status::Unknown | Status::NotAudited)).count();
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{fails}\" errors=\"0\" skipped=\"{skipped}\">",
+            xml(&format!("tlsreg audit {} {name}", r.profile)),
+            r.findings.len()
+        );
+        for f in &r.findings {
+            let value = f.value.as_ref().map(|v| format!(" {v}")).unwrap_or_default();
+            let case = format!("{} [{}]{value}", f.setting, f.key);
+            let class = format!("tlsreg.{}", serde_json::to_value(f.check).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default());
+            let detail = format!(
+                "expected: {}\nactual: {}\n{}",
+                f.expected.as_deref().unwrap_or("-"),
+                f.actual.as_deref().unwrap_or("-"),
+                f.reason
+            );
+            let _ = write!(out, "    <testcase classname=\"{}\" name=\"{}\">", xml(&class), xml(&case));
+            match f.status {
+                Status::Pass => {}
+                Status::Warn => {
+                    let _ = write!(out, "<system-out>{}</system-out>", xml(&format!("warning: {detail}")));
+                }
+                Status::Fail => {
+                    let _ = write!(out, "<failure message=\"{}\">{}</failure>", xml(&f.reason), xml(&detail));
+                }
+                Status::Unknown | Status::NotAudited => {
+                    let _ = write!(out, "<skipped message=\"{}: {}\"/>", f.status.as_str(), xml(&f.reason));
+                }
+            }
+            out.push_str("</testcase>\n");
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    out.push_str("</testsuites>\n");
+    out
+}
