@@ -23,7 +23,8 @@ const SOFTWARE_ROOT: &str = r"HKEY_LOCAL_MACHINE\SOFTWARE";
 const CURRENT_VERSION: &str = r"Microsoft\Windows NT\CurrentVersion";
 const NDP_FULL: &str = r"Microsoft\NET Framework Setup\NDP\v4\Full";
 const CBS: &str = r"Microsoft\Windows\CurrentVersion\Component Based Servicing";
-const WU_REBOOT: &str = r"Microsoft\Windows\CurrentVersion\WindowsUpdate\Auto Update\RebootRequired";
+const WU_REBOOT: &str =
+    r"Microsoft\Windows\CurrentVersion\WindowsUpdate\Auto Update\RebootRequired";
 /// Lowest `Release` of .NET Framework 4.5 ([NETVER]).
 const NET45_RELEASE: u32 = 378389;
 
@@ -164,7 +165,10 @@ fn dword(r: &MemRegistry, key: &str, name: &str) -> Option<u32> {
 fn text(r: &MemRegistry, key: &str, name: &str) -> Option<String> {
     match r.get(key, name) {
         Some((1 | 2, b)) if b.len() % 2 == 0 => {
-            let units: Vec<u16> = b.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
+            let units: Vec<u16> = b
+                .chunks_exact(2)
+                .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                .collect();
             let s = String::from_utf16_lossy(&units);
             Some(s.trim_end_matches('\0').to_string())
         }
@@ -220,30 +224,53 @@ impl Ctx<'_> {
     fn check_op(&mut self, setting: &str, op: &Op) {
         let (key, reg) = self.locate(op.key());
         let (value, expected) = match op {
-            Op::SetValue { name, .. } | Op::DeleteValue { name, .. } => (Some(display_name(name)), show_op_data(op)),
+            Op::SetValue { name, .. } | Op::DeleteValue { name, .. } => {
+                (Some(display_name(name)), show_op_data(op))
+            }
             Op::DeleteKey { .. } => (None, show_op_data(op)),
         };
         let Some(reg) = reg else {
-            let reason = if key.to_ascii_uppercase().starts_with(r"HKEY_LOCAL_MACHINE\SYSTEM\") {
+            let reason = if key
+                .to_ascii_uppercase()
+                .starts_with(r"HKEY_LOCAL_MACHINE\SYSTEM\")
+            {
                 "no SYSTEM hive was given"
-            } else if key.to_ascii_uppercase().starts_with(r"HKEY_LOCAL_MACHINE\SOFTWARE\") {
+            } else if key
+                .to_ascii_uppercase()
+                .starts_with(r"HKEY_LOCAL_MACHINE\SOFTWARE\")
+            {
                 "no SOFTWARE hive was given"
             } else {
                 "tlsreg audits only the SYSTEM and SOFTWARE hives"
             };
-            self.push(Finding { check: Check::Value, setting: setting.into(), key, value, expected, actual: None, status: Status::NotAudited, reason: reason.into() });
+            self.push(Finding {
+                check: Check::Value,
+                setting: setting.into(),
+                key,
+                value,
+                expected,
+                actual: None,
+                status: Status::NotAudited,
+                reason: reason.into(),
+            });
             return;
         };
         let (status, actual, reason) = match op {
             Op::SetValue { name, data, .. } => match reg.get(&key, name) {
-                None if !reg.key_exists(&key) => (Status::Fail, None, "the key is missing".to_string()),
+                None if !reg.key_exists(&key) => {
+                    (Status::Fail, None, "the key is missing".to_string())
+                }
                 None => (Status::Fail, None, "the value is missing".to_string()),
                 Some((t, b)) => {
                     let want_t = data.type_code();
                     let want_b = data.to_bytes();
                     let actual = Some(show(t, b));
                     if t != want_t {
-                        (Status::Fail, actual, format!("the value is {}, not {}", type_name(t), type_name(want_t)))
+                        (
+                            Status::Fail,
+                            actual,
+                            format!("the value is {}, not {}", type_name(t), type_name(want_t)),
+                        )
                     } else if data_field(t, b) != data_field(want_t, &want_b) {
                         (Status::Fail, actual, "the data differs".to_string())
                     } else {
@@ -252,18 +279,43 @@ impl Ctx<'_> {
                 }
             },
             Op::DeleteValue { name, .. } => match reg.get(&key, name) {
-                None => (Status::Pass, Some("absent".into()), "absent, as the profile says".to_string()),
-                Some((t, b)) => (Status::Fail, Some(show(t, b)), "the profile removes this value, but it is set".to_string()),
+                None => (
+                    Status::Pass,
+                    Some("absent".into()),
+                    "absent, as the profile says".to_string(),
+                ),
+                Some((t, b)) => (
+                    Status::Fail,
+                    Some(show(t, b)),
+                    "the profile removes this value, but it is set".to_string(),
+                ),
             },
             Op::DeleteKey { .. } => {
                 if reg.key_exists(&key) {
-                    (Status::Fail, Some("key present".into()), "the profile deletes this key, but it exists".to_string())
+                    (
+                        Status::Fail,
+                        Some("key present".into()),
+                        "the profile deletes this key, but it exists".to_string(),
+                    )
                 } else {
-                    (Status::Pass, Some("key absent".into()), "absent, as the profile says".to_string())
+                    (
+                        Status::Pass,
+                        Some("key absent".into()),
+                        "absent, as the profile says".to_string(),
+                    )
                 }
             }
         };
-        self.push(Finding { check: Check::Value, setting: setting.into(), key, value, expected, actual, status, reason });
+        self.push(Finding {
+            check: Check::Value,
+            setting: setting.into(),
+            key,
+            value,
+            expected,
+            actual,
+            status,
+            reason,
+        });
     }
 }
 
@@ -283,7 +335,13 @@ fn ops_of(key: &SettingKey, setting: &Setting) -> Vec<Op> {
 }
 
 /// What Schannel does with a protocol side, and why.
-fn effective_protocol(reg: &MemRegistry, key: &str, protocol: &str, server: bool, build: Option<u32>) -> (ProtocolDefault, String) {
+fn effective_protocol(
+    reg: &MemRegistry,
+    key: &str,
+    protocol: &str,
+    server: bool,
+    build: Option<u32>,
+) -> (ProtocolDefault, String) {
     let enabled = dword(reg, key, "Enabled");
     let dbd = dword(reg, key, "DisabledByDefault");
     let default = match build {
@@ -296,7 +354,10 @@ fn effective_protocol(reg: &MemRegistry, key: &str, protocol: &str, server: bool
         dbd.map_or("absent".into(), |v| format!("{v:#x}"))
     );
     if default == ProtocolDefault::NotSupported {
-        return (ProtocolDefault::NotSupported, format!("not supported on this build ({vals})"));
+        return (
+            ProtocolDefault::NotSupported,
+            format!("not supported on this build ({vals})"),
+        );
     }
     match (enabled, dbd) {
         (Some(0), _) => (ProtocolDefault::NotSupported, format!("disabled ({vals})")),
@@ -346,7 +407,11 @@ pub fn audit(profile: &Profile, inputs: &Inputs, opts: Options) -> Result<Report
                 Request::Key(WU_REBOOT.into()),
             ];
             for op in &plan.ops {
-                if op.key().to_ascii_uppercase().starts_with(r"HKEY_LOCAL_MACHINE\SOFTWARE\") {
+                if op
+                    .key()
+                    .to_ascii_uppercase()
+                    .starts_with(r"HKEY_LOCAL_MACHINE\SOFTWARE\")
+                {
                     req.push(Request::Key(rel(op.key(), SOFTWARE_ROOT)));
                 }
             }
@@ -369,18 +434,32 @@ pub fn audit(profile: &Profile, inputs: &Inputs, opts: Options) -> Result<Report
             let h = HiveFile::open(path)?;
             let select = h.extract(SYSTEM_ROOT, &[Request::Key("Select".into())])?;
             let sel = format!(r"{SYSTEM_ROOT}\Select");
-            let current = dword(&select, &sel, "Current").ok_or_else(|| AuditError::NoControlSet(path.display().to_string()))?;
-            let cs = ControlSets { current, default: dword(&select, &sel, "Default"), last_known_good: dword(&select, &sel, "LastKnownGood") };
+            let current = dword(&select, &sel, "Current")
+                .ok_or_else(|| AuditError::NoControlSet(path.display().to_string()))?;
+            let cs = ControlSets {
+                current,
+                default: dword(&select, &sel, "Default"),
+                last_known_good: dword(&select, &sel, "LastKnownGood"),
+            };
             let ccs = format!("ControlSet{current:03}");
             let mut req = vec![
                 Request::Tree(format!(r"{ccs}\Control\SecurityProviders\SCHANNEL")),
                 Request::Key(format!(r"{ccs}\Control\Lsa\FIPSAlgorithmPolicy")),
-                Request::Key(format!(r"{ccs}\Control\Cryptography\Configuration\Local\SSL\00010002")),
+                Request::Key(format!(
+                    r"{ccs}\Control\Cryptography\Configuration\Local\SSL\00010002"
+                )),
                 Request::Key(format!(r"{ccs}\Control\Session Manager")),
             ];
             for op in &plan.ops {
-                if op.key().to_ascii_uppercase().starts_with(r"HKEY_LOCAL_MACHINE\SYSTEM\") {
-                    req.push(Request::Key(rel(&map_control_set(op.key(), current), SYSTEM_ROOT)));
+                if op
+                    .key()
+                    .to_ascii_uppercase()
+                    .starts_with(r"HKEY_LOCAL_MACHINE\SYSTEM\")
+                {
+                    req.push(Request::Key(rel(
+                        &map_control_set(op.key(), current),
+                        SYSTEM_ROOT,
+                    )));
                 }
             }
             let reg = h.extract(SYSTEM_ROOT, &req)?;
@@ -416,7 +495,10 @@ pub fn audit(profile: &Profile, inputs: &Inputs, opts: Options) -> Result<Report
         }
     }
     if let Some(cs) = &control_sets {
-        for (what, n) in [("Default", cs.default), ("LastKnownGood", cs.last_known_good)] {
+        for (what, n) in [
+            ("Default", cs.default),
+            ("LastKnownGood", cs.last_known_good),
+        ] {
             if let Some(n) = n.filter(|n| *n != cs.current) {
                 findings.push(Finding {
                     check: Check::Image,
@@ -459,7 +541,11 @@ pub fn audit(profile: &Profile, inputs: &Inputs, opts: Options) -> Result<Report
     Ok(Report {
         schema_version: SCHEMA_VERSION,
         profile: profile.name.clone(),
-        mode: if opts.effective { "effective" } else { "strict" },
+        mode: if opts.effective {
+            "effective"
+        } else {
+            "strict"
+        },
         system: system_info,
         software: software_info,
         os,
@@ -500,8 +586,15 @@ fn judge_settings(cx: &mut Ctx, opts: Options) {
     }
     for e in &cx.profile.raw {
         let op = match &e.op {
-            RawOp::Set { name, data } => Op::SetValue { key: e.key.clone(), name: name.clone(), data: data.clone() },
-            RawOp::DeleteValue { name } => Op::DeleteValue { key: e.key.clone(), name: name.clone() },
+            RawOp::Set { name, data } => Op::SetValue {
+                key: e.key.clone(),
+                name: name.clone(),
+                data: data.clone(),
+            },
+            RawOp::DeleteValue { name } => Op::DeleteValue {
+                key: e.key.clone(),
+                name: name.clone(),
+            },
             RawOp::DeleteKey => Op::DeleteKey { key: e.key.clone() },
         };
         cx.check_op("raw", &op);
@@ -510,7 +603,13 @@ fn judge_settings(cx: &mut Ctx, opts: Options) {
 
 /// The `--effective` judgement of a setting, where one exists (protocols, algorithms,
 /// cipher-suite order); `None` falls back to the strict check.
-fn effective_finding(cx: &Ctx, key: &SettingKey, setting: &Setting, label: &str, build: Option<u32>) -> Option<Finding> {
+fn effective_finding(
+    cx: &Ctx,
+    key: &SettingKey,
+    setting: &Setting,
+    label: &str,
+    build: Option<u32>,
+) -> Option<Finding> {
     let (k, reg) = cx.locate(&key.key_path());
     let not_audited = |reason: &str| Finding {
         check: Check::Effective,
@@ -524,30 +623,50 @@ fn effective_finding(cx: &Ctx, key: &SettingKey, setting: &Setting, label: &str,
     };
     match key {
         SettingKey::Protocol(p, side) => {
-            let Some(reg) = reg else { return Some(not_audited("no SYSTEM hive was given")) };
+            let Some(reg) = reg else {
+                return Some(not_audited("no SYSTEM hive was given"));
+            };
             let name = PROTOCOLS[*p].name;
-            let (state, why) = effective_protocol(reg, &k, name, *side == catalog::Side::Server, build);
+            let (state, why) =
+                effective_protocol(reg, &k, name, *side == catalog::Side::Server, build);
             let (expected, ok) = match setting {
                 Setting::State(State::Enabled) => ("enabled", state == ProtocolDefault::Enabled),
-                Setting::State(State::Disabled) => ("disabled", state == ProtocolDefault::NotSupported),
+                Setting::State(State::Disabled) => {
+                    ("disabled", state == ProtocolDefault::NotSupported)
+                }
                 _ => ("the OS default", true),
             };
-            let status = if state == ProtocolDefault::Unknown && matches!(setting, Setting::State(_)) {
-                Status::Unknown
-            } else if ok {
-                Status::Pass
-            } else {
-                Status::Fail
-            };
+            let status =
+                if state == ProtocolDefault::Unknown && matches!(setting, Setting::State(_)) {
+                    Status::Unknown
+                } else if ok {
+                    Status::Pass
+                } else {
+                    Status::Fail
+                };
             let reason = match status {
                 Status::Pass => "Schannel does what the profile asks".to_string(),
-                Status::Unknown => "the outcome depends on an OS default no public source gives for this build".to_string(),
+                Status::Unknown => {
+                    "the outcome depends on an OS default no public source gives for this build"
+                        .to_string()
+                }
                 _ => "Schannel will not do what the profile asks".to_string(),
             };
-            Some(Finding { check: Check::Effective, setting: label.into(), key: k.clone(), value: None, expected: Some(expected.into()), actual: Some(why), status, reason })
+            Some(Finding {
+                check: Check::Effective,
+                setting: label.into(),
+                key: k.clone(),
+                value: None,
+                expected: Some(expected.into()),
+                actual: Some(why),
+                status,
+                reason,
+            })
         }
         SettingKey::Cipher(_) | SettingKey::Hash(_) | SettingKey::KeyExchange(_) => {
-            let Some(reg) = reg else { return Some(not_audited("no SYSTEM hive was given")) };
+            let Some(reg) = reg else {
+                return Some(not_audited("no SYSTEM hive was given"));
+            };
             let want = match setting {
                 Setting::State(State::Enabled) => true,
                 Setting::State(State::Disabled) => false,
@@ -556,16 +675,43 @@ fn effective_finding(cx: &Ctx, key: &SettingKey, setting: &Setting, label: &str,
             let on = match dword(reg, &k, "Enabled") {
                 Some(v) => Some(v != 0),
                 // KB245030: an unconfigured algorithm is enabled, except NULL.
-                None if reg.get(&k, "Enabled").is_none() => Some(!matches!(key, SettingKey::Cipher(0))),
+                None if reg.get(&k, "Enabled").is_none() => {
+                    Some(!matches!(key, SettingKey::Cipher(0)))
+                }
                 None => None,
             };
             let (status, why) = match on {
-                Some(on) if on == want => (Status::Pass, if on { "enabled".to_string() } else { "disabled".to_string() }),
-                Some(on) => (Status::Fail, if on { "enabled".to_string() } else { "disabled".to_string() }),
-                None => (Status::Fail, "Enabled is not a DWORD, which Schannel does not read".to_string()),
+                Some(on) if on == want => (
+                    Status::Pass,
+                    if on {
+                        "enabled".to_string()
+                    } else {
+                        "disabled".to_string()
+                    },
+                ),
+                Some(on) => (
+                    Status::Fail,
+                    if on {
+                        "enabled".to_string()
+                    } else {
+                        "disabled".to_string()
+                    },
+                ),
+                None => (
+                    Status::Fail,
+                    "Enabled is not a DWORD, which Schannel does not read".to_string(),
+                ),
             };
-            let why = if reg.get(&k, "Enabled").is_none() { format!("{why} (the OS default: no Enabled value)") } else { why };
-            let reason = if status == Status::Pass { "Schannel does what the profile asks" } else { "Schannel will not do what the profile asks" };
+            let why = if reg.get(&k, "Enabled").is_none() {
+                format!("{why} (the OS default: no Enabled value)")
+            } else {
+                why
+            };
+            let reason = if status == Status::Pass {
+                "Schannel does what the profile asks"
+            } else {
+                "Schannel will not do what the profile asks"
+            };
             Some(Finding {
                 check: Check::Effective,
                 setting: label.into(),
@@ -578,17 +724,28 @@ fn effective_finding(cx: &Ctx, key: &SettingKey, setting: &Setting, label: &str,
             })
         }
         SettingKey::CipherSuites => {
-            let Setting::List(want) = setting else { return None };
-            let Some(sw) = cx.software else { return Some(not_audited("no SOFTWARE hive was given")) };
+            let Setting::List(want) = setting else {
+                return None;
+            };
+            let Some(sw) = cx.software else {
+                return Some(not_audited("no SOFTWARE hive was given"));
+            };
             let local_key = cx.control_set.map(|n| format!(r"{SYSTEM_ROOT}\ControlSet{n:03}\Control\Cryptography\Configuration\Local\SSL\00010002"));
             let (source, list) = match sw.get(SSL_POLICY, "Functions") {
-                Some((1, _)) => ("the Group Policy list (Policies, REG_SZ)", text(sw, SSL_POLICY, "Functions").map(|s| s.split(',').map(str::to_string).collect::<Vec<_>>())),
+                Some((1, _)) => (
+                    "the Group Policy list (Policies, REG_SZ)",
+                    text(sw, SSL_POLICY, "Functions")
+                        .map(|s| s.split(',').map(str::to_string).collect::<Vec<_>>()),
+                ),
                 _ => match (cx.system, &local_key) {
                     (Some(sys), Some(lk)) => match sys.get(lk, "Functions") {
                         Some((7, b)) => ("the Local list (no usable policy)", Some(multi_sz(b))),
                         _ => ("the OS default order (no policy, no Local list)", None),
                     },
-                    _ => ("the Local list or the OS default (no SYSTEM hive given)", None),
+                    _ => (
+                        "the Local list or the OS default (no SYSTEM hive given)",
+                        None,
+                    ),
                 },
             };
             let (status, actual) = match list {
@@ -612,8 +769,15 @@ fn effective_finding(cx: &Ctx, key: &SettingKey, setting: &Setting, label: &str,
 }
 
 fn multi_sz(b: &[u8]) -> Vec<String> {
-    let units: Vec<u16> = b.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
-    String::from_utf16_lossy(&units).split('\0').filter(|s| !s.is_empty()).map(str::to_string).collect()
+    let units: Vec<u16> = b
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .collect();
+    String::from_utf16_lossy(&units)
+        .split('\0')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// Looks for the known traps under SCHANNEL and in the cipher-suite policy.
@@ -632,22 +796,43 @@ fn traps(cx: &mut Ctx) {
     };
     if let (Some(sys), Some(n)) = (cx.system, cx.control_set) {
         let sch = map_control_set(SCHANNEL, n);
-        let known_values = ["Enabled", "DisabledByDefault", "ServerMinKeyBitLength", "ClientMinKeyBitLength", "ClientMaxKeyBitLength"];
+        let known_values = [
+            "Enabled",
+            "DisabledByDefault",
+            "ServerMinKeyBitLength",
+            "ClientMinKeyBitLength",
+            "ClientMaxKeyBitLength",
+        ];
         // Values of the wrong type, and 0xffffffff.
-        for (group, names) in [("Ciphers", CIPHERS), ("Hashes", HASHES), ("KeyExchangeAlgorithms", KEY_EXCHANGES)] {
+        for (group, names) in [
+            ("Ciphers", CIPHERS),
+            ("Hashes", HASHES),
+            ("KeyExchangeAlgorithms", KEY_EXCHANGES),
+        ] {
             let base = format!(r"{sch}\{group}");
             for sub in sys.subkeys(&base) {
                 let k = format!(r"{base}\{sub}");
                 let known = names.iter().any(|a| fold(a.name) == fold(&sub));
                 if !known {
-                    let reason = if sub.chars().any(|c| matches!(c, '\u{2215}' | '\u{2044}' | '\u{ff0f}' | '\u{29f8}')) {
+                    let reason = if sub
+                        .chars()
+                        .any(|c| matches!(c, '\u{2215}' | '\u{2044}' | '\u{ff0f}' | '\u{29f8}'))
+                    {
                         format!("\"{sub}\" uses a look-alike slash; Schannel reads only the ASCII \"/\" name, so this key does nothing")
-                    } else if fold(&sub) == fold("Triple DES 168/168") && build.is_none_or(|b| b >= 6000) {
+                    } else if fold(&sub) == fold("Triple DES 168/168")
+                        && build.is_none_or(|b| b >= 6000)
+                    {
                         "\"Triple DES 168/168\" is the pre-Vista name; Vista and later read \"Triple DES 168\", so this key does nothing".to_string()
-                    } else if let Some(nested) = names.iter().find(|a| a.name.split_once('/').is_some_and(|(head, tail)| fold(head) == fold(&sub) && sys.key_exists(&format!(r"{k}\{tail}")))) {
+                    } else if let Some(nested) = names.iter().find(|a| {
+                        a.name.split_once('/').is_some_and(|(head, tail)| {
+                            fold(head) == fold(&sub) && sys.key_exists(&format!(r"{k}\{tail}"))
+                        })
+                    }) {
                         format!("\"{sub}\\{}\" is a nested key (what New-Item makes of \"{}\"); Schannel reads only \"{}\"", nested.name.split_once('/').map(|x| x.1).unwrap_or_default(), nested.name, nested.name)
                     } else {
-                        format!("Schannel has no {group} entry named \"{sub}\"; this key does nothing")
+                        format!(
+                            "Schannel has no {group} entry named \"{sub}\"; this key does nothing"
+                        )
                     };
                     out.push(trap(&k, None, None, reason));
                 }
@@ -668,7 +853,10 @@ fn traps(cx: &mut Ctx) {
                     };
                     out.push(trap(&k, None, None, reason));
                 }
-                Some(p) if p.name == "TLS 1.3" && build.is_some_and(|b| b < catalog::TLS13_MIN_BUILD) => {
+                Some(p)
+                    if p.name == "TLS 1.3"
+                        && build.is_some_and(|b| b < catalog::TLS13_MIN_BUILD) =>
+                {
                     out.push(trap(&k, None, None, format!("a TLS 1.3 key on build {}: Schannel has TLS 1.3 only from build 20348; enabled on Server 2019 it resets connections", build.unwrap_or(0))));
                 }
                 _ => {}
@@ -696,14 +884,30 @@ fn traps(cx: &mut Ctx) {
     cx.findings.extend(out);
 }
 
-fn value_traps(reg: &MemRegistry, key: &str, known: &[&str], out: &mut Vec<Finding>, trap: &impl Fn(&str, Option<&str>, Option<String>, String) -> Finding) {
+fn value_traps(
+    reg: &MemRegistry,
+    key: &str,
+    known: &[&str],
+    out: &mut Vec<Finding>,
+    trap: &impl Fn(&str, Option<&str>, Option<String>, String) -> Finding,
+) {
     for (name, t, b) in reg.values(key) {
         if !known.iter().any(|k| fold(k) == fold(name)) {
             continue;
         }
         if t != 4 || b.len() != 4 {
-            out.push(trap(key, Some(name), Some(show(t, b)), format!("{name} is {}; Schannel reads only a REG_DWORD, so this value does nothing", type_name(t))));
-        } else if name.eq_ignore_ascii_case("Enabled") && u32::from_le_bytes([b[0], b[1], b[2], b[3]]) == 0xffff_ffff {
+            out.push(trap(
+                key,
+                Some(name),
+                Some(show(t, b)),
+                format!(
+                    "{name} is {}; Schannel reads only a REG_DWORD, so this value does nothing",
+                    type_name(t)
+                ),
+            ));
+        } else if name.eq_ignore_ascii_case("Enabled")
+            && u32::from_le_bytes([b[0], b[1], b[2], b[3]]) == 0xffff_ffff
+        {
             out.push(trap(key, Some(name), Some(show(t, b)), "Enabled=0xffffffff works as enabled, but current documentation asks for 1 and Exchange HealthChecker flags it".to_string()));
         }
     }
@@ -712,7 +916,12 @@ fn value_traps(reg: &MemRegistry, key: &str, known: &[&str], out: &mut Vec<Findi
 /// The "Enabling TLS 1.2" prerequisites and a pending reboot.
 fn prerequisites(cx: &mut Ctx) {
     let mut out = Vec::new();
-    let find = |what: &str, key: &str, expected: &str, actual: Option<String>, status: Status, reason: String| Finding {
+    let find = |what: &str,
+                key: &str,
+                expected: &str,
+                actual: Option<String>,
+                status: Status,
+                reason: String| Finding {
         check: Check::Prerequisite,
         setting: what.into(),
         key: key.into(),
@@ -725,25 +934,63 @@ fn prerequisites(cx: &mut Ctx) {
     if crate::compile::needs_prerequisites(cx.profile) {
         let cv = format!(r"{SOFTWARE_ROOT}\{CURRENT_VERSION}");
         match cx.os {
-            None => out.push(find("operating system", &cv, "a build that supports TLS 1.2", None, Status::NotAudited, "no SOFTWARE hive and no --os-build: the OS is unknown".into())),
+            None => out.push(find(
+                "operating system",
+                &cv,
+                "a build that supports TLS 1.2",
+                None,
+                Status::NotAudited,
+                "no SOFTWARE hive and no --os-build: the OS is unknown".into(),
+            )),
             Some(os) => {
                 let b = os.build;
                 if b < 6002 {
-                    out.push(find("operating system", &cv, "Windows Server 2008 SP2 (6002) or later", Some(os.name.clone()), Status::Fail, "TLS 1.2 needs Windows Server 2008 SP2 or later".into()));
+                    out.push(find(
+                        "operating system",
+                        &cv,
+                        "Windows Server 2008 SP2 (6002) or later",
+                        Some(os.name.clone()),
+                        Status::Fail,
+                        "TLS 1.2 needs Windows Server 2008 SP2 or later".into(),
+                    ));
                 } else if b < 7000 {
                     let pk = format!(r"{SOFTWARE_ROOT}\{CBS}\Packages");
                     match cx.software {
                         Some(sw) => {
-                            let has = sw.subkeys(&pk).iter().any(|n| n.to_ascii_uppercase().starts_with("PACKAGE_FOR_KB4019276"));
+                            let has = sw.subkeys(&pk).iter().any(|n| {
+                                n.to_ascii_uppercase().starts_with("PACKAGE_FOR_KB4019276")
+                            });
                             let status = if has { Status::Pass } else { Status::Fail };
                             out.push(find("KB4019276", &pk, "installed", Some(if has { "installed" } else { "not installed" }.into()), status, "Windows Server 2008 SP2 needs update KB4019276 for TLS 1.1 and 1.2".into()));
                         }
-                        None => out.push(find("KB4019276", &pk, "installed", None, Status::NotAudited, "no SOFTWARE hive was given".into())),
+                        None => out.push(find(
+                            "KB4019276",
+                            &pk,
+                            "installed",
+                            None,
+                            Status::NotAudited,
+                            "no SOFTWARE hive was given".into(),
+                        )),
                     }
                 } else if b == 7600 {
-                    out.push(find("service pack", &cv, "Service Pack 1 (build 7601)", Some(os.name.clone()), Status::Fail, "Windows Server 2008 R2 and Windows 7 need Service Pack 1 for TLS 1.2".into()));
+                    out.push(find(
+                        "service pack",
+                        &cv,
+                        "Service Pack 1 (build 7601)",
+                        Some(os.name.clone()),
+                        Status::Fail,
+                        "Windows Server 2008 R2 and Windows 7 need Service Pack 1 for TLS 1.2"
+                            .into(),
+                    ));
                 } else {
-                    out.push(find("operating system", &cv, "a build that supports TLS 1.2", Some(os.name.clone()), Status::Pass, "this build supports TLS 1.2".into()));
+                    out.push(find(
+                        "operating system",
+                        &cv,
+                        "a build that supports TLS 1.2",
+                        Some(os.name.clone()),
+                        Status::Pass,
+                        "this build supports TLS 1.2".into(),
+                    ));
                 }
             }
         }
@@ -751,16 +998,39 @@ fn prerequisites(cx: &mut Ctx) {
         match cx.software {
             Some(sw) => {
                 let release = dword(sw, &ndp, "Release");
-                let status = if release.is_some_and(|r| r >= NET45_RELEASE) { Status::Pass } else { Status::Fail };
-                out.push(find(".NET Framework 4.5", &ndp, &format!("Release {NET45_RELEASE} or more"), Some(release.map_or("absent (no .NET 4.5 or later)".into(), |r| format!("Release {r}"))), status, ".NET Framework apps need 4.5 or later for TLS 1.2".into()));
+                let status = if release.is_some_and(|r| r >= NET45_RELEASE) {
+                    Status::Pass
+                } else {
+                    Status::Fail
+                };
+                out.push(find(
+                    ".NET Framework 4.5",
+                    &ndp,
+                    &format!("Release {NET45_RELEASE} or more"),
+                    Some(release.map_or("absent (no .NET 4.5 or later)".into(), |r| {
+                        format!("Release {r}")
+                    })),
+                    status,
+                    ".NET Framework apps need 4.5 or later for TLS 1.2".into(),
+                ));
             }
-            None => out.push(find(".NET Framework 4.5", &ndp, &format!("Release {NET45_RELEASE} or more"), None, Status::NotAudited, "no SOFTWARE hive was given".into())),
+            None => out.push(find(
+                ".NET Framework 4.5",
+                &ndp,
+                &format!("Release {NET45_RELEASE} or more"),
+                None,
+                Status::NotAudited,
+                "no SOFTWARE hive was given".into(),
+            )),
         }
     }
     // A pending reboot means the registry may not be what Windows runs with yet.
     let mut pending = Vec::new();
     if let Some(sw) = cx.software {
-        for k in [format!(r"{SOFTWARE_ROOT}\{CBS}\RebootPending"), format!(r"{SOFTWARE_ROOT}\{WU_REBOOT}")] {
+        for k in [
+            format!(r"{SOFTWARE_ROOT}\{CBS}\RebootPending"),
+            format!(r"{SOFTWARE_ROOT}\{WU_REBOOT}"),
+        ] {
             if sw.key_exists(&k) {
                 pending.push(k);
             }
@@ -773,7 +1043,18 @@ fn prerequisites(cx: &mut Ctx) {
         }
     }
     for k in pending {
-        out.push(Finding { check: Check::Image, setting: "pending reboot".into(), key: k, value: None, expected: None, actual: Some("present".into()), status: Status::Warn, reason: "a reboot is pending: settings applied since the last boot are not in effect yet".into() });
+        out.push(Finding {
+            check: Check::Image,
+            setting: "pending reboot".into(),
+            key: k,
+            value: None,
+            expected: None,
+            actual: Some("present".into()),
+            status: Status::Warn,
+            reason:
+                "a reboot is pending: settings applied since the last boot are not in effect yet"
+                    .into(),
+        });
     }
     cx.findings.extend(out);
 }
@@ -781,7 +1062,11 @@ fn prerequisites(cx: &mut Ctx) {
 /// The SYSTEM and SOFTWARE hives of a mounted Windows volume (`DIR/Windows/System32/config`)
 /// or of a `config` folder itself, matched case-insensitively as on Windows.
 pub fn find_hives(dir: &std::path::Path) -> std::io::Result<Inputs> {
-    fn entry(dir: &std::path::Path, name: &str, want_dir: bool) -> std::io::Result<Option<PathBuf>> {
+    fn entry(
+        dir: &std::path::Path,
+        name: &str,
+        want_dir: bool,
+    ) -> std::io::Result<Option<PathBuf>> {
         for e in std::fs::read_dir(dir)? {
             let e = e?;
             if e.file_name().to_string_lossy().eq_ignore_ascii_case(name) {
@@ -801,7 +1086,10 @@ pub fn find_hives(dir: &std::path::Path) -> std::io::Result<Inputs> {
                 None => {
                     return Err(std::io::Error::new(
                         std::io::ErrorKind::NotFound,
-                        format!("{} has neither SYSTEM/SOFTWARE hives nor Windows/System32/config", dir.display()),
+                        format!(
+                            "{} has neither SYSTEM/SOFTWARE hives nor Windows/System32/config",
+                            dir.display()
+                        ),
                     ))
                 }
             }
@@ -810,7 +1098,14 @@ pub fn find_hives(dir: &std::path::Path) -> std::io::Result<Inputs> {
     let system = entry(&config, "SYSTEM", false)?;
     let software = entry(&config, "SOFTWARE", false)?;
     if system.is_none() && software.is_none() {
-        return Err(std::io::Error::new(std::io::ErrorKind::NotFound, format!("{} holds no SYSTEM or SOFTWARE hive", config.display())));
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!("{} holds no SYSTEM or SOFTWARE hive", config.display()),
+        ));
     }
-    Ok(Inputs { system, software, os_build: None })
+    Ok(Inputs {
+        system,
+        software,
+        os_build: None,
+    })
 }

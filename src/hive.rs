@@ -18,9 +18,16 @@ const MAX_KEYS: usize = 200_000;
 #[derive(Debug, thiserror::Error)]
 pub enum HiveError {
     #[error("{path}: cannot read the hive: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path}: offset {offset:#010x}: {message}")]
-    Corrupt { path: PathBuf, offset: usize, message: String },
+    Corrupt {
+        path: PathBuf,
+        offset: usize,
+        message: String,
+    },
     #[error("{path}: {message}")]
     Invalid { path: PathBuf, message: String },
 }
@@ -85,37 +92,69 @@ impl HiveFile {
     /// Reads and checks a hive file. A dirty or badly check-summed header is accepted (see
     /// [`Header`]); anything nt-hive could not read safely is an error with its offset.
     pub fn open(path: &Path) -> Result<HiveFile, HiveError> {
-        let bytes = std::fs::read(path).map_err(|source| HiveError::Io { path: path.to_path_buf(), source })?;
+        let bytes = std::fs::read(path).map_err(|source| HiveError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Self::from_bytes(path, bytes)
     }
 
     /// Checks bytes already read.
     pub fn from_bytes(path: &Path, bytes: Vec<u8>) -> Result<HiveFile, HiveError> {
-        let corrupt = |offset: usize, message: String| HiveError::Corrupt { path: path.to_path_buf(), offset, message };
+        let corrupt = |offset: usize, message: String| HiveError::Corrupt {
+            path: path.to_path_buf(),
+            offset,
+            message,
+        };
         if bytes.len() < 4 || &bytes[..4] != b"regf" {
             let found: Vec<u8> = bytes.iter().take(4).copied().collect();
-            return Err(corrupt(0, format!("not a registry hive: the file starts with {found:02x?}, not \"regf\"")));
+            return Err(corrupt(
+                0,
+                format!("not a registry hive: the file starts with {found:02x?}, not \"regf\""),
+            ));
         }
         if bytes.len() < BASE_BLOCK + 32 {
-            return Err(corrupt(bytes.len(), format!("the file ends after {} bytes, inside the base block or the first hive bin", bytes.len())));
+            return Err(corrupt(
+                bytes.len(),
+                format!(
+                    "the file ends after {} bytes, inside the base block or the first hive bin",
+                    bytes.len()
+                ),
+            ));
         }
         let (major, minor) = (u32_at(&bytes, 0x14), u32_at(&bytes, 0x18));
         if major != 1 || !(3..=6).contains(&minor) {
-            return Err(corrupt(0x14, format!("hive format version {major}.{minor} is not one Windows writes (1.3 to 1.6)")));
+            return Err(corrupt(
+                0x14,
+                format!(
+                    "hive format version {major}.{minor} is not one Windows writes (1.3 to 1.6)"
+                ),
+            ));
         }
         let file_type = u32_at(&bytes, 0x1C);
         if file_type != 0 {
-            return Err(corrupt(0x1C, format!("file type {file_type} is a transaction log, not a primary hive")));
+            return Err(corrupt(
+                0x1C,
+                format!("file type {file_type} is a transaction log, not a primary hive"),
+            ));
         }
         let root = u32_at(&bytes, 0x24) as usize;
         let data_size = u32_at(&bytes, 0x28);
         let bins = bytes.len() - BASE_BLOCK;
         if root.checked_add(0x50).is_none_or(|end| end > bins) {
-            return Err(corrupt(0x24, format!("the root key offset {root:#x} lies outside the {bins} bytes of hive bins")));
+            return Err(corrupt(
+                0x24,
+                format!("the root key offset {root:#x} lies outside the {bins} bytes of hive bins"),
+            ));
         }
         // The root cell: an allocated (negative size) nk cell large enough for its header.
         let cell = BASE_BLOCK + root;
-        let size = i32::from_le_bytes([bytes[cell], bytes[cell + 1], bytes[cell + 2], bytes[cell + 3]]);
+        let size = i32::from_le_bytes([
+            bytes[cell],
+            bytes[cell + 1],
+            bytes[cell + 2],
+            bytes[cell + 3],
+        ]);
         if size >= 0 || size.unsigned_abs() < 0x50 || &bytes[cell + 4..cell + 6] != b"nk" {
             return Err(corrupt(cell, format!("the root key cell is not an allocated key node (size {size}, signature {:02x?})", &bytes[cell + 4..cell + 6])));
         }
@@ -136,13 +175,24 @@ impl HiveFile {
             checksum_ok: xor == u32_at(&bytes, 0x1FC),
             data_size,
         };
-        Ok(HiveFile { path: path.to_path_buf(), header, bytes })
+        Ok(HiveFile {
+            path: path.to_path_buf(),
+            header,
+            bytes,
+        })
     }
 
     fn nt_error(&self, e: NtHiveError) -> HiveError {
         match nt_offset(&e) {
-            Some(offset) => HiveError::Corrupt { path: self.path.clone(), offset, message: e.to_string() },
-            None => HiveError::Invalid { path: self.path.clone(), message: e.to_string() },
+            Some(offset) => HiveError::Corrupt {
+                path: self.path.clone(),
+                offset,
+                message: e.to_string(),
+            },
+            None => HiveError::Invalid {
+                path: self.path.clone(),
+                message: e.to_string(),
+            },
         }
     }
 
@@ -159,8 +209,14 @@ impl HiveFile {
                     Request::Tree(p) => (p, 1),
                     Request::Children(p) => (p, 2),
                 };
-                let Some(node) = self.find(&root, path)? else { continue };
-                let full = if path.is_empty() { prefix.to_string() } else { format!("{prefix}\\{path}") };
+                let Some(node) = self.find(&root, path)? else {
+                    continue;
+                };
+                let full = if path.is_empty() {
+                    prefix.to_string()
+                } else {
+                    format!("{prefix}\\{path}")
+                };
                 match mode {
                     0 => self.copy_key(&node, &full, &mut out)?,
                     1 => {
@@ -179,12 +235,21 @@ impl HiveFile {
         };
         // nt-hive has panicked on crafted input before; no panic may reach the user.
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or_else(|_| {
-            Err(HiveError::Invalid { path: self.path.clone(), message: "the hive's structure could not be read (the reader stopped on damaged data)".into() })
+            Err(HiveError::Invalid {
+                path: self.path.clone(),
+                message:
+                    "the hive's structure could not be read (the reader stopped on damaged data)"
+                        .into(),
+            })
         })
     }
 
     /// The node at `path` (backslash-separated, relative to `root`), if it exists.
-    fn find<'h>(&self, root: &KeyNode<'h, &'h [u8]>, path: &str) -> Result<Option<KeyNode<'h, &'h [u8]>>, HiveError> {
+    fn find<'h>(
+        &self,
+        root: &KeyNode<'h, &'h [u8]>,
+        path: &str,
+    ) -> Result<Option<KeyNode<'h, &'h [u8]>>, HiveError> {
         let mut node = root.clone();
         for comp in path.split('\\').filter(|c| !c.is_empty()) {
             match self.child(&node, comp)? {
@@ -197,8 +262,14 @@ impl HiveFile {
 
     /// A direct subkey by name: a linear, case-insensitive scan, so out-of-order subkey
     /// lists are read correctly.
-    fn child<'h>(&self, node: &KeyNode<'h, &'h [u8]>, name: &str) -> Result<Option<KeyNode<'h, &'h [u8]>>, HiveError> {
-        let Some(subkeys) = node.subkeys() else { return Ok(None) };
+    fn child<'h>(
+        &self,
+        node: &KeyNode<'h, &'h [u8]>,
+        name: &str,
+    ) -> Result<Option<KeyNode<'h, &'h [u8]>>, HiveError> {
+        let Some(subkeys) = node.subkeys() else {
+            return Ok(None);
+        };
         for k in subkeys.map_err(|e| self.nt_error(e))? {
             let k = k.map_err(|e| self.nt_error(e))?;
             if k.name().map_err(|e| self.nt_error(e))? == name {
@@ -209,7 +280,9 @@ impl HiveFile {
     }
 
     fn child_names(&self, node: &KeyNode<'_, &[u8]>) -> Result<Vec<String>, HiveError> {
-        let Some(subkeys) = node.subkeys() else { return Ok(Vec::new()) };
+        let Some(subkeys) = node.subkeys() else {
+            return Ok(Vec::new());
+        };
         let mut out = Vec::new();
         for k in subkeys.map_err(|e| self.nt_error(e))? {
             let k = k.map_err(|e| self.nt_error(e))?;
@@ -218,9 +291,16 @@ impl HiveFile {
         Ok(out)
     }
 
-    fn copy_key(&self, node: &KeyNode<'_, &[u8]>, full: &str, out: &mut MemRegistry) -> Result<(), HiveError> {
+    fn copy_key(
+        &self,
+        node: &KeyNode<'_, &[u8]>,
+        full: &str,
+        out: &mut MemRegistry,
+    ) -> Result<(), HiveError> {
         out.create_key(full);
-        let Some(values) = node.values() else { return Ok(()) };
+        let Some(values) = node.values() else {
+            return Ok(());
+        };
         for v in values.map_err(|e| self.nt_error(e))? {
             let v = v.map_err(|e| self.nt_error(e))?;
             let name = v.name().map_err(|e| self.nt_error(e))?.to_string_lossy();
@@ -246,16 +326,30 @@ impl HiveFile {
         Ok(())
     }
 
-    fn copy_tree(&self, node: &KeyNode<'_, &[u8]>, full: &str, out: &mut MemRegistry, depth: usize, budget: &mut usize) -> Result<(), HiveError> {
+    fn copy_tree(
+        &self,
+        node: &KeyNode<'_, &[u8]>,
+        full: &str,
+        out: &mut MemRegistry,
+        depth: usize,
+        budget: &mut usize,
+    ) -> Result<(), HiveError> {
         if depth > MAX_DEPTH {
             return Err(HiveError::Invalid { path: self.path.clone(), message: format!("{full}: keys nest deeper than {MAX_DEPTH} levels (a cycle in the subkey lists?)") });
         }
         if *budget == 0 {
-            return Err(HiveError::Invalid { path: self.path.clone(), message: format!("{full}: more than {MAX_KEYS} keys below it (a cycle in the subkey lists?)") });
+            return Err(HiveError::Invalid {
+                path: self.path.clone(),
+                message: format!(
+                    "{full}: more than {MAX_KEYS} keys below it (a cycle in the subkey lists?)"
+                ),
+            });
         }
         *budget -= 1;
         self.copy_key(node, full, out)?;
-        let Some(subkeys) = node.subkeys() else { return Ok(()) };
+        let Some(subkeys) = node.subkeys() else {
+            return Ok(());
+        };
         for k in subkeys.map_err(|e| self.nt_error(e))? {
             let k = k.map_err(|e| self.nt_error(e))?;
             let name = k.name().map_err(|e| self.nt_error(e))?.to_string_lossy();

@@ -223,9 +223,28 @@ fn run(cmd: Command, ui: &Ui) -> Result<u8> {
             }
             Ok(0)
         }
-        Command::Audit { profile, system, software, root, roots_file, os_build, effective, format } => {
-            audit_cmd(AuditArgs { profile, system, software, root, roots_file, os_build, effective, format }, ui)
-        }
+        Command::Audit {
+            profile,
+            system,
+            software,
+            root,
+            roots_file,
+            os_build,
+            effective,
+            format,
+        } => audit_cmd(
+            AuditArgs {
+                profile,
+                system,
+                software,
+                root,
+                roots_file,
+                os_build,
+                effective,
+                format,
+            },
+            ui,
+        ),
         Command::Show { profile, plan } => {
             let (_, l) = load(&profile, ui).map_err(|_| Reported("the profile has errors"))?;
             let mut out = std::io::stdout().lock();
@@ -417,18 +436,38 @@ fn audit_cmd(a: AuditArgs, ui: &Ui) -> Result<u8> {
     let (_, loaded) = load(&a.profile, ui).map_err(|_| Reported("the profile has errors"))?;
     let mut roots = a.root.clone();
     if let Some(f) = &a.roots_file {
-        let text = std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
-        roots.extend(text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(PathBuf::from));
+        let text =
+            std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
+        roots.extend(
+            text.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(PathBuf::from),
+        );
     }
-    let opts = audit::Options { effective: a.effective };
+    let opts = audit::Options {
+        effective: a.effective,
+    };
     // One image per root, or the hives given directly.
     let mut images: Vec<(String, Result<Inputs, String>)> = Vec::new();
     if a.system.is_some() || a.software.is_some() {
         if !roots.is_empty() {
             bail!("give either --system/--software or --root, not both");
         }
-        let name = a.system.as_ref().or(a.software.as_ref()).map(|p| p.display().to_string()).unwrap_or_default();
-        images.push((name, Ok(Inputs { system: a.system.clone(), software: a.software.clone(), os_build: a.os_build })));
+        let name = a
+            .system
+            .as_ref()
+            .or(a.software.as_ref())
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        images.push((
+            name,
+            Ok(Inputs {
+                system: a.system.clone(),
+                software: a.software.clone(),
+                os_build: a.os_build,
+            }),
+        ));
     } else if roots.is_empty() {
         bail!("give the hives to audit: --system FILE and/or --software FILE, or --root DIR");
     } else {
@@ -445,9 +484,15 @@ fn audit_cmd(a: AuditArgs, ui: &Ui) -> Result<u8> {
     let mut results: Vec<(String, Result<tlsreg::audit::Report, String>)> = Vec::new();
     for (i, (name, inputs)) in images.into_iter().enumerate() {
         if progress {
-            let _ = write!(std::io::stderr(), "\r\x1b[2Kauditing {}/{}: {name}", i + 1, roots.len());
+            let _ = write!(
+                std::io::stderr(),
+                "\r\x1b[2Kauditing {}/{}: {name}",
+                i + 1,
+                roots.len()
+            );
         }
-        let r = inputs.and_then(|inp| audit::audit(&loaded.profile, &inp, opts).map_err(|e| e.to_string()));
+        let r = inputs
+            .and_then(|inp| audit::audit(&loaded.profile, &inp, opts).map_err(|e| e.to_string()));
         results.push((name, r));
     }
     if progress {
@@ -462,7 +507,11 @@ fn audit_cmd(a: AuditArgs, ui: &Ui) -> Result<u8> {
                         if batch {
                             writeln!(out, "== {name}")?;
                         }
-                        write!(out, "{}", tlsreg::report::human(rep, ui.color && std::io::stdout().is_terminal()))?;
+                        write!(
+                            out,
+                            "{}",
+                            tlsreg::report::human(rep, ui.color && std::io::stdout().is_terminal())
+                        )?;
                         if batch {
                             writeln!(out)?;
                         }
@@ -473,15 +522,31 @@ fn audit_cmd(a: AuditArgs, ui: &Ui) -> Result<u8> {
                 }
             }
             if batch {
-                writeln!(out, "{:<14} {:>5} {:>5} {:>5} {:>8} {:>12}  image", "result", "pass", "fail", "warn", "unknown", "not-audited")?;
+                writeln!(
+                    out,
+                    "{:<14} {:>5} {:>5} {:>5} {:>8} {:>12}  image",
+                    "result", "pass", "fail", "warn", "unknown", "not-audited"
+                )?;
                 for (name, r) in &results {
                     match r {
                         Ok(rep) => {
                             let s = &rep.summary;
-                            let v = if rep.compliant { "compliant" } else { "NOT compliant" };
-                            writeln!(out, "{v:<14} {:>5} {:>5} {:>5} {:>8} {:>12}  {name}", s.pass, s.fail, s.warn, s.unknown, s.not_audited)?;
+                            let v = if rep.compliant {
+                                "compliant"
+                            } else {
+                                "NOT compliant"
+                            };
+                            writeln!(
+                                out,
+                                "{v:<14} {:>5} {:>5} {:>5} {:>8} {:>12}  {name}",
+                                s.pass, s.fail, s.warn, s.unknown, s.not_audited
+                            )?;
                         }
-                        Err(_) => writeln!(out, "{:<14} {:>5} {:>5} {:>5} {:>8} {:>12}  {name}", "ERROR", "-", "-", "-", "-", "-")?,
+                        Err(_) => writeln!(
+                            out,
+                            "{:<14} {:>5} {:>5} {:>5} {:>8} {:>12}  {name}",
+                            "ERROR", "-", "-", "-", "-", "-"
+                        )?,
                     }
                 }
             }
@@ -495,7 +560,13 @@ fn audit_cmd(a: AuditArgs, ui: &Ui) -> Result<u8> {
                         Err(e) => serde_json::json!({"image": name, "error": e}),
                     })
                     .collect();
-                writeln!(out, "{}", serde_json::to_string_pretty(&serde_json::json!({"schema_version": tlsreg::audit::SCHEMA_VERSION, "images": items}))?)?;
+                writeln!(
+                    out,
+                    "{}",
+                    serde_json::to_string_pretty(
+                        &serde_json::json!({"schema_version": tlsreg::audit::SCHEMA_VERSION, "images": items})
+                    )?
+                )?;
             } else if let Some((_, Ok(rep))) = results.first() {
                 writeln!(out, "{}", tlsreg::report::json(rep))?;
             }
@@ -506,7 +577,10 @@ fn audit_cmd(a: AuditArgs, ui: &Ui) -> Result<u8> {
             }
         }
         AuditFormat::Junit => {
-            let ok: Vec<(String, &tlsreg::audit::Report)> = results.iter().filter_map(|(n, r)| r.as_ref().ok().map(|rep| (n.clone(), rep))).collect();
+            let ok: Vec<(String, &tlsreg::audit::Report)> = results
+                .iter()
+                .filter_map(|(n, r)| r.as_ref().ok().map(|rep| (n.clone(), rep)))
+                .collect();
             write!(out, "{}", tlsreg::report::junit(&ok))?;
             for (name, r) in &results {
                 if let Err(e) = r {

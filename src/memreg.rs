@@ -101,7 +101,12 @@ impl MemRegistry {
 
     /// Every value of a key: (name as spelled, type, bytes).
     pub fn values(&self, key: &str) -> Vec<(&str, u32, &[u8])> {
-        self.keys.get(&fold(key)).map_or_else(Vec::new, |k| k.values.values().map(|(n, t, b)| (n.as_str(), *t, b.as_slice())).collect())
+        self.keys.get(&fold(key)).map_or_else(Vec::new, |k| {
+            k.values
+                .values()
+                .map(|(n, t, b)| (n.as_str(), *t, b.as_slice()))
+                .collect()
+        })
     }
 
     /// The names of a key's direct subkeys, as spelled.

@@ -22,13 +22,23 @@ pub struct OsInfo {
 impl OsInfo {
     /// From the CurrentVersion values (`CurrentBuild` or `CurrentBuildNumber` required).
     pub fn from_values(get: impl Fn(&str) -> Option<String>, ubr: Option<u32>) -> Option<OsInfo> {
-        let build: u32 = get("CurrentBuild").or_else(|| get("CurrentBuildNumber"))?.trim().parse().ok()?;
+        let build: u32 = get("CurrentBuild")
+            .or_else(|| get("CurrentBuildNumber"))?
+            .trim()
+            .parse()
+            .ok()?;
         let product_name = get("ProductName");
         let installation_type = get("InstallationType");
         let edition_id = get("EditionID");
-        let server = installation_type.as_deref().is_some_and(|t| t.starts_with("Server"))
-            || product_name.as_deref().is_some_and(|p| p.contains("Server"))
-            || edition_id.as_deref().is_some_and(|e| e.starts_with("Server"));
+        let server = installation_type
+            .as_deref()
+            .is_some_and(|t| t.starts_with("Server"))
+            || product_name
+                .as_deref()
+                .is_some_and(|p| p.contains("Server"))
+            || edition_id
+                .as_deref()
+                .is_some_and(|e| e.starts_with("Server"));
         let mut info = OsInfo {
             name: String::new(),
             product_name,
@@ -46,13 +56,19 @@ impl OsInfo {
 
     /// Only a build number is known (`--os-build`).
     pub fn from_build(build: u32) -> OsInfo {
-        let mut info = OsInfo { build, ..OsInfo::default() };
+        let mut info = OsInfo {
+            build,
+            ..OsInfo::default()
+        };
         info.name = format!("Windows build {build} (from --os-build)");
         info
     }
 
     fn describe(&self) -> String {
-        let mut name = self.product_name.clone().unwrap_or_else(|| "Windows".into());
+        let mut name = self
+            .product_name
+            .clone()
+            .unwrap_or_else(|| "Windows".into());
         // Windows 11 keeps "Windows 10" in ProductName; the build tells.
         if !self.server && self.build >= 22000 && name.contains("Windows 10") {
             name = name.replace("Windows 10", "Windows 11");
@@ -159,14 +175,41 @@ mod tests {
 
     #[test]
     fn defaults_follow_the_table() {
-        assert_eq!(protocol_default("TLS 1.2", true, 7601), ProtocolDefault::OffByDefault);
-        assert_eq!(protocol_default("TLS 1.2", true, 9600), ProtocolDefault::Enabled);
-        assert_eq!(protocol_default("SSL 3.0", false, 17763), ProtocolDefault::OffByDefault);
-        assert_eq!(protocol_default("TLS 1.3", true, 17763), ProtocolDefault::NotSupported);
-        assert_eq!(protocol_default("TLS 1.3", true, 20348), ProtocolDefault::Enabled);
-        assert_eq!(protocol_default("TLS 1.0", true, 26100), ProtocolDefault::Unknown);
-        assert_eq!(protocol_default("SSL 2.0", true, 7601), ProtocolDefault::Enabled);
-        assert_eq!(protocol_default("SSL 2.0", false, 7601), ProtocolDefault::OffByDefault);
-        assert_eq!(protocol_default("TLS 1.2", true, 3790), ProtocolDefault::Unknown);
+        assert_eq!(
+            protocol_default("TLS 1.2", true, 7601),
+            ProtocolDefault::OffByDefault
+        );
+        assert_eq!(
+            protocol_default("TLS 1.2", true, 9600),
+            ProtocolDefault::Enabled
+        );
+        assert_eq!(
+            protocol_default("SSL 3.0", false, 17763),
+            ProtocolDefault::OffByDefault
+        );
+        assert_eq!(
+            protocol_default("TLS 1.3", true, 17763),
+            ProtocolDefault::NotSupported
+        );
+        assert_eq!(
+            protocol_default("TLS 1.3", true, 20348),
+            ProtocolDefault::Enabled
+        );
+        assert_eq!(
+            protocol_default("TLS 1.0", true, 26100),
+            ProtocolDefault::Unknown
+        );
+        assert_eq!(
+            protocol_default("SSL 2.0", true, 7601),
+            ProtocolDefault::Enabled
+        );
+        assert_eq!(
+            protocol_default("SSL 2.0", false, 7601),
+            ProtocolDefault::OffByDefault
+        );
+        assert_eq!(
+            protocol_default("TLS 1.2", true, 3790),
+            ProtocolDefault::Unknown
+        );
     }
 }

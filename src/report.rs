@@ -36,26 +36,62 @@ fn group_title(c: Check) -> &'static str {
 /// The human report.
 pub fn human(r: &Report, color: bool) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{} profile {} ({} mode)", paint(color, "1", "tlsreg audit:"), r.profile, r.mode);
+    let _ = writeln!(
+        out,
+        "{} profile {} ({} mode)",
+        paint(color, "1", "tlsreg audit:"),
+        r.profile,
+        r.mode
+    );
     if let Some(h) = &r.system {
-        let cs = r.control_sets.as_ref().map(|c| format!(", control set {:03}", c.current)).unwrap_or_default();
-        let _ = writeln!(out, "  SYSTEM    {}{cs}{}", h.path, if h.dirty { " (dirty)" } else { "" });
+        let cs = r
+            .control_sets
+            .as_ref()
+            .map(|c| format!(", control set {:03}", c.current))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  SYSTEM    {}{cs}{}",
+            h.path,
+            if h.dirty { " (dirty)" } else { "" }
+        );
     }
     if let Some(h) = &r.software {
-        let _ = writeln!(out, "  SOFTWARE  {}{}", h.path, if h.dirty { " (dirty)" } else { "" });
+        let _ = writeln!(
+            out,
+            "  SOFTWARE  {}{}",
+            h.path,
+            if h.dirty { " (dirty)" } else { "" }
+        );
     }
     if let Some(os) = &r.os {
         let _ = writeln!(out, "  OS        {}", os.name);
     }
-    for check in [Check::Image, Check::Value, Check::Effective, Check::Trap, Check::Prerequisite] {
+    for check in [
+        Check::Image,
+        Check::Value,
+        Check::Effective,
+        Check::Trap,
+        Check::Prerequisite,
+    ] {
         let items: Vec<&Finding> = r.findings.iter().filter(|f| f.check == check).collect();
         if items.is_empty() {
             continue;
         }
         let _ = writeln!(out, "\n{}", paint(color, "1", group_title(check)));
         for f in items {
-            let value = f.value.as_ref().map(|v| format!(" {v}")).unwrap_or_default();
-            let _ = writeln!(out, "{} {}  [{}]{value}", status_label(f.status, color), f.setting, f.key);
+            let value = f
+                .value
+                .as_ref()
+                .map(|v| format!(" {v}"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "{} {}  [{}]{value}",
+                status_label(f.status, color),
+                f.setting,
+                f.key
+            );
             if f.status != Status::Pass {
                 let mut detail = Vec::new();
                 if let Some(e) = &f.expected {
@@ -64,13 +100,21 @@ pub fn human(r: &Report, color: bool) -> String {
                 if let Some(a) = &f.actual {
                     detail.push(format!("actual {a}"));
                 }
-                let detail = if detail.is_empty() { String::new() } else { format!("{}: ", detail.join(", ")) };
+                let detail = if detail.is_empty() {
+                    String::new()
+                } else {
+                    format!("{}: ", detail.join(", "))
+                };
                 let _ = writeln!(out, "{:11} {detail}{}", "", f.reason);
             }
         }
     }
     let s = &r.summary;
-    let verdict = if r.compliant { paint(color, "1;32", "COMPLIANT") } else { paint(color, "1;31", "NOT COMPLIANT") };
+    let verdict = if r.compliant {
+        paint(color, "1;32", "COMPLIANT")
+    } else {
+        paint(color, "1;31", "NOT COMPLIANT")
+    };
     let _ = writeln!(
         out,
         "\nsummary: {} pass, {} fail, {} warn, {} unknown, {} not audited: {verdict}",
@@ -94,7 +138,9 @@ fn xml(s: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
             // XML 1.0 cannot carry most control characters at all.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push_str(&format!("\\u{{{:04x}}}", c as u32)),
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {
+                out.push_str(&format!("\\u{{{:04x}}}", c as u32))
+            }
             c => out.push(c),
         }
     }
@@ -106,8 +152,16 @@ fn xml(s: &str) -> String {
 pub fn junit(reports: &[(String, &Report)]) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
     for (name, r) in reports {
-        let fails = r.findings.iter().filter(|f| f.status == Status::Fail).count();
-        let skipped = r.findings.iter().filter(|f| matches!(f.status, Status::Unknown | Status::NotAudited)).count();
+        let fails = r
+            .findings
+            .iter()
+            .filter(|f| f.status == Status::Fail)
+            .count();
+        let skipped = r
+            .findings
+            .iter()
+            .filter(|f| matches!(f.status, Status::Unknown | Status::NotAudited))
+            .count();
         let _ = writeln!(
             out,
             "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{fails}\" errors=\"0\" skipped=\"{skipped}\">",
@@ -115,26 +169,55 @@ pub fn junit(reports: &[(String, &Report)]) -> String {
             r.findings.len()
         );
         for f in &r.findings {
-            let value = f.value.as_ref().map(|v| format!(" {v}")).unwrap_or_default();
+            let value = f
+                .value
+                .as_ref()
+                .map(|v| format!(" {v}"))
+                .unwrap_or_default();
             let case = format!("{} [{}]{value}", f.setting, f.key);
-            let class = format!("tlsreg.{}", serde_json::to_value(f.check).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default());
+            let class = format!(
+                "tlsreg.{}",
+                serde_json::to_value(f.check)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default()
+            );
             let detail = format!(
                 "expected: {}\nactual: {}\n{}",
                 f.expected.as_deref().unwrap_or("-"),
                 f.actual.as_deref().unwrap_or("-"),
                 f.reason
             );
-            let _ = write!(out, "    <testcase classname=\"{}\" name=\"{}\">", xml(&class), xml(&case));
+            let _ = write!(
+                out,
+                "    <testcase classname=\"{}\" name=\"{}\">",
+                xml(&class),
+                xml(&case)
+            );
             match f.status {
                 Status::Pass => {}
                 Status::Warn => {
-                    let _ = write!(out, "<system-out>{}</system-out>", xml(&format!("warning: {detail}")));
+                    let _ = write!(
+                        out,
+                        "<system-out>{}</system-out>",
+                        xml(&format!("warning: {detail}"))
+                    );
                 }
                 Status::Fail => {
-                    let _ = write!(out, "<failure message=\"{}\">{}</failure>", xml(&f.reason), xml(&detail));
+                    let _ = write!(
+                        out,
+                        "<failure message=\"{}\">{}</failure>",
+                        xml(&f.reason),
+                        xml(&detail)
+                    );
                 }
                 Status::Unknown | Status::NotAudited => {
-                    let _ = write!(out, "<skipped message=\"{}: {}\"/>", f.status.as_str(), xml(&f.reason));
+                    let _ = write!(
+                        out,
+                        "<skipped message=\"{}: {}\"/>",
+                        f.status.as_str(),
+                        xml(&f.reason)
+                    );
                 }
             }
             out.push_str("</testcase>\n");

@@ -2,6 +2,7 @@
 
 mod util;
 
+mod audit;
 mod cli;
 mod diagnostics;
 mod oracle;
