@@ -233,8 +233,13 @@ impl HiveFile {
             }
             Ok(out)
         };
-        // nt-hive has panicked on crafted input before; no panic may reach the user.
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or_else(|_| {
+        // nt-hive has panicked on crafted input before; no panic may reach the user, and the
+        // library prints nothing, so the panic message is silenced while the hive is read.
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run));
+        std::panic::set_hook(previous);
+        result.unwrap_or_else(|_| {
             Err(HiveError::Invalid {
                 path: self.path.clone(),
                 message:

@@ -517,7 +517,7 @@ fn audit_cmd(a: AuditArgs, ui: &Ui) -> Result<u8> {
                         }
                     }
                     Err(e) => {
-                        let _ = writeln!(std::io::stderr(), "error: {name}: {e}");
+                        let _ = writeln!(std::io::stderr(), "error: {e}");
                     }
                 }
             }
@@ -570,9 +570,9 @@ fn audit_cmd(a: AuditArgs, ui: &Ui) -> Result<u8> {
             } else if let Some((_, Ok(rep))) = results.first() {
                 writeln!(out, "{}", tlsreg::report::json(rep))?;
             }
-            for (name, r) in &results {
+            for (_, r) in &results {
                 if let Err(e) = r {
-                    let _ = writeln!(std::io::stderr(), "error: {name}: {e}");
+                    let _ = writeln!(std::io::stderr(), "error: {e}");
                 }
             }
         }
@@ -582,9 +582,9 @@ fn audit_cmd(a: AuditArgs, ui: &Ui) -> Result<u8> {
                 .filter_map(|(n, r)| r.as_ref().ok().map(|rep| (n.clone(), rep)))
                 .collect();
             write!(out, "{}", tlsreg::report::junit(&ok))?;
-            for (name, r) in &results {
+            for (_, r) in &results {
                 if let Err(e) = r {
-                    let _ = writeln!(std::io::stderr(), "error: {name}: {e}");
+                    let _ = writeln!(std::io::stderr(), "error: {e}");
                 }
             }
         }

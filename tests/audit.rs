@@ -686,3 +686,177 @@ fn a_pending_reboot_and_a_dirty_hive_are_reported() {
         findings(&r)
     );
 }
+
+// ---- the command line -------------------------------------------------------------------
+
+fn cli(args: &[&dyn AsRef<std::ffi::OsStr>]) -> std::process::Output {
+    let mut c = util::tlsreg();
+    c.arg("audit");
+    for a in args {
+        c.arg(a);
+    }
+    util::run(&mut c)
+}
+
+#[test]
+fn exit_codes_follow_the_verdict() {
+    let d = util::tempdir();
+    let ok = d.path().join("ok.yaml");
+    util::write(&ok, "protocols:\n  TLS 1.0: os-default\n");
+    let o = cli(&[
+        &"-p",
+        &ok,
+        &"--system",
+        &fixture("empty-system"),
+        &"--software",
+        &fixture("empty-20348-software"),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}{}",
+        util::stdout(&o),
+        util::stderr(&o)
+    );
+    assert!(
+        util::stdout(&o)
+            .ends_with("summary: 4 pass, 0 fail, 0 warn, 0 unknown, 0 not audited: COMPLIANT\n"),
+        "{}",
+        util::stdout(&o)
+    );
+    let o = cli(&[
+        &"-p",
+        &"enable-tls12",
+        &"--system",
+        &fixture("empty-system"),
+        &"--software",
+        &fixture("empty-20348-software"),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(util::stdout(&o).contains("NOT COMPLIANT"));
+    assert!(
+        !util::stdout(&o).contains('\x1b'),
+        "no colour off a terminal"
+    );
+    let junk = d.path().join("junk");
+    std::fs::write(&junk, vec![0u8; 8192]).unwrap();
+    let o = cli(&[&"-p", &"enable-tls12", &"--system", &junk]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(util::stderr(&o), format!("error: {}: offset 0x00000000: not a registry hive: the file starts with [00, 00, 00, 00], not \"regf\"\n", junk.display()));
+    let o = cli(&[&"-p", &"enable-tls12"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn roots_are_found_case_insensitively_and_audited_as_a_batch() {
+    let d = util::tempdir();
+    let a = d.path().join("vm-a");
+    let config = a.join("WINDOWS/system32/Config");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::copy(fixture("ccs2-system"), config.join("system")).unwrap();
+    std::fs::copy(fixture("ccs2-software"), config.join("SOFTWARE")).unwrap();
+    let b = d.path().join("vm-b-config");
+    std::fs::create_dir_all(&b).unwrap();
+    std::fs::copy(fixture("empty-system"), b.join("SYSTEM")).unwrap();
+    let missing = d.path().join("vm-c");
+    std::fs::create_dir_all(&missing).unwrap();
+    let list = d.path().join("roots.txt");
+    util::write(
+        &list,
+        &format!("# images\n{}\n\n{}\n", b.display(), missing.display()),
+    );
+    let o = cli(&[
+        &"-p",
+        &"enable-tls12",
+        &"--root",
+        &a,
+        &"--roots-file",
+        &list,
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "an image that cannot be audited makes the batch exit 2"
+    );
+    let out = util::stdout(&o);
+    assert!(out.contains(&format!("== {}\n", a.display())), "{out}");
+    let table: Vec<&str> = out
+        .lines()
+        .skip_while(|l| !l.starts_with("result "))
+        .collect();
+    assert_eq!(table.len(), 4, "{out}");
+    assert!(
+        table[1].starts_with("NOT compliant") && table[1].ends_with(&a.display().to_string()),
+        "{out}"
+    );
+    assert!(
+        table[3].starts_with("ERROR") && table[3].ends_with(&missing.display().to_string()),
+        "{out}"
+    );
+    assert!(
+        util::stderr(&o).contains("holds no SYSTEM or SOFTWARE hive")
+            || util::stderr(&o).contains("neither SYSTEM/SOFTWARE"),
+        "{}",
+        util::stderr(&o)
+    );
+    // JSON: one entry per image.
+    let o = cli(&[
+        &"-p",
+        &"enable-tls12",
+        &"--root",
+        &a,
+        &"--root",
+        &b,
+        &"--format",
+        &"json",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_str(&util::stdout(&o)).unwrap();
+    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["images"].as_array().unwrap().len(), 2);
+    assert_eq!(v["images"][0]["report"]["control_sets"]["current"], 2);
+}
+
+#[test]
+fn json_and_junit_reports() {
+    let o = cli(&[
+        &"-p",
+        &"enable-tls12",
+        &"--system",
+        &fixture("ffffffff-system"),
+        &"--os-build",
+        &"17763",
+        &"--format",
+        &"json",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_str(&util::stdout(&o)).unwrap();
+    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["mode"], "strict");
+    assert_eq!(v["os"]["build"], 17763);
+    let f = &v["findings"][0];
+    for field in [
+        "check", "setting", "key", "value", "expected", "actual", "status", "reason",
+    ] {
+        assert!(f.get(field).is_some(), "finding field {field}");
+    }
+    let fails = v["summary"]["fail"].as_u64().unwrap();
+    let o = cli(&[
+        &"-p",
+        &"enable-tls12",
+        &"--system",
+        &fixture("ffffffff-system"),
+        &"--os-build",
+        &"17763",
+        &"--format",
+        &"junit",
+    ]);
+    let x = util::stdout(&o);
+    assert!(x.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite name=\"tlsreg audit enable-tls12 "), "{x}");
+    assert_eq!(x.matches("<failure ").count() as u64, fails);
+    assert_eq!(
+        x.matches("<testcase ").count(),
+        v["findings"].as_array().unwrap().len()
+    );
+    assert!(x.ends_with("</testsuites>\n"));
+}
