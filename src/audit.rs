@@ -394,10 +394,12 @@ pub fn audit(profile: &Profile, inputs: &Inputs, opts: Options) -> Result<Report
     let plan = profile.plan();
     let mut findings = Vec::new();
 
-    // SOFTWARE first: the OS build is needed to judge SYSTEM values.
+    // SOFTWARE first: the OS build is needed to judge SYSTEM values. One buffer serves both
+    // hives in turn.
+    let mut buf = Vec::new();
     let (software, software_info) = match &inputs.software {
         Some(path) => {
-            let h = HiveFile::open(path)?;
+            let h = HiveFile::open_reusing(path, std::mem::take(&mut buf))?;
             let mut req = vec![
                 Request::Key(CURRENT_VERSION.into()),
                 Request::Key(rel(SSL_POLICY, SOFTWARE_ROOT)),
@@ -416,7 +418,9 @@ pub fn audit(profile: &Profile, inputs: &Inputs, opts: Options) -> Result<Report
                 }
             }
             let reg = h.extract(SOFTWARE_ROOT, &req)?;
-            (Some(reg), Some(hive_info(&h)))
+            let info = hive_info(&h);
+            buf = h.into_bytes();
+            (Some(reg), Some(info))
         }
         None => (None, None),
     };
@@ -431,7 +435,7 @@ pub fn audit(profile: &Profile, inputs: &Inputs, opts: Options) -> Result<Report
 
     let (system, system_info, control_sets) = match &inputs.system {
         Some(path) => {
-            let h = HiveFile::open(path)?;
+            let h = HiveFile::open_reusing(path, buf)?;
             let select = h.extract(SYSTEM_ROOT, &[Request::Key("Select".into())])?;
             let sel = format!(r"{SYSTEM_ROOT}\Select");
             let current = dword(&select, &sel, "Current")

@@ -1,0 +1,54 @@
+//! `tlsreg audit` in-process: the built-in `best-practices` profile against the largest real
+//! SYSTEM + SOFTWARE pair of `../shared/testdata/hives` (when present) and against a small
+//! scenario pair from `tests/fixtures/audit`, in strict and effective mode. The comparison
+//! with cat, hivexget and regipy is `benches/audit_vs_peers.py`.
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use std::hint::black_box;
+use std::path::PathBuf;
+use tlsreg::audit::{audit, Inputs, Options};
+use tlsreg::profile::{load, ProfileRef};
+
+fn bench(c: &mut Criterion) {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let profile = load(&ProfileRef::Builtin("best-practices".into()))
+        .expect("built-in")
+        .profile;
+    let hives = root.join("../shared/testdata/hives");
+    let mut pairs = vec![(
+        "fixture-pair",
+        root.join("tests/fixtures/audit/ccs2-system.hive"),
+        root.join("tests/fixtures/audit/ccs2-software.hive"),
+    )];
+    let real = (
+        "real-pair-29MiB",
+        hives.join("regipy/regipy_tests/data/SYSTEM_WIN_10_1709"),
+        hives.join("derived/wine8-software"),
+    );
+    if real.1.is_file() && real.2.is_file() {
+        pairs.push(real);
+    }
+    let mut g = c.benchmark_group("audit");
+    g.sample_size(20);
+    for (name, system, software) in pairs {
+        let inputs = Inputs {
+            system: Some(system),
+            software: Some(software),
+            os_build: None,
+        };
+        for effective in [false, true] {
+            let id = format!("{name}/{}", if effective { "effective" } else { "strict" });
+            g.bench_function(id, |b| {
+                b.iter(|| {
+                    black_box(
+                        audit(&profile, black_box(&inputs), Options { effective }).expect("audits"),
+                    )
+                })
+            });
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
