@@ -860,3 +860,25 @@ fn json_and_junit_reports() {
     );
     assert!(x.ends_with("</testsuites>\n"));
 }
+
+#[test]
+fn fixtures_are_what_make_sh_builds() {
+    if util::oracle("mkhive.py").is_none() {
+        return;
+    }
+    let o = util::run(
+        std::process::Command::new("bash")
+            .arg(util::root().join("tests/fixtures/audit/make.sh"))
+            .arg("--check")
+            .env("TLSREG_SHARED", util::shared()),
+    );
+    match o.status.code() {
+        Some(0) => {}
+        Some(4) => util::skip(&util::stderr(&o)),
+        code => panic!(
+            "make.sh --check exited {code:?}:\n{}{}",
+            util::stdout(&o),
+            util::stderr(&o)
+        ),
+    }
+}
