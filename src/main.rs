@@ -103,32 +103,7 @@ enum Command {
     /// List the built-in profiles.
     Profiles,
     /// Audit offline SYSTEM and SOFTWARE hives against a profile.
-    Audit {
-        /// A built-in profile name or a path to a YAML profile.
-        #[arg(short, long)]
-        profile: String,
-        /// The SYSTEM hive file.
-        #[arg(long, value_name = "FILE")]
-        system: Option<PathBuf>,
-        /// The SOFTWARE hive file.
-        #[arg(long, value_name = "FILE")]
-        software: Option<PathBuf>,
-        /// A mounted Windows volume (or a config folder); repeat to audit a batch.
-        #[arg(long, value_name = "DIR")]
-        root: Vec<PathBuf>,
-        /// A file listing one root per line (blank lines and # comments ignored).
-        #[arg(long, value_name = "FILE")]
-        roots_file: Option<PathBuf>,
-        /// The Windows build, when no SOFTWARE hive is given.
-        #[arg(long, value_name = "BUILD")]
-        os_build: Option<u32>,
-        /// Judge what Schannel will do (values plus the per-build defaults).
-        #[arg(long)]
-        effective: bool,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = AuditFormat::Human)]
-        format: AuditFormat,
-    },
+    Audit(AuditArgs),
 }
 
 struct Ui {
@@ -223,28 +198,7 @@ fn run(cmd: Command, ui: &Ui) -> Result<u8> {
             }
             Ok(0)
         }
-        Command::Audit {
-            profile,
-            system,
-            software,
-            root,
-            roots_file,
-            os_build,
-            effective,
-            format,
-        } => audit_cmd(
-            AuditArgs {
-                profile,
-                system,
-                software,
-                root,
-                roots_file,
-                os_build,
-                effective,
-                format,
-            },
-            ui,
-        ),
+        Command::Audit(args) => audit_cmd(args, ui),
         Command::Show { profile, plan } => {
             let (_, l) = load(&profile, ui).map_err(|_| Reported("the profile has errors"))?;
             let mut out = std::io::stdout().lock();
@@ -420,14 +374,31 @@ fn json_report(ui: &Ui, rows: &[(String, PathBuf, &str)]) -> Result<()> {
     Ok(())
 }
 
+#[derive(clap::Args)]
 struct AuditArgs {
+    /// A built-in profile name or a path to a YAML profile.
+    #[arg(short, long)]
     profile: String,
+    /// The SYSTEM hive file.
+    #[arg(long, value_name = "FILE")]
     system: Option<PathBuf>,
+    /// The SOFTWARE hive file.
+    #[arg(long, value_name = "FILE")]
     software: Option<PathBuf>,
+    /// A mounted Windows volume (or a config folder); repeat to audit a batch.
+    #[arg(long, value_name = "DIR")]
     root: Vec<PathBuf>,
+    /// A file listing one root per line (blank lines and # comments ignored).
+    #[arg(long, value_name = "FILE")]
     roots_file: Option<PathBuf>,
+    /// The Windows build, when no SOFTWARE hive is given.
+    #[arg(long, value_name = "BUILD")]
     os_build: Option<u32>,
+    /// Judge what Schannel will do (values plus the per-build defaults).
+    #[arg(long)]
     effective: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = AuditFormat::Human)]
     format: AuditFormat,
 }
 
