@@ -104,6 +104,29 @@ enum Command {
     Profiles,
     /// Audit offline SYSTEM and SOFTWARE hives against a profile.
     Audit(AuditArgs),
+    /// Turn a .reg file into a profile (YAML on stdout).
+    Import {
+        /// The .reg file (any encoding regedit reads).
+        file: PathBuf,
+        /// Encoding of a file without BOM that is not UTF-8 (an encoding_rs label).
+        #[arg(long, default_value = "windows-1252")]
+        encoding: String,
+    },
+    /// Check .reg files for known traps.
+    Lint {
+        /// The .reg files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The oldest Windows build the files are for (enables build checks).
+        #[arg(long, value_name = "BUILD")]
+        os_build: Option<u32>,
+        /// Encoding of a file without BOM that is not UTF-8 (an encoding_rs label).
+        #[arg(long, default_value = "windows-1252")]
+        encoding: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Report::Human)]
+        format: Report,
+    },
 }
 
 struct Ui {
@@ -199,6 +222,80 @@ fn run(cmd: Command, ui: &Ui) -> Result<u8> {
             Ok(0)
         }
         Command::Audit(args) => audit_cmd(args, ui),
+        Command::Import { file, encoding } => {
+            let f = read_reg(&file, &encoding)?;
+            let shown = file.display().to_string();
+            let errors = show_reg_diags(&shown, &f, &f.diagnostics, ui);
+            if errors {
+                return Err(Reported("the file has errors; nothing was imported").into());
+            }
+            let name = file
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "imported".into());
+            let (profile, skipped) = tlsreg::import::import(&f, &name, &shown);
+            for s in skipped {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "warning: {shown}:{}: {}",
+                    s.line,
+                    s.reason
+                );
+            }
+            write!(
+                std::io::stdout().lock(),
+                "{}",
+                tlsreg::import::to_yaml(&profile, &shown)
+            )?;
+            Ok(0)
+        }
+        Command::Lint {
+            files,
+            os_build,
+            encoding,
+            format,
+        } => {
+            let mut found = false;
+            let mut failed = false;
+            let mut all = Vec::new();
+            for file in &files {
+                let shown = file.display().to_string();
+                let f = match read_reg(file, &encoding) {
+                    Ok(f) => f,
+                    Err(e) => {
+                        let _ = writeln!(std::io::stderr(), "error: {e:#}");
+                        failed = true;
+                        continue;
+                    }
+                };
+                let mut diags = f.diagnostics.clone();
+                diags.extend(tlsreg::lint::lint(
+                    &f,
+                    tlsreg::lint::LintOptions { os_build },
+                ));
+                diags.sort_by_key(|d| (d.line, d.col));
+                found |= !diags.is_empty();
+                if format == Report::Json {
+                    all.push(serde_json::json!({"file": shown, "diagnostics": diags}));
+                } else {
+                    show_reg_diags(&shown, &f, &diags, ui);
+                }
+            }
+            if format == Report::Json {
+                writeln!(
+                    std::io::stdout().lock(),
+                    "{}",
+                    serde_json::to_string_pretty(&serde_json::json!({"version": 1, "files": all}))?
+                )?;
+            }
+            Ok(if failed {
+                2
+            } else if found {
+                1
+            } else {
+                0
+            })
+        }
         Command::Show { profile, plan } => {
             let (_, l) = load(&profile, ui).map_err(|_| Reported("the profile has errors"))?;
             let mut out = std::io::stdout().lock();
@@ -571,4 +668,47 @@ fn audit_cmd(a: AuditArgs, ui: &Ui) -> Result<u8> {
         .max()
         .unwrap_or(0);
     Ok(code)
+}
+
+/// Reads and parses a `.reg` file.
+fn read_reg(path: &Path, encoding: &str) -> Result<tlsreg::regfile::RegFile> {
+    let ansi = encoding_rs::Encoding::for_label(encoding.as_bytes())
+        .with_context(|| format!("unknown encoding label \"{encoding}\""))?;
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(tlsreg::regfile::parse(
+        &bytes,
+        tlsreg::regfile::ReadOptions { ansi: Some(ansi) },
+    ))
+}
+
+/// Prints `.reg` diagnostics with excerpts on stderr; true when one is an error.
+fn show_reg_diags(
+    file: &str,
+    f: &tlsreg::regfile::RegFile,
+    diags: &[tlsreg::regfile::RegDiag],
+    ui: &Ui,
+) -> bool {
+    use tlsreg::diag::{Diagnostic, Severity};
+    let mut out = Diagnostics::default();
+    for d in diags {
+        let sev = match d.severity {
+            tlsreg::regfile::Severity::Error => Severity::Error,
+            tlsreg::regfile::Severity::Warning => Severity::Warning,
+        };
+        let pos = tlsreg::yamlpos::Pos {
+            line: d.line,
+            col: d.col,
+            len: 1,
+        };
+        out.0.push(Diagnostic::new(
+            sev,
+            d.code,
+            d.message.clone(),
+            file,
+            Some(&f.text),
+            pos,
+        ));
+    }
+    ui.diags(&out);
+    out.has_errors()
 }

@@ -1,0 +1,346 @@
+//! `tlsreg import`: a `.reg` file becomes a profile. Values the catalogue knows become named
+//! settings when the profile would write exactly the same data; everything else goes to the
+//! `raw` section, so compiling the imported profile gives the file's values again.
+
+use crate::catalog::{self, DotNetValue, DotNetVersion, KeyBits, Side, View, PROTOCOLS, SCALARS};
+use crate::memreg::MemRegistry;
+use crate::profile::{Origin, Profile, RawEntry, RawOp};
+use crate::regfile::{Item, RegFile};
+use crate::setting::{Setting, SettingKey, State};
+use crate::value::{fold, RegData};
+use std::collections::{BTreeMap, HashSet};
+
+/// A value the import could not carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub line: usize,
+    pub reason: String,
+}
+
+/// A registry value as a profile can carry it, if it can.
+fn reg_data(t: u32, b: &[u8]) -> Option<RegData> {
+    let text = |b: &[u8]| -> Option<String> {
+        if b.len() % 2 != 0 || b.len() < 2 || b[b.len() - 2..] != [0, 0] {
+            return None;
+        }
+        let units: Vec<u16> = b[..b.len() - 2]
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .collect();
+        String::from_utf16(&units).ok()
+    };
+    match t {
+        0 => Some(RegData::None(b.to_vec())),
+        1 => text(b).map(RegData::Sz),
+        2 => text(b).filter(|s| !s.contains('\0')).map(RegData::ExpandSz),
+        3 => Some(RegData::Binary(b.to_vec())),
+        4 if b.len() == 4 => Some(RegData::Dword(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))),
+        7 => {
+            let s = text(b)?;
+            let items: Vec<String> = s
+                .strip_suffix('\0')
+                .unwrap_or(&s)
+                .split('\0')
+                .map(str::to_string)
+                .collect();
+            let items = if items == [""] { Vec::new() } else { items };
+            let d = RegData::MultiSz(items.clone());
+            // Only lists that write back to the same bytes.
+            (d.to_bytes() == b && items.iter().all(|i| !i.is_empty())).then_some(d)
+        }
+        11 if b.len() == 8 => Some(RegData::Qword(u64::from_le_bytes(b.try_into().ok()?))),
+        _ => None,
+    }
+}
+
+/// The named setting whose ops write exactly these values of this key, if one does.
+struct Catalogue {
+    /// Folded key path → the settings that write there.
+    by_key: BTreeMap<String, Vec<SettingKey>>,
+}
+
+impl Catalogue {
+    fn new() -> Self {
+        let mut keys = Vec::new();
+        for p in 0..PROTOCOLS.len() {
+            for s in Side::ALL {
+                keys.push(SettingKey::Protocol(p, s));
+            }
+        }
+        keys.extend((0..catalog::CIPHERS.len()).map(SettingKey::Cipher));
+        keys.extend((0..catalog::HASHES.len()).map(SettingKey::Hash));
+        for k in 0..catalog::KEY_EXCHANGES.len() {
+            keys.push(SettingKey::KeyExchange(k));
+            keys.extend(
+                KeyBits::ALL
+                    .iter()
+                    .filter(|b| b.applies_to(k))
+                    .map(|b| SettingKey::KeyBits(k, *b)),
+            );
+        }
+        keys.push(SettingKey::CipherSuites);
+        keys.push(SettingKey::EccCurves);
+        for v in DotNetVersion::ALL {
+            for view in View::ALL {
+                for val in DotNetValue::ALL {
+                    keys.push(SettingKey::DotNet(v, view, val));
+                }
+            }
+        }
+        keys.extend(View::ALL.iter().map(|v| SettingKey::WinHttp(*v)));
+        keys.extend((0..SCALARS.len()).map(SettingKey::Scalar));
+        let mut by_key: BTreeMap<String, Vec<SettingKey>> = BTreeMap::new();
+        for k in keys {
+            by_key.entry(fold(&k.key_path())).or_default().push(k);
+        }
+        Catalogue { by_key }
+    }
+}
+
+/// The setting a set of values means, tried against every shape the setting can take.
+fn recognise(key: &SettingKey, values: &BTreeMap<String, RegData>) -> Option<Setting> {
+    let names = key.value_names();
+    let got: Vec<Option<&RegData>> = names.iter().map(|n| values.get(&fold(n))).collect();
+    if got.iter().any(Option::is_none) {
+        return None;
+    }
+    let mut candidates = vec![
+        Setting::State(State::Enabled),
+        Setting::State(State::Disabled),
+        Setting::Bool(true),
+        Setting::Bool(false),
+    ];
+    match (key, got[0]) {
+        (_, Some(RegData::Dword(d))) => {
+            candidates.push(Setting::Dword(*d));
+            let ps: Vec<usize> = (0..PROTOCOLS.len())
+                .filter(|p| PROTOCOLS[*p].winhttp_bit.is_some_and(|b| d & b != 0))
+                .collect();
+            candidates.push(Setting::Protocols(ps));
+        }
+        (SettingKey::CipherSuites, Some(RegData::Sz(s))) => {
+            candidates.push(Setting::List(s.split(',').map(str::to_string).collect()))
+        }
+        (SettingKey::EccCurves, Some(RegData::MultiSz(items))) => {
+            candidates.push(Setting::List(items.clone()))
+        }
+        _ => {}
+    }
+    let want: Vec<&RegData> = got.into_iter().flatten().collect();
+    candidates.into_iter().find(|c| {
+        if !valid(key, c) {
+            return false;
+        }
+        let mut b = crate::plan::PlanBuilder::default();
+        key.add_ops(c, &mut b);
+        let ops = b.finish().ops;
+        ops.len() == want.len()
+            && ops
+                .iter()
+                .zip(&want)
+                .all(|(op, w)| matches!(op, crate::plan::Op::SetValue { data, .. } if data == *w))
+    })
+}
+
+/// Whether a setting is one the profile language accepts for this key (so the imported
+/// profile loads).
+fn valid(key: &SettingKey, s: &Setting) -> bool {
+    use crate::catalog::Domain;
+    match (key, s) {
+        (
+            SettingKey::Protocol(..)
+            | SettingKey::Cipher(_)
+            | SettingKey::Hash(_)
+            | SettingKey::KeyExchange(_),
+            Setting::State(_),
+        ) => true,
+        (SettingKey::KeyBits(..), Setting::Dword(d)) => {
+            (catalog::KEY_BITS_RANGE.0..=catalog::KEY_BITS_RANGE.1).contains(d)
+        }
+        (SettingKey::CipherSuites, Setting::List(l)) => {
+            !l.is_empty()
+                && l.iter().all(|s| {
+                    !s.is_empty()
+                        && !s.contains('-')
+                        && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+                })
+                && l.iter().collect::<HashSet<_>>().len() == l.len()
+        }
+        (SettingKey::EccCurves, Setting::List(l)) => {
+            !l.is_empty()
+                && l.iter().all(|s| {
+                    !s.chars()
+                        .any(|c| c.is_whitespace() || c.is_control() || c == ',')
+                })
+                && l.iter()
+                    .map(|s| s.to_ascii_uppercase())
+                    .collect::<HashSet<_>>()
+                    .len()
+                    == l.len()
+        }
+        (SettingKey::DotNet(..), Setting::Bool(_)) => true,
+        (SettingKey::WinHttp(_), Setting::Protocols(p)) => !p.is_empty(),
+        (SettingKey::Scalar(i), Setting::Bool(_)) => SCALARS[*i].domain == Domain::Bool,
+        (SettingKey::Scalar(i), Setting::Dword(d)) => {
+            matches!(SCALARS[*i].domain, Domain::Range(lo, hi) if (lo..=hi).contains(d))
+        }
+        _ => false,
+    }
+}
+
+/// Turns a parsed `.reg` file into a profile named `name`, and lists what it left out.
+pub fn import(file: &RegFile, name: &str, label: &str) -> (Profile, Vec<Skipped>) {
+    let mut skipped = Vec::new();
+    let mut reg = MemRegistry::new();
+    file.apply(&mut reg);
+    let origin = Origin::default();
+    let mut profile = Profile {
+        name: name.to_string(),
+        description: Some(format!("Imported from {label} by tlsreg.")),
+        chain: vec![label.to_string()],
+        ..Profile::default()
+    };
+
+    // Deletions the final state does not undo, in file order.
+    let mut deletions: Vec<RawEntry> = Vec::new();
+    let mut seen: HashSet<(String, String)> = HashSet::new();
+    for l in &file.items {
+        match &l.item {
+            Item::DeleteKey { path }
+                if !reg.key_exists(path) && seen.insert((fold(path), String::new())) =>
+            {
+                deletions.push(RawEntry {
+                    key: path.clone(),
+                    op: RawOp::DeleteKey,
+                    origin: origin.clone(),
+                });
+            }
+            Item::Value {
+                key,
+                name,
+                data: None,
+            } if reg.get(key, name).is_none()
+                && seen.insert((fold(key), format!("v:{}", fold(name)))) =>
+            {
+                deletions.push(RawEntry {
+                    key: key.clone(),
+                    op: RawOp::DeleteValue { name: name.clone() },
+                    origin: origin.clone(),
+                });
+            }
+            _ => {}
+        }
+    }
+
+    // Values, key by key in file order: named where the catalogue writes exactly them.
+    let cat = Catalogue::new();
+    let line_of = |key: &str, name: &str| {
+        file.items.iter().rev().find_map(|l| match &l.item {
+            Item::Value {
+                key: k,
+                name: n,
+                data: Some(_),
+            } if fold(k) == fold(key) && fold(n) == fold(name) => Some(l.line),
+            _ => None,
+        })
+    };
+    let mut keys_in_order: Vec<String> = Vec::new();
+    for l in &file.items {
+        if let Item::Value {
+            key, data: Some(_), ..
+        } = &l.item
+        {
+            if !keys_in_order.iter().any(|k| fold(k) == fold(key)) {
+                keys_in_order.push(key.clone());
+            }
+        }
+    }
+    for key in keys_in_order {
+        let mut values: BTreeMap<String, RegData> = BTreeMap::new();
+        let mut spelled: BTreeMap<String, String> = BTreeMap::new();
+        for (n, t, b) in reg.values(&key) {
+            match reg_data(t, b) {
+                Some(d) => {
+                    values.insert(fold(n), d);
+                    spelled.insert(fold(n), n.to_string());
+                }
+                None => skipped.push(Skipped {
+                    line: line_of(&key, n).unwrap_or(0),
+                    reason: format!(
+                        "[{key}] {}: {} data a profile cannot carry ({} bytes); left out",
+                        if n.is_empty() { "@" } else { n },
+                        crate::regfile::describe_type(t),
+                        b.len()
+                    ),
+                }),
+            }
+        }
+        let mut used: HashSet<String> = HashSet::new();
+        if let Some(settings) = cat.by_key.get(&fold(&key)) {
+            for sk in settings {
+                if let Some(s) = recognise(sk, &values) {
+                    for n in sk.value_names() {
+                        used.insert(fold(n));
+                    }
+                    profile.settings.insert(*sk, (s, origin.clone()));
+                }
+            }
+        }
+        // The key spelled as the catalogue spells it may differ in case; raw keeps the file's.
+        for (id, data) in values {
+            if !used.contains(&id) {
+                profile.raw.push(RawEntry {
+                    key: key.clone(),
+                    op: RawOp::Set {
+                        name: spelled[&id].clone(),
+                        data,
+                    },
+                    origin: origin.clone(),
+                });
+            }
+        }
+    }
+    // Both values of a named setting deleted: that is os-default.
+    let rest = deletions;
+    let mut by_key: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for d in &rest {
+        if let RawOp::DeleteValue { name } = &d.op {
+            by_key.entry(fold(&d.key)).or_default().push(fold(name));
+        }
+    }
+    let mut os_default: HashSet<(String, String)> = HashSet::new();
+    for (k, names) in &by_key {
+        if let Some(settings) = cat.by_key.get(k) {
+            for sk in settings {
+                let vn: Vec<String> = sk.value_names().iter().map(|n| fold(n)).collect();
+                if !profile.settings.contains_key(sk) && vn.iter().all(|n| names.contains(n)) {
+                    profile
+                        .settings
+                        .insert(*sk, (Setting::OsDefault, origin.clone()));
+                    for n in vn {
+                        os_default.insert((k.clone(), n));
+                    }
+                }
+            }
+        }
+    }
+    let mut raw = rest
+        .into_iter()
+        .filter(|d| match &d.op {
+            RawOp::DeleteValue { name } => !os_default.contains(&(fold(&d.key), fold(name))),
+            _ => true,
+        })
+        .collect::<Vec<_>>();
+    raw.append(&mut profile.raw);
+    profile.raw = raw;
+    (profile, skipped)
+}
+
+/// The YAML of an imported profile.
+pub fn to_yaml(profile: &Profile, label: &str) -> String {
+    let body = crate::profile::show::to_yaml(profile);
+    let body = body
+        .split_once('\n')
+        .map_or(body.as_str(), |(_, rest)| rest);
+    format!("# Imported from {label} by tlsreg import.\n{body}")
+}
