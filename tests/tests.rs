@@ -7,4 +7,5 @@ mod cli;
 mod diagnostics;
 mod oracle;
 mod powershell;
+mod regfile;
 mod snapshots;

@@ -1,0 +1,141 @@
+//! `.reg` files read as regedit reads them: every lint trap with its fixture and its whole
+//! rendered message, every reader code, every encoding variant to the same values, and the
+//! import round trip through hivex's parser.
+
+use crate::util::{self, run, stderr, tlsreg};
+use tlsreg::regfile::{parse, ReadOptions, CODES};
+
+fn fixtures() -> std::path::PathBuf {
+    util::root().join("tests/fixtures")
+}
+
+/// Each lint fixture: its whole rendered output (stderr) for `--os-build 17763`.
+const LINT: &[(&str, &str)] = &[
+        ("abbreviated-root.reg", "warning[abbreviated-root]: abbreviated-root.reg:3:2: \"HKLM\" is an abbreviation; regedit ignores this block (write HKEY_LOCAL_MACHINE)\n  |\n3 | [HKLM\\SOFTWARE\\Contoso]\n  |  ^\n"),
+        ("bad-header.reg", "warning[bad-header]: bad-header.reg:1:1: the header \"Windows Registry Editor version 5.00\" is not \"Windows Registry Editor Version 5.00\" or \"REGEDIT4\" exactly; regedit ignores the whole file\n  |\n1 | Windows Registry Editor version 5.00\n  | ^\n"),
+        ("clean.reg", ""),
+        ("control-set-mix.reg", "warning[control-set-mix]: control-set-mix.reg:6:28: this file mixes CurrentControlSet (line 3) and ControlSet00N; on a live system only CurrentControlSet is certain to be the one in use\n  |\n6 | [HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001\\Control\\SecurityProviders\\SCHANNEL\\Hashes\\SHA]\n  |                            ^\n"),
+        ("dtls-version.reg", "warning[dtls-version]: dtls-version.reg:3:91: Windows has no \"DTLS 1.1\"; its DTLS versions are DTLS 1.0 and DTLS 1.2\n  |\n3 | [HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\DTLS 1.1\\Server]\n  |                                                                                           ^\n"),
+        ("dword-digits.reg", "warning[dword-digits]: dword-digits.reg:4:11: dword:0 has 1 digits; regedit writes 8 (dword:00000000) and hivex rejects fewer\n  |\n4 | \"Enabled\"=dword:0\n  |           ^\n"),
+        ("enabled-ffffffff.reg", "warning[enabled-ffffffff]: enabled-ffffffff.reg:4:1: Enabled=dword:ffffffff works as enabled, but Microsoft's documentation asks for 1 and Exchange HealthChecker flags it: write dword:00000001\n  |\n4 | \"Enabled\"=dword:ffffffff\n  | ^\n"),
+        ("functions-multi-sz.reg", "warning[functions-multi-sz]: functions-multi-sz.reg:4:1: the policy Functions is REG_MULTI_SZ; Windows reads it only as a REG_SZ comma-separated list (\"Functions\"=\"TLS_...,TLS_...\")\n  |\n4 | \"Functions\"=hex(7):54,00,4c,00,53,00,5f,00,41,00,00,00,00,00\n  | ^\n"),
+        ("lookalike-slash.reg", "warning[lookalike-slash]: lookalike-slash.reg:3:89: \"RC4 128∕128\" has the look-alike slash U+2215; Schannel ignores this key: write \"RC4 128/128\"\n  |\n3 | [HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Ciphers\\RC4 128∕128]\n  |                                                                                         ^\n"),
+        ("missing-header.reg", "warning[missing-header]: missing-header.reg:2:1: the file has no \"Windows Registry Editor Version 5.00\" or \"REGEDIT4\" line first; regedit ignores the whole file\n  |\n2 | [HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Hashes\\MD5]\n  | ^\n"),
+        ("nested-cipher-key.reg", "warning[nested-cipher-key]: nested-cipher-key.reg:3:89: \"AES 128\\128\" is two nested keys (what New-Item makes of \"AES 128/128\"); Schannel reads only the one key \"AES 128/128\"\n  |\n3 | [HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Ciphers\\AES 128\\128]\n  |                                                                                         ^\n"),
+        ("set-and-delete.reg", "warning[set-and-delete]: set-and-delete.reg:5:1: \"Enabled\" is set on line 4 and deleted here in one block; regedit deletes it, hivex keeps it: put the deletion in its own block or drop one\n  |\n5 | \"Enabled\"=-\n  | ^\n"),
+        ("tls13-below-20348.reg", "warning[tls13-below-20348]: tls13-below-20348.reg:3:91: a TLS 1.3 key for build 17763: Schannel has TLS 1.3 only from build 20348; on Server 2019 an enabled TLS 1.3 resets connections\n  |\n3 | [HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.3\\Server]\n  |                                                                                           ^\n"),
+        ("triple-des-168-168.reg", "warning[triple-des-168-168]: triple-des-168-168.reg:3:89: \"Triple DES 168/168\" is the name before Windows Vista; Vista and later read \"Triple DES 168\"\n  |\n3 | [HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Ciphers\\Triple DES 168/168]\n  |                                                                                         ^\n"),
+        ("utf16-no-bom.reg", "warning[utf16-no-bom]: utf16-no-bom.reg:1:1: the file is UTF-16LE without a byte-order mark; regedit does not recognise its header and ignores the whole file\n  |\n1 | Windows Registry Editor Version 5.00\n  | ^\n"),
+        ("utf8-bom.reg", "warning[utf8-bom]: utf8-bom.reg:1:1: UTF-8 with a byte-order mark under the 5.00 header: regedit ignores the whole file (save it as UTF-16LE, as regedit does)\n  |\n1 | Windows Registry Editor Version 5.00\n  | ^\n"),
+        ("value-twice.reg", "warning[value-twice]: value-twice.reg:5:1: \"Enabled\" is set again in this block (first on line 4); regedit keeps the last, hivex keeps both: set it once\n  |\n5 | \"Enabled\"=dword:00000001\n  | ^\n"),
+];
+
+#[test]
+fn every_trap_has_a_fixture_and_its_whole_message() {
+    for (file, want) in LINT {
+        let o = run(tlsreg().current_dir(fixtures().join("lint")).args([
+            "lint",
+            "--os-build",
+            "17763",
+            file,
+        ]));
+        assert_eq!(stderr(&o), *want, "{file}");
+        assert_eq!(
+            o.status.code(),
+            Some(if want.is_empty() { 0 } else { 1 }),
+            "{file}"
+        );
+    }
+    // Every code of the table is covered here or by the reader tests below.
+    let me = include_str!("regfile.rs");
+    for (code, sev, _) in CODES {
+        let sev = match sev {
+            tlsreg::regfile::Severity::Error => "error",
+            tlsreg::regfile::Severity::Warning => "warning",
+        };
+        assert!(
+            me.contains(&format!("{sev}[{code}]")),
+            "no test renders {sev}[{code}]"
+        );
+    }
+}
+
+fn lint_text(name: &str, bytes: &[u8]) -> (i32, String) {
+    let d = util::tempdir();
+    std::fs::write(d.path().join(name), bytes).unwrap();
+    let o = run(tlsreg().current_dir(d.path()).args(["lint", name]));
+    (o.status.code().unwrap(), stderr(&o))
+}
+
+fn utf16(text: &str) -> Vec<u8> {
+    let mut v = vec![0xFF, 0xFE];
+    v.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    v
+}
+
+#[test]
+fn reader_codes_render_whole() {
+    let h = "Windows Registry Editor Version 5.00\r\n\r\n";
+    let cases: &[(&str, String, &str)] = &[
+        ("syntax", format!("{h}[HKEY_LOCAL_MACHINE\\SOFTWARE\\A]\r\nnot a value\r\n"), "error[syntax]: f.reg:4:1: a line that is neither a [KEY] nor a \"name\"=value: \"not a value\"\n  |\n4 | not a value\n  | ^\n"),
+        ("bad-data", format!("{h}[HKEY_LOCAL_MACHINE\\SOFTWARE\\A]\r\n\"b\"=hex:0g\r\n"), "error[bad-data]: f.reg:4:5: \"0g\" is not a hex byte; the value is skipped\n  |\n4 | \"b\"=hex:0g\n  |     ^\n"),
+        ("unknown-escape", format!("{h}[HKEY_LOCAL_MACHINE\\SOFTWARE\\A]\r\n\"s\"=\"C:\\x\"\r\n"), "warning[unknown-escape]: f.reg:4:8: \"\\x\" is not an escape regedit knows; it reads \"x\"\n  |\n4 | \"s\"=\"C:\\x\"\n  |        ^\n"),
+        ("unsupported-type", format!("{h}[HKEY_LOCAL_MACHINE\\SOFTWARE\\A]\r\n\"s\"=str(2):\"x\"\r\n"), "warning[unsupported-type]: f.reg:4:5: str(N): is a Wine and hivex extension regedit does not know; the value is skipped\n  |\n4 | \"s\"=str(2):\"x\"\n  |     ^\n"),
+        ("value-before-key", format!("{h}\"a\"=dword:00000001\r\n"), "error[value-before-key]: f.reg:3:1: a value line outside any [KEY] block; it is skipped\n  |\n3 | \"a\"=dword:00000001\n  | ^\n"),
+    ];
+    for (code, text, want) in cases {
+        let (rc, got) = lint_text("f.reg", &utf16(text));
+        assert_eq!(got, *want, "{code}");
+        assert_eq!(rc, 1, "{code}");
+    }
+    // Bytes that are not valid in their encoding, and UTF-8 non-ASCII text without a BOM.
+    let mut bad = utf16(&format!("{h}[HKEY_LOCAL_MACHINE\\SOFTWARE\\A]\r\n"));
+    bad.extend([0x00, 0xD8, 0x41, 0x00]);
+    let (_, got) = lint_text("f.reg", &bad);
+    assert!(got.starts_with("error[encoding]: f.reg:1:1: some bytes are not valid UTF-16LE; they were replaced with U+FFFD\n"), "{got}");
+    let (_, got) = lint_text(
+        "f.reg",
+        format!("{h}[HKEY_LOCAL_MACHINE\\SOFTWARE\\Ä]\r\n").as_bytes(),
+    );
+    assert!(got.starts_with("warning[ansi-text]: f.reg:1:1: the file has non-ASCII text but no byte-order mark; regedit reads such a file in the ANSI code page, so that text would be garbled\n"), "{got}");
+}
+
+#[test]
+fn any_bytes_read_without_panic() {
+    // A bounded sweep of hostile shapes (the fuzzing issue adds more).
+    let seeds: Vec<Vec<u8>> = std::fs::read_dir(fixtures().join("lint"))
+        .unwrap()
+        .map(|e| std::fs::read(e.unwrap().path()).unwrap())
+        .collect();
+    for seed in seeds {
+        for cut in (0..seed.len()).step_by(7) {
+            let _ = parse(&seed[..cut], ReadOptions::default());
+            let mut flipped = seed.clone();
+            flipped[cut] ^= 0x5a;
+            let _ = parse(&flipped, ReadOptions::default());
+        }
+    }
+}
+
+#[test]
+fn imported_builtins_compile_to_the_same_values() {
+    for name in util::builtins() {
+        let p = crate::oracle::builtin(name);
+        let reg = tlsreg::compile::reg_outputs(name, &p, Default::default())
+            .unwrap()
+            .remove(0);
+        let f = parse(&reg.bytes, ReadOptions::default());
+        assert!(f.diagnostics.is_empty(), "{name}: {:?}", f.diagnostics);
+        let (imported, skipped) = tlsreg::import::import(&f, name, "x.reg");
+        assert!(skipped.is_empty());
+        let yaml = tlsreg::import::to_yaml(&imported, "x.reg");
+        let again = tlsreg::profile::load_with("imported.yaml", &yaml, None, name)
+            .unwrap_or_else(|e| panic!("{name}:\n{}", e.render(false)))
+            .profile;
+        assert_eq!(
+            again.plan(),
+            p.plan(),
+            "{name}: the import names every setting the profile has"
+        );
+    }
+}
