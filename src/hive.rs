@@ -327,7 +327,7 @@ impl HiveFile {
         for v in values.map_err(|e| self.nt_error(e))? {
             let v = v.map_err(|e| self.nt_error(e))?;
             let name = v.name().map_err(|e| self.nt_error(e))?.to_string_lossy();
-            let type_code = v.data_type().map_err(|e| self.nt_error(e))? as u32;
+            let type_code = raw_type(&v).map_err(|e| self.nt_error(e))?;
             // A zero size needs no data cell (nt-hive asserts on the 0xFFFFFFFF offset such
             // values carry).
             let bytes = if v.data_size() == 0 {
@@ -379,5 +379,196 @@ impl HiveFile {
             self.copy_tree(&k, &format!("{full}\\{name}"), out, depth + 1, budget)?;
         }
         Ok(())
+    }
+}
+
+/// What [`HiveFile::walk`] reports, depth first in the hive's own order.
+pub enum WalkEvent<'a> {
+    /// A key (its full path); its values follow, then its subkeys.
+    Key(&'a str),
+    /// A value of the last key.
+    Value {
+        name: &'a str,
+        type_code: u32,
+        data: &'a [u8],
+    },
+    /// A value or subkey that could not be read (it is left out).
+    Damaged {
+        key: &'a str,
+        what: String,
+        error: HiveError,
+    },
+}
+
+/// A value's type number, including those nt-hive has no name for (Windows stores device
+/// property types such as 0xffff0011 as value types).
+fn raw_type(v: &nt_hive::KeyValue<'_, &[u8]>) -> Result<u32, NtHiveError> {
+    match v.data_type() {
+        Ok(t) => Ok(t as u32),
+        Err(NtHiveError::UnsupportedKeyValueDataType { actual, .. }) => Ok(actual),
+        Err(e) => Err(e),
+    }
+}
+
+/// A key's identity: where its name lies in the hive bytes.
+fn node_id(node: &KeyNode<'_, &[u8]>) -> Option<usize> {
+    match node.name().ok()? {
+        nt_hive::NtHiveNameString::Latin1(b) | nt_hive::NtHiveNameString::Utf16LE(b) => {
+            Some(b.as_ptr() as usize)
+        }
+    }
+}
+
+impl HiveFile {
+    /// Walks the tree below `start` (relative to the root; `""` for the whole hive), key
+    /// paths starting with `prefix`. Damaged values and subkeys are reported and skipped;
+    /// cycles in subkey lists and nesting beyond 512 levels stop that branch with an error
+    /// event. `Ok(false)` when `start` does not exist.
+    pub fn walk(
+        &self,
+        prefix: &str,
+        start: &str,
+        f: &mut dyn FnMut(WalkEvent<'_>),
+    ) -> Result<bool, HiveError> {
+        let run = || -> Result<bool, HiveError> {
+            let hive = Hive::without_validation(&self.bytes[..]).map_err(|e| self.nt_error(e))?;
+            let root = hive.root_key_node().map_err(|e| self.nt_error(e))?;
+            let Some(node) = self.find(&root, start)? else {
+                return Ok(false);
+            };
+            let full = if start.is_empty() {
+                prefix.to_string()
+            } else {
+                format!("{prefix}\\{start}")
+            };
+            let mut ancestors = Vec::new();
+            self.walk_node(&node, &full, f, &mut ancestors);
+            Ok(true)
+        };
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run));
+        std::panic::set_hook(previous);
+        result.unwrap_or_else(|_| {
+            Err(HiveError::Invalid {
+                path: self.path.clone(),
+                message:
+                    "the hive's structure could not be read (the reader stopped on damaged data)"
+                        .into(),
+            })
+        })
+    }
+
+    fn walk_node(
+        &self,
+        node: &KeyNode<'_, &[u8]>,
+        full: &str,
+        f: &mut dyn FnMut(WalkEvent<'_>),
+        ancestors: &mut Vec<usize>,
+    ) {
+        let id = node_id(node);
+        if let Some(id) = id {
+            if ancestors.contains(&id) {
+                let error = HiveError::Invalid { path: self.path.clone(), message: format!("{full}: a subkey list leads back to an ancestor (a cycle); the branch is left out") };
+                f(WalkEvent::Damaged {
+                    key: full,
+                    what: "subkeys".into(),
+                    error,
+                });
+                return;
+            }
+        }
+        if ancestors.len() >= MAX_DEPTH {
+            let error = HiveError::Invalid {
+                path: self.path.clone(),
+                message: format!(
+                    "{full}: keys nest deeper than {MAX_DEPTH} levels; the branch is left out"
+                ),
+            };
+            f(WalkEvent::Damaged {
+                key: full,
+                what: "subkeys".into(),
+                error,
+            });
+            return;
+        }
+        f(WalkEvent::Key(full));
+        if let Some(values) = node.values() {
+            match values {
+                Err(e) => f(WalkEvent::Damaged {
+                    key: full,
+                    what: "the value list".into(),
+                    error: self.nt_error(e),
+                }),
+                Ok(values) => {
+                    for v in values {
+                        let read = (|| {
+                            let v = v?;
+                            let name = v.name()?.to_string_lossy();
+                            let t = raw_type(&v)?;
+                            let bytes = if v.data_size() == 0 {
+                                Vec::new()
+                            } else {
+                                match v.data()? {
+                                    KeyValueData::Small(b) => b.to_vec(),
+                                    KeyValueData::Big(iter) => {
+                                        let mut all = Vec::new();
+                                        for part in iter {
+                                            all.extend_from_slice(part?);
+                                        }
+                                        all
+                                    }
+                                }
+                            };
+                            Ok::<_, NtHiveError>((name, t, bytes))
+                        })();
+                        match read {
+                            Ok((name, t, bytes)) => f(WalkEvent::Value {
+                                name: &name,
+                                type_code: t,
+                                data: &bytes,
+                            }),
+                            Err(e) => f(WalkEvent::Damaged {
+                                key: full,
+                                what: "a value".into(),
+                                error: self.nt_error(e),
+                            }),
+                        }
+                    }
+                }
+            }
+        }
+        let Some(subkeys) = node.subkeys() else {
+            return;
+        };
+        let subkeys = match subkeys {
+            Ok(s) => s,
+            Err(e) => {
+                return f(WalkEvent::Damaged {
+                    key: full,
+                    what: "the subkey list".into(),
+                    error: self.nt_error(e),
+                })
+            }
+        };
+        if let Some(id) = id {
+            ancestors.push(id);
+        }
+        for k in subkeys {
+            match k.and_then(|k| {
+                let name = k.name()?.to_string_lossy();
+                Ok((name, k))
+            }) {
+                Ok((name, k)) => self.walk_node(&k, &format!("{full}\\{name}"), f, ancestors),
+                Err(e) => f(WalkEvent::Damaged {
+                    key: full,
+                    what: "a subkey".into(),
+                    error: self.nt_error(e),
+                }),
+            }
+        }
+        if id.is_some() {
+            ancestors.pop();
+        }
     }
 }

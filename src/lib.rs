@@ -21,6 +21,7 @@ pub mod catalog;
 pub mod compile;
 pub mod diag;
 pub mod emit;
+pub mod export;
 pub mod hive;
 pub mod import;
 pub mod lint;

@@ -112,6 +112,30 @@ enum Command {
         #[arg(long, default_value = "windows-1252")]
         encoding: String,
     },
+    /// Write a hive's keys (whole, or subtrees) as a regedit 5.00 .reg file.
+    Export {
+        /// A SYSTEM hive: keys are named HKEY_LOCAL_MACHINE\SYSTEM\...
+        #[arg(
+            long,
+            value_name = "FILE",
+            conflicts_with = "software",
+            required_unless_present = "software"
+        )]
+        system: Option<PathBuf>,
+        /// A SOFTWARE hive (or any other hive): keys are named HKEY_LOCAL_MACHINE\SOFTWARE\...
+        #[arg(long, value_name = "FILE")]
+        software: Option<PathBuf>,
+        /// A subtree to export, relative to the hive root (repeatable); CurrentControlSet is
+        /// resolved through Select\Current.
+        #[arg(long, value_name = "PATH")]
+        key: Vec<String>,
+        /// Name the current ControlSet00N "CurrentControlSet" in the output.
+        #[arg(long)]
+        current_control_set: bool,
+        /// Write here (atomically) instead of standard output.
+        #[arg(short, long, value_name = "OUT.reg")]
+        output: Option<PathBuf>,
+    },
     /// Check .reg files for known traps.
     Lint {
         /// The .reg files.
@@ -247,6 +271,73 @@ fn run(cmd: Command, ui: &Ui) -> Result<u8> {
                 "{}",
                 tlsreg::import::to_yaml(&profile, &shown)
             )?;
+            Ok(0)
+        }
+        Command::Export {
+            system,
+            software,
+            key,
+            current_control_set,
+            output,
+        } => {
+            let (file, root) = match (&system, &software) {
+                (Some(f), _) => (f, r"HKEY_LOCAL_MACHINE\SYSTEM"),
+                (None, Some(f)) => (f, r"HKEY_LOCAL_MACHINE\SOFTWARE"),
+                (None, None) => bail!("give --system FILE or --software FILE"),
+            };
+            // Keys may be given with their root; the export wants them relative to the hive.
+            let keys = key
+                .iter()
+                .map(|k| {
+                    for prefix in [root.to_string(), root.replace("HKEY_LOCAL_MACHINE", "HKLM")] {
+                        if k.len() >= prefix.len()
+                            && k.is_char_boundary(prefix.len())
+                            && k[..prefix.len()].eq_ignore_ascii_case(&prefix)
+                        {
+                            return k[prefix.len()..].trim_start_matches('\\').to_string();
+                        }
+                    }
+                    k.clone()
+                })
+                .collect();
+            let hive = tlsreg::hive::HiveFile::open(file)?;
+            let opts = tlsreg::export::ExportOptions {
+                root: root.to_string(),
+                keys,
+                current_control_set,
+            };
+            let ex = match &output {
+                Some(out) => {
+                    let mut result = None;
+                    output::write_atomic_with(
+                        out,
+                        std::slice::from_ref(file),
+                        |w| -> Result<()> {
+                            result = Some(tlsreg::export::export(&hive, &opts, w)?);
+                            Ok(())
+                        },
+                    )?;
+                    result.expect("the export ran")
+                }
+                None => {
+                    let stdout = std::io::stdout();
+                    let mut w = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
+                    tlsreg::export::export(&hive, &opts, &mut w)?
+                }
+            };
+            drop(hive);
+            for w in &ex.warnings {
+                let _ = writeln!(std::io::stderr(), "warning: {w}");
+            }
+            if let Some(out) = &output {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "exported {} keys and {} values to {}",
+                    ex.keys,
+                    ex.values,
+                    out.display()
+                );
+            }
             Ok(0)
         }
         Command::Lint {

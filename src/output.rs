@@ -75,6 +75,44 @@ pub fn write_atomic(path: &Path, bytes: &[u8], inputs: &[PathBuf]) -> Result<(),
     Ok(())
 }
 
+/// Writes `path` atomically from a writer callback (for outputs too large to hold in
+/// memory). Fails if `path` is one of `inputs`; on any error nothing is left behind.
+pub fn write_atomic_with<E: From<OutputError>>(
+    path: &Path,
+    inputs: &[PathBuf],
+    write: impl FnOnce(&mut dyn Write) -> Result<(), E>,
+) -> Result<(), E> {
+    if inputs.iter().any(|i| same_file(i, path)) {
+        return Err(OutputError::WouldOverwriteInput(path.to_path_buf()).into());
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    fs::create_dir_all(&dir).map_err(|source| OutputError::CreateDir {
+        path: dir.clone(),
+        source,
+    })?;
+    let werr = |source| OutputError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut builder = tempfile::Builder::new();
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let tmp = builder
+        .prefix(".tlsreg-")
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .map_err(werr)?;
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, tmp);
+    write(&mut w)?;
+    let tmp = w.into_inner().map_err(|e| werr(e.into_error()))?;
+    tmp.as_file().sync_all().map_err(werr)?;
+    tmp.persist(path).map_err(|e| werr(e.error))?;
+    Ok(())
+}
+
 /// Compares `bytes` with the file at `path`.
 pub fn check(path: &Path, bytes: &[u8]) -> Result<Drift, OutputError> {
     match fs::read(path) {

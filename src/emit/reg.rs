@@ -201,7 +201,10 @@ fn emit_parents(out: &mut String, created: &mut HashSet<String>, key: &str, hive
 }
 
 /// Escapes `\` and `"` for a quoted `.reg` string.
-fn escape(s: &str) -> String {
+fn escape(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains(['\\', '"']) {
+        return std::borrow::Cow::Borrowed(s);
+    }
     let mut out = String::with_capacity(s.len() + 2);
     for c in s.chars() {
         if c == '\\' || c == '"' {
@@ -209,7 +212,7 @@ fn escape(s: &str) -> String {
         }
         out.push(c);
     }
-    out
+    std::borrow::Cow::Owned(out)
 }
 
 /// `"name"=` or `@=` for the default value.
@@ -230,21 +233,55 @@ fn quotable(s: &str, hivex: bool) -> bool {
 }
 
 fn write_value(out: &mut String, name: &str, data: &RegData, hivex: bool) {
+    write_raw_value(out, name, data.type_code(), &data.to_bytes(), hivex);
+}
+
+/// The text of a stored string value when it can be a quoted `.reg` string: UTF-16 ending
+/// in its one NUL, with no other NUL.
+fn stored_text(bytes: &[u8]) -> Option<String> {
+    if bytes.len() < 2 || bytes.len() % 2 != 0 || bytes[bytes.len() - 2..] != [0, 0] {
+        return None;
+    }
+    let units = bytes[..bytes.len() - 2]
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]));
+    let mut out = String::with_capacity(bytes.len() / 2);
+    for c in char::decode_utf16(units) {
+        out.push(c.ok()?);
+    }
+    Some(out)
+}
+
+/// One value line (with continuations) of any type, from its stored bytes: REG_SZ as a
+/// quoted string where that is exact, REG_DWORD as `dword:`, everything else as hex.
+pub(crate) fn write_raw_value(
+    out: &mut String,
+    name: &str,
+    type_code: u32,
+    bytes: &[u8],
+    hivex: bool,
+) {
     let lead = value_name(name);
     out.push_str(&lead);
-    match data {
-        RegData::Sz(s) if quotable(s, hivex) => {
-            write!(out, "\"{}\"", escape(s)).expect("write to String");
+    match (type_code, stored_text(bytes)) {
+        (1, Some(s)) if quotable(&s, hivex) => {
+            write!(out, "\"{}\"", escape(&s)).expect("write to String");
         }
-        RegData::Dword(d) => write!(out, "dword:{d:08x}").expect("write to String"),
-        other => {
-            let prefix = match other {
-                RegData::Binary(_) => "hex:".to_string(),
-                o => format!("hex({:x}):", o.type_code()),
+        (4, _) if bytes.len() == 4 => write!(
+            out,
+            "dword:{:08x}",
+            u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]])
+        )
+        .expect("write to String"),
+        _ => {
+            let prefix = if type_code == 3 {
+                "hex:".to_string()
+            } else {
+                format!("hex({type_code:x}):")
             };
             out.push_str(&prefix);
             let line_len = lead.encode_utf16().count() + prefix.len();
-            write_hex(out, &other.to_bytes(), line_len);
+            write_hex(out, bytes, line_len);
         }
     }
     out.push_str("\r\n");
@@ -253,8 +290,11 @@ fn write_value(out: &mut String, name: &str, data: &RegData, hivex: bool) {
 /// Comma-separated hex bytes, wrapped with `\` and a two-space indent as regedit does:
 /// a break follows the comma that brings the line to 77 characters or more.
 fn write_hex(out: &mut String, bytes: &[u8], mut line_len: usize) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(bytes.len() * 3 + bytes.len() / 8);
     for (i, b) in bytes.iter().enumerate() {
-        write!(out, "{b:02x}").expect("write to String");
+        out.push(DIGITS[(b >> 4) as usize] as char);
+        out.push(DIGITS[(b & 15) as usize] as char);
         if i + 1 == bytes.len() {
             break;
         }

@@ -1,0 +1,176 @@
+//! `tlsreg export`: a hive's keys (whole or the given subtrees) written as a regedit 5.00
+//! `.reg` file, byte for byte as the compiler writes (UTF-16LE with BOM, CRLF, hex wrapped at
+//! regedit's column), written straight into the output buffer.
+
+use crate::emit::reg::{write_raw_value, HEADER};
+use crate::hive::{HiveError, HiveFile, Request, WalkEvent};
+
+/// What to export.
+#[derive(Debug, Clone, Default)]
+pub struct ExportOptions {
+    /// The root the hive's keys are named under, e.g. `HKEY_LOCAL_MACHINE\SYSTEM`.
+    pub root: String,
+    /// Subtrees relative to the hive root (empty: the whole hive). `CurrentControlSet` is
+    /// read from `Select\Current`.
+    pub keys: Vec<String>,
+    /// Name the current `ControlSet00N` `CurrentControlSet` in the output.
+    pub current_control_set: bool,
+}
+
+/// Why an export failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error(transparent)]
+    Hive(#[from] HiveError),
+    #[error("{0}: there is no key {1} in this hive")]
+    NoKey(String, String),
+    #[error("{0}: SYSTEM\\Select\\Current is missing, so CurrentControlSet cannot be resolved")]
+    NoControlSet(String),
+    #[error("cannot write the export: {0}")]
+    Write(#[from] std::io::Error),
+}
+
+/// What was exported and what was left out.
+pub struct Export {
+    pub warnings: Vec<String>,
+    pub keys: usize,
+    pub values: usize,
+}
+
+fn push(out: &mut Vec<u8>, s: &str) {
+    if s.is_ascii() {
+        // UTF-16LE of ASCII: each byte followed by a zero.
+        let start = out.len();
+        out.resize(start + s.len() * 2, 0);
+        for (slot, &b) in out[start..].chunks_exact_mut(2).zip(s.as_bytes()) {
+            slot[0] = b;
+        }
+    } else {
+        for unit in s.encode_utf16() {
+            out.extend_from_slice(&unit.to_le_bytes());
+        }
+    }
+}
+
+/// Exports `hive` as regedit would, streaming into `sink` (wrap files in a `BufWriter`);
+/// memory stays at the hive plus a small buffer.
+pub fn export(
+    hive: &HiveFile,
+    opts: &ExportOptions,
+    sink: &mut dyn std::io::Write,
+) -> Result<Export, ExportError> {
+    let path = hive.path.display().to_string();
+    // The current control set, when paths need it.
+    let needs_ccs = opts.current_control_set
+        || opts.keys.iter().any(|k| {
+            k.split('\\')
+                .next()
+                .is_some_and(|c| c.eq_ignore_ascii_case("CurrentControlSet"))
+        });
+    let ccs = if needs_ccs {
+        let sel = hive.extract("", &[Request::Key("Select".into())])?;
+        match sel.get(r"\Select", "Current") {
+            Some((4, b)) if b.len() == 4 => Some(format!(
+                "ControlSet{:03}",
+                u32::from_le_bytes([b[0], b[1], b[2], b[3]])
+            )),
+            _ => return Err(ExportError::NoControlSet(path)),
+        }
+    } else {
+        None
+    };
+    let starts: Vec<String> = if opts.keys.is_empty() {
+        vec![String::new()]
+    } else {
+        opts.keys
+            .iter()
+            .map(|k| {
+                let k = k.trim_matches('\\');
+                let mut parts: Vec<&str> = k.split('\\').collect();
+                if let (Some(first), Some(c)) = (parts.first_mut(), &ccs) {
+                    if first.eq_ignore_ascii_case("CurrentControlSet") {
+                        *first = c;
+                    }
+                }
+                parts.join("\\")
+            })
+            .collect()
+    };
+    let mut out = Vec::with_capacity(CHUNK + 4096);
+    out.extend_from_slice(&[0xFF, 0xFE]);
+    push(&mut out, HEADER);
+    push(&mut out, "\r\n");
+    let mut warnings = Vec::new();
+    let (mut keys, mut values) = (0, 0);
+    let rename = |p: &str| -> String {
+        match (&ccs, opts.current_control_set) {
+            (Some(c), true) => {
+                let prefix = format!("{}\\{c}", opts.root);
+                match p.get(..prefix.len()) {
+                    Some(head)
+                        if head.eq_ignore_ascii_case(&prefix)
+                            && (p.len() == prefix.len() || p.as_bytes()[prefix.len()] == b'\\') =>
+                    {
+                        format!("{}\\CurrentControlSet{}", opts.root, &p[prefix.len()..])
+                    }
+                    _ => p.to_string(),
+                }
+            }
+            _ => p.to_string(),
+        }
+    };
+    let mut line = String::new();
+    let mut skip_key = false;
+    let mut write_error: Option<std::io::Error> = None;
+    for start in &starts {
+        let found = hive.walk(&opts.root, start, &mut |ev| match ev {
+            WalkEvent::Key(p) => {
+                let p = rename(p);
+                skip_key = p.chars().any(|c| c.is_control());
+                if skip_key {
+                    warnings.push(format!("{}: a key name with a control character cannot be written to a .reg file; its values are left out", p.escape_debug()));
+                    return;
+                }
+                keys += 1;
+                push(&mut out, &format!("\r\n[{p}]\r\n"));
+            }
+            WalkEvent::Value { name, type_code, data } => {
+                if skip_key {
+                    return;
+                }
+                if name.chars().any(|c| matches!(c, '\0' | '\r' | '\n')) {
+                    warnings.push(format!("value \"{}\": a name with NUL, CR or LF cannot be written to a .reg file; left out", name.escape_debug()));
+                    return;
+                }
+                line.clear();
+                write_raw_value(&mut line, name, type_code, data, false);
+                push(&mut out, &line);
+                values += 1;
+                if out.len() >= CHUNK && write_error.is_none() {
+                    if let Err(e) = sink.write_all(&out) {
+                        write_error = Some(e);
+                    }
+                    out.clear();
+                }
+            }
+            WalkEvent::Damaged { key, what, error } => warnings.push(format!("{key}: {what} could not be read and is left out: {error}")),
+        })?;
+        if !found {
+            return Err(ExportError::NoKey(path, start.clone()));
+        }
+    }
+    if let Some(e) = write_error {
+        return Err(e.into());
+    }
+    push(&mut out, "\r\n");
+    sink.write_all(&out)?;
+    sink.flush()?;
+    Ok(Export {
+        warnings,
+        keys,
+        values,
+    })
+}
+
+/// How much output is gathered before it goes to the sink.
+const CHUNK: usize = 1 << 20;
