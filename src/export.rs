@@ -33,6 +33,12 @@ pub enum ExportError {
 /// What was exported and what was left out.
 pub struct Export {
     pub warnings: Vec<String>,
+    /// Keys left out (with everything below them): names a `.reg` file cannot carry.
+    pub skipped_keys: Vec<String>,
+    /// Values left out: (key, name) whose name a `.reg` file cannot carry.
+    pub skipped_values: Vec<(String, String)>,
+    /// Keys or values that could not be read.
+    pub damaged: usize,
     pub keys: usize,
     pub values: usize,
 }
@@ -101,6 +107,8 @@ pub fn export(
     push(&mut out, HEADER);
     push(&mut out, "\r\n");
     let mut warnings = Vec::new();
+    let (mut skipped_keys, mut skipped_values, mut damaged) = (Vec::new(), Vec::new(), 0);
+    let mut current_key = String::new();
     let (mut keys, mut values) = (0, 0);
     let rename = |p: &str| -> String {
         match (&ccs, opts.current_control_set) {
@@ -126,11 +134,17 @@ pub fn export(
         let found = hive.walk(&opts.root, start, &mut |ev| match ev {
             WalkEvent::Key(p) => {
                 let p = rename(p);
-                skip_key = p.chars().any(|c| c.is_control());
+                skip_key = skipped_keys.iter().any(|s: &String| p.starts_with(s.as_str()) && p[s.len()..].starts_with('\\'));
                 if skip_key {
-                    warnings.push(format!("{}: a key name with a control character cannot be written to a .reg file; its values are left out", p.escape_debug()));
                     return;
                 }
+                if p.chars().any(|c| c.is_control()) {
+                    warnings.push(format!("{}: a key name with a control character cannot be written to a .reg file; it and its subkeys are left out", p.escape_debug()));
+                    skipped_keys.push(p);
+                    skip_key = true;
+                    return;
+                }
+                current_key.clone_from(&p);
                 keys += 1;
                 push(&mut out, &format!("\r\n[{p}]\r\n"));
             }
@@ -139,7 +153,8 @@ pub fn export(
                     return;
                 }
                 if name.chars().any(|c| matches!(c, '\0' | '\r' | '\n')) {
-                    warnings.push(format!("value \"{}\": a name with NUL, CR or LF cannot be written to a .reg file; left out", name.escape_debug()));
+                    warnings.push(format!("{}: value \"{}\": a name with NUL, CR or LF cannot be written to a .reg file; left out", current_key, name.escape_debug()));
+                    skipped_values.push((current_key.clone(), name.to_string()));
                     return;
                 }
                 line.clear();
@@ -153,7 +168,10 @@ pub fn export(
                     out.clear();
                 }
             }
-            WalkEvent::Damaged { key, what, error } => warnings.push(format!("{key}: {what} could not be read and is left out: {error}")),
+            WalkEvent::Damaged { key, what, error } => {
+                damaged += 1;
+                warnings.push(format!("{key}: {what} could not be read and is left out: {error}"));
+            }
         })?;
         if !found {
             return Err(ExportError::NoKey(path, start.clone()));
@@ -165,11 +183,7 @@ pub fn export(
     push(&mut out, "\r\n");
     sink.write_all(&out)?;
     sink.flush()?;
-    Ok(Export {
-        warnings,
-        keys,
-        values,
-    })
+    Ok(Export { warnings, skipped_keys, skipped_values, damaged, keys, values })
 }
 
 /// How much output is gathered before it goes to the sink.

@@ -328,22 +328,7 @@ impl HiveFile {
             let v = v.map_err(|e| self.nt_error(e))?;
             let name = v.name().map_err(|e| self.nt_error(e))?.to_string_lossy();
             let type_code = raw_type(&v).map_err(|e| self.nt_error(e))?;
-            // A zero size needs no data cell (nt-hive asserts on the 0xFFFFFFFF offset such
-            // values carry).
-            let bytes = if v.data_size() == 0 {
-                Vec::new()
-            } else {
-                match v.data().map_err(|e| self.nt_error(e))? {
-                    KeyValueData::Small(b) => b.to_vec(),
-                    KeyValueData::Big(iter) => {
-                        let mut all = Vec::new();
-                        for part in iter {
-                            all.extend_from_slice(part.map_err(|e| self.nt_error(e))?);
-                        }
-                        all
-                    }
-                }
-            };
+            let bytes = self.value_bytes(&v).map_err(|e| self.nt_error(e))?;
             out.set_raw(full, &name, type_code, bytes);
         }
         Ok(())
@@ -407,6 +392,41 @@ fn raw_type(v: &nt_hive::KeyValue<'_, &[u8]>) -> Result<u32, NtHiveError> {
         Ok(t) => Ok(t as u32),
         Err(NtHiveError::UnsupportedKeyValueDataType { actual, .. }) => Ok(actual),
         Err(e) => Err(e),
+    }
+}
+
+impl HiveFile {
+    /// A value's data. A zero size needs no data cell (nt-hive asserts on the 0xFFFFFFFF
+    /// offset such values carry). Data over 16344 bytes is a big-data list in hive format
+    /// 1.4 and later, but one plain cell in format 1.3 hives, which nt-hive does not read:
+    /// that cell is read here, bounded by its own size.
+    fn value_bytes(&self, v: &nt_hive::KeyValue<'_, &[u8]>) -> Result<Vec<u8>, NtHiveError> {
+        let size = v.data_size() as usize;
+        if size == 0 {
+            return Ok(Vec::new());
+        }
+        match v.data() {
+            Ok(KeyValueData::Small(b)) => Ok(b.to_vec()),
+            Ok(KeyValueData::Big(iter)) => {
+                let mut all = Vec::with_capacity(size);
+                for part in iter {
+                    all.extend_from_slice(part?);
+                }
+                Ok(all)
+            }
+            Err(NtHiveError::InvalidTwoByteSignature { offset, expected, actual }) if expected == b"db" => {
+                // `offset` is where the cell's data starts; its size field is 4 bytes before.
+                let cell = offset.checked_sub(4).filter(|c| c + 4 <= self.bytes.len());
+                let cell_size = cell.map(|c| i32::from_le_bytes([self.bytes[c], self.bytes[c + 1], self.bytes[c + 2], self.bytes[c + 3]]));
+                match cell_size {
+                    Some(cs) if cs < 0 && (cs.unsigned_abs() as usize).saturating_sub(4) >= size && offset + size <= self.bytes.len() => {
+                        Ok(self.bytes[offset..offset + size].to_vec())
+                    }
+                    _ => Err(NtHiveError::InvalidTwoByteSignature { offset, expected, actual }),
+                }
+            }
+            Err(e) => Err(e),
+        }
     }
 }
 
@@ -506,20 +526,7 @@ impl HiveFile {
                             let v = v?;
                             let name = v.name()?.to_string_lossy();
                             let t = raw_type(&v)?;
-                            let bytes = if v.data_size() == 0 {
-                                Vec::new()
-                            } else {
-                                match v.data()? {
-                                    KeyValueData::Small(b) => b.to_vec(),
-                                    KeyValueData::Big(iter) => {
-                                        let mut all = Vec::new();
-                                        for part in iter {
-                                            all.extend_from_slice(part?);
-                                        }
-                                        all
-                                    }
-                                }
-                            };
+                            let bytes = self.value_bytes(&v)?;
                             Ok::<_, NtHiveError>((name, t, bytes))
                         })();
                         match read {

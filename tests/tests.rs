@@ -5,6 +5,7 @@ mod util;
 mod audit;
 mod cli;
 mod diagnostics;
+mod export;
 mod oracle;
 mod powershell;
 mod regfile;
