@@ -183,7 +183,14 @@ pub fn export(
     push(&mut out, "\r\n");
     sink.write_all(&out)?;
     sink.flush()?;
-    Ok(Export { warnings, skipped_keys, skipped_values, damaged, keys, values })
+    Ok(Export {
+        warnings,
+        skipped_keys,
+        skipped_values,
+        damaged,
+        keys,
+        values,
+    })
 }
 
 /// How much output is gathered before it goes to the sink.

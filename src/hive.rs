@@ -414,15 +414,34 @@ impl HiveFile {
                 }
                 Ok(all)
             }
-            Err(NtHiveError::InvalidTwoByteSignature { offset, expected, actual }) if expected == b"db" => {
+            Err(NtHiveError::InvalidTwoByteSignature {
+                offset,
+                expected,
+                actual,
+            }) if expected == b"db" => {
                 // `offset` is where the cell's data starts; its size field is 4 bytes before.
                 let cell = offset.checked_sub(4).filter(|c| c + 4 <= self.bytes.len());
-                let cell_size = cell.map(|c| i32::from_le_bytes([self.bytes[c], self.bytes[c + 1], self.bytes[c + 2], self.bytes[c + 3]]));
+                let cell_size = cell.map(|c| {
+                    i32::from_le_bytes([
+                        self.bytes[c],
+                        self.bytes[c + 1],
+                        self.bytes[c + 2],
+                        self.bytes[c + 3],
+                    ])
+                });
                 match cell_size {
-                    Some(cs) if cs < 0 && (cs.unsigned_abs() as usize).saturating_sub(4) >= size && offset + size <= self.bytes.len() => {
+                    Some(cs)
+                        if cs < 0
+                            && (cs.unsigned_abs() as usize).saturating_sub(4) >= size
+                            && offset + size <= self.bytes.len() =>
+                    {
                         Ok(self.bytes[offset..offset + size].to_vec())
                     }
-                    _ => Err(NtHiveError::InvalidTwoByteSignature { offset, expected, actual }),
+                    _ => Err(NtHiveError::InvalidTwoByteSignature {
+                        offset,
+                        expected,
+                        actual,
+                    }),
                 }
             }
             Err(e) => Err(e),

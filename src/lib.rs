@@ -20,6 +20,7 @@ pub mod builtin;
 pub mod catalog;
 pub mod compile;
 pub mod diag;
+pub mod diff;
 pub mod emit;
 pub mod export;
 pub mod hive;

@@ -136,6 +136,16 @@ enum Command {
         #[arg(short, long, value_name = "OUT.reg")]
         output: Option<PathBuf>,
     },
+    /// Registry-level differences between two profiles, .reg files or hives.
+    Diff {
+        /// A profile (built-in name or YAML file), a .reg file, or a hive file.
+        a: String,
+        /// The other side.
+        b: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Report::Human)]
+        format: Report,
+    },
     /// Check .reg files for known traps.
     Lint {
         /// The .reg files.
@@ -339,6 +349,32 @@ fn run(cmd: Command, ui: &Ui) -> Result<u8> {
                 );
             }
             Ok(0)
+        }
+        Command::Diff { a, b, format } => {
+            let sa = source(&a, ui)?;
+            let sb = source(&b, ui)?;
+            // A hive is read only where the other side has keys (everything if both are hives).
+            let keys_of = |s: &Source| -> Option<Vec<String>> {
+                match s {
+                    Source::Values(r) => {
+                        let mut keys: Vec<String> =
+                            r.entries().map(|(k, ..)| k.to_string()).collect();
+                        keys.dedup();
+                        Some(keys)
+                    }
+                    Source::Hive(..) => None,
+                }
+            };
+            let (ka, kb) = (keys_of(&sb), keys_of(&sa));
+            let ra = sa.values(ka.as_deref())?;
+            let rb = sb.values(kb.as_deref())?;
+            let d = tlsreg::diff::diff(&ra, &rb);
+            let mut out = std::io::stdout().lock();
+            match format {
+                Report::Human => write!(out, "{}", tlsreg::diff::human(&d))?,
+                Report::Json => writeln!(out, "{}", serde_json::to_string_pretty(&d)?)?,
+            }
+            Ok(if d.is_empty() { 0 } else { 1 })
         }
         Command::Lint {
             files,
@@ -802,4 +838,59 @@ fn show_reg_diags(
     }
     ui.diags(&out);
     out.has_errors()
+}
+
+/// One side of `tlsreg diff`.
+enum Source {
+    /// A profile or a .reg file, already applied to an empty registry.
+    Values(tlsreg::memreg::MemRegistry),
+    /// A hive and the root its keys are named under.
+    Hive(tlsreg::hive::HiveFile, &'static str),
+}
+
+impl Source {
+    fn values(self, keys: Option<&[String]>) -> Result<tlsreg::memreg::MemRegistry> {
+        match self {
+            Source::Values(r) => Ok(r),
+            Source::Hive(h, root) => Ok(tlsreg::diff::hive_values(&h, root, keys)?),
+        }
+    }
+}
+
+/// Reads a `diff` argument: a hive (by its `regf` signature), a YAML profile, a `.reg`
+/// file, or a built-in profile name.
+fn source(arg: &str, ui: &Ui) -> Result<Source> {
+    let path = Path::new(arg);
+    if path.is_file() {
+        let mut head = [0u8; 4];
+        let n = std::fs::File::open(path)
+            .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+            .with_context(|| format!("cannot read {arg}"))?;
+        if n == 4 && &head == b"regf" {
+            let h = tlsreg::hive::HiveFile::open(path)?;
+            let probe = h.extract(
+                r"HKEY_LOCAL_MACHINE\SYSTEM",
+                &[tlsreg::hive::Request::Key("Select".into())],
+            )?;
+            let root = if probe.key_exists(r"HKEY_LOCAL_MACHINE\SYSTEM\Select") {
+                r"HKEY_LOCAL_MACHINE\SYSTEM"
+            } else {
+                r"HKEY_LOCAL_MACHINE\SOFTWARE"
+            };
+            return Ok(Source::Hive(h, root));
+        }
+        if !(arg.ends_with(".yaml") || arg.ends_with(".yml")) {
+            let f = read_reg(path, "windows-1252")?;
+            if show_reg_diags(arg, &f, &f.diagnostics, ui) {
+                return Err(Reported("the .reg file has errors").into());
+            }
+            let mut r = tlsreg::memreg::MemRegistry::new();
+            f.apply(&mut r);
+            return Ok(Source::Values(r));
+        }
+    }
+    let (_, l) = load(arg, ui).map_err(|_| Reported("the profile has errors"))?;
+    let mut r = tlsreg::memreg::MemRegistry::new();
+    r.apply(&l.profile.plan());
+    Ok(Source::Values(r))
 }

@@ -120,6 +120,15 @@ impl MemRegistry {
             .collect()
     }
 
+    /// Every value: (key as spelled, name as spelled, type, bytes), keys in folded order.
+    pub fn entries(&self) -> impl Iterator<Item = (&str, &str, u32, &[u8])> {
+        self.keys.values().flat_map(|k| {
+            k.values
+                .values()
+                .map(move |(n, t, b)| (k.path.as_str(), n.as_str(), *t, b.as_slice()))
+        })
+    }
+
     /// Key paths that exist, as spelled.
     pub fn key_paths(&self) -> Vec<String> {
         self.keys.values().map(|k| k.path.clone()).collect()

@@ -14,7 +14,9 @@ const ROOT: &str = r"HKEY_LOCAL_MACHINE\SOFTWARE";
 
 /// Every primary hive (regf, file type 0) below `dir`.
 fn hives(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     let mut entries: Vec<_> = rd.flatten().map(|e| e.path()).collect();
     entries.sort();
     for p in entries {
@@ -30,38 +32,85 @@ fn hives(dir: &Path, out: &mut Vec<PathBuf>) {
 
 /// Checks one hive; `Err` describes a mismatch.
 fn check(hive: &Path, dir: &Path) -> Result<&'static str, String> {
-    let dump = Command::new(util::shared().join("oracles/hive2values.sh")).arg(hive).arg(ROOT).output().unwrap();
-    let ours = HiveFile::open(hive).map_err(|e| e.to_string()).and_then(|h| {
-        let mut buf = Vec::new();
-        export(&h, &ExportOptions { root: ROOT.into(), ..Default::default() }, &mut buf).map(|ex| (ex, buf)).map_err(|e| e.to_string())
-    });
+    let dump = Command::new(util::shared().join("oracles/hive2values.sh"))
+        .arg(hive)
+        .arg(ROOT)
+        .output()
+        .unwrap();
+    let ours = HiveFile::open(hive)
+        .map_err(|e| e.to_string())
+        .and_then(|h| {
+            let mut buf = Vec::new();
+            export(
+                &h,
+                &ExportOptions {
+                    root: ROOT.into(),
+                    ..Default::default()
+                },
+                &mut buf,
+            )
+            .map(|ex| (ex, buf))
+            .map_err(|e| e.to_string())
+        });
     match dump.status.code() {
         Some(5) => return Ok("hivex refuses this hive (corrupt); tlsreg's export did not panic"),
         Some(0) => {}
-        code => return Err(format!("hive2values.sh exited {code:?}: {}", String::from_utf8_lossy(&dump.stderr))),
+        code => {
+            return Err(format!(
+                "hive2values.sh exited {code:?}: {}",
+                String::from_utf8_lossy(&dump.stderr)
+            ))
+        }
     }
     let (ex, bytes) = ours.map_err(|e| format!("hivex reads it, tlsreg's export failed: {e}"))?;
     if ex.damaged > 0 {
-        return Err(format!("hivex reads it, tlsreg left out damaged data: {:?}", ex.warnings));
+        return Err(format!(
+            "hivex reads it, tlsreg left out damaged data: {:?}",
+            ex.warnings
+        ));
     }
-    let file = dir.join(format!("{}.reg", hive.display().to_string().replace(['/', '\\', ' '], "_")));
+    let file = dir.join(format!(
+        "{}.reg",
+        hive.display().to_string().replace(['/', '\\', ' '], "_")
+    ));
     std::fs::write(&file, &bytes).unwrap();
-    let imported = Command::new(util::shared().join("oracles/reg2values.sh")).arg(&file).output().unwrap();
+    let imported = Command::new(util::shared().join("oracles/reg2values.sh"))
+        .arg(&file)
+        .output()
+        .unwrap();
     if imported.status.code() != Some(0) {
-        return Err(format!("reg2values.sh rejected the export: {}", String::from_utf8_lossy(&imported.stderr)));
+        return Err(format!(
+            "reg2values.sh rejected the export: {}",
+            String::from_utf8_lossy(&imported.stderr)
+        ));
     }
     let skipped = |l: &String| {
         let mut f = l.split('\t');
         let (key, name) = (f.next().unwrap_or_default(), f.next().unwrap_or_default());
-        ex.skipped_keys.iter().any(|k| key == k || key.starts_with(&format!("{k}\\")))
-            || ex.skipped_values.iter().any(|(k, n)| key == k && name == n.replace('\0', "\\0").replace('\r', "\\r").replace('\n', "\\n"))
+        ex.skipped_keys
+            .iter()
+            .any(|k| key == k || key.starts_with(&format!("{k}\\")))
+            || ex.skipped_values.iter().any(|(k, n)| {
+                key == k
+                    && name
+                        == n.replace('\0', "\\0")
+                            .replace('\r', "\\r")
+                            .replace('\n', "\\n")
+            })
     };
-    let want: Vec<String> = lines(&String::from_utf8_lossy(&dump.stdout)).into_iter().filter(|l| !skipped(l)).collect();
+    let want: Vec<String> = lines(&String::from_utf8_lossy(&dump.stdout))
+        .into_iter()
+        .filter(|l| !skipped(l))
+        .collect();
     let got = lines(&String::from_utf8_lossy(&imported.stdout));
     if got != want {
         let missing: Vec<_> = want.iter().filter(|l| !got.contains(l)).take(3).collect();
         let extra: Vec<_> = got.iter().filter(|l| !want.contains(l)).take(3).collect();
-        return Err(format!("{} lines from hivex, {} from the export; missing {missing:?}, extra {extra:?}", want.len(), got.len()));
+        return Err(format!(
+            "{} lines from hivex, {} from the export; missing {missing:?}, extra {extra:?}",
+            want.len(),
+            got.len()
+        ));
     }
     Ok("equal")
 }
@@ -86,16 +135,30 @@ fn every_hive_exports_to_what_the_oracles_read() {
     std::thread::scope(|s| {
         for _ in 0..2 {
             s.spawn(|| loop {
-                let Some(h) = queue.lock().unwrap().next() else { break };
+                let Some(h) = queue.lock().unwrap().next() else {
+                    break;
+                };
                 tx.send((h.clone(), check(&h, dir.path()))).unwrap();
             });
         }
     });
     drop(tx);
     let results: Vec<_> = rx.into_iter().collect();
-    let failures: Vec<String> = results.iter().filter_map(|(h, r)| r.as_ref().err().map(|e| format!("{}: {e}", h.display()))).collect();
-    let equal = results.iter().filter(|(_, r)| matches!(r, Ok("equal"))).count();
-    assert!(failures.is_empty(), "{} of {} hives differ:\n{}", failures.len(), results.len(), failures.join("\n"));
+    let failures: Vec<String> = results
+        .iter()
+        .filter_map(|(h, r)| r.as_ref().err().map(|e| format!("{}: {e}", h.display())))
+        .collect();
+    let equal = results
+        .iter()
+        .filter(|(_, r)| matches!(r, Ok("equal")))
+        .count();
+    assert!(
+        failures.is_empty(),
+        "{} of {} hives differ:\n{}",
+        failures.len(),
+        results.len(),
+        failures.join("\n")
+    );
     assert!(equal > 50, "only {equal} hives were compared");
 }
 
@@ -104,26 +167,59 @@ fn subtrees_and_the_current_control_set() {
     let h = util::root().join("tests/fixtures/audit/ccs2-system.hive");
     let d = util::tempdir();
     let out = d.path().join("schannel.reg");
-    let o = run(tlsreg().args(["export", "--system"]).arg(&h).args(["--key", r"CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols", "--current-control-set", "-o"]).arg(&out));
+    let o = run(tlsreg()
+        .args(["export", "--system"])
+        .arg(&h)
+        .args([
+            "--key",
+            r"CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols",
+            "--current-control-set",
+            "-o",
+        ])
+        .arg(&out));
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let bytes = std::fs::read(&out).unwrap();
-    let text = String::from_utf16(&bytes[2..].chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect::<Vec<_>>()).unwrap();
-    let p = r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols";
+    let text = String::from_utf16(
+        &bytes[2..]
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    let p =
+        r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols";
     assert_eq!(
         text,
         format!("Windows Registry Editor Version 5.00\r\n\r\n[{p}]\r\n\r\n[{p}\\TLS 1.2]\r\n\r\n[{p}\\TLS 1.2\\Client]\r\n\"Enabled\"=dword:00000001\r\n\"DisabledByDefault\"=dword:00000000\r\n\r\n[{p}\\TLS 1.2\\Server]\r\n\"Enabled\"=dword:00000001\r\n\"DisabledByDefault\"=dword:00000000\r\n\r\n")
     );
     // Without the option, keys are named as stored: ControlSet002 is the current one.
     let o = run(tlsreg().args(["export", "--system"]).arg(&h).args(["--key", r"HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.2\Server"]));
-    let text = String::from_utf16(&o.stdout[2..].chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect::<Vec<_>>()).unwrap();
+    let text = String::from_utf16(
+        &o.stdout[2..]
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
     assert!(text.contains(r"[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet002\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.2\Server]"), "{text}");
     // A missing key is an error; the input is never overwritten.
-    let o = run(tlsreg().args(["export", "--system"]).arg(&h).args(["--key", "NoSuchKey"]));
+    let o = run(tlsreg()
+        .args(["export", "--system"])
+        .arg(&h)
+        .args(["--key", "NoSuchKey"]));
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("there is no key NoSuchKey in this hive"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("there is no key NoSuchKey in this hive"),
+        "{}",
+        stderr(&o)
+    );
     let copy = d.path().join("SYSTEM");
     std::fs::copy(&h, &copy).unwrap();
-    let o = run(tlsreg().args(["export", "--system"]).arg(&copy).arg("-o").arg(&copy));
+    let o = run(tlsreg()
+        .args(["export", "--system"])
+        .arg(&copy)
+        .arg("-o")
+        .arg(&copy));
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(std::fs::read(&copy).unwrap(), std::fs::read(&h).unwrap());
 }

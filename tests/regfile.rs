@@ -139,3 +139,133 @@ fn imported_builtins_compile_to_the_same_values() {
         );
     }
 }
+
+#[test]
+fn every_encoding_reads_to_the_values_hivex_imports() {
+    let dir = fixtures().join("regfile");
+    let expected = |name: &str| -> Vec<String> {
+        std::fs::read_to_string(dir.join(name))
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    };
+    let unicode = expected("content-unicode.expected");
+    let ansi = expected("content.expected");
+    let cases: &[(&str, &Vec<String>, &[&str])] = &[
+        ("utf16le-bom.reg", &unicode, &[]),
+        ("utf16le-bom-lf.reg", &unicode, &[]),
+        ("utf16be-bom.reg", &unicode, &[]),
+        ("utf8-bom.reg", &unicode, &["utf8-bom"]),
+        ("utf8-nobom.reg", &unicode, &["ansi-text"]),
+        ("content-utf16le.reg", &ansi, &[]),
+        ("ansi-5.00.reg", &ansi, &[]),
+        ("regedit4-ansi.reg", &ansi, &[]),
+    ];
+    for (file, want, codes) in cases {
+        let f = parse(
+            &std::fs::read(dir.join(file)).unwrap(),
+            ReadOptions::default(),
+        );
+        let got_codes: Vec<&str> = f.diagnostics.iter().map(|d| d.code).collect();
+        assert_eq!(&got_codes, codes, "{file}");
+        let mut r = tlsreg::memreg::MemRegistry::new();
+        f.apply(&mut r);
+        assert_eq!(&r.value_lines(), *want, "{file}");
+    }
+}
+
+#[test]
+fn import_then_compile_gives_the_original_values() {
+    let dir = fixtures().join("regfile");
+    let d = util::tempdir();
+    for file in ["utf16le-bom.reg", "utf8-nobom.reg", "regedit4-ansi.reg"] {
+        let o = run(tlsreg().arg("import").arg(dir.join(file)));
+        assert_eq!(o.status.code(), Some(0), "{file}: {}", stderr(&o));
+        let yaml = d.path().join(file.replace(".reg", ".yaml"));
+        std::fs::write(&yaml, &o.stdout).unwrap();
+        let o = run(tlsreg().arg("compile").arg(&yaml).arg("-o").arg(d.path()));
+        assert_eq!(o.status.code(), Some(0), "{file}: {}", stderr(&o));
+        let compiled = d.path().join(file);
+        let Some(got) = crate::util::run_oracle(
+            "reg2values.sh",
+            &[&"--fold-case" as &dyn AsRef<std::ffi::OsStr>, &compiled],
+        ) else {
+            return;
+        };
+        // The original, as hivex imports it (expected files are hivex's own output).
+        let want = std::fs::read_to_string(dir.join(if file == "regedit4-ansi.reg" {
+            "content.expected"
+        } else {
+            "content-unicode.expected"
+        }))
+        .unwrap();
+        let fold = |s: &str| -> Vec<String> {
+            let mut v: Vec<String> = s
+                .lines()
+                .map(|l| {
+                    let mut p: Vec<String> = l.split('\t').map(str::to_string).collect();
+                    p[0] = p[0].to_lowercase();
+                    p[1] = p[1].to_lowercase();
+                    p.join("\t")
+                })
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(
+            fold(&got),
+            fold(&want),
+            "{file}: compile(import(file)) differs from the file"
+        );
+    }
+}
+
+#[test]
+fn diff_compares_profiles_reg_files_and_hives() {
+    let fx = fixtures().join("audit");
+    // A profile against the hive where it is applied (control set 2): no difference.
+    let o = run(tlsreg()
+        .args(["diff", "enable-tls12"])
+        .arg(fx.join("ccs2-system.hive")));
+    assert_eq!(
+        (o.status.code(), crate::util::stdout(&o).as_str()),
+        (Some(0), ""),
+        "{}",
+        stderr(&o)
+    );
+    // Against the 0xffffffff image: one changed value, with old and new type and data.
+    let o = run(tlsreg()
+        .args(["diff", "enable-tls12"])
+        .arg(fx.join("ffffffff-system.hive")));
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        crate::util::stdout(&o),
+        "~ [HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Server] \"Enabled\": REG_DWORD 0x00000001 -> REG_DWORD 0xffffffff\n"
+    );
+    // A .reg file against a profile, as JSON.
+    let o = run(tlsreg()
+        .args(["diff"])
+        .arg(fixtures().join("lint/clean.reg"))
+        .args(["stig-iis10", "--format", "json"]));
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["removed"], serde_json::json!([]));
+    assert_eq!(v["changed"], serde_json::json!([]));
+    assert_eq!(
+        v["added"].as_array().unwrap().len(),
+        8,
+        "stig-iis10 adds SSL 2.0/3.0 and TLS 1.0/1.1 server values"
+    );
+    assert_eq!(v["added"][0]["new"]["type"], "REG_DWORD");
+    // Two hives: everything is compared.
+    let o = run(tlsreg()
+        .args(["diff"])
+        .arg(fx.join("empty-system.hive"))
+        .arg(fx.join("ccs2-system.hive")));
+    assert_eq!(o.status.code(), Some(1));
+    let out = crate::util::stdout(&o);
+    assert!(out.contains("+ [HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Client] \"Enabled\" = REG_DWORD 0x00000001\n"), "{out}");
+    assert!(out.contains("+ [HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Server] \"Enabled\" = REG_DWORD 0x00000000\n"), "the stale control set shows as stored: {out}");
+}
