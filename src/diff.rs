@@ -52,9 +52,12 @@ fn side(t: u32, b: &[u8]) -> Side {
     }
 }
 
+/// A value by its identity (folded key and name): key and name as spelled, type, data.
+type Values = BTreeMap<(String, String), (String, String, u32, Vec<u8>)>;
+
 /// The differences from `a` to `b`.
 pub fn diff(a: &MemRegistry, b: &MemRegistry) -> Diff {
-    let map = |r: &MemRegistry| -> BTreeMap<(String, String), (String, String, u32, Vec<u8>)> {
+    let map = |r: &MemRegistry| -> Values {
         r.entries()
             .map(|(k, n, t, d)| {
                 (
