@@ -138,7 +138,8 @@ enum Command {
     },
     /// Registry-level differences between two profiles, .reg files or hives.
     Diff {
-        /// A profile (built-in name or YAML file), a .reg file, or a hive file.
+        /// A profile (built-in name or YAML file), a .reg file, a hive file, or a mounted
+        /// Windows volume (its SYSTEM and SOFTWARE hives).
         a: String,
         /// The other side.
         b: String,
@@ -844,23 +845,49 @@ fn show_reg_diags(
 enum Source {
     /// A profile or a .reg file, already applied to an empty registry.
     Values(tlsreg::memreg::MemRegistry),
-    /// A hive and the root its keys are named under.
-    Hive(tlsreg::hive::HiveFile, &'static str),
+    /// Hives and the roots their keys are named under (a mounted volume has two).
+    Hive(Vec<(tlsreg::hive::HiveFile, &'static str)>),
 }
 
 impl Source {
     fn values(self, keys: Option<&[String]>) -> Result<tlsreg::memreg::MemRegistry> {
         match self {
             Source::Values(r) => Ok(r),
-            Source::Hive(h, root) => Ok(tlsreg::diff::hive_values(&h, root, keys)?),
+            Source::Hive(hives) => {
+                let mut all = tlsreg::memreg::MemRegistry::new();
+                for (h, root) in hives {
+                    for (k, n, t, d) in tlsreg::diff::hive_values(&h, root, keys)?.entries() {
+                        all.set_raw(k, n, t, d.to_vec());
+                    }
+                }
+                Ok(all)
+            }
         }
     }
 }
 
-/// Reads a `diff` argument: a hive (by its `regf` signature), a YAML profile, a `.reg`
-/// file, or a built-in profile name.
+/// Reads a `diff` argument: a mounted Windows volume or config folder (its SYSTEM and
+/// SOFTWARE hives), a hive (by its `regf` signature), a YAML profile, a `.reg` file, or a
+/// built-in profile name.
 fn source(arg: &str, ui: &Ui) -> Result<Source> {
     let path = Path::new(arg);
+    if path.is_dir() {
+        let found = tlsreg::audit::find_hives(path)?;
+        let mut hives = Vec::new();
+        if let Some(s) = found.system {
+            hives.push((
+                tlsreg::hive::HiveFile::open(&s)?,
+                r"HKEY_LOCAL_MACHINE\SYSTEM",
+            ));
+        }
+        if let Some(s) = found.software {
+            hives.push((
+                tlsreg::hive::HiveFile::open(&s)?,
+                r"HKEY_LOCAL_MACHINE\SOFTWARE",
+            ));
+        }
+        return Ok(Source::Hive(hives));
+    }
     if path.is_file() {
         let mut head = [0u8; 4];
         let n = std::fs::File::open(path)
@@ -877,7 +904,7 @@ fn source(arg: &str, ui: &Ui) -> Result<Source> {
             } else {
                 r"HKEY_LOCAL_MACHINE\SOFTWARE"
             };
-            return Ok(Source::Hive(h, root));
+            return Ok(Source::Hive(vec![(h, root)]));
         }
         if !(arg.ends_with(".yaml") || arg.ends_with(".yml")) {
             let f = read_reg(path, "windows-1252")?;

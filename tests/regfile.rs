@@ -268,4 +268,25 @@ fn diff_compares_profiles_reg_files_and_hives() {
     let out = crate::util::stdout(&o);
     assert!(out.contains("+ [HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Client] \"Enabled\" = REG_DWORD 0x00000001\n"), "{out}");
     assert!(out.contains("+ [HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Server] \"Enabled\" = REG_DWORD 0x00000000\n"), "the stale control set shows as stored: {out}");
+    // A mounted volume: both hives, found case-insensitively.
+    let d = util::tempdir();
+    let config = d.path().join("Windows/System32/config");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::copy(fx.join("ccs2-system.hive"), config.join("SYSTEM")).unwrap();
+    std::fs::copy(fx.join("dotnet-new-software.hive"), config.join("software")).unwrap();
+    let o = run(tlsreg()
+        .args(["diff", "dotnet-strong-crypto"])
+        .arg(d.path()));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = crate::util::stdout(&o);
+    assert_eq!(
+        out.lines().count(),
+        4,
+        "only the v2.0.50727 values are missing: {out}"
+    );
+    assert!(
+        out.lines()
+            .all(|l| l.starts_with("- [") && l.contains("v2.0.50727")),
+        "{out}"
+    );
 }
