@@ -26,6 +26,7 @@ pub mod export;
 pub mod hive;
 pub mod import;
 pub mod lint;
+pub mod logs;
 pub mod memreg;
 pub mod osinfo;
 pub mod output;

@@ -6,6 +6,7 @@ mod audit;
 mod cli;
 mod diagnostics;
 mod export;
+mod logs;
 mod oracle;
 mod powershell;
 mod regfile;

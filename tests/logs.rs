@@ -1,0 +1,1 @@
+//! Transaction-log recovery against the real dirty hives of ../shared/testdata.
