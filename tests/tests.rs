@@ -4,6 +4,7 @@ mod util;
 
 mod audit;
 mod cli;
+mod corpus;
 mod diagnostics;
 mod export;
 mod logs;

@@ -1,0 +1,94 @@
+//! Every file of the shared hive corpus (real, dirty, corrupt, crafted, and files that are
+//! not hives at all) through every command that reads hives: a result or a clear error with
+//! an offset, never a panic or a hang.
+
+use crate::util;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+fn files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<_> = rd.flatten().map(|e| e.path()).collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            files(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn every_corpus_file_reads_or_fails_cleanly() {
+    let base = util::shared().join("testdata/hives");
+    if !base.is_dir() {
+        util::skip(&format!("{} is missing", base.display()));
+        return;
+    }
+    let mut all = Vec::new();
+    files(&base, &mut all);
+    assert!(all.len() > 100, "{} files", all.len());
+    let profile = crate::oracle::builtin("best-practices");
+    let (mut read, mut refused) = (0, 0);
+    for f in &all {
+        let started = Instant::now();
+        // The hive reader: an error must name an offset or say what is wrong.
+        match tlsreg::hive::HiveFile::open(f) {
+            Ok(h) => {
+                read += 1;
+                let mut n = 0usize;
+                let _ = h.walk(r"HKEY_LOCAL_MACHINE\SOFTWARE", "", &mut |_| n += 1);
+                let mut sink = std::io::sink();
+                let _ = tlsreg::export::export(
+                    &h,
+                    &tlsreg::export::ExportOptions {
+                        root: r"HKEY_LOCAL_MACHINE\SOFTWARE".into(),
+                        ..Default::default()
+                    },
+                    &mut sink,
+                );
+                let _ = tlsreg::diff::hive_values(&h, r"HKEY_LOCAL_MACHINE\SYSTEM", None);
+            }
+            Err(e) => {
+                refused += 1;
+                let msg = e.to_string();
+                assert!(
+                    msg.contains("offset 0x") || msg.contains("cannot read"),
+                    "{}: {msg}",
+                    f.display()
+                );
+            }
+        }
+        for inputs in [
+            tlsreg::audit::Inputs {
+                system: Some(f.clone()),
+                software: None,
+                os_build: Some(17763),
+            },
+            tlsreg::audit::Inputs {
+                system: None,
+                software: Some(f.clone()),
+                os_build: None,
+            },
+        ] {
+            for effective in [false, true] {
+                let _ =
+                    tlsreg::audit::audit(&profile, &inputs, tlsreg::audit::Options { effective });
+            }
+        }
+        // .reg parsing of arbitrary bytes too.
+        if let Ok(bytes) = std::fs::read(f) {
+            let _ = tlsreg::regfile::parse(&bytes[..bytes.len().min(1 << 20)], Default::default());
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{} took {:?}",
+            f.display(),
+            started.elapsed()
+        );
+    }
+    assert!(read > 50 && refused > 5, "read {read}, refused {refused}");
+}
