@@ -12,7 +12,7 @@ use tlsreg::output::{self, Drift};
 use tlsreg::profile::{self, Loaded, ProfileRef};
 
 #[derive(Parser)]
-#[command(name = "tlsreg", version, about = "Compile SCHANNEL/TLS hardening profiles into byte-exact .reg files and safe PowerShell scripts", long_about = None)]
+#[command(name = "tlsreg", version, about = "Compile SCHANNEL/TLS hardening profiles into byte-exact .reg files and safe PowerShell scripts, and audit, export and diff offline hives", long_about = None)]
 struct Cli {
     /// When to colour messages (NO_COLOR is respected with auto).
     #[arg(long, value_enum, default_value_t = Color::Auto, global = true)]
