@@ -375,3 +375,67 @@ fn json_report_carries_diagnostics() {
     assert_eq!(v["files"], serde_json::json!([]));
     assert_eq!(stderr(&o), "error: nothing was written\n");
 }
+
+#[test]
+fn no_command_modifies_its_inputs() {
+    let dir = util::tempdir();
+    let fx = util::root().join("tests/fixtures");
+    let copy = |from: &str, to: &str| {
+        std::fs::copy(fx.join(from), dir.path().join(to)).unwrap();
+    };
+    copy("audit/ccs2-system.hive", "SYSTEM");
+    copy("audit/ccs2-software.hive", "SOFTWARE");
+    copy("lint/value-twice.reg", "in.reg");
+    util::write(&dir.path().join("p.yaml"), "extends: [strict]\n");
+    let inputs = ["SYSTEM", "SOFTWARE", "in.reg", "p.yaml"];
+    let hash = || -> Vec<Vec<u8>> {
+        inputs
+            .iter()
+            .map(|f| fs::read(dir.path().join(f)).unwrap())
+            .collect()
+    };
+    let before = hash();
+    let runs: &[&[&str]] = &[
+        &["compile", "p.yaml", "--format", "all", "-o", "out"],
+        &["compile", "p.yaml", "--check", "-o", "out"],
+        &["show", "p.yaml"],
+        &[
+            "audit",
+            "-p",
+            "p.yaml",
+            "--system",
+            "SYSTEM",
+            "--software",
+            "SOFTWARE",
+            "--effective",
+        ],
+        &["audit", "-p", "strict", "--root", ".", "--format", "junit"],
+        &["import", "in.reg"],
+        &["lint", "in.reg"],
+        &["diff", "in.reg", "SYSTEM"],
+        &["diff", "p.yaml", "."],
+        &["export", "--system", "SYSTEM", "-o", "out/system.reg"],
+        &["export", "--software", "SOFTWARE"],
+        &["export", "--system", "SYSTEM", "-o", "SYSTEM"],
+    ];
+    for args in runs {
+        let o = run(tlsreg().current_dir(dir.path()).args(*args));
+        assert!(
+            o.status.code().is_some_and(|c| c <= 2),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+        assert_eq!(hash(), before, "{args:?} changed an input");
+    }
+    // No temporary file is left anywhere.
+    for d in [dir.path().to_path_buf(), dir.path().join("out")] {
+        for e in fs::read_dir(&d).unwrap() {
+            let name = e.unwrap().file_name().to_string_lossy().into_owned();
+            assert!(
+                !name.starts_with(".tlsreg-"),
+                "{name} left in {}",
+                d.display()
+            );
+        }
+    }
+}
