@@ -35,6 +35,7 @@ fn bench(c: &mut Criterion) {
             system: Some(system),
             software: Some(software),
             os_build: None,
+            no_recover: false,
         };
         for effective in [false, true] {
             let id = format!("{name}/{}", if effective { "effective" } else { "strict" });

@@ -35,6 +35,8 @@ pub struct Inputs {
     pub software: Option<PathBuf>,
     /// The build when no SOFTWARE hive is given.
     pub os_build: Option<u32>,
+    /// Read dirty hives as they are, without replaying their transaction logs.
+    pub no_recover: bool,
 }
 
 /// How to judge.
@@ -104,7 +106,10 @@ pub struct Finding {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HiveInfo {
     pub path: String,
+    /// The header as read was dirty (after any recovery).
     pub dirty: bool,
+    /// What was done about a dirty hive: clean, recovered from logs, or read as it is.
+    pub recovery: crate::hive::Recovery,
     pub checksum_ok: bool,
     pub primary_sequence: u32,
     pub secondary_sequence: u32,
@@ -399,7 +404,7 @@ pub fn audit(profile: &Profile, inputs: &Inputs, opts: Options) -> Result<Report
     let mut buf = Vec::new();
     let (software, software_info) = match &inputs.software {
         Some(path) => {
-            let h = HiveFile::open_reusing(path, std::mem::take(&mut buf))?;
+            let h = HiveFile::open_with(path, std::mem::take(&mut buf), !inputs.no_recover)?;
             let mut req = vec![
                 Request::Key(CURRENT_VERSION.into()),
                 Request::Key(rel(SSL_POLICY, SOFTWARE_ROOT)),
@@ -435,7 +440,7 @@ pub fn audit(profile: &Profile, inputs: &Inputs, opts: Options) -> Result<Report
 
     let (system, system_info, control_sets) = match &inputs.system {
         Some(path) => {
-            let h = HiveFile::open_reusing(path, buf)?;
+            let h = HiveFile::open_with(path, buf, !inputs.no_recover)?;
             let select = h.extract(SYSTEM_ROOT, &[Request::Key("Select".into())])?;
             let sel = format!(r"{SYSTEM_ROOT}\Select");
             let current = dword(&select, &sel, "Current")
@@ -473,16 +478,22 @@ pub fn audit(profile: &Profile, inputs: &Inputs, opts: Options) -> Result<Report
     };
 
     for info in [&system_info, &software_info].into_iter().flatten() {
-        if info.dirty {
+        if info.recovery != crate::hive::Recovery::Clean {
+            let stale = info.recovery.stale();
             findings.push(Finding {
                 check: Check::Image,
                 setting: "hive".into(),
                 key: info.path.clone(),
                 value: None,
                 expected: None,
-                actual: Some(format!("primary sequence {} != secondary {}", info.primary_sequence, info.secondary_sequence)),
-                status: Status::Warn,
-                reason: "the hive is dirty: newer data may sit in its .LOG1/.LOG2 transaction logs, which this audit does not replay; the values read may be stale".into(),
+                actual: stale.then(|| {
+                    format!(
+                        "primary sequence {} != secondary {}",
+                        info.primary_sequence, info.secondary_sequence
+                    )
+                }),
+                status: if stale { Status::Warn } else { Status::Pass },
+                reason: format!("the hive was {}", info.recovery.describe()),
             });
         }
         if !info.checksum_ok {
@@ -568,6 +579,7 @@ fn hive_info(h: &HiveFile) -> HiveInfo {
     HiveInfo {
         path: h.path.display().to_string(),
         dirty: h.header.dirty(),
+        recovery: h.recovery.clone(),
         checksum_ok: h.header.checksum_ok,
         primary_sequence: h.header.primary_sequence,
         secondary_sequence: h.header.secondary_sequence,
@@ -1111,5 +1123,6 @@ pub fn find_hives(dir: &std::path::Path) -> std::io::Result<Inputs> {
         system,
         software,
         os_build: None,
+        no_recover: false,
     })
 }

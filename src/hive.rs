@@ -55,8 +55,59 @@ impl Header {
 pub struct HiveFile {
     pub path: PathBuf,
     pub header: Header,
+    /// What was done about a dirty hive.
+    pub recovery: Recovery,
     bytes: Vec<u8>,
 }
+
+/// How a hive was read with respect to its transaction logs.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "state", rename_all = "kebab-case")]
+pub enum Recovery {
+    /// The hive was clean.
+    Clean,
+    /// Dirty, and its logs were replayed in memory.
+    Recovered {
+        logs: Vec<String>,
+        entries: usize,
+        format: String,
+    },
+    /// Dirty, but no log lies beside it: newer data may be lost.
+    DirtyNoLogs,
+    /// Dirty, and its logs hold nothing newer than the hive.
+    LogsNotNewer { logs: Vec<String> },
+    /// Dirty, and its logs could not be replayed; the primary was read as it is.
+    LogsFailed { error: String },
+    /// Dirty, read as it is because recovery was turned off (`--no-recover`).
+    NotRecovered,
+}
+
+impl Recovery {
+    /// One sentence for reports.
+    pub fn describe(&self) -> String {
+        match self {
+            Recovery::Clean => "clean".into(),
+            Recovery::Recovered { logs, entries, format } => {
+                format!("dirty; recovered in memory from {} ({entries} {} in the {format} log format)", logs.join(", "), if format.starts_with("old") { "dirty pages" } else { "log entries" })
+            }
+            Recovery::DirtyNoLogs => "dirty, and no .LOG1/.LOG2/.LOG lies beside it: newer data may be missing; the values read may be stale".into(),
+            Recovery::LogsNotNewer { logs } => format!("dirty, but {} hold nothing newer than the hive", logs.join(", ")),
+            Recovery::LogsFailed { error } => format!("dirty, and its logs could not be replayed ({error}); the hive was read as it is and may be stale"),
+            Recovery::NotRecovered => "dirty; read as it is (--no-recover): the values read may be stale".into(),
+        }
+    }
+
+    /// Whether the hive as read may miss newer data.
+    pub fn stale(&self) -> bool {
+        matches!(
+            self,
+            Recovery::DirtyNoLogs | Recovery::LogsFailed { .. } | Recovery::NotRecovered
+        )
+    }
+}
+
+/// The largest log file read (logs are a fraction of their hive; this bounds hostile input).
+const MAX_LOG_BYTES: u64 = 1 << 30;
 
 fn u32_at(b: &[u8], off: usize) -> u32 {
     u32::from_le_bytes([b[off], b[off + 1], b[off + 2], b[off + 3]])
@@ -98,7 +149,62 @@ impl HiveFile {
     /// Like [`HiveFile::open`], reading into `buf`'s memory: reading a second hive into the
     /// first one's buffer saves the page faults of a fresh allocation, most of the cost of
     /// reading a hive that is in the page cache.
-    pub fn open_reusing(path: &Path, mut buf: Vec<u8>) -> Result<HiveFile, HiveError> {
+    pub fn open_reusing(path: &Path, buf: Vec<u8>) -> Result<HiveFile, HiveError> {
+        Self::open_with(path, buf, true)
+    }
+
+    /// Reads a hive; when it is dirty and `recover` is set, replays the `.LOG1`/`.LOG2`/`.LOG`
+    /// files beside it in memory (nothing is ever written). [`HiveFile::recovery`] says
+    /// what happened.
+    pub fn open_with(path: &Path, buf: Vec<u8>, recover: bool) -> Result<HiveFile, HiveError> {
+        let bytes = Self::read_into(path, buf)?;
+        if !crate::logs::is_dirty(&bytes) {
+            return Self::from_bytes(path, bytes);
+        }
+        if !recover {
+            return Self::from_bytes(path, bytes).map(|h| h.with_recovery(Recovery::NotRecovered));
+        }
+        let found = crate::logs::find_logs(path).unwrap_or_default();
+        if found.is_empty() {
+            return Self::from_bytes(path, bytes).map(|h| h.with_recovery(Recovery::DirtyNoLogs));
+        }
+        let mut logs = Vec::new();
+        for p in &found {
+            let label = p.display().to_string();
+            match std::fs::metadata(p) {
+                Ok(m) if m.len() <= MAX_LOG_BYTES => {}
+                _ => continue,
+            }
+            if let Ok(b) = std::fs::read(p) {
+                logs.push(crate::logs::LogFile { label, bytes: b });
+            }
+        }
+        let labels: Vec<String> = logs.iter().map(|l| l.label.clone()).collect();
+        match crate::logs::recover(&bytes, &logs) {
+            Ok(Some(r)) => {
+                let state = Recovery::Recovered {
+                    logs: r.logs_used.clone(),
+                    entries: r.entries,
+                    format: r.format.to_string(),
+                };
+                Self::from_bytes(path, r.bytes).map(|h| h.with_recovery(state))
+            }
+            Ok(None) => Self::from_bytes(path, bytes)
+                .map(|h| h.with_recovery(Recovery::LogsNotNewer { logs: labels })),
+            Err(e) => Self::from_bytes(path, bytes).map(|h| {
+                h.with_recovery(Recovery::LogsFailed {
+                    error: e.to_string(),
+                })
+            }),
+        }
+    }
+
+    fn with_recovery(mut self, r: Recovery) -> Self {
+        self.recovery = r;
+        self
+    }
+
+    fn read_into(path: &Path, mut buf: Vec<u8>) -> Result<Vec<u8>, HiveError> {
         use std::io::Read;
         let io = |source| HiveError::Io {
             path: path.to_path_buf(),
@@ -109,7 +215,7 @@ impl HiveFile {
         buf.clear();
         buf.reserve_exact(usize::try_from(len).unwrap_or(usize::MAX));
         f.read_to_end(&mut buf).map_err(io)?;
-        Self::from_bytes(path, buf)
+        Ok(buf)
     }
 
     /// Gives the memory back for the next hive.
@@ -196,6 +302,7 @@ impl HiveFile {
         Ok(HiveFile {
             path: path.to_path_buf(),
             header,
+            recovery: Recovery::Clean,
             bytes,
         })
     }

@@ -135,6 +135,9 @@ enum Command {
         /// Write here (atomically) instead of standard output.
         #[arg(short, long, value_name = "OUT.reg")]
         output: Option<PathBuf>,
+        /// Read a dirty hive as it is, without replaying its .LOG1/.LOG2 transaction logs.
+        #[arg(long)]
+        no_recover: bool,
     },
     /// Registry-level differences between two profiles, .reg files or hives.
     Diff {
@@ -146,6 +149,9 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Report::Human)]
         format: Report,
+        /// Read a dirty hive as it is, without replaying its .LOG1/.LOG2 transaction logs.
+        #[arg(long)]
+        no_recover: bool,
     },
     /// Check .reg files for known traps.
     Lint {
@@ -290,6 +296,7 @@ fn run(cmd: Command, ui: &Ui) -> Result<u8> {
             key,
             current_control_set,
             output,
+            no_recover,
         } => {
             let (file, root) = match (&system, &software) {
                 (Some(f), _) => (f, r"HKEY_LOCAL_MACHINE\SYSTEM"),
@@ -311,7 +318,19 @@ fn run(cmd: Command, ui: &Ui) -> Result<u8> {
                     k.clone()
                 })
                 .collect();
-            let hive = tlsreg::hive::HiveFile::open(file)?;
+            let hive = tlsreg::hive::HiveFile::open_with(file, Vec::new(), !no_recover)?;
+            if hive.recovery != tlsreg::hive::Recovery::Clean {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "{}: {}",
+                    if hive.recovery.stale() {
+                        "warning"
+                    } else {
+                        "note"
+                    },
+                    format_args!("{} was {}", file.display(), hive.recovery.describe())
+                );
+            }
             let opts = tlsreg::export::ExportOptions {
                 root: root.to_string(),
                 keys,
@@ -351,9 +370,14 @@ fn run(cmd: Command, ui: &Ui) -> Result<u8> {
             }
             Ok(0)
         }
-        Command::Diff { a, b, format } => {
-            let sa = source(&a, ui)?;
-            let sb = source(&b, ui)?;
+        Command::Diff {
+            a,
+            b,
+            format,
+            no_recover,
+        } => {
+            let sa = source(&a, !no_recover, ui)?;
+            let sb = source(&b, !no_recover, ui)?;
             // A hive is read only where the other side has keys (everything if both are hives).
             let keys_of = |s: &Source| -> Option<Vec<String>> {
                 match s {
@@ -622,6 +646,9 @@ struct AuditArgs {
     /// Judge what Schannel will do (values plus the per-build defaults).
     #[arg(long)]
     effective: bool,
+    /// Read dirty hives as they are, without replaying their .LOG1/.LOG2 transaction logs.
+    #[arg(long)]
+    no_recover: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = AuditFormat::Human)]
     format: AuditFormat,
@@ -662,6 +689,7 @@ fn audit_cmd(a: AuditArgs, ui: &Ui) -> Result<u8> {
                 system: a.system.clone(),
                 software: a.software.clone(),
                 os_build: a.os_build,
+                no_recover: a.no_recover,
             }),
         ));
     } else if roots.is_empty() {
@@ -670,6 +698,7 @@ fn audit_cmd(a: AuditArgs, ui: &Ui) -> Result<u8> {
         for r in &roots {
             let found = audit::find_hives(r).map(|mut i| {
                 i.os_build = a.os_build;
+                i.no_recover = a.no_recover;
                 i
             });
             images.push((r.display().to_string(), found.map_err(|e| e.to_string())));
@@ -869,22 +898,33 @@ impl Source {
 /// Reads a `diff` argument: a mounted Windows volume or config folder (its SYSTEM and
 /// SOFTWARE hives), a hive (by its `regf` signature), a YAML profile, a `.reg` file, or a
 /// built-in profile name.
-fn source(arg: &str, ui: &Ui) -> Result<Source> {
+fn source(arg: &str, recover: bool, ui: &Ui) -> Result<Source> {
+    let open = |p: &Path| -> Result<tlsreg::hive::HiveFile> {
+        let h = tlsreg::hive::HiveFile::open_with(p, Vec::new(), recover)?;
+        if h.recovery != tlsreg::hive::Recovery::Clean {
+            let _ = writeln!(
+                std::io::stderr(),
+                "{}: {} was {}",
+                if h.recovery.stale() {
+                    "warning"
+                } else {
+                    "note"
+                },
+                p.display(),
+                h.recovery.describe()
+            );
+        }
+        Ok(h)
+    };
     let path = Path::new(arg);
     if path.is_dir() {
         let found = tlsreg::audit::find_hives(path)?;
         let mut hives = Vec::new();
         if let Some(s) = found.system {
-            hives.push((
-                tlsreg::hive::HiveFile::open(&s)?,
-                r"HKEY_LOCAL_MACHINE\SYSTEM",
-            ));
+            hives.push((open(&s)?, r"HKEY_LOCAL_MACHINE\SYSTEM"));
         }
         if let Some(s) = found.software {
-            hives.push((
-                tlsreg::hive::HiveFile::open(&s)?,
-                r"HKEY_LOCAL_MACHINE\SOFTWARE",
-            ));
+            hives.push((open(&s)?, r"HKEY_LOCAL_MACHINE\SOFTWARE"));
         }
         return Ok(Source::Hive(hives));
     }
@@ -894,7 +934,7 @@ fn source(arg: &str, ui: &Ui) -> Result<Source> {
             .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
             .with_context(|| format!("cannot read {arg}"))?;
         if n == 4 && &head == b"regf" {
-            let h = tlsreg::hive::HiveFile::open(path)?;
+            let h = open(path)?;
             let probe = h.extract(
                 r"HKEY_LOCAL_MACHINE\SYSTEM",
                 &[tlsreg::hive::Request::Key("Select".into())],

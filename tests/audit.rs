@@ -66,6 +66,7 @@ fn every_builtin_round_trips_to_a_compliant_hive() {
             system: Some(sys_hive),
             software: Some(sw_hive),
             os_build: None,
+            no_recover: false,
         };
         for effective in [false, true] {
             let r = audit::audit(&p, &inputs, Options { effective }).unwrap();
@@ -126,12 +127,14 @@ fn every_real_hive_audits_and_reads_like_the_oracle() {
                 system: Some(path.clone()),
                 software: None,
                 os_build: Some(19045),
+                no_recover: false,
             }
         } else {
             Inputs {
                 system: None,
                 software: Some(path.clone()),
                 os_build: None,
+                no_recover: false,
             }
         };
         for profile in ["best-practices", "dotnet-strong-crypto"] {
@@ -263,6 +266,7 @@ fn run(profile: &str, system: Option<&str>, software: Option<&str>, effective: b
         system: system.map(fixture),
         software: software.map(fixture),
         os_build: None,
+        no_recover: false,
     };
     audit::audit(&builtin(profile), &inputs, Options { effective }).unwrap()
 }
@@ -290,6 +294,7 @@ fn audit_with(
         system: system.map(fixture),
         software: software.map(fixture),
         os_build,
+        no_recover: false,
     };
     audit::audit(profile, &inputs, Options { effective }).unwrap()
 }
@@ -881,4 +886,54 @@ fn fixtures_are_what_make_sh_builds() {
             util::stderr(&o)
         ),
     }
+}
+
+#[test]
+fn a_dirty_real_hive_is_recovered_from_its_logs() {
+    let h = util::shared().join("testdata/hives/regipy/regipy_tests/data/SYSTEM_B");
+    if !h.is_file() {
+        util::skip(&format!("{} is missing", h.display()));
+        return;
+    }
+    let p = builtin("enable-tls12");
+    let inputs = Inputs {
+        system: Some(h.clone()),
+        software: None,
+        os_build: Some(16299),
+        no_recover: false,
+    };
+    let r = audit::audit(&p, &inputs, Options::default()).unwrap();
+    let f = find(&r, Check::Image, "hive", None);
+    assert_eq!(f.status, Status::Pass, "{}", findings(&r));
+    assert!(
+        f.reason
+            .starts_with("the hive was dirty; recovered in memory from ")
+            && f.reason.contains("SYSTEM_B.LOG1")
+            && f.reason.contains("SYSTEM_B.LOG2"),
+        "{}",
+        f.reason
+    );
+    assert!(matches!(
+        r.system.as_ref().unwrap().recovery,
+        tlsreg::hive::Recovery::Recovered { entries: 24, .. }
+    ));
+    let stale = audit::audit(
+        &p,
+        &Inputs {
+            no_recover: true,
+            ..inputs
+        },
+        Options::default(),
+    )
+    .unwrap();
+    let f = find(&stale, Check::Image, "hive", None);
+    assert_eq!(
+        (f.status, f.actual.as_deref()),
+        (
+            Status::Warn,
+            Some("primary sequence 1622 != secondary 1621")
+        ),
+        "{}",
+        findings(&stale)
+    );
 }

@@ -69,11 +69,13 @@ fn every_corpus_file_reads_or_fails_cleanly() {
                 system: Some(f.clone()),
                 software: None,
                 os_build: Some(17763),
+                no_recover: false,
             },
             tlsreg::audit::Inputs {
                 system: None,
                 software: Some(f.clone()),
                 os_build: None,
+                no_recover: false,
             },
         ] {
             for effective in [false, true] {
