@@ -7,6 +7,7 @@ mod cli;
 mod corpus;
 mod diagnostics;
 mod export;
+mod fuzz_equiv;
 mod logs;
 mod oracle;
 mod powershell;

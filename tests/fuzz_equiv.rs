@@ -1,0 +1,106 @@
+//! The bounded, every-CI stand-in for the cargo-fuzz targets in `fuzz/`: random and mutated
+//! inputs for the profile loader, the `.reg` reader, the hive reader (walk, export, audit
+//! extraction) and log replay must give a result or an error, never a panic.
+
+use crate::util;
+use proptest::prelude::*;
+use std::path::Path;
+
+fn seeds(dir: &str, ext: &str) -> Vec<Vec<u8>> {
+    let d = util::root().join(dir);
+    let mut v: Vec<Vec<u8>> = std::fs::read_dir(&d)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == ext))
+        .map(|p| std::fs::read(p).unwrap())
+        .collect();
+    v.sort();
+    v
+}
+
+/// A seed with some bytes overwritten, some cut away, some repeated.
+fn mutate(seed: &[u8], edits: &[(usize, u8)], cut: usize, dup: usize) -> Vec<u8> {
+    let mut b = seed.to_vec();
+    if !b.is_empty() {
+        for (i, v) in edits {
+            let n = b.len();
+            b[i % n] = *v;
+        }
+        let keep = b.len() - cut % (b.len() / 4 + 1);
+        b.truncate(keep);
+        if dup > 0 && !b.is_empty() {
+            let at = dup % b.len();
+            let chunk: Vec<u8> = b[at..(at + 64).min(b.len())].to_vec();
+            b.splice(at..at, chunk);
+        }
+    }
+    b
+}
+
+fn hive_paths(b: Vec<u8>) {
+    if let Ok(h) = tlsreg::hive::HiveFile::from_bytes(Path::new("fuzz"), b) {
+        let _ = h.walk(r"HKEY_LOCAL_MACHINE\SYSTEM", "", &mut |_| {});
+        let _ = tlsreg::export::export(
+            &h,
+            &tlsreg::export::ExportOptions {
+                root: r"HKEY_LOCAL_MACHINE\SYSTEM".into(),
+                ..Default::default()
+            },
+            &mut std::io::sink(),
+        );
+        let _ = h.extract(
+            r"HKEY_LOCAL_MACHINE\SYSTEM",
+            &[
+                tlsreg::hive::Request::Key("Select".into()),
+                tlsreg::hive::Request::Tree(
+                    r"ControlSet001\Control\SecurityProviders\SCHANNEL".into(),
+                ),
+            ],
+        );
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2048, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn reg_reader_takes_any_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..2048), seed in 0usize..64, edits in proptest::collection::vec((any::<usize>(), any::<u8>()), 0..16), cut in any::<usize>(), dup in any::<usize>()) {
+        let _ = tlsreg::regfile::parse(&bytes, Default::default());
+        let s = seeds("tests/fixtures/lint", "reg");
+        let f = tlsreg::regfile::parse(&mutate(&s[seed % s.len()], &edits, cut, dup), Default::default());
+        let _ = tlsreg::lint::lint(&f, Default::default());
+        let _ = tlsreg::import::import(&f, "fuzz", "fuzz.reg");
+    }
+
+    #[test]
+    fn profile_loader_takes_any_text(text in "\\PC{0,400}", seed in 0usize..16, edits in proptest::collection::vec((any::<usize>(), 32u8..127), 0..12), cut in any::<usize>(), dup in any::<usize>()) {
+        let _ = tlsreg::profile::load_with("fuzz.yaml", &text, None, "fuzz");
+        let names: Vec<&str> = tlsreg::builtin::names().collect();
+        let src = tlsreg::builtin::get(names[seed % names.len()]).unwrap().as_bytes();
+        if let Ok(t) = String::from_utf8(mutate(src, &edits, cut, dup)) {
+            if let Ok(l) = tlsreg::profile::load_with("fuzz.yaml", &t, None, "fuzz") {
+                let _ = tlsreg::compile::reg_outputs("fuzz", &l.profile, Default::default());
+                let _ = tlsreg::compile::ps1_output("fuzz", &l.profile, false);
+                let _ = tlsreg::profile::show::to_yaml(&l.profile);
+            }
+        }
+    }
+
+    #[test]
+    fn hive_reader_takes_damaged_hives(seed in 0usize..64, edits in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..24), cut in any::<usize>(), dup in any::<usize>()) {
+        let s = seeds("tests/fixtures/audit", "hive");
+        hive_paths(mutate(&s[seed % s.len()], &edits, cut, dup));
+    }
+
+    #[test]
+    fn log_replay_takes_damaged_logs(edits in proptest::collection::vec((any::<usize>(), any::<u8>()), 0..24), cut in any::<usize>()) {
+        let dir = util::shared().join("testdata/hives/yarp/hives_for_tests/NewDirtyHive1");
+        if let (Ok(primary), Ok(log)) = (std::fs::read(dir.join("NewDirtyHive")), std::fs::read(dir.join("NewDirtyHive.LOG1"))) {
+            let log = mutate(&log, &edits, cut, 0);
+            if let Ok(Some(r)) = tlsreg::logs::recover(&primary, &[tlsreg::logs::LogFile { label: "fuzz.LOG1".into(), bytes: log }]) {
+                hive_paths(r.bytes);
+            }
+        }
+    }
+}
