@@ -1,0 +1,91 @@
+#!/bin/sh
+# Fills corpus/<target>/ (git-ignored) with seed inputs copied from the repository's own
+# fixtures and a few small hives from ../../shared/testdata/hives. Nothing binary is
+# committed under fuzz/ except the minimised regressions in regressions/<target>/.
+# Run from anywhere; safe to run again (it only adds files; libFuzzer adds its own next to them).
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+shared="$root/../shared/testdata/hives"
+cd "$here"
+mkdir -p corpus/profile corpus/regfile corpus/hive corpus/logs
+
+copy() { # copy DEST_DIR PREFIX FILE...
+    dest=$1; prefix=$2; shift 2
+    for f in "$@"; do
+        [ -f "$f" ] || continue
+        cp "$f" "$dest/$prefix-$(basename "$f")"
+    done
+}
+
+# profile: the built-in profiles and the full example from the README.
+copy corpus/profile builtin "$root"/profiles/*.yaml
+awk '/^```yaml$/ {n++; on=1; next} /^```$/ {on=0} on {print > ("corpus/profile/readme-" n ".yaml")}' "$root/README.md"
+
+# regfile: the lint and reader fixtures, plus the .reg files among the shared hives' data.
+copy corpus/regfile lint "$root"/tests/fixtures/lint/*.reg
+copy corpus/regfile regfile "$root"/tests/fixtures/regfile/*.reg
+if [ -d "$shared" ]; then
+    copy corpus/regfile shared "$shared"/derived/*.reg "$shared"/libguestfs/test-data/phony-guests/*.reg
+fi
+
+# hive: the audit fixtures (12 KiB each) and a few small hives of other writers (< 300 KiB).
+copy corpus/hive audit "$root"/tests/fixtures/audit/*.hive
+if [ -d "$shared" ]; then
+    for f in \
+        derived/libguestfs-windows-software \
+        derived/libguestfs-windows-system \
+        hivex/images/minimal \
+        hivex/images/special \
+        hivex/images/rlenvalue_test_hive \
+        python-registry/tests/reg_samples/REORGANIZED_VALUES_TESTS \
+        python-registry/tests/reg_samples/UNICODE_TESTS \
+        python-registry/tests/reg_samples/issue22.hive \
+        synthetic/cycle_root_subkey_points_to_root.hive \
+        synthetic/root_cell_size_zero.hive \
+        synthetic/root_offset_ffffffff.hive \
+        synthetic/vk_zero_size_offset_ffffffff.hive \
+        regipy/regipy_tests/data/BCD \
+        regipy/regipy_tests/data/SECURITY \
+        velociraptor/artifacts/testdata/files/SAM \
+        ez-registry/Registry.Test/Hives/SECURITYNoRoot \
+        nt-hive/testdata/testhive \
+        yarp/hives_for_tests/BigDataHive
+    do
+        [ -f "$shared/$f" ] || continue
+        cp "$shared/$f" "corpus/hive/shared-$(echo "$f" | tr '/' '_')"
+    done
+else
+    echo "make-seeds.sh: $shared not found; the hive corpus has only the audit fixtures" >&2
+fi
+
+# logs: a dirty primary and one of its logs, as [primary length | 0x80000000: u32 LE][primary][log]
+# (the top bit asks the target to recompute the log's base-block checksum; see fuzz_targets/logs.rs).
+le32() {
+    n=$1
+    printf "\\$(printf %03o $((n & 255)))\\$(printf %03o $(((n >> 8) & 255)))\\$(printf %03o $(((n >> 16) & 255)))\\$(printf %03o $(((n >> 24) & 255 | 128)))"
+}
+pair() { # pair PRIMARY LOG NAME
+    [ -s "$shared/$1" ] && [ -s "$shared/$2" ] || return 0
+    { le32 "$(wc -c < "$shared/$1")"; cat "$shared/$1" "$shared/$2"; } > "corpus/logs/$3"
+}
+if [ -d "$shared" ]; then
+    y=yarp/hives_for_tests
+    pair $y/NewDirtyHive1/NewDirtyHive $y/NewDirtyHive1/NewDirtyHive.LOG1 new1-log1
+    pair $y/NewDirtyHive1/NewDirtyHive $y/NewDirtyHive1/NewDirtyHive.LOG2 new1-log2
+    pair $y/NewDirtyHive2/NewDirtyHive $y/NewDirtyHive2/NewDirtyHive.LOG1 new2-log1
+    pair $y/NewDirtyHive2/NewDirtyHive $y/NewDirtyHive2/NewDirtyHive.LOG2 new2-log2
+    pair $y/BadLogHive3/BadLogHive $y/BadLogHive3/BadLogHive.LOG1 badlog3-log1
+    pair $y/BadLogHive3/BadLogHive $y/BadLogHive3/BadLogHive.LOG2 badlog3-log2
+    pair $y/OldDirtyHive/OldDirtyHive $y/OldDirtyHive/OldDirtyHive.LOG1 old-log1
+    pair $y/BadLogHive1/BadLogHive $y/BadLogHive1/BadLogHive.LOG1 badlog1-log1
+    pair $y/BadLogHive2/BadLogHive $y/BadLogHive2/BadLogHive.LOG1 badlog2-log1
+    pair $y/BadBaseBlockHive/BadBaseBlockHive $y/BadBaseBlockHive/BadBaseBlockHive.LOG1 badbase-log1
+    pair dfwinreg/test_data/NTUSER.DAT dfwinreg/test_data/NTUSER.DAT.LOG dfwinreg-ntuser-log
+fi
+# The dirty audit fixture with no log, and a clean hive with a log taken from another hive.
+{ le32 12288; cat "$root/tests/fixtures/audit/dirty-system.hive"; } > corpus/logs/audit-dirty-nolog
+
+for t in profile regfile hive logs; do
+    echo "corpus/$t: $(ls corpus/$t | wc -l) files"
+done
