@@ -59,7 +59,9 @@ pub fn lint(file: &RegFile, opts: LintOptions) -> Vec<RegDiag> {
             if cs.eq_ignore_ascii_case("CurrentControlSet") {
                 ccs_lines.push((l.line, component_col(path, 2, col), true));
             } else if cs.len() == 13
-                && cs[..10].eq_ignore_ascii_case("ControlSet")
+                && cs
+                    .get(..10)
+                    .is_some_and(|h| h.eq_ignore_ascii_case("ControlSet"))
                 && cs[10..].chars().all(|c| c.is_ascii_digit())
             {
                 ccs_lines.push((l.line, component_col(path, 2, col), false));

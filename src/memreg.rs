@@ -28,7 +28,8 @@ impl MemRegistry {
     /// Creates the key and its missing parents below the root, as regedit does for `[KEY]`.
     pub fn create_key(&mut self, path: &str) {
         let parts: Vec<&str> = path.split('\\').collect();
-        for n in 2..=parts.len() {
+        // Every parent below the root, and the key itself (even a root-only path).
+        for n in 2.min(parts.len())..=parts.len() {
             let sub = parts[..n].join("\\");
             self.keys.entry(fold(&sub)).or_insert_with(|| Key {
                 path: sub,

@@ -347,6 +347,11 @@ impl Parser {
                 }
             },
         };
+        if path.split('\\').count() > crate::hive::MAX_DEPTH {
+            self.diag(Severity::Error, "syntax", n, path_col, format!("the key path is deeper than {} levels, the registry's limit; the block is skipped", crate::hive::MAX_DEPTH));
+            self.key = None;
+            return;
+        }
         if path.split('\\').any(str::is_empty) {
             self.diag(
                 Severity::Error,

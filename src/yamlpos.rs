@@ -74,6 +74,9 @@ struct Builder<'a> {
     duplicates: Vec<DuplicateKey>,
 }
 
+/// Nesting beyond this is not indexed.
+const MAX_INDEX_DEPTH: usize = 128;
+
 fn pos(mark: Marker, len: usize) -> Pos {
     // yaml-rust2 markers count lines from 1 and columns from 0.
     Pos {
@@ -191,6 +194,15 @@ impl MarkedEventReceiver for Builder<'_> {
                 } else {
                     self.on_node(pos(mark, 1));
                 }
+            }
+            // Deeper than any profile: not indexed (serde_yaml rejects it), so that hostile
+            // nesting costs no memory here.
+            Event::MappingStart(..) | Event::SequenceStart(..)
+                if self.stack.len() >= MAX_INDEX_DEPTH =>
+            {
+                self.stack.push(Frame::ComplexKey {
+                    start: pos(mark, 1),
+                });
             }
             Event::MappingStart(..) | Event::SequenceStart(..) => {
                 if self.awaiting_key() || self.in_complex_key() {

@@ -104,3 +104,42 @@ proptest! {
         }
     }
 }
+
+/// Every input the fuzzers found (fuzz/regressions) stays fixed: bounded time and memory,
+/// no panic.
+#[test]
+fn fuzz_regressions_stay_fixed() {
+    let base = util::root().join("fuzz/regressions");
+    for target in ["profile", "regfile", "hive", "logs"] {
+        let Ok(rd) = std::fs::read_dir(base.join(target)) else {
+            continue;
+        };
+        for f in rd.flatten() {
+            let bytes = std::fs::read(f.path()).unwrap();
+            let started = std::time::Instant::now();
+            match target {
+                "profile" => {
+                    let _ = tlsreg::profile::load_with(
+                        "r.yaml",
+                        &String::from_utf8_lossy(&bytes),
+                        None,
+                        "r",
+                    );
+                }
+                "regfile" => {
+                    let file = tlsreg::regfile::parse(&bytes, Default::default());
+                    let _ = tlsreg::lint::lint(&file, Default::default());
+                    let mut r = tlsreg::memreg::MemRegistry::new();
+                    file.apply(&mut r);
+                    let _ = tlsreg::import::import(&file, "r", "r.reg");
+                }
+                _ => hive_paths(bytes),
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(20),
+                "{}",
+                f.path().display()
+            );
+        }
+    }
+}
