@@ -602,6 +602,24 @@ const MAX_FLOW_DEPTH: usize = 64;
 /// Where flow collections first nest deeper than [`MAX_FLOW_DEPTH`], skipping quoted text
 /// and comments; a linear scan done before any parser sees the text.
 fn too_deep(src: &str) -> Option<crate::yamlpos::Pos> {
+    // Block nesting: indentation plus `- ` / `? ` markers opening a line.
+    for (i, l) in src.lines().enumerate() {
+        let rest = l.trim_start_matches(' ');
+        let indent = l.len() - rest.len();
+        let mut markers = 0;
+        let mut r = rest;
+        while let Some(next) = r.strip_prefix("- ").or_else(|| r.strip_prefix("? ")) {
+            markers += 1;
+            r = next.trim_start_matches(' ');
+        }
+        if indent / 2 + markers > MAX_FLOW_DEPTH {
+            return Some(crate::yamlpos::Pos {
+                line: i + 1,
+                col: 1,
+                len: 1,
+            });
+        }
+    }
     let (mut depth, mut line, mut col) = (0usize, 1usize, 0usize);
     let mut chars = src.chars().peekable();
     let mut prev = '\n';
