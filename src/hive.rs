@@ -346,7 +346,7 @@ impl HiveFile {
                     0 => self.copy_key(&node, &full, &mut out)?,
                     1 => {
                         let mut budget = MAX_KEYS;
-                        self.copy_tree(&node, &full, &mut out, 0, &mut budget)?
+                        self.copy_tree(&node, &full, &mut out, 0, &mut budget, &mut Vec::new())?
                     }
                     _ => {
                         out.create_key(&full);
@@ -360,10 +360,7 @@ impl HiveFile {
         };
         // nt-hive has panicked on crafted input before; no panic may reach the user, and the
         // library prints nothing, so the panic message is silenced while the hive is read.
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(|_| {}));
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run));
-        std::panic::set_hook(previous);
+        let result = quietly(run);
         result.unwrap_or_else(|_| {
             Err(HiveError::Invalid {
                 path: self.path.clone(),
@@ -448,6 +445,7 @@ impl HiveFile {
         out: &mut MemRegistry,
         depth: usize,
         budget: &mut usize,
+        ancestors: &mut Vec<Option<usize>>,
     ) -> Result<(), HiveError> {
         if depth > MAX_DEPTH {
             return Err(HiveError::Invalid { path: self.path.clone(), message: format!("{full}: keys nest deeper than {MAX_DEPTH} levels (a cycle in the subkey lists?)") });
@@ -461,15 +459,32 @@ impl HiveFile {
             });
         }
         *budget -= 1;
+        // A key that is its own ancestor: a cycle in the subkey lists.
+        let id = node_id(node);
+        if id.is_some() && ancestors.contains(&id) {
+            return Err(HiveError::Invalid {
+                path: self.path.clone(),
+                message: format!("{full}: a subkey list leads back to an ancestor (a cycle)"),
+            });
+        }
         self.copy_key(node, full, out)?;
         let Some(subkeys) = node.subkeys() else {
             return Ok(());
         };
+        ancestors.push(id);
         for k in subkeys.map_err(|e| self.nt_error(e))? {
             let k = k.map_err(|e| self.nt_error(e))?;
             let name = k.name().map_err(|e| self.nt_error(e))?.to_string_lossy();
-            self.copy_tree(&k, &format!("{full}\\{name}"), out, depth + 1, budget)?;
+            self.copy_tree(
+                &k,
+                &format!("{full}\\{name}"),
+                out,
+                depth + 1,
+                budget,
+                ancestors,
+            )?;
         }
+        ancestors.pop();
         Ok(())
     }
 }
@@ -490,6 +505,30 @@ pub enum WalkEvent<'a> {
         what: String,
         error: HiveError,
     },
+}
+
+thread_local! {
+    /// Set while this thread reads a hive inside [`quietly`].
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f`, turning a panic (nt-hive has panicked on crafted input) into `Err`, with the
+/// panic message silenced for this thread only: the library prints nothing, and other
+/// threads' panics still print. The hook is installed once, wrapping the previous one.
+fn quietly<T>(f: impl FnOnce() -> T) -> std::thread::Result<T> {
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(|q| q.get()) {
+                previous(info);
+            }
+        }));
+    });
+    let was = QUIET.with(|q| q.replace(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    QUIET.with(|q| q.set(was));
+    result
 }
 
 /// A value's type number, including those nt-hive has no name for (Windows stores device
@@ -591,10 +630,7 @@ impl HiveFile {
             self.walk_node(&node, &full, f, &mut ancestors);
             Ok(true)
         };
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(|_| {}));
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run));
-        std::panic::set_hook(previous);
+        let result = quietly(run);
         result.unwrap_or_else(|_| {
             Err(HiveError::Invalid {
                 path: self.path.clone(),
