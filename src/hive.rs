@@ -358,17 +358,7 @@ impl HiveFile {
             }
             Ok(out)
         };
-        // nt-hive has panicked on crafted input before; no panic may reach the user, and the
-        // library prints nothing, so the panic message is silenced while the hive is read.
-        let result = quietly(run);
-        result.unwrap_or_else(|_| {
-            Err(HiveError::Invalid {
-                path: self.path.clone(),
-                message:
-                    "the hive's structure could not be read (the reader stopped on damaged data)"
-                        .into(),
-            })
-        })
+        self.guarded(run)
     }
 
     /// The node at `path` (backslash-separated, relative to `root`), if it exists.
@@ -630,8 +620,13 @@ impl HiveFile {
             self.walk_node(&node, &full, f, &mut ancestors);
             Ok(true)
         };
-        let result = quietly(run);
-        result.unwrap_or_else(|_| {
+        self.guarded(run)
+    }
+
+    /// Runs a read of this hive; nt-hive has panicked on crafted input before, and no panic
+    /// may reach the user, so one becomes an error (silently: the library prints nothing).
+    fn guarded<T>(&self, run: impl FnOnce() -> Result<T, HiveError>) -> Result<T, HiveError> {
+        quietly(run).unwrap_or_else(|_| {
             Err(HiveError::Invalid {
                 path: self.path.clone(),
                 message:

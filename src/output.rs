@@ -45,34 +45,12 @@ fn same_file(a: &Path, b: &Path) -> bool {
 
 /// Writes `bytes` to `path` atomically. Fails if `path` is one of `inputs`.
 pub fn write_atomic(path: &Path, bytes: &[u8], inputs: &[PathBuf]) -> Result<(), OutputError> {
-    if inputs.iter().any(|i| same_file(i, path)) {
-        return Err(OutputError::WouldOverwriteInput(path.to_path_buf()));
-    }
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    fs::create_dir_all(&dir).map_err(|source| OutputError::CreateDir {
-        path: dir.clone(),
-        source,
-    })?;
-    let werr = |source| OutputError::Write {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut builder = tempfile::Builder::new();
-    // Created like any new file (0666 less the umask), not with tempfile's private 0600.
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-    let mut tmp = builder
-        .prefix(".tlsreg-")
-        .suffix(".tmp")
-        .tempfile_in(&dir)
-        .map_err(werr)?;
-    tmp.write_all(bytes).map_err(werr)?;
-    tmp.as_file().sync_all().map_err(werr)?;
-    tmp.persist(path).map_err(|e| werr(e.error))?;
-    Ok(())
+    write_atomic_with(path, inputs, |w| {
+        w.write_all(bytes).map_err(|source| OutputError::Write {
+            path: path.to_path_buf(),
+            source,
+        })
+    })
 }
 
 /// Writes `path` atomically from a writer callback (for outputs too large to hold in
@@ -98,6 +76,7 @@ pub fn write_atomic_with<E: From<OutputError>>(
         source,
     };
     let mut builder = tempfile::Builder::new();
+    // Created like any new file (0666 less the umask), not with tempfile's private 0600.
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
     let tmp = builder

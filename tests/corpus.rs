@@ -3,23 +3,7 @@
 //! an offset, never a panic or a hang.
 
 use crate::util;
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-
-fn files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<_> = rd.flatten().map(|e| e.path()).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            files(&p, out);
-        } else {
-            out.push(p);
-        }
-    }
-}
 
 #[test]
 fn every_corpus_file_reads_or_fails_cleanly() {
@@ -28,8 +12,7 @@ fn every_corpus_file_reads_or_fails_cleanly() {
         util::skip(&format!("{} is missing", base.display()));
         return;
     }
-    let mut all = Vec::new();
-    files(&base, &mut all);
+    let all = util::files_below(&base);
     assert!(all.len() > 100, "{} files", all.len());
     let profile = crate::oracle::builtin("best-practices");
     let (mut read, mut refused) = (0, 0);

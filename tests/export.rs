@@ -13,21 +13,9 @@ use tlsreg::hive::HiveFile;
 const ROOT: &str = r"HKEY_LOCAL_MACHINE\SOFTWARE";
 
 /// Every primary hive (regf, file type 0) below `dir`.
-fn hives(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<_> = rd.flatten().map(|e| e.path()).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            hives(&p, out);
-        } else if let Ok(b) = std::fs::read(&p) {
-            if b.len() >= 32 && &b[..4] == b"regf" && b[28..32] == [0, 0, 0, 0] {
-                out.push(p);
-            }
-        }
-    }
+/// Whether a file is a primary hive (regf, file type 0).
+fn is_primary_hive(p: &Path) -> bool {
+    std::fs::read(p).is_ok_and(|b| b.len() >= 32 && &b[..4] == b"regf" && b[28..32] == [0, 0, 0, 0])
 }
 
 /// Checks one hive; `Err` describes a mismatch.
@@ -126,8 +114,10 @@ fn every_hive_exports_to_what_the_oracles_read() {
         util::skip(&format!("{} is missing", base.display()));
         return;
     }
-    let mut all = Vec::new();
-    hives(&base, &mut all);
+    let all: Vec<PathBuf> = util::files_below(&base)
+        .into_iter()
+        .filter(|p| is_primary_hive(p))
+        .collect();
     assert!(all.len() > 50, "the corpus has {} hives", all.len());
     let dir = util::tempdir();
     // Two workers: the large hives take hivex's Perl importer a while.

@@ -125,3 +125,23 @@ pub fn diagnose(src: &str) -> Result<String, String> {
 pub fn builtins() -> Vec<&'static str> {
     tlsreg::builtin::names().collect()
 }
+
+/// Every file below `dir`, in sorted order.
+pub fn files_below(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for p in rd.flatten().map(|e| e.path()) {
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
