@@ -1,7 +1,8 @@
 //! `tlsreg audit` in-process: the built-in `best-practices` profile against the largest real
 //! SYSTEM + SOFTWARE pair of `../shared/testdata/hives` (when present) and against a small
-//! scenario pair from `tests/fixtures/audit`, in strict and effective mode. The comparison
-//! with cat, hivexget and regipy is `benches/audit_vs_peers.py`.
+//! scenario pair from `tests/fixtures/audit`, in strict and effective mode; and the SYSTEM
+//! hive's audit keys read lazily (only the cells reached) against a whole read. The
+//! comparison with cat, hivexget and regipy is `benches/audit_vs_peers.py`.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
@@ -49,6 +50,32 @@ fn bench(c: &mut Criterion) {
         }
     }
     g.finish();
+
+    // Reading the keys an audit needs: lazily (cells on demand) and from the whole file.
+    let system = hives.join("regipy/regipy_tests/data/SYSTEM_WIN_10_1709");
+    if system.is_file() {
+        use tlsreg::hive::{HiveFile, Request};
+        let req = [
+            Request::Key("Select".into()),
+            Request::Tree(r"ControlSet001\Control\SecurityProviders\SCHANNEL".into()),
+            Request::Key(r"ControlSet001\Control\Session Manager".into()),
+        ];
+        let mut g = c.benchmark_group("hive-read-15MiB");
+        g.sample_size(20);
+        g.bench_function("lazy", |b| {
+            b.iter(|| {
+                let mut h = HiveFile::open_lazy(&system, false).expect("opens");
+                black_box(h.extract("HKLM", &req).expect("reads"))
+            })
+        });
+        g.bench_function("whole", |b| {
+            b.iter(|| {
+                let mut h = HiveFile::open_with(&system, Vec::new(), false).expect("opens");
+                black_box(h.extract("HKLM", &req).expect("reads"))
+            })
+        });
+        g.finish();
+    }
 }
 
 criterion_group!(benches, bench);

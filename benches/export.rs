@@ -26,8 +26,8 @@ fn bench(c: &mut Criterion) {
         };
         g.bench_function(name, |b| {
             b.iter(|| {
-                let h = HiveFile::open(&path).expect("opens");
-                export(&h, &opts, &mut std::io::sink()).expect("exports")
+                let mut h = HiveFile::open(&path).expect("opens");
+                export(&mut h, &opts, &mut std::io::sink()).expect("exports")
             })
         });
     }

@@ -399,17 +399,15 @@ pub fn audit(profile: &Profile, inputs: &Inputs, opts: Options) -> Result<Report
     let plan = profile.plan();
     let mut findings = Vec::new();
 
-    // SOFTWARE first: the OS build is needed to judge SYSTEM values. One buffer serves both
-    // hives in turn.
-    let mut buf = Vec::new();
+    // SOFTWARE first: the OS build is needed to judge SYSTEM values. Hives are opened
+    // lazily: only the cells of the keys asked for are read.
     let (software, software_info) = match &inputs.software {
         Some(path) => {
-            let h = HiveFile::open_with(path, std::mem::take(&mut buf), !inputs.no_recover)?;
+            let mut h = HiveFile::open_lazy(path, !inputs.no_recover)?;
             let mut req = vec![
                 Request::Key(CURRENT_VERSION.into()),
                 Request::Key(rel(SSL_POLICY, SOFTWARE_ROOT)),
                 Request::Key(NDP_FULL.into()),
-                Request::Children(format!(r"{CBS}\Packages")),
                 Request::Key(format!(r"{CBS}\RebootPending")),
                 Request::Key(WU_REBOOT.into()),
             ];
@@ -422,10 +420,16 @@ pub fn audit(profile: &Profile, inputs: &Inputs, opts: Options) -> Result<Report
                     req.push(Request::Key(rel(op.key(), SOFTWARE_ROOT)));
                 }
             }
-            let reg = h.extract(SOFTWARE_ROOT, &req)?;
-            let info = hive_info(&h);
-            buf = h.into_bytes();
-            (Some(reg), Some(info))
+            let mut reg = h.extract(SOFTWARE_ROOT, &req)?;
+            // The servicing packages (thousands of keys) matter only on Server 2008 SP2.
+            let cv = format!(r"{SOFTWARE_ROOT}\{CURRENT_VERSION}");
+            let build = OsInfo::from_values(|n| text(&reg, &cv, n), dword(&reg, &cv, "UBR"))
+                .map(|os| os.build);
+            if build.is_some_and(|b| (6000..7000).contains(&b)) {
+                let packages = Request::Children(format!(r"{CBS}\Packages"));
+                reg.merge(&h.extract(SOFTWARE_ROOT, &[packages])?);
+            }
+            (Some(reg), Some(hive_info(&h)))
         }
         None => (None, None),
     };
@@ -440,7 +444,7 @@ pub fn audit(profile: &Profile, inputs: &Inputs, opts: Options) -> Result<Report
 
     let (system, system_info, control_sets) = match &inputs.system {
         Some(path) => {
-            let h = HiveFile::open_with(path, buf, !inputs.no_recover)?;
+            let mut h = HiveFile::open_lazy(path, !inputs.no_recover)?;
             let select = h.extract(SYSTEM_ROOT, &[Request::Key("Select".into())])?;
             let sel = format!(r"{SYSTEM_ROOT}\Select");
             let current = dword(&select, &sel, "Current")

@@ -106,7 +106,7 @@ pub fn diff(a: &MemRegistry, b: &MemRegistry) -> Diff {
 /// `CurrentControlSet` so a hive compares with profiles and `.reg` files. `keys` limits the
 /// read to those keys (full paths with `CurrentControlSet`); `None` reads the whole hive.
 pub fn hive_values(
-    h: &HiveFile,
+    h: &mut HiveFile,
     root: &str,
     keys: Option<&[String]>,
 ) -> Result<MemRegistry, HiveError> {

@@ -61,7 +61,7 @@ fn push(out: &mut Vec<u8>, s: &str) {
 /// Exports `hive` as regedit would, streaming into `sink` (wrap files in a `BufWriter`);
 /// memory stays at the hive plus a small buffer.
 pub fn export(
-    hive: &HiveFile,
+    hive: &mut HiveFile,
     opts: &ExportOptions,
     sink: &mut dyn std::io::Write,
 ) -> Result<Export, ExportError> {

@@ -9,7 +9,9 @@
 //! - [`emit`]: writers for that plan (`.reg` for regedit and for hivexregedit);
 //! - [`memreg`]: an in-memory registry that applies plans, for checks and tests;
 //! - [`compile`]: a profile and options to named output files;
-//! - [`output`]: writing files atomically and checking them for drift.
+//! - [`output`]: writing files atomically and checking them for drift;
+//! - [`hive`]: offline hive files (read whole, or only the cells a request reaches), with
+//!   [`logs`] replaying transaction logs; [`audit`], [`diff`] and [`export`] build on it.
 //!
 //! The library never prints; the `tlsreg` binary renders results and picks exit codes.
 #![forbid(unsafe_code)]
@@ -31,6 +33,7 @@ pub mod memreg;
 pub mod osinfo;
 pub mod output;
 pub mod plan;
+mod prefetch;
 pub mod profile;
 pub mod regfile;
 pub mod report;

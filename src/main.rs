@@ -318,7 +318,7 @@ fn run(cmd: Command, ui: &Ui) -> Result<u8> {
                     k.clone()
                 })
                 .collect();
-            let hive = tlsreg::hive::HiveFile::open_with(file, Vec::new(), !no_recover)?;
+            let mut hive = tlsreg::hive::HiveFile::open_with(file, Vec::new(), !no_recover)?;
             if hive.recovery != tlsreg::hive::Recovery::Clean {
                 let _ = writeln!(
                     std::io::stderr(),
@@ -343,7 +343,7 @@ fn run(cmd: Command, ui: &Ui) -> Result<u8> {
                         out,
                         std::slice::from_ref(file),
                         |w| -> Result<()> {
-                            result = Some(tlsreg::export::export(&hive, &opts, w)?);
+                            result = Some(tlsreg::export::export(&mut hive, &opts, w)?);
                             Ok(())
                         },
                     )?;
@@ -352,7 +352,7 @@ fn run(cmd: Command, ui: &Ui) -> Result<u8> {
                 None => {
                     let stdout = std::io::stdout();
                     let mut w = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
-                    tlsreg::export::export(&hive, &opts, &mut w)?
+                    tlsreg::export::export(&mut hive, &opts, &mut w)?
                 }
             };
             drop(hive);
@@ -884,8 +884,8 @@ impl Source {
             Source::Values(r) => Ok(r),
             Source::Hive(hives) => {
                 let mut all = tlsreg::memreg::MemRegistry::new();
-                for (h, root) in hives {
-                    for (k, n, t, d) in tlsreg::diff::hive_values(&h, root, keys)?.entries() {
+                for (mut h, root) in hives {
+                    for (k, n, t, d) in tlsreg::diff::hive_values(&mut h, root, keys)?.entries() {
                         all.set_raw(k, n, t, d.to_vec());
                     }
                 }
@@ -934,7 +934,7 @@ fn source(arg: &str, recover: bool, ui: &Ui) -> Result<Source> {
             .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
             .with_context(|| format!("cannot read {arg}"))?;
         if n == 4 && &head == b"regf" {
-            let h = open(path)?;
+            let mut h = open(path)?;
             let probe = h.extract(
                 r"HKEY_LOCAL_MACHINE\SYSTEM",
                 &[tlsreg::hive::Request::Key("Select".into())],

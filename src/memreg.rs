@@ -47,6 +47,16 @@ impl MemRegistry {
     }
 
     /// Applies one operation.
+    /// Adds every key and value of `other` (its values win).
+    pub fn merge(&mut self, other: &MemRegistry) {
+        for k in other.key_paths() {
+            self.create_key(&k);
+        }
+        for (k, n, t, d) in other.entries() {
+            self.set_raw(k, n, t, d.to_vec());
+        }
+    }
+
     pub fn apply_op(&mut self, op: &Op) {
         match op {
             Op::DeleteKey { key } => {

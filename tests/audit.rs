@@ -144,7 +144,7 @@ fn every_real_hive_audits_and_reads_like_the_oracle() {
         }
         // The values tlsreg reads for the SCHANNEL, .NET and WinHTTP keys equal the dump.
         let root = format!(r"HKEY_LOCAL_MACHINE\{kind}");
-        let h = HiveFile::open(&path).unwrap();
+        let mut h = HiveFile::open(&path).unwrap();
         let req: Vec<Request> = if kind == "SYSTEM" {
             let sel = h.extract(&root, &[Request::Key("Select".into())]).unwrap();
             let Some((4, b)) = sel.get(&format!(r"{root}\Select"), "Current") else {

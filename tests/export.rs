@@ -28,10 +28,10 @@ fn check(hive: &Path, dir: &Path) -> Result<&'static str, String> {
     // hivex does not replay transaction logs, so neither does the export compared with it.
     let ours = HiveFile::open_with(hive, Vec::new(), false)
         .map_err(|e| e.to_string())
-        .and_then(|h| {
+        .and_then(|mut h| {
             let mut buf = Vec::new();
             export(
-                &h,
+                &mut h,
                 &ExportOptions {
                     root: ROOT.into(),
                     ..Default::default()

@@ -39,10 +39,10 @@ fn mutate(seed: &[u8], edits: &[(usize, u8)], cut: usize, dup: usize) -> Vec<u8>
 }
 
 fn hive_paths(b: Vec<u8>) {
-    if let Ok(h) = tlsreg::hive::HiveFile::from_bytes(Path::new("fuzz"), b) {
+    if let Ok(mut h) = tlsreg::hive::HiveFile::from_bytes(Path::new("fuzz"), b) {
         let _ = h.walk(r"HKEY_LOCAL_MACHINE\SYSTEM", "", &mut |_| {});
         let _ = tlsreg::export::export(
-            &h,
+            &mut h,
             &tlsreg::export::ExportOptions {
                 root: r"HKEY_LOCAL_MACHINE\SYSTEM".into(),
                 ..Default::default()
@@ -59,6 +59,81 @@ fn hive_paths(b: Vec<u8>) {
             ],
         );
     }
+}
+
+/// What a lazy and a whole read of `path` give for the requests an audit makes.
+fn lazy_and_whole(path: &Path) -> (Vec<String>, Vec<String>) {
+    use tlsreg::hive::{HiveFile, Request::*};
+    let sets = [
+        vec![Key("Select".into())],
+        vec![
+            Tree(r"ControlSet001\Control\SecurityProviders\SCHANNEL".into()),
+            Key(r"ControlSet001\Control\Session Manager".into()),
+        ],
+        vec![
+            Key(r"Microsoft\Windows NT\CurrentVersion".into()),
+            Key(r"Microsoft\NET Framework Setup\NDP\v4\Full".into()),
+            Tree(r"Microsoft\.NETFramework".into()),
+            Children(r"Microsoft\Windows\CurrentVersion\Component Based Servicing\Packages".into()),
+        ],
+        vec![Tree(String::new())],
+    ];
+    let run = |h: Result<HiveFile, tlsreg::hive::HiveError>| -> Vec<String> {
+        match h {
+            Err(e) => vec![format!("open: {e}")],
+            Ok(mut h) => {
+                let mut out = vec![format!("{:?} {:?}", h.header, h.recovery)];
+                for set in &sets {
+                    out.push(match h.extract("HKLM", set) {
+                        Ok(r) => format!("{:?} {:?}", r.key_paths(), r.value_lines()),
+                        Err(e) => format!("error: {e}"),
+                    });
+                }
+                out
+            }
+        }
+    };
+    (
+        run(HiveFile::open_lazy(path, true)),
+        run(HiveFile::open_with(path, Vec::new(), true)),
+    )
+}
+
+/// The lazy read of every scenario hive serves an audit's requests without reading the
+/// whole file (if the prefetcher missed a cell, nt-hive would fail on it and the hive
+/// would be read whole: correct, but the speed would be gone unnoticed).
+#[test]
+fn lazy_reads_of_the_scenario_hives_stay_partial() {
+    use tlsreg::hive::{HiveFile, Request::*};
+    let dir = util::root().join("tests/fixtures/audit");
+    let mut n = 0;
+    for e in std::fs::read_dir(&dir).unwrap().flatten() {
+        let p = e.path();
+        if p.extension().is_none_or(|x| x != "hive") {
+            continue;
+        }
+        let mut h = HiveFile::open_lazy(&p, true).unwrap();
+        let name = p.file_name().unwrap().to_string_lossy();
+        let req = if name.contains("system") {
+            vec![
+                Key("Select".into()),
+                Tree(r"ControlSet001\Control\SecurityProviders\SCHANNEL".into()),
+                Tree(r"ControlSet002\Control\SecurityProviders\SCHANNEL".into()),
+            ]
+        } else {
+            vec![
+                Key(r"Microsoft\Windows NT\CurrentVersion".into()),
+                Tree(r"Microsoft".into()),
+            ]
+        };
+        let reg = h.extract("HKLM", &req).unwrap();
+        assert!(!reg.value_lines().is_empty(), "{name}: nothing read");
+        assert!(h.is_partial(), "{name} was read whole");
+        let (lazy, whole) = lazy_and_whole(&p);
+        assert_eq!(lazy, whole, "{name}");
+        n += 1;
+    }
+    assert!(n >= 20, "{n} hives");
 }
 
 proptest! {
@@ -91,6 +166,16 @@ proptest! {
     fn hive_reader_takes_damaged_hives(seed in 0usize..64, edits in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..24), cut in any::<usize>(), dup in any::<usize>()) {
         let s = seeds("tests/fixtures/audit", "hive");
         hive_paths(mutate(&s[seed % s.len()], &edits, cut, dup));
+    }
+
+    #[test]
+    fn lazy_hive_reads_equal_whole_reads_on_damaged_hives(seed in 0usize..64, edits in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..24), cut in any::<usize>(), dup in any::<usize>()) {
+        let s = seeds("tests/fixtures/audit", "hive");
+        let dir = util::tempdir();
+        let path = dir.path().join("damaged.hive");
+        std::fs::write(&path, mutate(&s[seed % s.len()], &edits, cut, dup)).unwrap();
+        let (lazy, whole) = lazy_and_whole(&path);
+        prop_assert_eq!(lazy, whole);
     }
 
     #[test]

@@ -39,7 +39,7 @@ struct Content {
 }
 
 fn content(label: &str, bytes: Vec<u8>) -> Content {
-    let h = HiveFile::from_bytes(Path::new(label), bytes)
+    let mut h = HiveFile::from_bytes(Path::new(label), bytes)
         .unwrap_or_else(|e| panic!("{label} does not read: {e}"));
     let mut c = Content {
         keys: BTreeSet::new(),

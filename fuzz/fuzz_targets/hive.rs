@@ -8,7 +8,7 @@ use tlsreg::export::ExportOptions;
 use tlsreg::hive::{HiveFile, Request, WalkEvent};
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(h) = HiveFile::from_bytes(Path::new("fuzz"), data.to_vec()) else {
+    let Ok(mut h) = HiveFile::from_bytes(Path::new("fuzz"), data.to_vec()) else {
         return;
     };
     let mut events = 0usize;
@@ -19,7 +19,7 @@ fuzz_target!(|data: &[u8]| {
         }
     });
     let _ = tlsreg::export::export(
-        &h,
+        &mut h,
         &ExportOptions {
             root: "HKEY_LOCAL_MACHINE\\SYSTEM".into(),
             ..Default::default()
@@ -28,7 +28,7 @@ fuzz_target!(|data: &[u8]| {
     );
     // CurrentControlSet resolved through Select\Current, as `export --current-control-set` does.
     let _ = tlsreg::export::export(
-        &h,
+        &mut h,
         &ExportOptions {
             root: "HKEY_LOCAL_MACHINE\\SYSTEM".into(),
             keys: vec!["CurrentControlSet\\Control".into()],

@@ -48,7 +48,7 @@ fuzz_target!(|data: &[u8]| {
         primary.len(),
         log.len()
     );
-    if let Ok(h) = HiveFile::from_bytes(Path::new("fuzz"), r.bytes) {
+    if let Ok(mut h) = HiveFile::from_bytes(Path::new("fuzz"), r.bytes) {
         let _ = h.walk("HKEY_LOCAL_MACHINE\\FUZZ", "", &mut |_| {});
     }
 });
