@@ -8,7 +8,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 shared="$root/../shared/testdata/hives"
 cd "$here"
-mkdir -p corpus/profile corpus/regfile corpus/hive corpus/logs
+mkdir -p corpus/profile corpus/regfile corpus/hive corpus/lazyhive corpus/logs
 
 copy() { # copy DEST_DIR PREFIX FILE...
     dest=$1; prefix=$2; shift 2
@@ -58,6 +58,8 @@ if [ -d "$shared" ]; then
 else
     echo "make-seeds.sh: $shared not found; the hive corpus has only the audit fixtures" >&2
 fi
+# lazyhive: the same hives (it compares a lazy with a whole read of each).
+cp corpus/hive/* corpus/lazyhive/
 
 # logs: a dirty primary and one of its logs, as [primary length | 0x80000000: u32 LE][primary][log]
 # (the top bit asks the target to recompute the log's base-block checksum; see fuzz_targets/logs.rs).

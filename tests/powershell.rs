@@ -16,7 +16,7 @@ use tree_sitter::{Node, Parser};
 
 /// One argument of a registry call, as the syntax tree has it.
 #[derive(Debug, Clone, PartialEq)]
-enum Arg {
+pub(crate) enum Arg {
     Text(String),
     Int(u64),
     List(Vec<String>),
@@ -24,7 +24,7 @@ enum Arg {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-struct Call {
+pub(crate) struct Call {
     command: String,
     args: Vec<(String, Arg)>,
 }
@@ -174,7 +174,7 @@ fn collect_calls(n: Node, src: &str, out: &mut Vec<Call>) {
 }
 
 /// Parses a generated script and returns its registry calls in order.
-fn calls(bytes: &[u8]) -> Vec<Call> {
+pub(crate) fn calls(bytes: &[u8]) -> Vec<Call> {
     assert_eq!(&bytes[..3], b"\xEF\xBB\xBF", "UTF-8 BOM");
     let src = std::str::from_utf8(&bytes[3..]).expect("UTF-8");
     let mut parser = Parser::new();
@@ -207,7 +207,7 @@ fn decode_text(s: &str, encoded: bool) -> String {
 }
 
 /// The registry call as a plan operation, with the value the runtime would write.
-fn to_op(c: &Call) -> Op {
+pub(crate) fn to_op(c: &Call) -> Op {
     let key = c.text("Key");
     match c.command.as_str() {
         "Remove-TlsregKey" => Op::DeleteKey { key },

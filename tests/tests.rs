@@ -6,6 +6,7 @@ mod audit;
 mod cli;
 mod corpus;
 mod diagnostics;
+mod escaping;
 mod export;
 mod fuzz_equiv;
 mod logs;

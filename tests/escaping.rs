@@ -1,0 +1,291 @@
+//! Every profile field that carries free text (name, description, references, cipher-suite
+//! and curve names, raw key paths, value names, string, expandable-string and multi-string
+//! data) filled with hostile text: quotes of every kind, `$()`, backticks, `;`, `#`, `[`,
+//! `]`, `=`, `@`, backslashes, CR, LF, NUL, line and paragraph separators, a BOM, non-ASCII.
+//! The profile is either refused with `file:line:col` diagnostics, or every output carries
+//! the text exactly: the `.reg` as read by hivex and by our own reader, the PowerShell
+//! script's calls as its syntax tree has them, and the `show` YAML loaded back.
+
+use crate::oracle::expected;
+use crate::util;
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use serde_yaml::{Mapping, Value};
+use std::cell::Cell;
+use tlsreg::memreg::MemRegistry;
+
+fn hostile_char() -> impl Strategy<Value = char> {
+    prop_oneof![
+        6 => proptest::char::range('a', 'z'),
+        1 => proptest::char::range('A', 'Z'),
+        1 => proptest::char::range('0', '9'),
+        5 => proptest::sample::select(vec![
+            '\'', '"', '`', '$', '(', ')', '{', '}', ';', '#', '@', '[', ']', '=', '\\', '%',
+            '&', '|', '<', '>', ',', ' ', '\t', '\r', '\n', '\0', '\u{7f}', '\u{1b}', '\u{85}',
+            '\u{2018}', '\u{2019}', '\u{201A}', '\u{201B}', '\u{201C}', '\u{201D}', '\u{2028}',
+            '\u{2029}', '\u{feff}', '\u{2215}', 'ä', '€', '日', '😀',
+        ]),
+    ]
+}
+
+fn hostile(len: std::ops::Range<usize>) -> impl Strategy<Value = String> {
+    proptest::collection::vec(hostile_char(), len).prop_map(|cs| cs.into_iter().collect())
+}
+
+/// Text for names: mostly without the white space, commas and control characters that
+/// names may not hold (so most profiles compile), sometimes fully hostile (so the refusals
+/// are exercised too).
+fn name_text(len: std::ops::Range<usize>) -> impl Strategy<Value = String> {
+    prop_oneof![
+        6 => hostile(len.clone()).prop_map(|s| s
+            .chars()
+            .filter(|c| !c.is_whitespace() && !c.is_control() && *c != ',')
+            .collect::<String>())
+            .prop_filter("not empty", |s| !s.is_empty()),
+        1 => hostile(len),
+    ]
+}
+
+/// One `raw` entry: a key below `HKLM\SOFTWARE\tlsreg-test` with hostile components and
+/// hostile value names and data, or a key deletion.
+fn raw_entry() -> impl Strategy<Value = Value> {
+    let data = prop_oneof![
+        hostile(0..24).prop_map(|s| ("sz", Value::String(s))),
+        hostile(0..24).prop_map(|s| ("expand-sz", Value::String(s))),
+        proptest::collection::vec(hostile(1..12), 0..4).prop_map(|v| (
+            "multi-sz",
+            Value::Sequence(v.into_iter().map(Value::String).collect())
+        )),
+        any::<u32>().prop_map(|n| ("dword", Value::Number(n.into()))),
+    ];
+    let value = prop_oneof![
+        6 => data.prop_map(|(t, d)| {
+            let mut m = Mapping::new();
+            m.insert("type".into(), t.into());
+            m.insert("data".into(), d);
+            Value::Mapping(m)
+        }),
+        1 => Just(Value::String("delete".into())),
+    ];
+    (
+        proptest::collection::vec(name_text(1..10), 1..3),
+        proptest::collection::vec((name_text(1..12), value), 0..4),
+        proptest::bool::weighted(0.1),
+    )
+        .prop_map(|(components, values, delete_key)| {
+            let mut m = Mapping::new();
+            m.insert(
+                "key".into(),
+                format!(r"HKLM\SOFTWARE\tlsreg-test\{}", components.join("\\")).into(),
+            );
+            if delete_key {
+                m.insert("delete-key".into(), true.into());
+            } else {
+                let mut vs = Mapping::new();
+                for (n, v) in values {
+                    vs.insert(Value::String(n), v);
+                }
+                m.insert("values".into(), Value::Mapping(vs));
+            }
+            Value::Mapping(m)
+        })
+}
+
+/// A whole profile with every free-text field filled.
+fn profile_yaml() -> impl Strategy<Value = String> {
+    let names = || proptest::collection::vec(name_text(1..16), 1..4);
+    (
+        hostile(1..20),
+        hostile(0..40),
+        proptest::collection::vec(hostile(1..30), 0..3),
+        proptest::option::of(names()),
+        proptest::option::of(names()),
+        proptest::collection::vec(raw_entry(), 0..3),
+    )
+        .prop_map(|(name, description, references, suites, curves, raw)| {
+            let mut m = Mapping::new();
+            m.insert("name".into(), name.into());
+            m.insert("description".into(), description.into());
+            m.insert(
+                "references".into(),
+                Value::Sequence(references.into_iter().map(Value::String).collect()),
+            );
+            if let Some(s) = suites {
+                m.insert(
+                    "cipher-suites".into(),
+                    Value::Sequence(s.into_iter().map(Value::String).collect()),
+                );
+            }
+            if let Some(c) = curves {
+                m.insert(
+                    "ecc-curves".into(),
+                    Value::Sequence(c.into_iter().map(Value::String).collect()),
+                );
+            }
+            m.insert("raw".into(), Value::Sequence(raw));
+            serde_yaml::to_string(&Value::Mapping(m)).expect("YAML")
+        })
+}
+
+/// The single-quoted PowerShell literal on the `$script:ProfileName` line, undone: outer
+/// quotes off, every doubled quote (any of PowerShell's five single quotes) single again.
+/// A lone quote inside means the literal ended early: the test fails.
+fn profile_name_in(script: &str) -> Result<String, TestCaseError> {
+    const QUOTES: [char; 5] = ['\'', '\u{2018}', '\u{2019}', '\u{201A}', '\u{201B}'];
+    let line = script
+        .split("\r\n")
+        .find_map(|l| l.strip_prefix("$script:ProfileName = "))
+        .ok_or_else(|| TestCaseError::fail("no $script:ProfileName line"))?;
+    let inner = line
+        .strip_prefix('\'')
+        .and_then(|l| l.strip_suffix('\''))
+        .ok_or_else(|| TestCaseError::fail(format!("not one literal: {line}")))?;
+    let mut out = String::new();
+    let mut cs = inner.chars().peekable();
+    while let Some(c) = cs.next() {
+        if QUOTES.contains(&c) {
+            match cs.next() {
+                Some(d) if QUOTES.contains(&d) => out.push(c),
+                _ => return Err(TestCaseError::fail(format!("lone quote in {line}"))),
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Ok(out)
+}
+
+/// One generated profile through every output. `Ok(true)` when it compiled, `Ok(false)`
+/// when it was refused with diagnostics.
+fn check(yaml: &str) -> Result<bool, TestCaseError> {
+    let loaded = match tlsreg::profile::load_with("p.yaml", yaml, None, "p") {
+        Ok(l) => l,
+        Err(diags) => {
+            prop_assert!(!diags.0.is_empty());
+            for d in &diags.0 {
+                prop_assert!(
+                    tlsreg::diag::CODES.iter().any(|(c, _, _)| *c == d.code),
+                    "{}",
+                    d.code
+                );
+                prop_assert!(d.line > 0 && d.col > 0, "no place: {}", d.render(false));
+                let place = format!("p.yaml:{}:{}", d.line, d.col);
+                prop_assert!(d.render(false).contains(&place), "{}", d.render(false));
+            }
+            return Ok(false);
+        }
+    };
+    let profile = &loaded.profile;
+    let plan = profile.plan();
+    let want = expected(&[&plan]);
+
+    // .reg: our reader and hivex's both find exactly the plan's values.
+    let outs = tlsreg::compile::reg_outputs("p", profile, Default::default())
+        .map_err(|e| TestCaseError::fail(e.to_string()))?;
+    let dir = util::tempdir();
+    let (mut ours, mut hivex, mut oracle_ran) = (MemRegistry::new(), Vec::new(), false);
+    for o in &outs {
+        prop_assert!(
+            o.bytes.starts_with(&[0xFF, 0xFE]),
+            "{} has no BOM",
+            o.file_name
+        );
+        let file = tlsreg::regfile::parse(&o.bytes, Default::default());
+        prop_assert!(file.diagnostics.is_empty(), "{:?}", file.diagnostics);
+        file.apply(&mut ours);
+        let path = dir.path().join(&o.file_name);
+        std::fs::write(&path, &o.bytes).unwrap();
+        if let Some(got) = util::run_oracle("reg2values.sh", &[&path]) {
+            hivex.extend(util::lines(&got));
+            oracle_ran = true;
+        }
+    }
+    prop_assert_eq!(&ours.value_lines(), &want);
+    if oracle_ran {
+        hivex.sort();
+        let mut w = want.clone();
+        w.sort();
+        prop_assert_eq!(hivex, w);
+    }
+
+    // PowerShell: refused for NUL in text, else every call is literal and equals the plan.
+    let has_nul = yaml_has_nul_in_data(&plan);
+    match tlsreg::compile::ps1_output("p", profile, false) {
+        Err(e) => prop_assert!(has_nul, "refused without a NUL: {e}"),
+        Ok(out) => {
+            prop_assert!(!has_nul, "a NUL reached PowerShell");
+            let calls = crate::powershell::calls(&out.bytes);
+            let ops: Vec<_> = calls.iter().map(crate::powershell::to_op).collect();
+            prop_assert_eq!(&ops, &plan.ops);
+            let text = String::from_utf8(out.bytes.clone()).expect("UTF-8");
+            let shown: String = profile
+                .name
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+            prop_assert_eq!(profile_name_in(&text)?, shown);
+            let path = dir.path().join("p.ps1");
+            std::fs::write(&path, &out.bytes).unwrap();
+            if let Some(o) = util::run_oracle("ps1check.py", &[&"--quiet", &path]) {
+                prop_assert_eq!(o.trim(), "");
+            }
+        }
+    }
+
+    // show: the YAML it prints loads back to the same plan.
+    let shown = tlsreg::profile::show::to_yaml(profile);
+    let again = tlsreg::profile::load_with("shown.yaml", &shown, None, "p")
+        .map_err(|d| TestCaseError::fail(format!("{shown}\n{}", d.render(false))))?;
+    prop_assert_eq!(again.profile.plan().ops, plan.ops);
+    Ok(true)
+}
+
+/// Whether a value the plan sets holds text with a NUL (PowerShell cannot write it).
+fn yaml_has_nul_in_data(plan: &tlsreg::plan::Plan) -> bool {
+    use tlsreg::plan::Op;
+    use tlsreg::value::RegData;
+    plan.ops.iter().any(|op| match op {
+        Op::SetValue {
+            data: RegData::Sz(s) | RegData::ExpandSz(s),
+            ..
+        } => s.contains('\0'),
+        Op::SetValue {
+            data: RegData::MultiSz(items),
+            ..
+        } => items.iter().any(|s| s.contains('\0')),
+        _ => false,
+    })
+}
+
+/// Hostile text in every free-text field: escaped exactly in every output, or refused.
+/// Both outcomes must occur often, or the generator tests nothing.
+#[test]
+fn hostile_text_in_every_profile_field_is_escaped_or_refused() {
+    let mut runner = TestRunner::new(Config {
+        cases: 96,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let (compiled, refused) = (Cell::new(0), Cell::new(0));
+    runner
+        .run(&profile_yaml(), |yaml| {
+            match check(&yaml) {
+                Ok(true) => compiled.set(compiled.get() + 1),
+                Ok(false) => refused.set(refused.get() + 1),
+                Err(e) => return Err(TestCaseError::fail(format!("{e}\n--- profile ---\n{yaml}"))),
+            }
+            Ok(())
+        })
+        .unwrap();
+    eprintln!(
+        "escaping: {} profiles compiled, {} refused",
+        compiled.get(),
+        refused.get()
+    );
+    assert!(
+        compiled.get() >= 30 && refused.get() >= 5,
+        "compiled {}, refused {}",
+        compiled.get(),
+        refused.get()
+    );
+}
