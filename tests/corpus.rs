@@ -184,3 +184,130 @@ fn lazy_reads_equal_whole_reads_over_the_corpus() {
         );
     }
 }
+
+/// FNV-1a of a file's bytes: enough to see that a run changed nothing.
+fn fingerprint(p: &std::path::Path) -> Option<u64> {
+    let bytes = std::fs::read(p).ok()?;
+    Some(bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3)
+    }))
+}
+
+/// The commands a user runs on hives (`audit` of a SYSTEM and of a SOFTWARE hive, `export`
+/// to a file, `diff` against a profile), as the real binary, over every file of the shared
+/// corpus: exit 0, 1 or 2 and never a signal or a panic; exit 2 comes with an error message;
+/// a failed export leaves no file; no input changes.
+#[test]
+fn every_hive_command_over_the_corpus_exits_cleanly() {
+    let base = util::shared().join("testdata/hives");
+    if !base.is_dir() {
+        util::skip(&format!("{} is missing", base.display()));
+        return;
+    }
+    let files = util::files_below(&base);
+    let before: Vec<Option<u64>> = files.iter().map(|f| fingerprint(f)).collect();
+    let out = util::tempdir();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let failures = std::sync::Mutex::new(Vec::<String>::new());
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(f) = files.get(i) else { break };
+                let reg = out.path().join(format!("out-{i}.reg"));
+                let runs: [(&str, Vec<&std::ffi::OsStr>); 4] = [
+                    (
+                        "audit --system",
+                        vec![
+                            "audit".as_ref(),
+                            "-p".as_ref(),
+                            "best-practices".as_ref(),
+                            "--format".as_ref(),
+                            "json".as_ref(),
+                            "--system".as_ref(),
+                            f.as_os_str(),
+                        ],
+                    ),
+                    (
+                        "audit --software",
+                        vec![
+                            "audit".as_ref(),
+                            "-p".as_ref(),
+                            "best-practices".as_ref(),
+                            "--format".as_ref(),
+                            "json".as_ref(),
+                            "--software".as_ref(),
+                            f.as_os_str(),
+                        ],
+                    ),
+                    (
+                        "export",
+                        vec![
+                            "export".as_ref(),
+                            "--system".as_ref(),
+                            f.as_os_str(),
+                            "-o".as_ref(),
+                            reg.as_os_str(),
+                        ],
+                    ),
+                    (
+                        "diff",
+                        vec![
+                            "diff".as_ref(),
+                            "--format".as_ref(),
+                            "json".as_ref(),
+                            f.as_os_str(),
+                            "best-practices".as_ref(),
+                        ],
+                    ),
+                ];
+                for (what, args) in runs {
+                    let started = Instant::now();
+                    let o = util::run(util::tlsreg().args(&args));
+                    let err = util::stderr(&o);
+                    let code = o.status.code();
+                    let mut bad = Vec::new();
+                    if !matches!(code, Some(0..=2)) {
+                        bad.push(format!("exit {:?}", o.status));
+                    }
+                    if err.contains("panicked") || err.contains("RUST_BACKTRACE") {
+                        bad.push("a panic".into());
+                    }
+                    // `error: ...` or a diagnostic's `error[code]: file:line:col: ...`.
+                    if code == Some(2) && !err.lines().any(|l| l.starts_with("error")) {
+                        bad.push("exit 2 without an error message".into());
+                    }
+                    if what == "export" {
+                        match code {
+                            Some(0) => {
+                                let b = std::fs::read(&reg).unwrap_or_default();
+                                if !b.starts_with(&[0xFF, 0xFE]) {
+                                    bad.push("an export without a BOM".into());
+                                }
+                            }
+                            _ if reg.exists() => bad.push("a failed export left a file".into()),
+                            _ => {}
+                        }
+                        let _ = std::fs::remove_file(&reg);
+                    }
+                    if started.elapsed() > Duration::from_secs(60) {
+                        bad.push(format!("{:?}", started.elapsed()));
+                    }
+                    if !bad.is_empty() {
+                        failures.lock().unwrap().push(format!(
+                            "{what} {}: {}\n{err}",
+                            f.display(),
+                            bad.join(", ")
+                        ));
+                    }
+                }
+            });
+        }
+    });
+    let failures = failures.into_inner().unwrap();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    let after: Vec<Option<u64>> = files.iter().map(|f| fingerprint(f)).collect();
+    assert_eq!(before, after, "an input changed");
+    // Nothing but the removed exports was written next to the outputs.
+    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0);
+}
