@@ -5,14 +5,19 @@
 use crate::util;
 use std::time::{Duration, Instant};
 
-#[test]
-fn every_corpus_file_reads_or_fails_cleanly() {
+/// Every file of the shared hive corpus, or `None` (after a skip) when it is missing.
+fn corpus_files() -> Option<Vec<std::path::PathBuf>> {
     let base = util::shared().join("testdata/hives");
     if !base.is_dir() {
         util::skip(&format!("{} is missing", base.display()));
-        return;
+        return None;
     }
-    let all = util::files_below(&base);
+    Some(util::files_below(&base))
+}
+
+#[test]
+fn every_corpus_file_reads_or_fails_cleanly() {
+    let Some(all) = corpus_files() else { return };
     assert!(all.len() > 100, "{} files", all.len());
     let profile = crate::oracle::builtin("best-practices");
     let (mut read, mut refused) = (0, 0);
@@ -124,13 +129,9 @@ fn request_sets(small: bool) -> Vec<Vec<tlsreg::hive::Request>> {
 #[test]
 fn lazy_reads_equal_whole_reads_over_the_corpus() {
     use tlsreg::hive::HiveFile;
-    let base = util::shared().join("testdata/hives");
-    if !base.is_dir() {
-        util::skip(&format!("{} is missing", base.display()));
-        return;
-    }
+    let Some(files) = corpus_files() else { return };
     let (mut compared, mut stayed_partial) = (0, Vec::new());
-    for f in util::files_below(&base) {
+    for f in files {
         let size = std::fs::metadata(&f).map_or(0, |m| m.len());
         for recover in [true, false] {
             let lazy = HiveFile::open_lazy(&f, recover);
@@ -199,12 +200,7 @@ fn fingerprint(p: &std::path::Path) -> Option<u64> {
 /// a failed export leaves no file; no input changes.
 #[test]
 fn every_hive_command_over_the_corpus_exits_cleanly() {
-    let base = util::shared().join("testdata/hives");
-    if !base.is_dir() {
-        util::skip(&format!("{} is missing", base.display()));
-        return;
-    }
-    let files = util::files_below(&base);
+    let Some(files) = corpus_files() else { return };
     let before: Vec<Option<u64>> = files.iter().map(|f| fingerprint(f)).collect();
     let out = util::tempdir();
     let next = std::sync::atomic::AtomicUsize::new(0);
@@ -215,53 +211,27 @@ fn every_hive_command_over_the_corpus_exits_cleanly() {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let Some(f) = files.get(i) else { break };
                 let reg = out.path().join(format!("out-{i}.reg"));
-                let runs: [(&str, Vec<&std::ffi::OsStr>); 4] = [
+                let runs = [
                     (
                         "audit --system",
-                        vec![
-                            "audit".as_ref(),
-                            "-p".as_ref(),
-                            "best-practices".as_ref(),
-                            "--format".as_ref(),
-                            "json".as_ref(),
-                            "--system".as_ref(),
-                            f.as_os_str(),
-                        ],
+                        "audit -p best-practices --format json --system HIVE",
                     ),
                     (
                         "audit --software",
-                        vec![
-                            "audit".as_ref(),
-                            "-p".as_ref(),
-                            "best-practices".as_ref(),
-                            "--format".as_ref(),
-                            "json".as_ref(),
-                            "--software".as_ref(),
-                            f.as_os_str(),
-                        ],
+                        "audit -p best-practices --format json --software HIVE",
                     ),
-                    (
-                        "export",
-                        vec![
-                            "export".as_ref(),
-                            "--system".as_ref(),
-                            f.as_os_str(),
-                            "-o".as_ref(),
-                            reg.as_os_str(),
-                        ],
-                    ),
-                    (
-                        "diff",
-                        vec![
-                            "diff".as_ref(),
-                            "--format".as_ref(),
-                            "json".as_ref(),
-                            f.as_os_str(),
-                            "best-practices".as_ref(),
-                        ],
-                    ),
+                    ("export", "export --system HIVE -o OUT"),
+                    ("diff", "diff --format json HIVE best-practices"),
                 ];
-                for (what, args) in runs {
+                for (what, line) in runs {
+                    let args: Vec<&std::ffi::OsStr> = line
+                        .split(' ')
+                        .map(|w| match w {
+                            "HIVE" => f.as_os_str(),
+                            "OUT" => reg.as_os_str(),
+                            w => w.as_ref(),
+                        })
+                        .collect();
                     let started = Instant::now();
                     let o = util::run(util::tlsreg().args(&args));
                     let err = util::stderr(&o);

@@ -209,7 +209,7 @@ fn check(yaml: &str) -> Result<bool, TestCaseError> {
     }
 
     // PowerShell: refused for NUL in text, else every call is literal and equals the plan.
-    let has_nul = yaml_has_nul_in_data(&plan);
+    let has_nul = !crate::powershell::without_nul(&plan);
     match tlsreg::compile::ps1_output("p", profile, false) {
         Err(e) => prop_assert!(has_nul, "refused without a NUL: {e}"),
         Ok(out) => {
@@ -238,23 +238,6 @@ fn check(yaml: &str) -> Result<bool, TestCaseError> {
         .map_err(|d| TestCaseError::fail(format!("{shown}\n{}", d.render(false))))?;
     prop_assert_eq!(again.profile.plan().ops, plan.ops);
     Ok(true)
-}
-
-/// Whether a value the plan sets holds text with a NUL (PowerShell cannot write it).
-fn yaml_has_nul_in_data(plan: &tlsreg::plan::Plan) -> bool {
-    use tlsreg::plan::Op;
-    use tlsreg::value::RegData;
-    plan.ops.iter().any(|op| match op {
-        Op::SetValue {
-            data: RegData::Sz(s) | RegData::ExpandSz(s),
-            ..
-        } => s.contains('\0'),
-        Op::SetValue {
-            data: RegData::MultiSz(items),
-            ..
-        } => items.iter().any(|s| s.contains('\0')),
-        _ => false,
-    })
 }
 
 /// Hostile text in every free-text field: escaped exactly in every output, or refused.

@@ -399,7 +399,7 @@ fn nul_in_text_is_refused_for_powershell() {
     assert!(compile::reg_outputs("p", &l.profile, Default::default()).is_ok());
 }
 
-fn without_nul(plan: &Plan) -> bool {
+pub(crate) fn without_nul(plan: &Plan) -> bool {
     plan.ops.iter().all(|op| match op {
         Op::SetValue {
             data: RegData::Sz(s) | RegData::ExpandSz(s),
