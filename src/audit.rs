@@ -401,7 +401,7 @@ pub fn audit(profile: &Profile, inputs: &Inputs, opts: Options) -> Result<Report
 
     // SOFTWARE first: the OS build is needed to judge SYSTEM values. Hives are opened
     // lazily: only the cells of the keys asked for are read.
-    let (software, software_info) = match &inputs.software {
+    let (software, software_info, software_os) = match &inputs.software {
         Some(path) => {
             let mut h = HiveFile::open_lazy(path, !inputs.no_recover)?;
             let mut req = vec![
@@ -421,26 +421,21 @@ pub fn audit(profile: &Profile, inputs: &Inputs, opts: Options) -> Result<Report
                 }
             }
             let mut reg = h.extract(SOFTWARE_ROOT, &req)?;
-            // The servicing packages (thousands of keys) matter only on Server 2008 SP2.
             let cv = format!(r"{SOFTWARE_ROOT}\{CURRENT_VERSION}");
-            let build = OsInfo::from_values(|n| text(&reg, &cv, n), dword(&reg, &cv, "UBR"))
-                .map(|os| os.build);
-            if build.is_some_and(|b| (6000..7000).contains(&b)) {
+            let os = OsInfo::from_values(|n| text(&reg, &cv, n), dword(&reg, &cv, "UBR"));
+            // The servicing packages (thousands of keys) matter only on Server 2008 SP2.
+            if os
+                .as_ref()
+                .is_some_and(|os| (6000..7000).contains(&os.build))
+            {
                 let packages = Request::Children(format!(r"{CBS}\Packages"));
                 reg.merge(&h.extract(SOFTWARE_ROOT, &[packages])?);
             }
-            (Some(reg), Some(hive_info(&h)))
+            (Some(reg), Some(hive_info(&h)), os)
         }
-        None => (None, None),
+        None => (None, None, None),
     };
-    let os = match &software {
-        Some(reg) => {
-            let cv = format!(r"{SOFTWARE_ROOT}\{CURRENT_VERSION}");
-            OsInfo::from_values(|n| text(reg, &cv, n), dword(reg, &cv, "UBR"))
-        }
-        None => None,
-    }
-    .or_else(|| inputs.os_build.map(OsInfo::from_build));
+    let os = software_os.or_else(|| inputs.os_build.map(OsInfo::from_build));
 
     let (system, system_info, control_sets) = match &inputs.system {
         Some(path) => {

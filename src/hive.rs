@@ -9,7 +9,7 @@ use nt_hive::{Hive, KeyNode, KeyValueData, NtHiveError};
 use std::path::{Path, PathBuf};
 
 /// The base block is 4 KiB; hive bins follow.
-const BASE_BLOCK: usize = 4096;
+pub(crate) const BASE_BLOCK: usize = 4096;
 /// Windows' own limit on key nesting.
 pub const MAX_DEPTH: usize = 512;
 /// Most keys one tree request copies.
@@ -112,7 +112,7 @@ impl Recovery {
 /// The largest log file read (logs are a fraction of their hive; this bounds hostile input).
 const MAX_LOG_BYTES: u64 = 1 << 30;
 
-fn u32_at(b: &[u8], off: usize) -> u32 {
+pub(crate) fn u32_at(b: &[u8], off: usize) -> u32 {
     u32::from_le_bytes([b[off], b[off + 1], b[off + 2], b[off + 3]])
 }
 

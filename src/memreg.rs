@@ -46,7 +46,6 @@ impl MemRegistry {
             .insert(fold(name), (name.to_string(), type_code, bytes));
     }
 
-    /// Applies one operation.
     /// Adds every key and value of `other` (its values win).
     pub fn merge(&mut self, other: &MemRegistry) {
         for k in other.key_paths() {
@@ -57,6 +56,7 @@ impl MemRegistry {
         }
     }
 
+    /// Applies one operation.
     pub fn apply_op(&mut self, op: &Op) {
         match op {
             Op::DeleteKey { key } => {

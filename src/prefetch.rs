@@ -14,15 +14,13 @@
 //! prefetch; the caller then reads the whole file and extracts again, so a damaged hive gets
 //! exactly the errors and offsets a whole read gives. The prefetcher never judges content.
 
-use crate::hive::{Request, MAX_DEPTH};
+use crate::hive::{u32_at, Request, BASE_BLOCK, MAX_DEPTH};
 use nt_hive::NtHiveNameString;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::ops::Range;
 use std::path::Path;
 
-/// The base block is 4 KiB; cell offsets count from its end.
-const BASE_BLOCK: usize = 4096;
 /// Largest data one big-data segment carries (and largest data kept in one cell in 1.4+).
 const SEGMENT: usize = 16344;
 /// Bytes read from the file at a time around a wanted cell: neighbouring cells are often
@@ -91,8 +89,7 @@ impl Lazy {
             return Ok(None);
         }
         buf[..BASE_BLOCK].copy_from_slice(&base);
-        let root = u32::from_le_bytes([base[0x24], base[0x25], base[0x26], base[0x27]]);
-        match lazy.nk(&mut buf, root) {
+        match lazy.nk(&mut buf, u32_at(&base, 0x24)) {
             Ok(_) => Ok(Some((lazy, buf))),
             Err(_) => Ok(None),
         }
@@ -101,13 +98,9 @@ impl Lazy {
     /// Loads every cell that extracting `requests` makes nt-hive read. On `Err`, `buf` holds
     /// whole cells still, but not all that are needed.
     pub fn prefetch(&mut self, buf: &mut [u8], requests: &[Request]) -> Step<()> {
-        let root = u32::from_le_bytes([buf[0x24], buf[0x25], buf[0x26], buf[0x27]]);
+        let root = u32_at(buf, 0x24);
         for r in requests {
-            let (path, mode) = match r {
-                Request::Key(p) => (p, 0),
-                Request::Tree(p) => (p, 1),
-                Request::Children(p) => (p, 2),
-            };
+            let (Request::Key(path) | Request::Tree(path) | Request::Children(path)) = r;
             // Every key that matches a component is followed: a superset of the first match
             // that nt-hive's linear scan stops at.
             let mut nodes = vec![root];
@@ -125,11 +118,14 @@ impl Lazy {
                 nodes = next;
             }
             for n in nodes {
-                let nk = self.nk(buf, n)?;
-                match mode {
-                    0 => self.values(buf, &nk)?,
-                    1 => self.tree(buf, n, &mut Vec::new())?,
-                    _ => {
+                match r {
+                    Request::Key(_) => {
+                        let nk = self.nk(buf, n)?;
+                        self.values(buf, &nk)?;
+                    }
+                    Request::Tree(_) => self.tree(buf, n, &mut Vec::new())?,
+                    Request::Children(_) => {
+                        let nk = self.nk(buf, n)?;
                         for kid in self.children(buf, &nk)? {
                             self.nk(buf, kid)?;
                         }
@@ -188,26 +184,12 @@ impl Lazy {
         if r.len() >= 4 && &buf[r.start..r.start + 2] == b"ri" {
             for leaf in list(buf, &r, 4)? {
                 let lr = self.cell(buf, leaf)?;
-                self.leaf(buf, &lr, &mut out)?;
+                leaf_items(buf, &lr, &mut out)?;
             }
         } else {
-            self.leaf(buf, &r, &mut out)?;
+            leaf_items(buf, &r, &mut out)?;
         }
         Ok(out)
-    }
-
-    /// The key node offsets of one leaf (`li`, `lf` or `lh`).
-    fn leaf(&mut self, buf: &[u8], r: &Range<usize>, out: &mut Vec<u32>) -> Step<()> {
-        if r.len() < 4 {
-            return Err(GiveUp("leaf too small"));
-        }
-        let stride = match &buf[r.start..r.start + 2] {
-            b"li" => 4,
-            b"lf" | b"lh" => 8,
-            _ => return Err(GiveUp("unknown subkey list signature")),
-        };
-        out.extend(list(buf, r, stride)?);
-        Ok(())
     }
 
     /// Loads a key's value list, every value cell and every value's data.
@@ -328,6 +310,20 @@ fn name_matches(buf: &[u8], k: &Nk, comp: &str) -> bool {
     name == comp
 }
 
+/// The key node offsets of one leaf (`li`, `lf` or `lh`).
+fn leaf_items(buf: &[u8], r: &Range<usize>, out: &mut Vec<u32>) -> Step<()> {
+    if r.len() < 4 {
+        return Err(GiveUp("leaf too small"));
+    }
+    let stride = match &buf[r.start..r.start + 2] {
+        b"li" => 4,
+        b"lf" | b"lh" => 8,
+        _ => return Err(GiveUp("unknown subkey list signature")),
+    };
+    out.extend(list(buf, r, stride)?);
+    Ok(())
+}
+
 /// The offsets of a list cell with a 2-byte signature, a 2-byte count, then `stride`-byte
 /// items whose first 4 bytes are an offset.
 fn list(buf: &[u8], r: &Range<usize>, stride: usize) -> Step<Vec<u32>> {
@@ -342,10 +338,6 @@ fn list(buf: &[u8], r: &Range<usize>, stride: usize) -> Step<Vec<u32>> {
 
 fn u16_at(b: &[u8], at: usize) -> u16 {
     u16::from_le_bytes([b[at], b[at + 1]])
-}
-
-fn u32_at(b: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
 }
 
 #[cfg(unix)]

@@ -86,7 +86,7 @@ fn every_corpus_file_reads_or_fails_cleanly() {
 }
 
 /// What one extraction gave: the keys and value lines, or the error's text.
-fn outcome(r: Result<tlsreg::memreg::MemRegistry, tlsreg::hive::HiveError>) -> String {
+pub(crate) fn outcome(r: Result<tlsreg::memreg::MemRegistry, tlsreg::hive::HiveError>) -> String {
     match r {
         Ok(reg) => format!("{:?}\n{}", reg.key_paths(), reg.value_lines().join("\n")),
         Err(e) => format!("error: {e}"),

@@ -84,10 +84,7 @@ fn lazy_and_whole(path: &Path) -> (Vec<String>, Vec<String>) {
             Ok(mut h) => {
                 let mut out = vec![format!("{:?} {:?}", h.header, h.recovery)];
                 for set in &sets {
-                    out.push(match h.extract("HKLM", set) {
-                        Ok(r) => format!("{:?} {:?}", r.key_paths(), r.value_lines()),
-                        Err(e) => format!("error: {e}"),
-                    });
+                    out.push(crate::corpus::outcome(h.extract("HKLM", set)));
                 }
                 out
             }
