@@ -6,12 +6,14 @@
 
 use crate::catalog::{self, CIPHERS, HASHES, KEY_EXCHANGES, PROTOCOLS, SCHANNEL, SSL_POLICY};
 use crate::hive::{HiveError, HiveFile, Request};
+use crate::keypath::fold;
+use crate::keypath::resolve as map_control_set;
 use crate::memreg::{data_field, MemRegistry};
 use crate::osinfo::{protocol_default, OsInfo, ProtocolDefault};
-use crate::plan::{map_control_set, Op, PlanBuilder};
+use crate::plan::{Op, PlanBuilder};
 use crate::profile::{Profile, RawOp};
 use crate::setting::{Setting, SettingKey, State};
-use crate::value::{fold, type_name};
+use crate::value::type_name;
 use serde::Serialize;
 use std::path::PathBuf;
 

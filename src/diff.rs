@@ -3,8 +3,9 @@
 //! (only the keys the other side names, or everything when both are hives).
 
 use crate::hive::{HiveError, HiveFile, Request};
+use crate::keypath::fold;
 use crate::memreg::{data_field, MemRegistry};
-use crate::value::{fold, type_name};
+use crate::value::type_name;
 use serde::Serialize;
 use std::collections::BTreeMap;
 

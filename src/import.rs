@@ -3,11 +3,12 @@
 //! `raw` section, so compiling the imported profile gives the file's values again.
 
 use crate::catalog::{self, DotNetValue, DotNetVersion, KeyBits, Side, View, PROTOCOLS, SCALARS};
+use crate::keypath::fold;
 use crate::memreg::MemRegistry;
 use crate::profile::{Origin, Profile, RawEntry, RawOp};
 use crate::regfile::{Item, RegFile};
 use crate::setting::{Setting, SettingKey, State};
-use crate::value::{fold, RegData};
+use crate::value::RegData;
 use std::collections::{BTreeMap, HashSet};
 
 /// A value the import could not carry.

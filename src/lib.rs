@@ -27,6 +27,7 @@ pub mod emit;
 pub mod export;
 pub mod hive;
 pub mod import;
+pub mod keypath;
 pub mod lint;
 pub mod logs;
 pub mod memreg;

@@ -2,8 +2,8 @@
 //! place and the fix (codes in [`crate::regfile::CODES`]).
 
 use crate::catalog::{self, CIPHERS, TLS13_MIN_BUILD};
+use crate::keypath::fold;
 use crate::regfile::{Item, Located, RegDiag, RegFile, Severity};
-use crate::value::fold;
 use std::collections::HashMap;
 
 /// What the file is meant for.

@@ -2,8 +2,9 @@
 //! content in the normalized line format the test oracles print
 //! (`KEYPATH<TAB>NAME<TAB>TYPE<TAB>DATA`, sorted bytewise).
 
+use crate::keypath::fold;
 use crate::plan::{Op, Plan};
-use crate::value::{fold, type_name};
+use crate::value::type_name;
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Default)]

@@ -5,7 +5,8 @@
 //! its value deletions, then its value sets. A value is named at most once in a plan, so a
 //! plan never both sets and deletes one value.
 
-use crate::value::{fold, RegData};
+use crate::keypath::fold;
+use crate::value::RegData;
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -55,7 +56,7 @@ impl Plan {
     /// A copy with `CurrentControlSet` replaced by `ControlSet00N` (offline hives have no
     /// `CurrentControlSet`).
     pub fn with_control_set(&self, n: u32) -> Plan {
-        let map = |k: &str| map_control_set(k, n);
+        let map = |k: &str| crate::keypath::resolve(k, n);
         let ops = self
             .ops
             .iter()
@@ -77,26 +78,6 @@ impl Plan {
 
     pub fn is_empty(&self) -> bool {
         self.ops.is_empty()
-    }
-}
-
-/// `HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\X` → `HKEY_LOCAL_MACHINE\SYSTEM\ControlSet00N\X`.
-pub fn map_control_set(key: &str, n: u32) -> String {
-    let parts: Vec<&str> = key.split('\\').collect();
-    if parts.len() >= 3
-        && parts[0].eq_ignore_ascii_case("HKEY_LOCAL_MACHINE")
-        && parts[1].eq_ignore_ascii_case("SYSTEM")
-        && parts[2].eq_ignore_ascii_case("CurrentControlSet")
-    {
-        let mut out = vec![
-            parts[0].to_string(),
-            parts[1].to_string(),
-            format!("ControlSet{n:03}"),
-        ];
-        out.extend(parts[3..].iter().map(|s| s.to_string()));
-        out.join("\\")
-    } else {
-        key.to_string()
     }
 }
 
@@ -217,18 +198,6 @@ mod tests {
                     data: RegData::Dword(2)
                 },
             ]
-        );
-    }
-
-    #[test]
-    fn control_set_mapping() {
-        assert_eq!(
-            map_control_set(r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control", 2),
-            r"HKEY_LOCAL_MACHINE\SYSTEM\ControlSet002\Control"
-        );
-        assert_eq!(
-            map_control_set(r"HKEY_LOCAL_MACHINE\SOFTWARE\X", 2),
-            r"HKEY_LOCAL_MACHINE\SOFTWARE\X"
         );
     }
 

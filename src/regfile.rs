@@ -3,7 +3,8 @@
 //! continuation lines, comments and escapes. Every problem is collected with `line:col`,
 //! including what regedit would silently do differently. Never panics on any bytes.
 
-use crate::value::{type_name, ROOTS};
+use crate::keypath::ROOTS;
+use crate::value::type_name;
 use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252};
 use serde::Serialize;
 

@@ -1,4 +1,5 @@
-//! Registry value data of every type a profile can write, and registry key paths.
+//! Registry value data: the types tlsreg writes, their stored bytes, and the one way to
+//! read stored bytes back (DWORD, QWORD, UTF-16 strings and string lists).
 
 use serde::Serialize;
 use std::fmt;
@@ -117,96 +118,63 @@ pub fn type_name(code: u32) -> &'static str {
     }
 }
 
-/// The predefined roots a `.reg` file can name, with their abbreviations.
-pub const ROOTS: &[(&str, &str)] = &[
-    ("HKEY_LOCAL_MACHINE", "HKLM"),
-    ("HKEY_CURRENT_USER", "HKCU"),
-    ("HKEY_USERS", "HKU"),
-    ("HKEY_CLASSES_ROOT", "HKCR"),
-    ("HKEY_CURRENT_CONFIG", "HKCC"),
-];
-
-/// Why a key path or value name cannot be written.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum NameError {
-    #[error("the key path is empty")]
-    Empty,
-    #[error("the key path must start with one of HKEY_LOCAL_MACHINE (HKLM), HKEY_CURRENT_USER (HKCU), HKEY_USERS (HKU), HKEY_CLASSES_ROOT (HKCR) or HKEY_CURRENT_CONFIG (HKCC), not \"{0}\"")]
-    UnknownRoot(String),
-    #[error("the key path names only the root {0}; name a key below it")]
-    RootOnly(String),
-    #[error("the key path has an empty component (two backslashes in a row, or one at the end)")]
-    EmptyComponent,
-    #[error("key name \"{0}\" starts or ends with white space, which .reg parsers trim")]
-    Whitespace(String),
-    #[error("{what} contains the control character U+{code:04X}, which a .reg file cannot carry")]
-    Control { what: &'static str, code: u32 },
-    #[error("key name \"{0}\" is longer than 255 characters, the registry's limit")]
-    KeyTooLong(String),
-    #[error("value name is longer than 16383 characters, the registry's limit")]
-    ValueNameTooLong,
+/// The number in a stored REG_DWORD: type 4 and exactly four bytes, little-endian.
+pub fn dword(type_code: u32, data: &[u8]) -> Option<u32> {
+    match (type_code, data) {
+        (4, &[a, b, c, d]) => Some(u32::from_le_bytes([a, b, c, d])),
+        _ => None,
+    }
 }
 
-/// Checks a full key path and returns it with its root spelled out
-/// (`HKLM\Software\X` becomes `HKEY_LOCAL_MACHINE\Software\X`).
-pub fn canonical_key(path: &str) -> Result<String, NameError> {
-    if path.is_empty() {
-        return Err(NameError::Empty);
+/// The number in a stored REG_QWORD: type 11 and exactly eight bytes, little-endian.
+pub fn qword(type_code: u32, data: &[u8]) -> Option<u64> {
+    match type_code {
+        11 => data.try_into().ok().map(u64::from_le_bytes),
+        _ => None,
     }
-    let mut parts = path.split('\\');
-    let root = parts.next().unwrap_or_default();
-    let full = ROOTS
-        .iter()
-        .find(|(long, short)| root.eq_ignore_ascii_case(long) || root.eq_ignore_ascii_case(short))
-        .map(|(long, _)| *long)
-        .ok_or_else(|| NameError::UnknownRoot(root.to_string()))?;
-    let rest: Vec<&str> = parts.collect();
-    if rest.is_empty() {
-        return Err(NameError::RootOnly(full.to_string()));
-    }
-    for comp in &rest {
-        check_key_component(comp)?;
-    }
-    Ok(format!("{full}\\{}", rest.join("\\")))
 }
 
-/// Checks one key name (no backslashes by construction).
-pub fn check_key_component(comp: &str) -> Result<(), NameError> {
-    if comp.is_empty() {
-        return Err(NameError::EmptyComponent);
-    }
-    if comp.trim() != comp {
-        return Err(NameError::Whitespace(comp.to_string()));
-    }
-    if let Some(c) = comp.chars().find(|c| c.is_control()) {
-        return Err(NameError::Control {
-            what: "a key name",
-            code: c as u32,
-        });
-    }
-    if comp.encode_utf16().count() > 255 {
-        return Err(NameError::KeyTooLong(comp.to_string()));
-    }
-    Ok(())
+/// The UTF-16LE code units of `data` (an odd last byte is ignored).
+fn units(data: &[u8]) -> impl Iterator<Item = u16> + '_ {
+    data.chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
 }
 
-/// Checks a value name (`""` is the default value).
-pub fn check_value_name(name: &str) -> Result<(), NameError> {
-    if let Some(c) = name.chars().find(|c| matches!(c, '\0' | '\r' | '\n')) {
-        return Err(NameError::Control {
-            what: "the value name",
-            code: c as u32,
-        });
+/// Stored string bytes exactly as written by the registry API: even-length, valid UTF-16LE,
+/// ending in one NUL code unit, which is left off (inner NULs are kept). `None` for anything
+/// else, so a caller that writes the text back gets the same bytes.
+pub fn utf16z_text(data: &[u8]) -> Option<String> {
+    if data.len() < 2 || data.len() % 2 != 0 || data[data.len() - 2..] != [0, 0] {
+        return None;
     }
-    if name.encode_utf16().count() > 16383 {
-        return Err(NameError::ValueNameTooLong);
+    let mut out = String::with_capacity(data.len() / 2);
+    for c in char::decode_utf16(units(&data[..data.len() - 2])) {
+        out.push(c.ok()?);
     }
-    Ok(())
+    Some(out)
 }
 
-/// Case-insensitive identity of a key path or value name, as the registry compares them.
-pub fn fold(s: &str) -> String {
-    s.chars().flat_map(char::to_uppercase).collect()
+/// A stored REG_SZ or REG_EXPAND_SZ as Windows' readers take it: UTF-16LE (unpaired
+/// surrogates replaced), trailing NULs dropped. `None` for other types and odd lengths.
+pub fn read_text(type_code: u32, data: &[u8]) -> Option<String> {
+    if !matches!(type_code, 1 | 2) || data.len() % 2 != 0 {
+        return None;
+    }
+    Some(
+        String::from_utf16_lossy(&units(data).collect::<Vec<_>>())
+            .trim_end_matches('\0')
+            .to_string(),
+    )
+}
+
+/// The items of a stored string list as Windows' readers take them: UTF-16LE (unpaired
+/// surrogates replaced), split at NULs, empty items dropped.
+pub fn read_multi_sz(data: &[u8]) -> Vec<String> {
+    String::from_utf16_lossy(&units(data).collect::<Vec<_>>())
+        .split('\0')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 #[cfg(test)]
@@ -223,31 +191,5 @@ mod tests {
         assert_eq!(RegData::MultiSz(vec![]).to_bytes(), [0, 0]);
         assert_eq!(RegData::Dword(1).to_bytes(), [1, 0, 0, 0]);
         assert_eq!(RegData::Qword(0x0102).to_bytes(), [2, 1, 0, 0, 0, 0, 0, 0]);
-    }
-
-    #[test]
-    fn roots_are_spelled_out() {
-        assert_eq!(
-            canonical_key(r"hklm\Software\X").unwrap(),
-            r"HKEY_LOCAL_MACHINE\Software\X"
-        );
-        assert_eq!(
-            canonical_key(r"HKCU\A/B").unwrap(),
-            r"HKEY_CURRENT_USER\A/B"
-        );
-        assert_eq!(
-            canonical_key(r"HKXX\A"),
-            Err(NameError::UnknownRoot("HKXX".into()))
-        );
-        assert_eq!(
-            canonical_key(r"HKLM"),
-            Err(NameError::RootOnly("HKEY_LOCAL_MACHINE".into()))
-        );
-        assert_eq!(canonical_key(r"HKLM\A\\B"), Err(NameError::EmptyComponent));
-        assert_eq!(canonical_key(r"HKLM\A\"), Err(NameError::EmptyComponent));
-        assert_eq!(
-            canonical_key("HKLM\\TLS 1.2 "),
-            Err(NameError::Whitespace("TLS 1.2 ".into()))
-        );
     }
 }

@@ -2,8 +2,9 @@
 //! regedit's column), and the flavour `hivexregedit --merge` / `virt-win-reg --merge` want
 //! (UTF-8, one hive per file, real `ControlSet00N` paths, every parent key listed).
 
+use crate::keypath::{check_key_component, check_value_name, fold, NameError};
 use crate::plan::{Op, Plan};
-use crate::value::{check_key_component, check_value_name, fold, NameError, RegData};
+use crate::value::RegData;
 use std::collections::HashSet;
 use std::fmt::Write as _;
 
@@ -11,15 +12,6 @@ use std::fmt::Write as _;
 pub const HEADER: &str = "Windows Registry Editor Version 5.00";
 /// Where regedit wraps hex data (Wine/ReactOS `MAX_HEX_CHARS`).
 const MAX_HEX_CHARS: usize = 77;
-
-/// Which program the file is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Flavor {
-    /// Windows `regedit.exe` / `reg import`: UTF-16LE with BOM, CRLF.
-    Regedit,
-    /// libguestfs `hivexregedit --merge` / `virt-win-reg --merge` on one offline hive.
-    Hivex(HiveRoot),
-}
 
 /// The two HKLM hives a profile writes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -173,7 +165,7 @@ fn check_key(key: &str) -> Result<(), EmitError> {
         key: key.to_string(),
         source,
     };
-    crate::value::canonical_key(key).map_err(err)?;
+    crate::keypath::canonical_key(key).map_err(err)?;
     key.split('\\')
         .skip(1)
         .try_for_each(check_key_component)

@@ -7,8 +7,9 @@ use crate::catalog::{
     NAMED_BUILDS, PROTOCOLS, SCALARS,
 };
 use crate::diag::{Diagnostic, Diagnostics, Severity};
+use crate::keypath::{canonical_key, check_value_name};
 use crate::setting::{Setting, SettingKey, State};
-use crate::value::{canonical_key, check_value_name, RegData};
+use crate::value::RegData;
 use crate::yamlpos::{Path, PosIndex, Seg};
 use serde_yaml::{Mapping, Value};
 use std::collections::HashMap;

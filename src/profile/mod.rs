@@ -11,9 +11,10 @@ pub mod show;
 
 use crate::catalog::{self, KeyBits, TLS13_MIN_BUILD};
 use crate::diag::{Diagnostic, Diagnostics, Severity};
+use crate::keypath::fold;
 use crate::plan::{Plan, PlanBuilder};
 use crate::setting::{Setting, SettingKey, State};
-use crate::value::{fold, RegData};
+use crate::value::RegData;
 use crate::yamlpos::Pos;
 use std::collections::BTreeMap;
 

@@ -275,10 +275,12 @@ pub fn to_yaml(p: &Profile) -> String {
     let mut raw: Vec<(String, bool, Mapping)> = Vec::new();
     let mut slots: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for e in &p.raw {
-        let slot = *slots.entry(crate::value::fold(&e.key)).or_insert_with(|| {
-            raw.push((e.key.clone(), false, Mapping::new()));
-            raw.len() - 1
-        });
+        let slot = *slots
+            .entry(crate::keypath::fold(&e.key))
+            .or_insert_with(|| {
+                raw.push((e.key.clone(), false, Mapping::new()));
+                raw.len() - 1
+            });
         match &e.op {
             RawOp::DeleteKey => raw[slot].1 = true,
             RawOp::DeleteValue { name } => {

@@ -1,0 +1,270 @@
+//! Registry key paths: the predefined roots, the hives tlsreg reads, control-set resolution
+//! both ways (`CurrentControlSet` <-> `ControlSet00N`), the nesting limit, canonical key
+//! paths, and the one name comparison the registry uses.
+
+/// `HKEY_LOCAL_MACHINE`, the only root tlsreg reads from hives.
+pub const HKLM: &str = "HKEY_LOCAL_MACHINE";
+/// The root the SYSTEM hive is loaded under.
+pub const SYSTEM_ROOT: &str = r"HKEY_LOCAL_MACHINE\SYSTEM";
+/// The root the SOFTWARE hive is loaded under.
+pub const SOFTWARE_ROOT: &str = r"HKEY_LOCAL_MACHINE\SOFTWARE";
+/// The alias a running Windows gives its current control set.
+pub const CURRENT_CONTROL_SET: &str = "CurrentControlSet";
+/// The key of the SYSTEM hive that names the control sets (`Current`, `Default`,
+/// `LastKnownGood`).
+pub const SELECT: &str = "Select";
+/// Deepest key nesting any reader or writer of tlsreg follows; the registry allows 512
+/// levels.
+pub const MAX_DEPTH: usize = 512;
+
+/// The predefined roots a `.reg` file can name, with their abbreviations.
+pub const ROOTS: &[(&str, &str)] = &[
+    ("HKEY_LOCAL_MACHINE", "HKLM"),
+    ("HKEY_CURRENT_USER", "HKCU"),
+    ("HKEY_USERS", "HKU"),
+    ("HKEY_CLASSES_ROOT", "HKCR"),
+    ("HKEY_CURRENT_CONFIG", "HKCC"),
+];
+
+/// Why a key path or value name cannot be written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NameError {
+    #[error("the key path is empty")]
+    Empty,
+    #[error("the key path must start with one of HKEY_LOCAL_MACHINE (HKLM), HKEY_CURRENT_USER (HKCU), HKEY_USERS (HKU), HKEY_CLASSES_ROOT (HKCR) or HKEY_CURRENT_CONFIG (HKCC), not \"{0}\"")]
+    UnknownRoot(String),
+    #[error("the key path names only the root {0}; name a key below it")]
+    RootOnly(String),
+    #[error("the key path has an empty component (two backslashes in a row, or one at the end)")]
+    EmptyComponent,
+    #[error("key name \"{0}\" starts or ends with white space, which .reg parsers trim")]
+    Whitespace(String),
+    #[error("{what} contains the control character U+{code:04X}, which a .reg file cannot carry")]
+    Control { what: &'static str, code: u32 },
+    #[error("key name \"{0}\" is longer than 255 characters, the registry's limit")]
+    KeyTooLong(String),
+    #[error("value name is longer than 16383 characters, the registry's limit")]
+    ValueNameTooLong,
+}
+
+/// Checks a full key path and returns it with its root spelled out
+/// (`HKLM\Software\X` becomes `HKEY_LOCAL_MACHINE\Software\X`).
+pub fn canonical_key(path: &str) -> Result<String, NameError> {
+    if path.is_empty() {
+        return Err(NameError::Empty);
+    }
+    let mut parts = path.split('\\');
+    let root = parts.next().unwrap_or_default();
+    let full = ROOTS
+        .iter()
+        .find(|(long, short)| root.eq_ignore_ascii_case(long) || root.eq_ignore_ascii_case(short))
+        .map(|(long, _)| *long)
+        .ok_or_else(|| NameError::UnknownRoot(root.to_string()))?;
+    let rest: Vec<&str> = parts.collect();
+    if rest.is_empty() {
+        return Err(NameError::RootOnly(full.to_string()));
+    }
+    for comp in &rest {
+        check_key_component(comp)?;
+    }
+    Ok(format!("{full}\\{}", rest.join("\\")))
+}
+
+/// Checks one key name (no backslashes by construction).
+pub fn check_key_component(comp: &str) -> Result<(), NameError> {
+    if comp.is_empty() {
+        return Err(NameError::EmptyComponent);
+    }
+    if comp.trim() != comp {
+        return Err(NameError::Whitespace(comp.to_string()));
+    }
+    if let Some(c) = comp.chars().find(|c| c.is_control()) {
+        return Err(NameError::Control {
+            what: "a key name",
+            code: c as u32,
+        });
+    }
+    if comp.encode_utf16().count() > 255 {
+        return Err(NameError::KeyTooLong(comp.to_string()));
+    }
+    Ok(())
+}
+
+/// Checks a value name (`""` is the default value).
+pub fn check_value_name(name: &str) -> Result<(), NameError> {
+    if let Some(c) = name.chars().find(|c| matches!(c, '\0' | '\r' | '\n')) {
+        return Err(NameError::Control {
+            what: "the value name",
+            code: c as u32,
+        });
+    }
+    if name.encode_utf16().count() > 16383 {
+        return Err(NameError::ValueNameTooLong);
+    }
+    Ok(())
+}
+
+/// Case-insensitive identity of a key path or value name, as the registry compares them.
+pub fn fold(s: &str) -> String {
+    s.chars().flat_map(char::to_uppercase).collect()
+}
+
+/// Whether two key or value names are the same name to the registry.
+pub fn same_name(a: &str, b: &str) -> bool {
+    fold(a) == fold(b)
+}
+
+/// `ControlSet00N`.
+pub fn control_set_name(n: u32) -> String {
+    format!("ControlSet{n:03}")
+}
+
+/// Whether a key name is the `CurrentControlSet` alias.
+pub fn is_current_control_set(component: &str) -> bool {
+    component.eq_ignore_ascii_case(CURRENT_CONTROL_SET)
+}
+
+/// `path` less `prefix` when `path` is `prefix` or below it (ASCII case folded, whole
+/// components only): `Some("")` for `prefix` itself, `Some("\\X")` for a key below it.
+pub fn strip_key_prefix<'a>(path: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = path.get(..prefix.len())?;
+    let rest = &path[prefix.len()..];
+    (head.eq_ignore_ascii_case(prefix) && (rest.is_empty() || rest.starts_with('\\')))
+        .then_some(rest)
+}
+
+/// A path relative to the SYSTEM hive's root with a leading `CurrentControlSet` resolved to
+/// `ControlSet00N` (`CurrentControlSet\Control` -> `ControlSet001\Control`).
+pub fn resolve_relative(rel: &str, n: u32) -> String {
+    match rel.split_once('\\') {
+        Some((first, rest)) if is_current_control_set(first) => {
+            format!(r"{}\{rest}", control_set_name(n))
+        }
+        None if is_current_control_set(rel) => control_set_name(n),
+        _ => rel.to_string(),
+    }
+}
+
+/// `HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\X` -> `HKEY_LOCAL_MACHINE\SYSTEM\ControlSet00N\X`;
+/// any other path is returned as it is.
+pub fn resolve(key: &str, n: u32) -> String {
+    let parts: Vec<&str> = key.split('\\').collect();
+    if parts.len() >= 3
+        && parts[0].eq_ignore_ascii_case(HKLM)
+        && parts[1].eq_ignore_ascii_case("SYSTEM")
+        && is_current_control_set(parts[2])
+    {
+        let mut out = vec![
+            parts[0].to_string(),
+            parts[1].to_string(),
+            control_set_name(n),
+        ];
+        out.extend(parts[3..].iter().map(|s| s.to_string()));
+        out.join("\\")
+    } else {
+        key.to_string()
+    }
+}
+
+/// The reverse of [`resolve`] for a hive loaded under `root`: `ROOT\ControlSet00N\X` ->
+/// `ROOT\CurrentControlSet\X`; any other path is returned as it is.
+pub fn unresolve(key: &str, root: &str, n: u32) -> String {
+    let prefix = format!(r"{root}\{}", control_set_name(n));
+    match strip_key_prefix(key, &prefix) {
+        Some(rest) => format!(r"{root}\{CURRENT_CONTROL_SET}{rest}"),
+        None => key.to_string(),
+    }
+}
+
+/// A key path given on the command line relative to a hive loaded under `root`: a leading
+/// `root` (spelled out or abbreviated, e.g. `HKLM\SYSTEM`) and backslashes are dropped.
+pub fn relative_to(key: &str, root: &str) -> String {
+    let mut prefixes = vec![root.to_string()];
+    for (long, short) in ROOTS {
+        if let Some(rest) = root.strip_prefix(long) {
+            prefixes.push(format!("{short}{rest}"));
+        }
+    }
+    for prefix in prefixes {
+        if key.len() >= prefix.len()
+            && key.is_char_boundary(prefix.len())
+            && key[..prefix.len()].eq_ignore_ascii_case(&prefix)
+        {
+            return key[prefix.len()..].trim_start_matches('\\').to_string();
+        }
+    }
+    key.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roots_are_spelled_out() {
+        assert_eq!(
+            canonical_key(r"hklm\Software\X").unwrap(),
+            r"HKEY_LOCAL_MACHINE\Software\X"
+        );
+        assert_eq!(
+            canonical_key(r"HKCU\A/B").unwrap(),
+            r"HKEY_CURRENT_USER\A/B"
+        );
+        assert_eq!(
+            canonical_key(r"HKXX\A"),
+            Err(NameError::UnknownRoot("HKXX".into()))
+        );
+        assert_eq!(
+            canonical_key(r"HKLM"),
+            Err(NameError::RootOnly("HKEY_LOCAL_MACHINE".into()))
+        );
+        assert_eq!(canonical_key(r"HKLM\A\\B"), Err(NameError::EmptyComponent));
+        assert_eq!(canonical_key(r"HKLM\A\"), Err(NameError::EmptyComponent));
+        assert_eq!(
+            canonical_key("HKLM\\TLS 1.2 "),
+            Err(NameError::Whitespace("TLS 1.2 ".into()))
+        );
+    }
+
+    #[test]
+    fn control_sets_resolve_both_ways() {
+        assert_eq!(
+            resolve(r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control", 2),
+            r"HKEY_LOCAL_MACHINE\SYSTEM\ControlSet002\Control"
+        );
+        assert_eq!(
+            resolve(r"HKEY_LOCAL_MACHINE\SOFTWARE\X", 2),
+            r"HKEY_LOCAL_MACHINE\SOFTWARE\X"
+        );
+        assert_eq!(
+            unresolve(
+                r"HKEY_LOCAL_MACHINE\SYSTEM\controlset002\Control",
+                SYSTEM_ROOT,
+                2
+            ),
+            r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control"
+        );
+        assert_eq!(
+            unresolve(r"HKEY_LOCAL_MACHINE\SYSTEM\ControlSet0020", SYSTEM_ROOT, 2),
+            r"HKEY_LOCAL_MACHINE\SYSTEM\ControlSet0020"
+        );
+        assert_eq!(
+            resolve_relative(r"currentcontrolset\Services", 1),
+            r"ControlSet001\Services"
+        );
+        assert_eq!(resolve_relative("CurrentControlSet", 1), "ControlSet001");
+        assert_eq!(relative_to(r"HKLM\SYSTEM\Select", SYSTEM_ROOT), "Select");
+        assert_eq!(
+            relative_to(r"hkey_local_machine\system\\Select", SYSTEM_ROOT),
+            "Select"
+        );
+        assert_eq!(relative_to("Select", SYSTEM_ROOT), "Select");
+    }
+
+    #[test]
+    fn names_compare_as_the_registry_does() {
+        assert!(same_name("tls 1.2", "TLS 1.2"));
+        assert!(same_name("RC4 128/128", "rc4 128/128"));
+        assert!(!same_name("TLS 1.2", "TLS 1.3"));
+    }
+}
