@@ -4,12 +4,13 @@
 //! defaults. Known traps, the "Enabling TLS 1.2" prerequisites and a pending reboot are
 //! findings too. The result is data ([`Report`]); rendering is in [`crate::report`].
 
+use crate::catalog::defaults::{algorithm_default, protocol_default, ProtocolDefault};
 use crate::catalog::{self, CIPHERS, HASHES, KEY_EXCHANGES, PROTOCOLS, SCHANNEL, SSL_POLICY};
 use crate::hive::{HiveError, HiveFile, Request};
 use crate::keypath::fold;
 use crate::keypath::resolve as map_control_set;
 use crate::memreg::{data_field, MemRegistry};
-use crate::osinfo::{protocol_default, OsInfo, ProtocolDefault};
+use crate::osinfo::OsInfo;
 use crate::plan::{Op, PlanBuilder};
 use crate::profile::{Profile, RawOp};
 use crate::setting::{Setting, SettingKey, State};
@@ -345,14 +346,14 @@ fn ops_of(key: &SettingKey, setting: &Setting) -> Vec<Op> {
 fn effective_protocol(
     reg: &MemRegistry,
     key: &str,
-    protocol: &str,
-    server: bool,
+    protocol: &catalog::Protocol,
+    side: catalog::Side,
     build: Option<u32>,
 ) -> (ProtocolDefault, String) {
     let enabled = dword(reg, key, "Enabled");
     let dbd = dword(reg, key, "DisabledByDefault");
     let default = match build {
-        Some(b) => protocol_default(protocol, server, b),
+        Some(b) => protocol_default(protocol, side, b),
         None => ProtocolDefault::Unknown,
     };
     let vals = format!(
@@ -643,9 +644,7 @@ fn effective_finding(
             let Some(reg) = reg else {
                 return Some(not_audited("no SYSTEM hive was given"));
             };
-            let name = PROTOCOLS[*p].name;
-            let (state, why) =
-                effective_protocol(reg, &k, name, *side == catalog::Side::Server, build);
+            let (state, why) = effective_protocol(reg, &k, &PROTOCOLS[*p], *side, build);
             let (expected, ok) = match setting {
                 Setting::State(State::Enabled) => ("enabled", state == ProtocolDefault::Enabled),
                 Setting::State(State::Disabled) => {
@@ -692,9 +691,7 @@ fn effective_finding(
             let on = match dword(reg, &k, "Enabled") {
                 Some(v) => Some(v != 0),
                 // KB245030: an unconfigured algorithm is enabled, except NULL.
-                None if reg.get(&k, "Enabled").is_none() => {
-                    Some(!matches!(key, SettingKey::Cipher(0)))
-                }
+                None if reg.get(&k, "Enabled").is_none() => key.algorithm().map(algorithm_default),
                 None => None,
             };
             let (status, why) = match on {

@@ -51,6 +51,16 @@ pub enum Setting {
 }
 
 impl SettingKey {
+    /// The cipher, hash or key-exchange entry of an algorithm's `Enabled` setting.
+    pub fn algorithm(&self) -> Option<&'static crate::catalog::Algorithm> {
+        match *self {
+            SettingKey::Cipher(i) => Some(&CIPHERS[i]),
+            SettingKey::Hash(i) => Some(&HASHES[i]),
+            SettingKey::KeyExchange(i) => Some(&KEY_EXCHANGES[i]),
+            _ => None,
+        }
+    }
+
     /// The key path this setting writes to.
     pub fn key_path(&self) -> String {
         match *self {

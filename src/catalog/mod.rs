@@ -1,9 +1,15 @@
 //! The one table of domain knowledge: every SCHANNEL, .NET and WinHTTP setting tlsreg knows,
 //! with its key path, value names, types, ranges and meaning.
 //!
+//! [`defaults`] holds what Windows does per build when a value is absent, [`traps`] every
+//! known mistake in names and values and the TLS 1.2 prerequisites.
+//!
 //! Sources are named per entry; see `../shared/docs/schannel-reference.md` for the full list.
 //! Profile validation, compilation (the plan), and later the audit and the importer all read
 //! this table; none of them spells a key path of their own.
+
+pub mod defaults;
+pub mod traps;
 
 /// `HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL`.
 pub const SCHANNEL: &str =
@@ -45,9 +51,26 @@ impl Side {
     }
 }
 
+/// Which protocol a catalogue entry is: the typed identity code matches on instead of a
+/// name string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ProtocolId {
+    Mpuh,
+    Pct10,
+    Ssl20,
+    Ssl30,
+    Tls10,
+    Tls11,
+    Tls12,
+    Tls13,
+    Dtls10,
+    Dtls12,
+}
+
 /// A protocol under `SCHANNEL\Protocols`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Protocol {
+    pub id: ProtocolId,
     /// Exact key name, e.g. `TLS 1.2`.
     pub name: &'static str,
     /// Extra spellings users type that normalisation does not cover.
@@ -58,63 +81,91 @@ pub struct Protocol {
     pub min_build: Option<u32>,
 }
 
+impl Protocol {
+    /// The catalogue entry of a protocol.
+    pub fn get(id: ProtocolId) -> &'static Protocol {
+        PROTOCOLS
+            .iter()
+            .find(|p| p.id == id)
+            .expect("every ProtocolId has a catalogue entry")
+    }
+
+    /// Its position in [`PROTOCOLS`] (the order settings and plans follow).
+    pub fn index(id: ProtocolId) -> usize {
+        PROTOCOLS
+            .iter()
+            .position(|p| p.id == id)
+            .expect("every ProtocolId has a catalogue entry")
+    }
+}
+
 /// Protocols in catalogue order ([REG19], [REG23], [PROTO]; PCT and MPUH from IIS Crypto).
 pub const PROTOCOLS: &[Protocol] = &[
     Protocol {
+        id: ProtocolId::Mpuh,
         name: "Multi-Protocol Unified Hello",
         aliases: &["MPUH"],
         winhttp_bit: None,
         min_build: None,
     },
     Protocol {
+        id: ProtocolId::Pct10,
         name: "PCT 1.0",
         aliases: &["PCT"],
         winhttp_bit: None,
         min_build: None,
     },
     Protocol {
+        id: ProtocolId::Ssl20,
         name: "SSL 2.0",
         aliases: &["SSLv2", "SSL2"],
         winhttp_bit: Some(0x8),
         min_build: None,
     },
     Protocol {
+        id: ProtocolId::Ssl30,
         name: "SSL 3.0",
         aliases: &["SSLv3", "SSL3"],
         winhttp_bit: Some(0x20),
         min_build: None,
     },
     Protocol {
+        id: ProtocolId::Tls10,
         name: "TLS 1.0",
         aliases: &["TLSv1", "TLSv1.0", "TLS1"],
         winhttp_bit: Some(0x80),
         min_build: None,
     },
     Protocol {
+        id: ProtocolId::Tls11,
         name: "TLS 1.1",
         aliases: &["TLSv1.1"],
         winhttp_bit: Some(0x200),
         min_build: None,
     },
     Protocol {
+        id: ProtocolId::Tls12,
         name: "TLS 1.2",
         aliases: &["TLSv1.2"],
         winhttp_bit: Some(0x800),
         min_build: None,
     },
     Protocol {
+        id: ProtocolId::Tls13,
         name: "TLS 1.3",
         aliases: &["TLSv1.3"],
         winhttp_bit: Some(0x2000),
         min_build: Some(TLS13_MIN_BUILD),
     },
     Protocol {
+        id: ProtocolId::Dtls10,
         name: "DTLS 1.0",
         aliases: &["DTLSv1.0", "DTLSv1"],
         winhttp_bit: None,
         min_build: None,
     },
     Protocol {
+        id: ProtocolId::Dtls12,
         name: "DTLS 1.2",
         aliases: &["DTLSv1.2"],
         winhttp_bit: None,
@@ -127,6 +178,11 @@ pub const PROTOCOLS: &[Protocol] = &[
 pub struct Algorithm {
     pub name: &'static str,
     pub aliases: &'static [&'static str],
+    /// What Schannel does when the key has no `Enabled` value ([KB245030]: every algorithm
+    /// is enabled then, except the NULL cipher).
+    pub unconfigured_enabled: bool,
+    /// The key-size values the key carries (key exchanges only, [REG23]).
+    pub key_bits: &'static [KeyBits],
 }
 
 /// The twelve cipher key names ([KB245030]; AES from SChannelDsc `DSC_Cipher`).
@@ -134,50 +190,74 @@ pub const CIPHERS: &[Algorithm] = &[
     Algorithm {
         name: "NULL",
         aliases: &[],
+        unconfigured_enabled: false,
+        key_bits: &[],
     },
     Algorithm {
         name: "DES 56/56",
         aliases: &["DES"],
+        unconfigured_enabled: true,
+        key_bits: &[],
     },
     Algorithm {
         name: "RC2 40/128",
         aliases: &[],
+        unconfigured_enabled: true,
+        key_bits: &[],
     },
     Algorithm {
         name: "RC2 56/128",
         aliases: &[],
+        unconfigured_enabled: true,
+        key_bits: &[],
     },
     Algorithm {
         name: "RC2 128/128",
         aliases: &[],
+        unconfigured_enabled: true,
+        key_bits: &[],
     },
     Algorithm {
         name: "RC4 40/128",
         aliases: &[],
+        unconfigured_enabled: true,
+        key_bits: &[],
     },
     Algorithm {
         name: "RC4 56/128",
         aliases: &[],
+        unconfigured_enabled: true,
+        key_bits: &[],
     },
     Algorithm {
         name: "RC4 64/128",
         aliases: &[],
+        unconfigured_enabled: true,
+        key_bits: &[],
     },
     Algorithm {
         name: "RC4 128/128",
         aliases: &[],
+        unconfigured_enabled: true,
+        key_bits: &[],
     },
     Algorithm {
         name: "Triple DES 168",
         aliases: &["3DES", "Triple DES"],
+        unconfigured_enabled: true,
+        key_bits: &[],
     },
     Algorithm {
         name: "AES 128/128",
         aliases: &[],
+        unconfigured_enabled: true,
+        key_bits: &[],
     },
     Algorithm {
         name: "AES 256/256",
         aliases: &[],
+        unconfigured_enabled: true,
+        key_bits: &[],
     },
 ];
 
@@ -186,22 +266,32 @@ pub const HASHES: &[Algorithm] = &[
     Algorithm {
         name: "MD5",
         aliases: &[],
+        unconfigured_enabled: true,
+        key_bits: &[],
     },
     Algorithm {
         name: "SHA",
         aliases: &["SHA1", "SHA-1"],
+        unconfigured_enabled: true,
+        key_bits: &[],
     },
     Algorithm {
         name: "SHA256",
         aliases: &["SHA-256"],
+        unconfigured_enabled: true,
+        key_bits: &[],
     },
     Algorithm {
         name: "SHA384",
         aliases: &["SHA-384"],
+        unconfigured_enabled: true,
+        key_bits: &[],
     },
     Algorithm {
         name: "SHA512",
         aliases: &["SHA-512"],
+        unconfigured_enabled: true,
+        key_bits: &[],
     },
 ];
 
@@ -210,14 +300,20 @@ pub const KEY_EXCHANGES: &[Algorithm] = &[
     Algorithm {
         name: "Diffie-Hellman",
         aliases: &["DH", "DHE"],
+        unconfigured_enabled: true,
+        key_bits: &[KeyBits::ServerMin, KeyBits::ClientMin, KeyBits::ClientMax],
     },
     Algorithm {
         name: "PKCS",
         aliases: &["RSA"],
+        unconfigured_enabled: true,
+        key_bits: &[KeyBits::ClientMin, KeyBits::ClientMax],
     },
     Algorithm {
         name: "ECDH",
         aliases: &["ECDHE"],
+        unconfigured_enabled: true,
+        key_bits: &[],
     },
 ];
 
@@ -248,11 +344,7 @@ impl KeyBits {
     /// Whether the key exchange (by index in [`KEY_EXCHANGES`]) has this value ([REG23]:
     /// Diffie-Hellman has all three, PKCS the client pair, ECDH none).
     pub fn applies_to(self, kx: usize) -> bool {
-        match KEY_EXCHANGES[kx].name {
-            "Diffie-Hellman" => true,
-            "PKCS" => self != KeyBits::ServerMin,
-            _ => false,
-        }
+        KEY_EXCHANGES[kx].key_bits.contains(&self)
     }
 }
 

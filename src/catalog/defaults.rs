@@ -1,0 +1,135 @@
+//! What Windows does when no registry value says otherwise, per build: protocol defaults by
+//! side (schannel-reference.md §2.1, from Microsoft's "Protocols in TLS/SSL (Schannel
+//! SSP)") and the algorithm rule of KB245030 (read from each [`Algorithm`] entry).
+
+use super::{Algorithm, Protocol, ProtocolId, Side};
+use serde::Serialize;
+
+/// What Schannel does with a protocol when no registry value says otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProtocolDefault {
+    Enabled,
+    /// Supported, but used only when an application asks for it.
+    OffByDefault,
+    NotSupported,
+    /// No public source gives the default for this build.
+    Unknown,
+}
+
+/// The rows of §2.1's table: the build ranges that share defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Row {
+    /// Vista / Server 2008 (6000-6001).
+    Vista,
+    /// Server 2008 SP2 (6002-6999).
+    Server2008Sp2,
+    /// Windows 7 / Server 2008 R2 (7600-7601).
+    Win7,
+    /// Windows 8 through 10 1511 (9200-14392).
+    Win8To1511,
+    /// Windows 10 1607 through 22H2, Server 2016 and 2019 (14393-20347).
+    Win10,
+    /// Server 2022 and Windows 11 before 24H2 (20348-26099).
+    Server2022,
+    /// Windows 11 24H2 and Server 2025 (26100 and later).
+    Win11_24H2,
+}
+
+fn row(build: u32) -> Option<Row> {
+    Some(match build {
+        6000..=6001 => Row::Vista,
+        6002..=6999 => Row::Server2008Sp2,
+        7600..=7601 => Row::Win7,
+        9200..=14392 => Row::Win8To1511,
+        14393..=20347 => Row::Win10,
+        20348..=26099 => Row::Server2022,
+        26100.. => Row::Win11_24H2,
+        _ => return None,
+    })
+}
+
+/// The OS default of a protocol on one side for a build.
+pub fn protocol_default(protocol: &Protocol, side: Side, build: u32) -> ProtocolDefault {
+    use ProtocolDefault::*;
+    use Row::*;
+    let Some(row) = row(build) else {
+        return Unknown;
+    };
+    match protocol.id {
+        ProtocolId::Ssl20 => match row {
+            Vista | Server2008Sp2 | Win7 if side == Side::Server => Enabled,
+            Vista | Server2008Sp2 | Win7 | Win8To1511 => OffByDefault,
+            _ => NotSupported,
+        },
+        ProtocolId::Ssl30 => match row {
+            Vista | Server2008Sp2 | Win7 | Win8To1511 => Enabled,
+            _ => OffByDefault,
+        },
+        ProtocolId::Tls10 | ProtocolId::Tls11 if row == Win11_24H2 => Unknown,
+        ProtocolId::Tls10 => Enabled,
+        ProtocolId::Tls11 | ProtocolId::Tls12 => match row {
+            Vista => NotSupported,
+            Server2008Sp2 | Win7 => OffByDefault,
+            _ => Enabled,
+        },
+        ProtocolId::Tls13 => match row {
+            Server2022 | Win11_24H2 => Enabled,
+            _ => NotSupported,
+        },
+        ProtocolId::Dtls10 => match row {
+            Vista | Server2008Sp2 => NotSupported,
+            _ => Enabled,
+        },
+        ProtocolId::Dtls12 => match row {
+            Win10 | Server2022 | Win11_24H2 => Enabled,
+            _ => NotSupported,
+        },
+        ProtocolId::Pct10 => NotSupported,
+        // Every version accepts a unified-format hello ([PROTO]).
+        ProtocolId::Mpuh => Enabled,
+    }
+}
+
+/// Whether Schannel uses a cipher, hash or key exchange whose key has no `Enabled` value
+/// (KB245030: all of them, except the NULL cipher). The same on every build.
+pub fn algorithm_default(algorithm: &Algorithm) -> bool {
+    algorithm.unconfigured_enabled
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::CIPHERS;
+
+    fn d(id: ProtocolId, server: bool, build: u32) -> ProtocolDefault {
+        let side = if server { Side::Server } else { Side::Client };
+        protocol_default(Protocol::get(id), side, build)
+    }
+
+    #[test]
+    fn defaults_follow_the_table() {
+        use ProtocolId::*;
+        assert_eq!(d(Tls12, true, 7601), ProtocolDefault::OffByDefault);
+        assert_eq!(d(Tls12, true, 9600), ProtocolDefault::Enabled);
+        assert_eq!(d(Ssl30, false, 17763), ProtocolDefault::OffByDefault);
+        assert_eq!(d(Tls13, true, 17763), ProtocolDefault::NotSupported);
+        assert_eq!(d(Tls13, true, 20348), ProtocolDefault::Enabled);
+        assert_eq!(d(Tls10, true, 26100), ProtocolDefault::Unknown);
+        assert_eq!(d(Ssl20, true, 7601), ProtocolDefault::Enabled);
+        assert_eq!(d(Ssl20, false, 7601), ProtocolDefault::OffByDefault);
+        assert_eq!(d(Ssl20, true, 9600), ProtocolDefault::OffByDefault);
+        assert_eq!(d(Ssl20, true, 14393), ProtocolDefault::NotSupported);
+        assert_eq!(d(Tls12, true, 3790), ProtocolDefault::Unknown);
+    }
+
+    #[test]
+    fn only_null_is_off_when_unconfigured() {
+        let off: Vec<_> = CIPHERS
+            .iter()
+            .filter(|a| !algorithm_default(a))
+            .map(|a| a.name)
+            .collect();
+        assert_eq!(off, ["NULL"]);
+    }
+}
