@@ -21,6 +21,17 @@ pub const SSL_POLICY: &str =
 pub const FIPS_POLICY: &str =
     r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\Lsa\FIPSAlgorithmPolicy";
 
+/// Parts of the key paths whose values take effect only after a restart (Schannel, LSA,
+/// the cipher-suite policy, .NET and WinHTTP read them at start-up), in either SOFTWARE
+/// view.
+pub const RESTART_KEY_PARTS: &[&str] = &[
+    r"\Control\SecurityProviders\SCHANNEL",
+    r"\Control\Lsa\FIPSAlgorithmPolicy",
+    r"\Policies\Microsoft\Cryptography\Configuration\SSL",
+    r"\Microsoft\.NETFramework\",
+    r"\Internet Settings\WinHttp",
+];
+
 /// Longest `Functions` string Windows reads (prioritizing-schannel-cipher-suites.md).
 pub const MAX_SUITE_LIST_CHARS: usize = 1023;
 /// First build with TLS 1.3 in Schannel (Windows Server 2022; Windows 11 is 22000).

@@ -7,7 +7,20 @@ use crate::value::RegData;
 use std::fmt::Write as _;
 
 /// The fixed functions every script carries (reviewed PowerShell, not generated).
+/// The runtime functions every script carries; `@NAME@` marks a fact filled in from
+/// [`crate::catalog::traps::prerequisites`] by [`runtime`].
 const RUNTIME: &str = include_str!("ps1_runtime.ps1");
+
+/// The runtime with the prerequisite facts filled in.
+fn runtime() -> String {
+    use crate::catalog::traps::prerequisites as pre;
+    RUNTIME
+        .replace("@TLS12_MIN_BUILD@", &pre::TLS12_MIN_BUILD.to_string())
+        .replace("@SERVER_2008_UPDATE@", pre::SERVER_2008_UPDATE)
+        .replace("@WIN7_RTM_BUILD@", &pre::WIN7_RTM_BUILD.to_string())
+        .replace("@NDP_FULL@", pre::NDP_FULL)
+        .replace("@NET45_RELEASE@", &pre::NET45_RELEASE.to_string())
+}
 
 /// What the script says about itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,15 +75,9 @@ fn utf16_hex(s: &str) -> String {
 /// writes (SCHANNEL, LSA, cipher-suite policy, .NET, WinHTTP) does.
 fn needs_restart(key: &str) -> bool {
     let k = key.to_ascii_uppercase();
-    [
-        r"\CONTROL\SECURITYPROVIDERS\SCHANNEL",
-        r"\CONTROL\LSA\FIPSALGORITHMPOLICY",
-        r"\POLICIES\MICROSOFT\CRYPTOGRAPHY\CONFIGURATION\SSL",
-        r"\MICROSOFT\.NETFRAMEWORK\",
-        r"\INTERNET SETTINGS\WINHTTP",
-    ]
-    .iter()
-    .any(|p| k.contains(p))
+    crate::catalog::RESTART_KEY_PARTS
+        .iter()
+        .any(|p| k.contains(&p.to_ascii_uppercase()))
 }
 
 /// The `-Kind ... -Data ...` arguments of one value.
@@ -154,7 +161,7 @@ param(
 )
 ",
     );
-    s.push_str(RUNTIME);
+    s.push_str(&runtime());
     // The name only labels the backup folder; control characters would break the line.
     let name: String = info
         .profile
@@ -232,6 +239,26 @@ exit 0
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_runtime_placeholder_is_filled() {
+        let r = runtime();
+        // A placeholder is `@` + upper-case name + `@`; PowerShell's own `@(`/`@{` are not.
+        let left = r.match_indices('@').find_map(|(i, _)| {
+            let rest = &r[i + 1..];
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
+                .collect();
+            (!name.is_empty() && rest[name.len()..].starts_with('@')).then_some(name)
+        });
+        assert_eq!(left, None, "a @NAME@ placeholder is left");
+        assert!(
+            RUNTIME.contains("@NET45_RELEASE@"),
+            "the test reads placeholders"
+        );
+        assert!(runtime().contains("-lt 378389)"));
+    }
 
     #[test]
     fn literals_double_every_single_quote() {

@@ -232,16 +232,16 @@ function Test-TlsregPrerequisites {
     $buildValue = Read-TlsregValue $cv 'CurrentBuildNumber'
     $build = 0
     if ($null -ne $buildValue) { $build = [int]$buildValue.Data }
-    if ($build -lt 6002) {
-        $problems.Add(('TLS 1.2 needs Windows Server 2008 SP2 (build 6002) or later; this is build {0}.' -f $build))
-    } elseif ($build -eq 6002 -and $null -eq (Get-HotFix -Id 'KB4019276' -ErrorAction SilentlyContinue)) {
-        $problems.Add('Windows Server 2008 SP2 needs update KB4019276 for TLS 1.1 and 1.2 (https://support.microsoft.com/help/4019276).')
-    } elseif ($build -eq 7600) {
+    if ($build -lt @TLS12_MIN_BUILD@) {
+        $problems.Add(('TLS 1.2 needs Windows Server 2008 SP2 (build @TLS12_MIN_BUILD@) or later; this is build {0}.' -f $build))
+    } elseif ($build -eq @TLS12_MIN_BUILD@ -and $null -eq (Get-HotFix -Id '@SERVER_2008_UPDATE@' -ErrorAction SilentlyContinue)) {
+        $problems.Add('Windows Server 2008 SP2 needs update @SERVER_2008_UPDATE@ for TLS 1.1 and 1.2 (https://support.microsoft.com/help/4019276).')
+    } elseif ($build -eq @WIN7_RTM_BUILD@) {
         $problems.Add('Windows Server 2008 R2 and Windows 7 need Service Pack 1 for TLS 1.2.')
     }
-    $release = Read-TlsregValue 'HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\NET Framework Setup\NDP\v4\Full' 'Release'
-    if ($null -eq $release -or [int64]$release.Data -lt 378389) {
-        $problems.Add('.NET Framework 4.5 or newer is needed (NDP\v4\Full Release 378389 or more).')
+    $release = Read-TlsregValue 'HKEY_LOCAL_MACHINE\SOFTWARE\@NDP_FULL@' 'Release'
+    if ($null -eq $release -or [int64]$release.Data -lt @NET45_RELEASE@) {
+        $problems.Add('.NET Framework 4.5 or newer is needed (NDP\v4\Full Release @NET45_RELEASE@ or more).')
     }
     if ($problems.Count -gt 0) {
         foreach ($p in $problems) { Write-Error -ErrorAction Continue -Message $p }
