@@ -171,7 +171,10 @@ enum Command {
 }
 
 struct Ui {
+    /// Colour on standard error (diagnostics, errors).
     color: bool,
+    /// Colour on standard output (reports).
+    color_out: bool,
     /// With `--report json`, diagnostics are collected for the JSON report instead.
     collected: Option<std::cell::RefCell<Vec<tlsreg::diag::Diagnostic>>>,
 }
@@ -189,14 +192,15 @@ impl Ui {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let color = match cli.color {
+    // One colour policy for both streams: `always` and `never` are final, `auto` colours a
+    // stream that is a terminal unless NO_COLOR is set.
+    let color_for = |terminal: bool| match cli.color {
         Color::Always => true,
         Color::Never => false,
-        Color::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::io::stderr().is_terminal()
-        }
+        Color::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && terminal,
     };
+    let color = color_for(std::io::stderr().is_terminal());
+    let color_out = color_for(std::io::stdout().is_terminal());
     let json = matches!(
         &cli.command,
         Command::Compile {
@@ -206,6 +210,7 @@ fn main() -> ExitCode {
     );
     let ui = Ui {
         color,
+        color_out,
         collected: json.then(Default::default),
     };
     match run(cli.command, &ui) {
@@ -732,11 +737,7 @@ fn audit_cmd(a: AuditArgs, ui: &Ui) -> Result<u8> {
                         if batch {
                             writeln!(out, "== {name}")?;
                         }
-                        write!(
-                            out,
-                            "{}",
-                            tlsreg::report::human(rep, ui.color && std::io::stdout().is_terminal())
-                        )?;
+                        write!(out, "{}", tlsreg::report::human(rep, ui.color_out))?;
                         if batch {
                             writeln!(out)?;
                         }

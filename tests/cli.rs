@@ -310,6 +310,39 @@ fn colour_only_when_asked() {
     assert!(stderr(&o).contains("\x1b[1;31merror"));
 }
 
+/// `--color always` colours the audit report even when standard output is a pipe (the
+/// report's colour used to be decided a second time from stdout being a terminal), and
+/// `--color never` / the default under NO_COLOR never colour it.
+#[test]
+fn color_always_colours_a_piped_audit_report() {
+    let hive = util::root().join("tests/fixtures/audit/empty-system.hive");
+    let audit = |extra: &[&str]| {
+        let mut c = tlsreg();
+        c.args([
+            "audit",
+            "-p",
+            "enable-tls12",
+            "--os-build",
+            "17763",
+            "--system",
+        ])
+        .arg(&hive)
+        .args(extra);
+        run(&mut c)
+    };
+    let o = audit(&["--color", "always"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("\x1b["),
+        "--color always, stdout piped: no colour in\n{}",
+        stdout(&o)
+    );
+    for extra in [&["--color", "never"][..], &[][..]] {
+        let o = audit(extra);
+        assert!(!stdout(&o).contains('\x1b'), "{extra:?}: {}", stdout(&o));
+    }
+}
+
 #[test]
 fn hostile_yaml_fails_fast_with_exit_2() {
     let dir = util::tempdir();
