@@ -1,8 +1,13 @@
-//! From a loaded profile to named output files: picks the plan (or its revert), the flavour
-//! and the file names (`NAME.reg`, `NAME.revert.reg`, `NAME.system.reg` ...).
+//! From loaded profiles to named output files: picks the plan (or its revert), the flavour
+//! and the file names (`NAME.reg`, `NAME.revert.reg`, `NAME.system.reg` ...), and writes or
+//! checks a [`Batch`] of them all-or-nothing.
 
 use crate::emit::reg::{self, EmitError, HiveRoot};
-use crate::profile::Profile;
+use crate::output::{self, Drift, OutputError};
+use crate::profile::{Loaded, Profile, ProfileRef};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 /// Which program the `.reg` output is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -109,4 +114,157 @@ pub fn ps1_output(name: &str, profile: &Profile, revert: bool) -> Result<Output,
         file_name: format!("{stem}.ps1"),
         bytes: crate::emit::powershell::to_powershell(&plan, &info)?,
     })
+}
+
+/// Which kinds of output to make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Formats {
+    /// `.reg` files (in the options' flavour).
+    pub reg: bool,
+    /// PowerShell scripts.
+    pub ps1: bool,
+}
+
+/// The outputs of several profiles, made in memory first so that nothing is written when
+/// any of them fails, and the files they were read from (never to be overwritten).
+#[derive(Debug, Clone, Default)]
+pub struct Batch {
+    /// Each output with the profile argument it came from.
+    pub outputs: Vec<(String, Output)>,
+    /// Every profile file read, `extends` included.
+    pub inputs: Vec<PathBuf>,
+}
+
+/// What happened to one output file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FileStatus {
+    Written,
+    UpToDate,
+    Missing,
+    Differs,
+}
+
+impl FileStatus {
+    /// The word the human report prints.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileStatus::Written => "written",
+            FileStatus::UpToDate => "up-to-date",
+            FileStatus::Missing => "missing",
+            FileStatus::Differs => "differs",
+        }
+    }
+}
+
+/// One row of the report: a file, the profile it came from, what happened to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileRow {
+    /// The path as the user will recognise it (lossy where it is not Unicode).
+    pub file: String,
+    pub profile: String,
+    pub status: FileStatus,
+}
+
+/// The `--report json` document (fields in the order the JSON has always had).
+#[derive(Debug, Clone, Serialize)]
+pub struct Report<'a> {
+    pub diagnostics: &'a [crate::diag::Diagnostic],
+    pub files: &'a [FileRow],
+    pub version: u32,
+}
+
+/// Why a batch could not be written or checked.
+#[derive(Debug, thiserror::Error)]
+pub enum BatchError {
+    #[error("{first} and {second} would both write {file}; compile them into different folders")]
+    SameName {
+        first: String,
+        second: String,
+        file: String,
+    },
+    #[error("compiling {profile}")]
+    Write {
+        profile: String,
+        #[source]
+        source: OutputError,
+    },
+    #[error(transparent)]
+    Check(OutputError),
+}
+
+impl Batch {
+    /// Adds the outputs of one loaded profile, named as the user gave it (`arg`).
+    pub fn add(
+        &mut self,
+        arg: &str,
+        r: &ProfileRef,
+        loaded: &Loaded,
+        opts: Options,
+        formats: Formats,
+    ) -> Result<(), CompileError> {
+        let name = r.output_name();
+        let mut outs = Vec::new();
+        if formats.reg {
+            outs.extend(reg_outputs(&name, &loaded.profile, opts)?);
+        }
+        if formats.ps1 {
+            outs.push(ps1_output(&name, &loaded.profile, opts.revert)?);
+        }
+        if let ProfileRef::File(p) = r {
+            self.inputs.push(p.clone());
+        }
+        self.inputs.extend(
+            loaded
+                .profile
+                .chain
+                .iter()
+                .filter(|c| !c.starts_with("builtin:"))
+                .map(PathBuf::from),
+        );
+        self.outputs
+            .extend(outs.into_iter().map(|o| (arg.to_string(), o)));
+        Ok(())
+    }
+
+    /// Writes every output into `out_dir` atomically, or with `check` compares them with
+    /// what is there and writes nothing. Two profiles writing one file name is an error
+    /// before anything is written; so is an output that would replace an input.
+    pub fn write(&self, out_dir: &Path, check: bool) -> Result<Vec<FileRow>, BatchError> {
+        let mut seen = HashMap::new();
+        for (arg, o) in &self.outputs {
+            if let Some(prev) = seen.insert(o.file_name.clone(), arg.clone()) {
+                return Err(BatchError::SameName {
+                    first: prev,
+                    second: arg.clone(),
+                    file: o.file_name.clone(),
+                });
+            }
+        }
+        let mut rows = Vec::new();
+        for (arg, o) in &self.outputs {
+            let path = out_dir.join(&o.file_name);
+            let status = if check {
+                match output::check(&path, &o.bytes).map_err(BatchError::Check)? {
+                    Drift::UpToDate => FileStatus::UpToDate,
+                    Drift::Missing => FileStatus::Missing,
+                    Drift::Differs => FileStatus::Differs,
+                }
+            } else {
+                output::write_atomic(&path, &o.bytes, &self.inputs).map_err(|source| {
+                    BatchError::Write {
+                        profile: arg.clone(),
+                        source,
+                    }
+                })?;
+                FileStatus::Written
+            };
+            rows.push(FileRow {
+                file: path.display().to_string(),
+                profile: arg.clone(),
+                status,
+            });
+        }
+        Ok(rows)
+    }
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use tlsreg::compile::{self, Flavor, Options};
 use tlsreg::diag::Diagnostics;
-use tlsreg::output::{self, Drift};
+use tlsreg::output;
 use tlsreg::profile::{self, Loaded, ProfileRef};
 
 #[derive(Parser)]
@@ -523,41 +523,20 @@ fn compile_cmd(
     ui: &Ui,
 ) -> Result<u8> {
     // Load and compile everything first: on any error, nothing is written.
+    let formats = compile::Formats {
+        reg: format != OutFormat::Ps1,
+        ps1: format != OutFormat::Reg,
+    };
     let mut failed = false;
-    let mut outputs = Vec::new();
-    let mut inputs: Vec<PathBuf> = Vec::new();
+    let mut batch = compile::Batch::default();
     for arg in args {
         let Ok((r, l)) = load(arg, ui) else {
             failed = true;
             continue;
         };
-        if let ProfileRef::File(p) = &r {
-            inputs.push(p.clone());
-        }
-        inputs.extend(
-            l.profile
-                .chain
-                .iter()
-                .filter(|c| !c.starts_with("builtin:"))
-                .map(PathBuf::from),
-        );
-        let name = r.output_name();
-        let made = (|| -> Result<Vec<compile::Output>, compile::CompileError> {
-            let mut outs = Vec::new();
-            if format != OutFormat::Ps1 {
-                outs.extend(compile::reg_outputs(&name, &l.profile, opts)?);
-            }
-            if format != OutFormat::Reg {
-                outs.push(compile::ps1_output(&name, &l.profile, opts.revert)?);
-            }
-            Ok(outs)
-        })();
-        match made {
-            Ok(outs) => outputs.extend(outs.into_iter().map(|o| (arg.clone(), o))),
-            Err(e) => {
-                failed = true;
-                let _ = writeln!(std::io::stderr(), "error: {}: {e}", r.label());
-            }
+        if let Err(e) = batch.add(arg, &r, &l, opts, formats) {
+            failed = true;
+            let _ = writeln!(std::io::stderr(), "error: {}: {e}", r.label());
         }
     }
     if failed {
@@ -566,60 +545,37 @@ fn compile_cmd(
         }
         return Err(Reported("nothing was written").into());
     }
-    let mut seen = std::collections::HashMap::new();
-    for (arg, o) in &outputs {
-        if let Some(prev) = seen.insert(o.file_name.clone(), arg.clone()) {
-            bail!(
-                "{prev} and {arg} would both write {}; compile them into different folders",
-                o.file_name
-            );
-        }
-    }
-    let mut drift = false;
-    let mut rows = Vec::new();
-    for (arg, o) in &outputs {
-        let path = out_dir.join(&o.file_name);
-        let status = if check {
-            let d = output::check(&path, &o.bytes)?;
-            drift |= d != Drift::UpToDate;
-            match d {
-                Drift::UpToDate => "up-to-date",
-                Drift::Missing => "missing",
-                Drift::Differs => "differs",
-            }
-        } else {
-            output::write_atomic(&path, &o.bytes, &inputs)
-                .with_context(|| format!("compiling {arg}"))?;
-            "written"
-        };
-        rows.push((arg.clone(), path, status));
-    }
+    let rows = batch.write(out_dir, check)?;
     let mut out = std::io::stdout().lock();
     match report {
         Report::Human => {
-            for (_, path, status) in &rows {
-                writeln!(out, "{status:<10} {}", path.display())?;
+            for row in &rows {
+                writeln!(out, "{:<10} {}", row.status.as_str(), row.file)?;
             }
         }
         Report::Json => json_report(ui, &rows)?,
     }
+    let drift = rows.iter().any(|r| {
+        matches!(
+            r.status,
+            compile::FileStatus::Missing | compile::FileStatus::Differs
+        )
+    });
     Ok(if drift { 1 } else { 0 })
 }
 
 /// The `--report json` document: schema version, one entry per file, every diagnostic.
-fn json_report(ui: &Ui, rows: &[(String, PathBuf, &str)]) -> Result<()> {
-    let files: Vec<_> = rows
-        .iter()
-        .map(|(arg, path, status)| {
-            serde_json::json!({"profile": arg, "file": path.display().to_string(), "status": status})
-        })
-        .collect();
+fn json_report(ui: &Ui, rows: &[compile::FileRow]) -> Result<()> {
     let diags = ui
         .collected
         .as_ref()
         .map(|c| c.borrow().clone())
         .unwrap_or_default();
-    let doc = serde_json::json!({"version": 1, "files": files, "diagnostics": diags});
+    let doc = compile::Report {
+        diagnostics: &diags,
+        files: rows,
+        version: 1,
+    };
     writeln!(
         std::io::stdout().lock(),
         "{}",
