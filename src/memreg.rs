@@ -4,7 +4,7 @@
 
 use crate::keypath::fold;
 use crate::plan::{Op, Plan};
-use crate::value::type_name;
+use crate::value::{dword, qword, type_name, utf16z_text};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Default)]
@@ -170,42 +170,21 @@ fn name_field(name: &str) -> String {
     }
 }
 
-/// Text of even-length UTF-16LE data ending in a NUL character, without that NUL.
-fn utf16z(data: &[u8]) -> Option<String> {
-    if data.len() < 2 || data.len() % 2 != 0 || data[data.len() - 2..] != [0, 0] {
-        return None;
-    }
-    let units: Vec<u16> = data[..data.len() - 2]
-        .chunks_exact(2)
-        .map(|c| u16::from_le_bytes([c[0], c[1]]))
-        .collect();
-    String::from_utf16(&units).ok()
-}
-
 /// The DATA field of a normalized line.
 pub fn data_field(type_code: u32, data: &[u8]) -> String {
-    match (type_code, data.len()) {
-        (4, 4) => {
-            return format!(
-                "0x{:08x}",
-                u32::from_le_bytes(data.try_into().expect("4 bytes"))
-            )
-        }
-        (11, 8) => {
-            return format!(
-                "0x{:016x}",
-                u64::from_le_bytes(data.try_into().expect("8 bytes"))
-            )
-        }
-        _ => {}
+    if let Some(d) = dword(type_code, data) {
+        return format!("0x{d:08x}");
+    }
+    if let Some(q) = qword(type_code, data) {
+        return format!("0x{q:016x}");
     }
     if type_code == 1 || type_code == 2 {
-        if let Some(s) = utf16z(data) {
+        if let Some(s) = utf16z_text(data) {
             return esc(&s);
         }
     }
     if type_code == 7 {
-        if let Some(s) = utf16z(data) {
+        if let Some(s) = utf16z_text(data) {
             let mut items: Vec<&str> = s.split('\0').collect();
             if items.last() == Some(&"") {
                 items.pop();
