@@ -3,8 +3,8 @@
 use crate::util;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use tlsreg::hive::logs::{self, LogError, LogFile, Recovery};
 use tlsreg::hive::{HiveFile, WalkEvent};
-use tlsreg::logs::{self, LogError, LogFile, Recovery};
 
 /// The hive corpus, or `None` after a skip.
 fn corpus() -> Option<PathBuf> {
