@@ -6,7 +6,7 @@
 
 mod source;
 
-pub use source::{compare, hive_values, Input, Note, Source, SourceError};
+pub use source::{hive_values, Input, Note, Source, SourceError};
 
 use crate::keypath::fold;
 use crate::memreg::{data_field, MemRegistry};
@@ -106,6 +106,15 @@ pub fn diff(a: &MemRegistry, b: &MemRegistry) -> Diff {
         }
     }
     d
+}
+
+/// The differences from side `a` to side `b`. A hive is read only where the other side has
+/// keys (everything when both sides are hives).
+pub fn compare(a: Source, b: Source) -> Result<Diff, crate::hive::HiveError> {
+    let (ka, kb) = (b.keys(), a.keys());
+    let ra = a.values(ka.as_deref())?;
+    let rb = b.values(kb.as_deref())?;
+    Ok(diff(&ra, &rb))
 }
 
 /// The human rendering: `+`, `-` and `~` lines.

@@ -3,7 +3,6 @@
 //! printed: what is worth telling (a dirty hive, a `.reg` file's or a profile's
 //! diagnostics) comes to the caller as a [`Note`].
 
-use super::Diff;
 use crate::diag::Diagnostics;
 use crate::hive::{HiveError, HiveFile, Recovery, Request};
 use crate::keypath::{resolve_relative, unresolve, SELECT, SOFTWARE_ROOT, SYSTEM_ROOT};
@@ -216,15 +215,6 @@ impl Source {
             }
         }
     }
-}
-
-/// The differences from side `a` to side `b`. A hive is read only where the other side has
-/// keys (everything when both sides are hives).
-pub fn compare(a: Source, b: Source) -> Result<Diff, HiveError> {
-    let (ka, kb) = (b.keys(), a.keys());
-    let ra = a.values(ka.as_deref())?;
-    let rb = b.values(kb.as_deref())?;
-    Ok(super::diff(&ra, &rb))
 }
 
 /// The root a lone hive's keys are named under: `HKEY_LOCAL_MACHINE\SYSTEM` when it has a

@@ -1,6 +1,6 @@
 //! The regf base block: its layout, the little-endian readers, the checksum, the parsed
 //! [`Header`], and the one definition of a *dirty* hive. The primary file reader
-//! ([`super::HiveFile`]), the demand reader ([`super::prefetch`]) and the log replay
+//! ([`super::HiveFile`]), the demand reader (`prefetch`) and the log replay
 //! ([`super::logs`]) all read base blocks through this module.
 
 /// The base block is 4 KiB; hive bins follow.

@@ -5,10 +5,10 @@
 //! binary search misses subkeys stored out of order), and the wanted keys copied into a
 //! [`MemRegistry`] or walked.
 //!
-//! The face is [`HiveFile`]. Inside, dependencies point one way: [`base`] (the base block,
-//! the one definition of dirty) and [`error`] at the floor; [`logs`] and [`prefetch`] read
-//! base blocks; [`walk`] (the one traversal) and [`query`] read keys; this file ties them
-//! together.
+//! The face is [`HiveFile`]. Inside, dependencies point one way: `base` (the base block,
+//! the one definition of dirty), `error` and `request` at the floor; [`logs`] and
+//! `prefetch` read base blocks; `walk` (the one traversal) and `query` read keys; this file
+//! ties them together and nothing below imports it.
 
 mod base;
 mod error;
@@ -37,7 +37,7 @@ pub struct HiveFile {
     /// What was done about a dirty hive.
     pub recovery: Recovery,
     bytes: Vec<u8>,
-    /// Set while `bytes` holds only the cells read so far (see [`prefetch`]).
+    /// Set while `bytes` holds only the cells read so far (see `prefetch`).
     lazy: Option<prefetch::Lazy>,
 }
 
