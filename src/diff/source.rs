@@ -260,3 +260,66 @@ pub fn hive_values(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arguments_are_told_apart() {
+        let d = tempfile::tempdir().unwrap();
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/audit");
+        let hive = fixtures.join("ccs2-system.hive");
+        let arg = |p: &Path| p.to_str().unwrap().to_string();
+        assert_eq!(
+            Input::classify(&arg(&hive)).unwrap(),
+            Input::Hive(hive.clone())
+        );
+        let reg = d.path().join("x.txt");
+        std::fs::write(&reg, "Windows Registry Editor Version 5.00\r\n").unwrap();
+        assert_eq!(Input::classify(&arg(&reg)).unwrap(), Input::Reg(reg));
+        let yaml = d.path().join("p.yaml");
+        std::fs::write(&yaml, "name: p\n").unwrap();
+        assert!(matches!(
+            Input::classify(&arg(&yaml)).unwrap(),
+            Input::Profile(ProfileRef::File(_))
+        ));
+        assert_eq!(
+            Input::classify("enable-tls12").unwrap(),
+            Input::Profile(ProfileRef::Builtin("enable-tls12".into()))
+        );
+        // A folder with neither hives nor Windows/System32/config.
+        assert!(matches!(
+            Input::classify(&arg(d.path())),
+            Err(SourceError::Volume(_))
+        ));
+        // A lone SYSTEM hive is named under HKLM\SYSTEM; its current control set is
+        // CurrentControlSet.
+        let mut notes = Vec::new();
+        let s = Source::open(&arg(&hive), true, &mut |n| notes.push(n)).unwrap();
+        assert!(notes.is_empty());
+        let keys = [format!(
+            r"{SYSTEM_ROOT}\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.2\Client"
+        )];
+        let values = s.values(Some(&keys)).unwrap();
+        assert_eq!(
+            values.get(&keys[0], "Enabled"),
+            Some((4, &1u32.to_le_bytes()[..]))
+        );
+    }
+
+    #[test]
+    fn reg_errors_come_back_as_a_note_and_an_error() {
+        let d = tempfile::tempdir().unwrap();
+        let reg = d.path().join("bad.reg");
+        std::fs::write(
+            &reg,
+            "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_NOWHERE\\X]\r\n",
+        )
+        .unwrap();
+        let mut notes = Vec::new();
+        let r = Source::open(reg.to_str().unwrap(), true, &mut |n| notes.push(n));
+        assert!(matches!(r, Err(SourceError::Reg)));
+        assert!(matches!(&notes[..], [Note::Reg(f)] if f.has_errors()));
+    }
+}

@@ -415,3 +415,32 @@ fn quietly<T>(f: impl FnOnce() -> T) -> std::thread::Result<T> {
     QUIET.with(|q| q.set(was));
     result
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/audit/{name}.hive"))
+    }
+
+    #[test]
+    fn control_sets_come_from_select() {
+        let root = crate::keypath::SYSTEM_ROOT;
+        let mut h = HiveFile::open_lazy(&fixture("ccs2-system"), true).unwrap();
+        assert_eq!(
+            h.control_sets(root).unwrap(),
+            Some(ControlSets {
+                current: 2,
+                default: Some(2),
+                last_known_good: Some(1),
+            })
+        );
+        // The same from a whole read, under any root the keys are named by.
+        let mut h = HiveFile::open(&fixture("ccs2-system")).unwrap();
+        assert_eq!(h.control_sets("").unwrap().map(|c| c.current), Some(2));
+        // A SOFTWARE hive has no Select key.
+        let mut h = HiveFile::open(&fixture("empty-20348-software")).unwrap();
+        assert_eq!(h.control_sets(root).unwrap(), None);
+    }
+}
