@@ -3,7 +3,8 @@
 //! regedit's column), written straight into the output buffer.
 
 use crate::emit::reg::{write_raw_value, HEADER};
-use crate::hive::{HiveError, HiveFile, Request, WalkEvent};
+use crate::hive::{HiveError, HiveFile, WalkEvent};
+use crate::keypath::{is_current_control_set, resolve_relative, unresolve};
 
 /// What to export.
 #[derive(Debug, Clone, Default)]
@@ -68,19 +69,14 @@ pub fn export(
     let path = hive.path.display().to_string();
     // The current control set, when paths need it.
     let needs_ccs = opts.current_control_set
-        || opts.keys.iter().any(|k| {
-            k.split('\\')
-                .next()
-                .is_some_and(|c| c.eq_ignore_ascii_case("CurrentControlSet"))
-        });
+        || opts
+            .keys
+            .iter()
+            .any(|k| k.split('\\').next().is_some_and(is_current_control_set));
     let ccs = if needs_ccs {
-        let sel = hive.extract("", &[Request::Key("Select".into())])?;
-        match sel.get(r"\Select", "Current") {
-            Some((4, b)) if b.len() == 4 => Some(format!(
-                "ControlSet{:03}",
-                u32::from_le_bytes([b[0], b[1], b[2], b[3]])
-            )),
-            _ => return Err(ExportError::NoControlSet(path)),
+        match hive.control_sets("")? {
+            Some(c) => Some(c.current),
+            None => return Err(ExportError::NoControlSet(path)),
         }
     } else {
         None
@@ -92,13 +88,10 @@ pub fn export(
             .iter()
             .map(|k| {
                 let k = k.trim_matches('\\');
-                let mut parts: Vec<&str> = k.split('\\').collect();
-                if let (Some(first), Some(c)) = (parts.first_mut(), &ccs) {
-                    if first.eq_ignore_ascii_case("CurrentControlSet") {
-                        *first = c;
-                    }
+                match ccs {
+                    Some(n) => resolve_relative(k, n),
+                    None => k.to_string(),
                 }
-                parts.join("\\")
             })
             .collect()
     };
@@ -111,19 +104,8 @@ pub fn export(
     let mut current_key = String::new();
     let (mut keys, mut values) = (0, 0);
     let rename = |p: &str| -> String {
-        match (&ccs, opts.current_control_set) {
-            (Some(c), true) => {
-                let prefix = format!("{}\\{c}", opts.root);
-                match p.get(..prefix.len()) {
-                    Some(head)
-                        if head.eq_ignore_ascii_case(&prefix)
-                            && (p.len() == prefix.len() || p.as_bytes()[prefix.len()] == b'\\') =>
-                    {
-                        format!("{}\\CurrentControlSet{}", opts.root, &p[prefix.len()..])
-                    }
-                    _ => p.to_string(),
-                }
-            }
+        match (ccs, opts.current_control_set) {
+            (Some(n), true) => unresolve(p, &opts.root, n),
             _ => p.to_string(),
         }
     };

@@ -11,7 +11,7 @@
 //! - [`compile`]: a profile and options to named output files;
 //! - [`output`]: writing files atomically and checking them for drift;
 //! - [`hive`]: offline hive files (read whole, or only the cells a request reaches), with
-//!   [`logs`] replaying transaction logs; [`audit`], [`diff`] and [`export`] build on it.
+//!   [`hive::logs`] replaying transaction logs; [`audit`], [`diff`] and [`export`] build on it.
 //!
 //! The library never prints; the `tlsreg` binary renders results and picks exit codes.
 #![forbid(unsafe_code)]
@@ -29,12 +29,10 @@ pub mod hive;
 pub mod import;
 pub mod keypath;
 pub mod lint;
-pub mod logs;
 pub mod memreg;
 pub mod osinfo;
 pub mod output;
 pub mod plan;
-mod prefetch;
 pub mod profile;
 pub mod regfile;
 pub mod report;

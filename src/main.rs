@@ -383,22 +383,7 @@ fn run(cmd: Command, ui: &Ui) -> Result<u8> {
         } => {
             let sa = source(&a, !no_recover, ui)?;
             let sb = source(&b, !no_recover, ui)?;
-            // A hive is read only where the other side has keys (everything if both are hives).
-            let keys_of = |s: &Source| -> Option<Vec<String>> {
-                match s {
-                    Source::Values(r) => {
-                        let mut keys: Vec<String> =
-                            r.entries().map(|(k, ..)| k.to_string()).collect();
-                        keys.dedup();
-                        Some(keys)
-                    }
-                    Source::Hive(..) => None,
-                }
-            };
-            let (ka, kb) = (keys_of(&sb), keys_of(&sa));
-            let ra = sa.values(ka.as_deref())?;
-            let rb = sb.values(kb.as_deref())?;
-            let d = tlsreg::diff::diff(&ra, &rb);
+            let d = tlsreg::diff::compare(sa, sb)?;
             let mut out = std::io::stdout().lock();
             match format {
                 Report::Human => write!(out, "{}", tlsreg::diff::human(&d))?,
@@ -827,94 +812,24 @@ fn show_reg_diags(
     out.has_errors()
 }
 
-/// One side of `tlsreg diff`.
-enum Source {
-    /// A profile or a .reg file, already applied to an empty registry.
-    Values(tlsreg::memreg::MemRegistry),
-    /// Hives and the roots their keys are named under (a mounted volume has two).
-    Hive(Vec<(tlsreg::hive::HiveFile, &'static str)>),
-}
-
-impl Source {
-    fn values(self, keys: Option<&[String]>) -> Result<tlsreg::memreg::MemRegistry> {
-        match self {
-            Source::Values(r) => Ok(r),
-            Source::Hive(hives) => {
-                let mut all = tlsreg::memreg::MemRegistry::new();
-                for (mut h, root) in hives {
-                    for (k, n, t, d) in tlsreg::diff::hive_values(&mut h, root, keys)?.entries() {
-                        all.set_raw(k, n, t, d.to_vec());
-                    }
-                }
-                Ok(all)
-            }
-        }
-    }
-}
-
-/// Reads a `diff` argument: a mounted Windows volume or config folder (its SYSTEM and
-/// SOFTWARE hives), a hive (by its `regf` signature), a YAML profile, a `.reg` file, or a
-/// built-in profile name.
-fn source(arg: &str, recover: bool, ui: &Ui) -> Result<Source> {
-    let open = |p: &Path| -> Result<tlsreg::hive::HiveFile> {
-        let h = tlsreg::hive::HiveFile::open_with(p, Vec::new(), recover)?;
-        if h.recovery != tlsreg::hive::Recovery::Clean {
+/// Reads a `diff` argument (see [`tlsreg::diff::Source::open`]), showing its notes on
+/// stderr.
+fn source(arg: &str, recover: bool, ui: &Ui) -> Result<tlsreg::diff::Source> {
+    use tlsreg::diff::Note;
+    let source = tlsreg::diff::Source::open(arg, recover, &mut |note| match note {
+        Note::Recovery { path, recovery } => {
             let _ = writeln!(
                 std::io::stderr(),
                 "{}: {} was {}",
-                if h.recovery.stale() {
-                    "warning"
-                } else {
-                    "note"
-                },
-                p.display(),
-                h.recovery.describe()
+                if recovery.stale() { "warning" } else { "note" },
+                path.display(),
+                recovery.describe()
             );
         }
-        Ok(h)
-    };
-    let path = Path::new(arg);
-    if path.is_dir() {
-        let found = tlsreg::audit::find_hives(path)?;
-        let mut hives = Vec::new();
-        if let Some(s) = found.system {
-            hives.push((open(&s)?, r"HKEY_LOCAL_MACHINE\SYSTEM"));
+        Note::Reg(f) => {
+            show_reg_diags(arg, &f, &f.diagnostics, ui);
         }
-        if let Some(s) = found.software {
-            hives.push((open(&s)?, r"HKEY_LOCAL_MACHINE\SOFTWARE"));
-        }
-        return Ok(Source::Hive(hives));
-    }
-    if path.is_file() {
-        let mut head = [0u8; 4];
-        let n = std::fs::File::open(path)
-            .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
-            .with_context(|| format!("cannot read {arg}"))?;
-        if n == 4 && &head == b"regf" {
-            let mut h = open(path)?;
-            let probe = h.extract(
-                r"HKEY_LOCAL_MACHINE\SYSTEM",
-                &[tlsreg::hive::Request::Key("Select".into())],
-            )?;
-            let root = if probe.key_exists(r"HKEY_LOCAL_MACHINE\SYSTEM\Select") {
-                r"HKEY_LOCAL_MACHINE\SYSTEM"
-            } else {
-                r"HKEY_LOCAL_MACHINE\SOFTWARE"
-            };
-            return Ok(Source::Hive(vec![(h, root)]));
-        }
-        if !(arg.ends_with(".yaml") || arg.ends_with(".yml")) {
-            let f = read_reg(path, "windows-1252")?;
-            if show_reg_diags(arg, &f, &f.diagnostics, ui) {
-                return Err(Reported("the .reg file has errors").into());
-            }
-            let mut r = tlsreg::memreg::MemRegistry::new();
-            f.apply(&mut r);
-            return Ok(Source::Values(r));
-        }
-    }
-    let (_, l) = load(arg, ui).map_err(|_| Reported("the profile has errors"))?;
-    let mut r = tlsreg::memreg::MemRegistry::new();
-    r.apply(&l.profile.plan());
-    Ok(Source::Values(r))
+        Note::Profile(d) => ui.diags(&d),
+    })?;
+    Ok(source)
 }

@@ -348,8 +348,8 @@ impl Parser {
                 }
             },
         };
-        if path.split('\\').count() > crate::hive::MAX_DEPTH {
-            self.diag(Severity::Error, "syntax", n, path_col, format!("the key path is deeper than {} levels, the registry's limit; the block is skipped", crate::hive::MAX_DEPTH));
+        if path.split('\\').count() > crate::keypath::MAX_DEPTH {
+            self.diag(Severity::Error, "syntax", n, path_col, format!("the key path is deeper than {} levels, the registry's limit; the block is skipped", crate::keypath::MAX_DEPTH));
             self.key = None;
             return;
         }

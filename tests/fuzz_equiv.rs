@@ -180,7 +180,7 @@ proptest! {
         let dir = util::shared().join("testdata/hives/yarp/hives_for_tests/NewDirtyHive1");
         if let (Ok(primary), Ok(log)) = (std::fs::read(dir.join("NewDirtyHive")), std::fs::read(dir.join("NewDirtyHive.LOG1"))) {
             let log = mutate(&log, &edits, cut, 0);
-            if let Ok(Some(r)) = tlsreg::logs::recover(&primary, &[tlsreg::logs::LogFile { label: "fuzz.LOG1".into(), bytes: log }]) {
+            if let Ok(Some(r)) = tlsreg::hive::logs::recover(&primary, &[tlsreg::hive::logs::LogFile { label: "fuzz.LOG1".into(), bytes: log }]) {
                 hive_paths(r.bytes);
             }
         }

@@ -3,8 +3,8 @@
 use crate::util;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use tlsreg::hive::logs::{self, LogError, LogFile, Recovery};
 use tlsreg::hive::{HiveFile, WalkEvent};
-use tlsreg::logs::{self, LogError, LogFile, Recovery};
 
 /// The hive corpus, or `None` after a skip.
 fn corpus() -> Option<PathBuf> {
@@ -657,4 +657,51 @@ fn find_logs_matches_names_in_any_case() {
     std::fs::write(d.path().join("system.LOG"), b"y").unwrap();
     assert_eq!(logs::find_logs(&hive).unwrap().len(), 3);
     assert!(logs::find_logs(&d.path().join("missing/SYSTEM")).is_err());
+}
+
+/// A hive whose sequence numbers are equal but whose base-block checksum is wrong is dirty
+/// (the one definition, as yarp has it): its header says so, its recovery state says so, and
+/// so does the audit report; before, the header said clean while the recovery state said
+/// `dirty-no-logs`, and the audit JSON carried `"dirty": false` beside it.
+#[test]
+fn a_bad_checksum_is_dirty_everywhere() {
+    let clean = read(&util::root().join("tests/fixtures/audit/empty-system.hive"));
+    let h = header("empty-system.hive", &clean);
+    assert!(h.checksum_ok && h.primary_sequence == h.secondary_sequence && !h.dirty());
+    let mut bad = clean;
+    bad[0x1FC] ^= 1;
+    assert!(logs::is_dirty(&bad));
+    let d = util::tempdir();
+    let path = d.path().join("SYSTEM");
+    std::fs::write(&path, &bad).unwrap();
+
+    let whole = HiveFile::open(&path).unwrap();
+    let lazy = HiveFile::open_lazy(&path, true).unwrap();
+    for h in [&whole, &lazy] {
+        assert!(!h.header.checksum_ok);
+        assert!(
+            h.header.dirty(),
+            "the header of a badly check-summed hive is dirty"
+        );
+        assert_eq!(h.recovery, tlsreg::hive::Recovery::DirtyNoLogs);
+    }
+
+    let inputs = tlsreg::audit::Inputs {
+        system: Some(path.clone()),
+        software: None,
+        os_build: Some(20348),
+        no_recover: false,
+    };
+    let report = tlsreg::audit::audit(
+        &crate::oracle::builtin("enable-tls12"),
+        &inputs,
+        Default::default(),
+    )
+    .unwrap();
+    let system = report.system.as_ref().unwrap();
+    assert_eq!(system.recovery, tlsreg::hive::Recovery::DirtyNoLogs);
+    assert!(system.dirty, "the report calls a dirty-no-logs hive dirty");
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["system"]["dirty"], serde_json::Value::Bool(true));
+    assert_eq!(json["system"]["recovery"]["state"], "dirty-no-logs");
 }

@@ -10,7 +10,7 @@
 use libfuzzer_sys::fuzz_target;
 use std::path::Path;
 use tlsreg::hive::HiveFile;
-use tlsreg::logs::LogFile;
+use tlsreg::hive::logs::LogFile;
 
 fuzz_target!(|data: &[u8]| {
     let Some((len, rest)) = data.split_first_chunk::<4>() else {
@@ -19,7 +19,7 @@ fuzz_target!(|data: &[u8]| {
     let prefix = u32::from_le_bytes(*len);
     let len = ((prefix & 0x7FFF_FFFF) as usize).min(rest.len());
     let (primary, log) = rest.split_at(len);
-    let _ = tlsreg::logs::is_dirty(primary);
+    let _ = tlsreg::hive::logs::is_dirty(primary);
     let mut log_bytes = log.to_vec();
     if prefix & 0x8000_0000 != 0 && log_bytes.len() >= 512 {
         // XOR of the first 127 little-endian u32s, 0 -> 1 and 0xFFFFFFFF -> 0xFFFFFFFE.
@@ -37,7 +37,7 @@ fuzz_target!(|data: &[u8]| {
         label: "fuzz.LOG1".into(),
         bytes: log_bytes,
     }];
-    let Ok(Some(r)) = tlsreg::logs::recover(primary, &logs) else {
+    let Ok(Some(r)) = tlsreg::hive::logs::recover(primary, &logs) else {
         return;
     };
     // Documented: the recovered hive grows only by what the logs can fill.

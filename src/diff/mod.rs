@@ -1,8 +1,13 @@
 //! `tlsreg diff A B`: registry-level differences between two sources, each a profile (its
 //! plan applied to an empty registry), a `.reg` file (imported as regedit would), or a hive
-//! (only the keys the other side names, or everything when both are hives).
+//! (only the keys the other side names, or everything when both are hives). [`Source`]
+//! reads a side from a command-line argument; [`compare`] diffs two sides; [`diff`] diffs
+//! two registries.
 
-use crate::hive::{HiveError, HiveFile, Request};
+mod source;
+
+pub use source::{hive_values, Input, Note, Source, SourceError};
+
 use crate::keypath::fold;
 use crate::memreg::{data_field, MemRegistry};
 use crate::value::type_name;
@@ -103,56 +108,13 @@ pub fn diff(a: &MemRegistry, b: &MemRegistry) -> Diff {
     d
 }
 
-/// The values of a hive under `root`, with the current `ControlSet00N` named
-/// `CurrentControlSet` so a hive compares with profiles and `.reg` files. `keys` limits the
-/// read to those keys (full paths with `CurrentControlSet`); `None` reads the whole hive.
-pub fn hive_values(
-    h: &mut HiveFile,
-    root: &str,
-    keys: Option<&[String]>,
-) -> Result<MemRegistry, HiveError> {
-    let sel = h.extract(root, &[Request::Key("Select".into())])?;
-    let current = match sel.get(&format!(r"{root}\Select"), "Current") {
-        Some((4, b)) if b.len() == 4 => Some(format!(
-            "ControlSet{:03}",
-            u32::from_le_bytes([b[0], b[1], b[2], b[3]])
-        )),
-        _ => None,
-    };
-    let rel = |k: &str| -> Option<String> {
-        let head = k.get(..root.len())?;
-        if !head.eq_ignore_ascii_case(root) {
-            return None;
-        }
-        let r = k[root.len()..].trim_start_matches('\\');
-        Some(match (&current, r.split_once('\\')) {
-            (Some(c), Some((first, rest))) if first.eq_ignore_ascii_case("CurrentControlSet") => {
-                format!(r"{c}\{rest}")
-            }
-            _ => r.to_string(),
-        })
-    };
-    let requests: Vec<Request> = match keys {
-        Some(ks) => ks.iter().filter_map(|k| rel(k)).map(Request::Key).collect(),
-        None => vec![Request::Tree(String::new())],
-    };
-    let raw = h.extract(root, &requests)?;
-    let Some(c) = current else { return Ok(raw) };
-    let prefix = format!(r"{root}\{c}");
-    let mut out = MemRegistry::new();
-    for (k, n, t, d) in raw.entries() {
-        let key = match k.get(..prefix.len()) {
-            Some(head)
-                if head.eq_ignore_ascii_case(&prefix)
-                    && (k.len() == prefix.len() || k.as_bytes()[prefix.len()] == b'\\') =>
-            {
-                format!(r"{root}\CurrentControlSet{}", &k[prefix.len()..])
-            }
-            _ => k.to_string(),
-        };
-        out.set_raw(&key, n, t, d.to_vec());
-    }
-    Ok(out)
+/// The differences from side `a` to side `b`. A hive is read only where the other side has
+/// keys (everything when both sides are hives).
+pub fn compare(a: Source, b: Source) -> Result<Diff, crate::hive::HiveError> {
+    let (ka, kb) = (b.keys(), a.keys());
+    let ra = a.values(ka.as_deref())?;
+    let rb = b.values(kb.as_deref())?;
+    Ok(diff(&ra, &rb))
 }
 
 /// The human rendering: `+`, `-` and `~` lines.

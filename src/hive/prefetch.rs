@@ -3,7 +3,7 @@
 //!
 //! This is what a read-only memory map gives for free, done without `unsafe`: the buffer is
 //! allocated zeroed (the allocator maps fresh pages, which cost nothing until written), and
-//! the prefetcher follows exactly the pointers that [`crate::hive::HiveFile::extract`] makes
+//! the prefetcher follows exactly the pointers that [`super::HiveFile::extract`] makes
 //! nt-hive follow (subkey lists, index roots and leaves, value lists, value data, big-data
 //! segments), loading each cell whole. nt-hive then reads the buffer as usual.
 //!
@@ -14,7 +14,9 @@
 //! prefetch; the caller then reads the whole file and extracts again, so a damaged hive gets
 //! exactly the errors and offsets a whole read gives. The prefetcher never judges content.
 
-use crate::hive::{u32_at, Request, BASE_BLOCK, MAX_DEPTH};
+use super::base::{u32_at, BASE_BLOCK, ROOT_CELL_AT};
+use super::request::Request;
+use crate::keypath::MAX_DEPTH;
 use nt_hive::NtHiveNameString;
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -89,7 +91,7 @@ impl Lazy {
             return Ok(None);
         }
         buf[..BASE_BLOCK].copy_from_slice(&base);
-        match lazy.nk(&mut buf, u32_at(&base, 0x24)) {
+        match lazy.nk(&mut buf, u32_at(&base, ROOT_CELL_AT)) {
             Ok(_) => Ok(Some((lazy, buf))),
             Err(_) => Ok(None),
         }
@@ -98,9 +100,9 @@ impl Lazy {
     /// Loads every cell that extracting `requests` makes nt-hive read. On `Err`, `buf` holds
     /// whole cells still, but not all that are needed.
     pub fn prefetch(&mut self, buf: &mut [u8], requests: &[Request]) -> Step<()> {
-        let root = u32_at(buf, 0x24);
+        let root = u32_at(buf, ROOT_CELL_AT);
         for r in requests {
-            let (Request::Key(path) | Request::Tree(path) | Request::Children(path)) = r;
+            let path = r.path();
             // Every key that matches a component is followed: a superset of the first match
             // that nt-hive's linear scan stops at.
             let mut nodes = vec![root];

@@ -1,0 +1,446 @@
+//! Offline hive files: read whole into memory, or (for clean hives opened with
+//! [`HiveFile::open_lazy`]) only the cells a request reaches; the base block checked by us
+//! before nt-hive sees it (nt-hive panics on some corrupt headers), dirty hives replayed
+//! from their transaction logs, keys looked up by a linear, case-insensitive scan (nt-hive's
+//! binary search misses subkeys stored out of order), and the wanted keys copied into a
+//! [`MemRegistry`] or walked.
+//!
+//! The face is [`HiveFile`]. Inside, dependencies point one way: `base` (the base block,
+//! the one definition of dirty), `error` and `request` at the floor; [`logs`] and
+//! `prefetch` read base blocks; `walk` (the one traversal) and `query` read keys; this file
+//! ties them together and nothing below imports it.
+
+mod base;
+mod error;
+pub mod logs;
+mod prefetch;
+mod query;
+mod request;
+mod walk;
+
+pub use base::{is_dirty, Header};
+pub use error::HiveError;
+pub use request::Request;
+pub use walk::WalkEvent;
+
+use crate::keypath::SELECT;
+use crate::memreg::MemRegistry;
+use base::{u32_at, BaseBlock, BASE_BLOCK, TYPE_PRIMARY};
+use nt_hive::Hive;
+use std::path::{Path, PathBuf};
+use walk::{Faults, Guard, Reader};
+
+/// A hive file in memory.
+pub struct HiveFile {
+    pub path: PathBuf,
+    pub header: Header,
+    /// What was done about a dirty hive.
+    pub recovery: Recovery,
+    bytes: Vec<u8>,
+    /// Set while `bytes` holds only the cells read so far (see `prefetch`).
+    lazy: Option<prefetch::Lazy>,
+}
+
+/// How a hive was read with respect to its transaction logs.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "state", rename_all = "kebab-case")]
+pub enum Recovery {
+    /// The hive was clean.
+    Clean,
+    /// Dirty, and its logs were replayed in memory.
+    Recovered {
+        logs: Vec<String>,
+        entries: usize,
+        format: String,
+    },
+    /// Dirty, but no log lies beside it: newer data may be lost.
+    DirtyNoLogs,
+    /// Dirty, and its logs hold nothing newer than the hive.
+    LogsNotNewer { logs: Vec<String> },
+    /// Dirty, and its logs could not be replayed; the primary was read as it is.
+    LogsFailed { error: String },
+    /// Dirty, read as it is because recovery was turned off (`--no-recover`).
+    NotRecovered,
+}
+
+impl Recovery {
+    /// One sentence for reports.
+    pub fn describe(&self) -> String {
+        match self {
+            Recovery::Clean => "clean".into(),
+            Recovery::Recovered { logs, entries, format } => {
+                format!("dirty; recovered in memory from {} ({entries} {} in the {format} log format)", logs.join(", "), if format.starts_with("old") { "dirty pages" } else { "log entries" })
+            }
+            Recovery::DirtyNoLogs => "dirty, and no .LOG1/.LOG2/.LOG lies beside it: newer data may be missing; the values read may be stale".into(),
+            Recovery::LogsNotNewer { logs } => format!("dirty, but {} hold nothing newer than the hive", logs.join(", ")),
+            Recovery::LogsFailed { error } => format!("dirty, and its logs could not be replayed ({error}); the hive was read as it is and may be stale"),
+            Recovery::NotRecovered => "dirty; read as it is (--no-recover): the values read may be stale".into(),
+        }
+    }
+
+    /// Whether the hive as read may miss newer data.
+    pub fn stale(&self) -> bool {
+        matches!(
+            self,
+            Recovery::DirtyNoLogs | Recovery::LogsFailed { .. } | Recovery::NotRecovered
+        )
+    }
+}
+
+/// The control sets `SYSTEM\Select` names. `Current` is the one a running Windows calls
+/// `CurrentControlSet`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct ControlSets {
+    pub current: u32,
+    pub default: Option<u32>,
+    pub last_known_good: Option<u32>,
+}
+
+/// The largest log file read (logs are a fraction of their hive; this bounds hostile input).
+const MAX_LOG_BYTES: u64 = 1 << 30;
+
+impl HiveFile {
+    /// Reads and checks a hive file. A dirty or badly check-summed header is accepted (see
+    /// [`Header`]); anything nt-hive could not read safely is an error with its offset.
+    pub fn open(path: &Path) -> Result<HiveFile, HiveError> {
+        Self::open_reusing(path, Vec::new())
+    }
+
+    /// Like [`HiveFile::open`], reading into `buf`'s memory: reading a second hive into the
+    /// first one's buffer saves the page faults of a fresh allocation, most of the cost of
+    /// reading a hive that is in the page cache.
+    pub fn open_reusing(path: &Path, buf: Vec<u8>) -> Result<HiveFile, HiveError> {
+        Self::open_with(path, buf, true)
+    }
+
+    /// Reads a hive; when it is dirty and `recover` is set, replays the `.LOG1`/`.LOG2`/`.LOG`
+    /// files beside it in memory (nothing is ever written). [`HiveFile::recovery`] says
+    /// what happened.
+    pub fn open_with(path: &Path, buf: Vec<u8>, recover: bool) -> Result<HiveFile, HiveError> {
+        let bytes = Self::read_into(path, buf)?;
+        if !is_dirty(&bytes) {
+            return Self::from_bytes(path, bytes);
+        }
+        if !recover {
+            return Self::from_bytes(path, bytes).map(|h| h.with_recovery(Recovery::NotRecovered));
+        }
+        let found = logs::find_logs(path).unwrap_or_default();
+        if found.is_empty() {
+            return Self::from_bytes(path, bytes).map(|h| h.with_recovery(Recovery::DirtyNoLogs));
+        }
+        let mut files = Vec::new();
+        for p in &found {
+            let label = p.display().to_string();
+            match std::fs::metadata(p) {
+                Ok(m) if m.len() <= MAX_LOG_BYTES => {}
+                _ => continue,
+            }
+            if let Ok(b) = std::fs::read(p) {
+                files.push(logs::LogFile { label, bytes: b });
+            }
+        }
+        let labels: Vec<String> = files.iter().map(|l| l.label.clone()).collect();
+        match logs::recover(&bytes, &files) {
+            Ok(Some(r)) => {
+                let state = Recovery::Recovered {
+                    logs: r.logs_used.clone(),
+                    entries: r.entries,
+                    format: r.format.to_string(),
+                };
+                Self::from_bytes(path, r.bytes).map(|h| h.with_recovery(state))
+            }
+            Ok(None) => Self::from_bytes(path, bytes)
+                .map(|h| h.with_recovery(Recovery::LogsNotNewer { logs: labels })),
+            Err(e) => Self::from_bytes(path, bytes).map(|h| {
+                h.with_recovery(Recovery::LogsFailed {
+                    error: e.to_string(),
+                })
+            }),
+        }
+    }
+
+    /// Opens a hive to read only the cells that [`HiveFile::extract`] requests reach, as a
+    /// memory map would: an audit of a 15 MB SYSTEM hive reads a few hundred kilobytes.
+    /// Dirty hives (replayed from their logs), short files and damaged roots are read
+    /// whole, as [`HiveFile::open_with`] does; the results never differ.
+    pub fn open_lazy(path: &Path, recover: bool) -> Result<HiveFile, HiveError> {
+        let io = |source| HiveError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        if let Some((lazy, bytes)) = prefetch::Lazy::open(path).map_err(io)? {
+            // A dirty hive is read as it is when recovery is off or no log lies beside it;
+            // replaying logs needs the whole file.
+            let state = if !is_dirty(&bytes[..BASE_BLOCK]) {
+                Some(Recovery::Clean)
+            } else if !recover {
+                Some(Recovery::NotRecovered)
+            } else if logs::find_logs(path).unwrap_or_default().is_empty() {
+                Some(Recovery::DirtyNoLogs)
+            } else {
+                None
+            };
+            if let Some(state) = state {
+                if let Ok(mut h) = Self::from_bytes(path, bytes) {
+                    h.lazy = Some(lazy);
+                    return Ok(h.with_recovery(state));
+                }
+            }
+        }
+        Self::open_with(path, Vec::new(), recover)
+    }
+
+    /// Whether only part of the file has been read so far ([`HiveFile::open_lazy`]).
+    pub fn is_partial(&self) -> bool {
+        self.lazy.is_some()
+    }
+
+    /// Reads the rest of a lazily opened hive: the whole file, checked again.
+    fn materialize(&mut self) -> Result<(), HiveError> {
+        if self.lazy.take().is_some() {
+            let bytes = Self::read_into(&self.path, std::mem::take(&mut self.bytes))?;
+            let fresh = Self::from_bytes(&self.path, bytes)?;
+            self.header = fresh.header;
+            self.bytes = fresh.bytes;
+        }
+        Ok(())
+    }
+
+    fn with_recovery(mut self, r: Recovery) -> Self {
+        self.recovery = r;
+        self
+    }
+
+    fn read_into(path: &Path, mut buf: Vec<u8>) -> Result<Vec<u8>, HiveError> {
+        use std::io::Read;
+        let io = |source| HiveError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut f = std::fs::File::open(path).map_err(io)?;
+        let len = f.metadata().map_err(io)?.len();
+        buf.clear();
+        buf.reserve_exact(usize::try_from(len).unwrap_or(usize::MAX));
+        f.read_to_end(&mut buf).map_err(io)?;
+        Ok(buf)
+    }
+
+    /// Gives the memory back for the next hive.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.bytes
+    }
+
+    /// Checks bytes already read.
+    pub fn from_bytes(path: &Path, bytes: Vec<u8>) -> Result<HiveFile, HiveError> {
+        let corrupt = |offset: usize, message: String| HiveError::Corrupt {
+            path: path.to_path_buf(),
+            offset,
+            message,
+        };
+        if bytes.len() < 4 || &bytes[..4] != b"regf" {
+            let found: Vec<u8> = bytes.iter().take(4).copied().collect();
+            return Err(corrupt(
+                0,
+                format!("not a registry hive: the file starts with {found:02x?}, not \"regf\""),
+            ));
+        }
+        let base = match BaseBlock::read(&bytes) {
+            Some(b) if bytes.len() >= BASE_BLOCK + 32 => b,
+            _ => {
+                return Err(corrupt(
+                    bytes.len(),
+                    format!(
+                        "the file ends after {} bytes, inside the base block or the first hive bin",
+                        bytes.len()
+                    ),
+                ))
+            }
+        };
+        let (major, minor) = (base.header.major, base.header.minor);
+        if major != 1 || !(3..=6).contains(&minor) {
+            return Err(corrupt(
+                base::MAJOR_AT,
+                format!(
+                    "hive format version {major}.{minor} is not one Windows writes (1.3 to 1.6)"
+                ),
+            ));
+        }
+        if base.file_type != TYPE_PRIMARY {
+            return Err(corrupt(
+                base::FILE_TYPE_AT,
+                format!(
+                    "file type {} is a transaction log, not a primary hive",
+                    base.file_type
+                ),
+            ));
+        }
+        let root = base.root_cell as usize;
+        let bins = bytes.len() - BASE_BLOCK;
+        if root.checked_add(0x50).is_none_or(|end| end > bins) {
+            return Err(corrupt(
+                base::ROOT_CELL_AT,
+                format!("the root key offset {root:#x} lies outside the {bins} bytes of hive bins"),
+            ));
+        }
+        // The root cell: an allocated (negative size) nk cell large enough for its header.
+        let cell = BASE_BLOCK + root;
+        let size = u32_at(&bytes, cell) as i32;
+        if size >= 0 || size.unsigned_abs() < 0x50 || &bytes[cell + 4..cell + 6] != b"nk" {
+            return Err(corrupt(cell, format!("the root key cell is not an allocated key node (size {size}, signature {:02x?})", &bytes[cell + 4..cell + 6])));
+        }
+        Ok(HiveFile {
+            path: path.to_path_buf(),
+            header: base.header,
+            recovery: Recovery::Clean,
+            bytes,
+            lazy: None,
+        })
+    }
+
+    fn reader(&self) -> Reader<'_> {
+        Reader {
+            path: &self.path,
+            bytes: &self.bytes,
+        }
+    }
+
+    /// Copies what the requests name into a registry model; key paths there start with
+    /// `prefix` (e.g. `HKEY_LOCAL_MACHINE\SYSTEM`). Requests are relative to the hive root.
+    ///
+    /// On a lazily opened hive the cells the requests reach are loaded first; should that
+    /// stop on anything unusual, or nt-hive fail on the partial bytes, the whole file is
+    /// read and the extraction runs again, so errors are those of a whole read.
+    pub fn extract(
+        &mut self,
+        prefix: &str,
+        requests: &[Request],
+    ) -> Result<MemRegistry, HiveError> {
+        if let Some(lazy) = self.lazy.as_mut() {
+            if lazy.prefetch(&mut self.bytes, requests).is_ok() {
+                if let Ok(reg) = self.extract_loaded(prefix, requests) {
+                    return Ok(reg);
+                }
+            }
+            self.materialize()?;
+        }
+        self.extract_loaded(prefix, requests)
+    }
+
+    fn extract_loaded(&self, prefix: &str, requests: &[Request]) -> Result<MemRegistry, HiveError> {
+        self.guarded(|| query::extract(&self.reader(), prefix, requests))
+    }
+
+    /// The control sets `Select` names (`Current`, `Default`, `LastKnownGood`, each a
+    /// REG_DWORD), read from a SYSTEM hive whose keys are named under `root` (e.g.
+    /// `HKEY_LOCAL_MACHINE\SYSTEM`). `None` when there is no `Select` key or its `Current`
+    /// is not a DWORD; `Default` and `LastKnownGood` are `None` when they are not DWORDs.
+    pub fn control_sets(&mut self, root: &str) -> Result<Option<ControlSets>, HiveError> {
+        let sel = self.extract(root, &[Request::Key(SELECT.into())])?;
+        let key = format!(r"{root}\{SELECT}");
+        let dword = |name: &str| {
+            sel.get(&key, name)
+                .and_then(|(t, b)| crate::value::dword(t, b))
+        };
+        Ok(dword("Current").map(|current| ControlSets {
+            current,
+            default: dword("Default"),
+            last_known_good: dword("LastKnownGood"),
+        }))
+    }
+
+    /// Walks the tree below `start` (relative to the root; `""` for the whole hive), key
+    /// paths starting with `prefix`. Damaged values and subkeys are reported and skipped;
+    /// cycles in subkey lists and nesting beyond 512 levels stop that branch with an error
+    /// event. `Ok(false)` when `start` does not exist.
+    pub fn walk(
+        &mut self,
+        prefix: &str,
+        start: &str,
+        f: &mut dyn FnMut(WalkEvent<'_>),
+    ) -> Result<bool, HiveError> {
+        self.materialize()?;
+        let run = || -> Result<bool, HiveError> {
+            let r = self.reader();
+            let hive = Hive::without_validation(r.bytes).map_err(|e| r.nt_error(e))?;
+            let root = hive.root_key_node().map_err(|e| r.nt_error(e))?;
+            let Some(node) = r.find(&root, start)? else {
+                return Ok(false);
+            };
+            let full = if start.is_empty() {
+                prefix.to_string()
+            } else {
+                format!("{prefix}\\{start}")
+            };
+            // Faults are events here: the traversal itself never fails.
+            r.tree(&node, &full, &mut Guard::new(Faults::Skip), f)?;
+            Ok(true)
+        };
+        self.guarded(run)
+    }
+
+    /// Runs a read of this hive; nt-hive has panicked on crafted input before, and no panic
+    /// may reach the user, so one becomes an error (silently: the library prints nothing).
+    fn guarded<T>(&self, run: impl FnOnce() -> Result<T, HiveError>) -> Result<T, HiveError> {
+        quietly(run).unwrap_or_else(|_| {
+            Err(HiveError::Invalid {
+                path: self.path.clone(),
+                message:
+                    "the hive's structure could not be read (the reader stopped on damaged data)"
+                        .into(),
+            })
+        })
+    }
+}
+
+thread_local! {
+    /// Set while this thread reads a hive inside [`quietly`].
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f`, turning a panic (nt-hive has panicked on crafted input) into `Err`, with the
+/// panic message silenced for this thread only: the library prints nothing, and other
+/// threads' panics still print. The hook is installed once, wrapping the previous one.
+fn quietly<T>(f: impl FnOnce() -> T) -> std::thread::Result<T> {
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(|q| q.get()) {
+                previous(info);
+            }
+        }));
+    });
+    let was = QUIET.with(|q| q.replace(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    QUIET.with(|q| q.set(was));
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/audit/{name}.hive"))
+    }
+
+    #[test]
+    fn control_sets_come_from_select() {
+        let root = crate::keypath::SYSTEM_ROOT;
+        let mut h = HiveFile::open_lazy(&fixture("ccs2-system"), true).unwrap();
+        assert_eq!(
+            h.control_sets(root).unwrap(),
+            Some(ControlSets {
+                current: 2,
+                default: Some(2),
+                last_known_good: Some(1),
+            })
+        );
+        // The same from a whole read, under any root the keys are named by.
+        let mut h = HiveFile::open(&fixture("ccs2-system")).unwrap();
+        assert_eq!(h.control_sets("").unwrap().map(|c| c.current), Some(2));
+        // A SOFTWARE hive has no Select key.
+        let mut h = HiveFile::open(&fixture("empty-20348-software")).unwrap();
+        assert_eq!(h.control_sets(root).unwrap(), None);
+    }
+}

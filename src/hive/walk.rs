@@ -1,0 +1,371 @@
+//! Reading keys out of hive bytes through nt-hive: finding a key by a linear,
+//! case-insensitive scan (nt-hive's binary search misses subkeys stored out of order),
+//! reading values (including the format 1.3 big values nt-hive does not read), and the one
+//! depth-first traversal of a tree, with the one guard against cycles and runaway nesting.
+//! [`HiveFile::walk`](super::HiveFile::walk) and the tree requests of
+//! [`HiveFile::extract`](super::HiveFile::extract) both use that traversal.
+
+use super::error::HiveError;
+use crate::keypath::MAX_DEPTH;
+use nt_hive::{KeyNode, KeyValueData, NtHiveError};
+use std::path::Path;
+
+/// Most keys one tree request copies.
+pub(crate) const MAX_KEYS: usize = 200_000;
+
+/// What [`HiveFile::walk`](super::HiveFile::walk) reports, depth first in the hive's own
+/// order.
+pub enum WalkEvent<'a> {
+    /// A key (its full path); its values follow, then its subkeys.
+    Key(&'a str),
+    /// A value of the last key.
+    Value {
+        name: &'a str,
+        type_code: u32,
+        data: &'a [u8],
+    },
+    /// A value or subkey that could not be read (it is left out).
+    Damaged {
+        key: &'a str,
+        what: String,
+        error: HiveError,
+    },
+}
+
+/// What a fault met on the way does to a traversal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Faults {
+    /// The first fault ends the traversal with its error (an extraction is all or nothing).
+    Stop,
+    /// A fault is reported as [`WalkEvent::Damaged`] and what it hides is left out.
+    Skip,
+}
+
+/// The guard of one traversal: the keys above the current one (a key that is its own
+/// ancestor is a cycle in the subkey lists), the depth, and for [`Faults::Stop`] a budget
+/// of keys. Each policy keeps the limits it has always had: an extraction fails below
+/// [`MAX_DEPTH`] levels under its start or past [`MAX_KEYS`] keys; a walk leaves out a
+/// branch at [`MAX_DEPTH`] levels.
+pub(crate) struct Guard {
+    faults: Faults,
+    /// Identities of the keys above the current one (those whose name could be read).
+    ancestors: Vec<usize>,
+    depth: usize,
+    budget: usize,
+}
+
+impl Guard {
+    pub(crate) fn new(faults: Faults) -> Guard {
+        Guard {
+            faults,
+            ancestors: Vec::new(),
+            depth: 0,
+            budget: MAX_KEYS,
+        }
+    }
+
+    /// Whether the key `id` at `full` may be entered; `Err` names why not.
+    fn check(&mut self, id: Option<usize>, full: &str) -> Result<(), String> {
+        let cycle = id.is_some_and(|id| self.ancestors.contains(&id));
+        match self.faults {
+            Faults::Stop => {
+                if self.depth > MAX_DEPTH {
+                    return Err(format!("{full}: keys nest deeper than {MAX_DEPTH} levels (a cycle in the subkey lists?)"));
+                }
+                if self.budget == 0 {
+                    return Err(format!(
+                        "{full}: more than {MAX_KEYS} keys below it (a cycle in the subkey lists?)"
+                    ));
+                }
+                self.budget -= 1;
+                if cycle {
+                    return Err(format!(
+                        "{full}: a subkey list leads back to an ancestor (a cycle)"
+                    ));
+                }
+            }
+            Faults::Skip => {
+                if cycle {
+                    return Err(format!("{full}: a subkey list leads back to an ancestor (a cycle); the branch is left out"));
+                }
+                if self.ancestors.len() >= MAX_DEPTH {
+                    return Err(format!(
+                        "{full}: keys nest deeper than {MAX_DEPTH} levels; the branch is left out"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn push(&mut self, id: Option<usize>) {
+        self.depth += 1;
+        self.ancestors.extend(id);
+    }
+
+    fn pop(&mut self, id: Option<usize>) {
+        self.depth -= 1;
+        if id.is_some() {
+            self.ancestors.pop();
+        }
+    }
+}
+
+/// A hive's bytes as nt-hive reads them, and the path errors name.
+pub(crate) struct Reader<'a> {
+    pub path: &'a Path,
+    pub bytes: &'a [u8],
+}
+
+type Node<'h> = KeyNode<'h, &'h [u8]>;
+
+impl Reader<'_> {
+    pub(crate) fn nt_error(&self, e: NtHiveError) -> HiveError {
+        match nt_offset(&e) {
+            Some(offset) => HiveError::Corrupt {
+                path: self.path.to_path_buf(),
+                offset,
+                message: e.to_string(),
+            },
+            None => HiveError::Invalid {
+                path: self.path.to_path_buf(),
+                message: e.to_string(),
+            },
+        }
+    }
+
+    fn invalid(&self, message: String) -> HiveError {
+        HiveError::Invalid {
+            path: self.path.to_path_buf(),
+            message,
+        }
+    }
+
+    /// The node at `path` (backslash-separated, relative to `root`), if it exists.
+    pub(crate) fn find<'h>(
+        &self,
+        root: &Node<'h>,
+        path: &str,
+    ) -> Result<Option<Node<'h>>, HiveError> {
+        let mut node = root.clone();
+        for comp in path.split('\\').filter(|c| !c.is_empty()) {
+            match self.child(&node, comp)? {
+                Some(n) => node = n,
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(node))
+    }
+
+    /// A direct subkey by name: a linear, case-insensitive scan, so out-of-order subkey
+    /// lists are read correctly.
+    fn child<'h>(&self, node: &Node<'h>, name: &str) -> Result<Option<Node<'h>>, HiveError> {
+        let Some(subkeys) = node.subkeys() else {
+            return Ok(None);
+        };
+        for k in subkeys.map_err(|e| self.nt_error(e))? {
+            let k = k.map_err(|e| self.nt_error(e))?;
+            if k.name().map_err(|e| self.nt_error(e))? == name {
+                return Ok(Some(k));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The names of a key's direct subkeys.
+    pub(crate) fn child_names(&self, node: &KeyNode<'_, &[u8]>) -> Result<Vec<String>, HiveError> {
+        let Some(subkeys) = node.subkeys() else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for k in subkeys.map_err(|e| self.nt_error(e))? {
+            let k = k.map_err(|e| self.nt_error(e))?;
+            out.push(k.name().map_err(|e| self.nt_error(e))?.to_string_lossy());
+        }
+        Ok(out)
+    }
+
+    /// A fault: the error under [`Faults::Stop`], a [`WalkEvent::Damaged`] under
+    /// [`Faults::Skip`].
+    fn fault(
+        &self,
+        faults: Faults,
+        f: &mut dyn FnMut(WalkEvent<'_>),
+        key: &str,
+        what: &str,
+        error: HiveError,
+    ) -> Result<(), HiveError> {
+        match faults {
+            Faults::Stop => Err(error),
+            Faults::Skip => {
+                f(WalkEvent::Damaged {
+                    key,
+                    what: what.into(),
+                    error,
+                });
+                Ok(())
+            }
+        }
+    }
+
+    /// One key: [`WalkEvent::Key`], then a [`WalkEvent::Value`] for each of its values.
+    pub(crate) fn key(
+        &self,
+        node: &KeyNode<'_, &[u8]>,
+        full: &str,
+        faults: Faults,
+        f: &mut dyn FnMut(WalkEvent<'_>),
+    ) -> Result<(), HiveError> {
+        f(WalkEvent::Key(full));
+        let values = match node.values() {
+            None => return Ok(()),
+            Some(Ok(values)) => values,
+            Some(Err(e)) => return self.fault(faults, f, full, "the value list", self.nt_error(e)),
+        };
+        for v in values {
+            let read = (|| {
+                let v = v?;
+                let name = v.name()?.to_string_lossy();
+                let t = raw_type(&v)?;
+                let bytes = self.value_bytes(&v)?;
+                Ok::<_, NtHiveError>((name, t, bytes))
+            })();
+            match read {
+                Ok((name, t, bytes)) => f(WalkEvent::Value {
+                    name: &name,
+                    type_code: t,
+                    data: &bytes,
+                }),
+                Err(e) => self.fault(faults, f, full, "a value", self.nt_error(e))?,
+            }
+        }
+        Ok(())
+    }
+
+    /// A key, its values and every key below it, depth first in the hive's own order; a
+    /// cycle or runaway nesting stops the branch (with an error under [`Faults::Stop`]).
+    pub(crate) fn tree(
+        &self,
+        node: &KeyNode<'_, &[u8]>,
+        full: &str,
+        guard: &mut Guard,
+        f: &mut dyn FnMut(WalkEvent<'_>),
+    ) -> Result<(), HiveError> {
+        let faults = guard.faults;
+        let id = node_id(node);
+        if let Err(message) = guard.check(id, full) {
+            return self.fault(faults, f, full, "subkeys", self.invalid(message));
+        }
+        self.key(node, full, faults, f)?;
+        let subkeys = match node.subkeys() {
+            None => return Ok(()),
+            Some(Ok(s)) => s,
+            Some(Err(e)) => {
+                return self.fault(faults, f, full, "the subkey list", self.nt_error(e))
+            }
+        };
+        guard.push(id);
+        for k in subkeys {
+            let named = k.and_then(|k| {
+                let name = k.name()?.to_string_lossy();
+                Ok((name, k))
+            });
+            let step = match named {
+                Ok((name, k)) => self.tree(&k, &format!("{full}\\{name}"), guard, f),
+                Err(e) => self.fault(faults, f, full, "a subkey", self.nt_error(e)),
+            };
+            if step.is_err() {
+                guard.pop(id);
+                return step;
+            }
+        }
+        guard.pop(id);
+        Ok(())
+    }
+
+    /// A value's data. A zero size needs no data cell (nt-hive asserts on the 0xFFFFFFFF
+    /// offset such values carry). Data over 16344 bytes is a big-data list in hive format
+    /// 1.4 and later, but one plain cell in format 1.3 hives, which nt-hive does not read:
+    /// that cell is read here, bounded by its own size.
+    fn value_bytes(&self, v: &nt_hive::KeyValue<'_, &[u8]>) -> Result<Vec<u8>, NtHiveError> {
+        let size = v.data_size() as usize;
+        if size == 0 {
+            return Ok(Vec::new());
+        }
+        match v.data() {
+            Ok(KeyValueData::Small(b)) => Ok(b.to_vec()),
+            Ok(KeyValueData::Big(iter)) => {
+                let mut all = Vec::with_capacity(size);
+                for part in iter {
+                    all.extend_from_slice(part?);
+                }
+                Ok(all)
+            }
+            Err(NtHiveError::InvalidTwoByteSignature {
+                offset,
+                expected,
+                actual,
+            }) if expected == b"db" => {
+                // `offset` is where the cell's data starts; its size field is 4 bytes before.
+                let cell = offset.checked_sub(4).filter(|c| c + 4 <= self.bytes.len());
+                let cell_size = cell.map(|c| {
+                    i32::from_le_bytes([
+                        self.bytes[c],
+                        self.bytes[c + 1],
+                        self.bytes[c + 2],
+                        self.bytes[c + 3],
+                    ])
+                });
+                match cell_size {
+                    Some(cs)
+                        if cs < 0
+                            && (cs.unsigned_abs() as usize).saturating_sub(4) >= size
+                            && offset + size <= self.bytes.len() =>
+                    {
+                        Ok(self.bytes[offset..offset + size].to_vec())
+                    }
+                    _ => Err(NtHiveError::InvalidTwoByteSignature {
+                        offset,
+                        expected,
+                        actual,
+                    }),
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// The file offset an nt-hive error names, if any.
+fn nt_offset(e: &NtHiveError) -> Option<usize> {
+    match e {
+        NtHiveError::InvalidDataSize { offset, .. }
+        | NtHiveError::InvalidFourByteSignature { offset, .. }
+        | NtHiveError::InvalidHeaderSize { offset, .. }
+        | NtHiveError::InvalidSizeField { offset, .. }
+        | NtHiveError::InvalidSizeFieldAlignment { offset, .. }
+        | NtHiveError::InvalidTwoByteSignature { offset, .. }
+        | NtHiveError::UnallocatedCell { offset, .. }
+        | NtHiveError::UnsupportedKeyValueDataType { offset, .. } => Some(*offset),
+        _ => None,
+    }
+}
+
+/// A value's type number, including those nt-hive has no name for (Windows stores device
+/// property types such as 0xffff0011 as value types).
+fn raw_type(v: &nt_hive::KeyValue<'_, &[u8]>) -> Result<u32, NtHiveError> {
+    match v.data_type() {
+        Ok(t) => Ok(t as u32),
+        Err(NtHiveError::UnsupportedKeyValueDataType { actual, .. }) => Ok(actual),
+        Err(e) => Err(e),
+    }
+}
+
+/// A key's identity: where its name lies in the hive bytes.
+fn node_id(node: &KeyNode<'_, &[u8]>) -> Option<usize> {
+    match node.name().ok()? {
+        nt_hive::NtHiveNameString::Latin1(b) | nt_hive::NtHiveNameString::Utf16LE(b) => {
+            Some(b.as_ptr() as usize)
+        }
+    }
+}
