@@ -55,7 +55,7 @@ pub(super) fn below<'a>(key: &'a str, root: &str) -> Option<&'a str> {
 }
 
 /// The relative paths of the plan's keys in the hive loaded under `root`.
-fn plan_keys<'a>(ops: &'a [Op], root: &'a str, control_set: Option<u32>) -> Vec<Request> {
+fn plan_keys(ops: &[Op], root: &str, control_set: Option<u32>) -> Vec<Request> {
     ops.iter()
         .filter_map(|op| {
             let key = match control_set {

@@ -1,7 +1,7 @@
 //! The audit: offline SYSTEM and SOFTWARE hives compared with a profile's plan. Strict mode
-//! checks that every operation of the plan holds in the hives ([`strict`]); effective mode
-//! judges what Schannel will do from the values plus the per-build defaults ([`effective`]).
-//! Known traps ([`traps`]), the "Enabling TLS 1.2" prerequisites ([`prerequisites`]) and the
+//! checks that every operation of the plan holds in the hives (`strict.rs`); effective mode
+//! judges what Schannel will do from the values plus the per-build defaults (`effective.rs`).
+//! Known traps (`traps.rs`), the "Enabling TLS 1.2" prerequisites (`prerequisites.rs`) and the
 //! state of the image ([`image`]) are findings too. The result is data ([`Report`]);
 //! [`render`] turns it into text, and [`batch`] audits many images at once.
 //!
@@ -25,9 +25,10 @@ pub use report::{Check, Finding, HiveInfo, Report, Status, Summary, SCHEMA_VERSI
 use crate::hive::HiveError;
 use crate::keypath::{resolve, SOFTWARE_ROOT, SYSTEM_ROOT};
 use crate::memreg::{data_field, MemRegistry};
-use crate::plan::{Source, SourcedPlan};
+use crate::plan::{Op, Source, SourcedPlan};
 use crate::profile::Profile;
 use crate::value::{dword, read_text, type_name};
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 /// What to audit.
@@ -107,7 +108,11 @@ impl Ctx<'_> {
 /// one (a raw value replacing a named setting's) is not checked: the plan is what the
 /// compiled files write.
 fn judge_settings(cx: &Ctx, plan: &SourcedPlan, opts: Options) -> Vec<Finding> {
-    let ops = plan.sourced_ops();
+    let mut by_source: HashMap<Source, Vec<&Op>> = HashMap::new();
+    for (source, op) in plan.sourced_ops() {
+        by_source.entry(source).or_default().push(op);
+    }
+    let ops_of = |source: Source| by_source.get(&source).into_iter().flatten();
     let mut out = Vec::new();
     for (key, (setting, _)) in &cx.profile.settings {
         let label = key.label();
@@ -117,11 +122,9 @@ fn judge_settings(cx: &Ctx, plan: &SourcedPlan, opts: Options) -> Vec<Finding> {
                 continue;
             }
         }
-        let mine = ops.iter().filter(|(s, _)| *s == Source::Setting(*key));
-        out.extend(mine.map(|(_, op)| strict::check_op(cx, &label, op)));
+        out.extend(ops_of(Source::Setting(*key)).map(|op| strict::check_op(cx, &label, op)));
     }
-    let raw = ops.iter().filter(|(s, _)| *s == Source::Raw);
-    out.extend(raw.map(|(_, op)| strict::check_op(cx, "raw", op)));
+    out.extend(ops_of(Source::Raw).map(|op| strict::check_op(cx, "raw", op)));
     out
 }
 
@@ -187,4 +190,52 @@ pub fn audit(profile: &Profile, inputs: &Inputs, opts: Options) -> Result<Report
         findings,
         summary,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CLIENT: &str = r"HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.2\Client";
+
+    /// A raw value that replaces a named setting's is judged once, as the winner the
+    /// compiled files write; `--effective` still judges the setting.
+    #[test]
+    fn a_raw_value_over_a_named_setting_is_judged_once() {
+        let yaml = "protocols:\n  TLS 1.2: enabled\nraw:\n  - key: HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Client\n    values:\n      Enabled: { type: dword, data: 0 }\n";
+        let profile = crate::profile::load_with("p.yaml", yaml, None, "p")
+            .unwrap()
+            .profile;
+        let mut sys = MemRegistry::new();
+        sys.set_raw(CLIENT, "Enabled", 4, 0u32.to_le_bytes().to_vec());
+        let cx = Ctx {
+            profile: &profile,
+            os: None,
+            system: Some(&sys),
+            software: None,
+            control_set: Some(1),
+        };
+        let plan = profile.sourced_plan();
+        let strict = judge_settings(&cx, &plan, Options::default());
+        let enabled: Vec<&Finding> = strict
+            .iter()
+            .filter(|f| f.key == CLIENT && f.value.as_deref() == Some("Enabled"))
+            .collect();
+        assert_eq!(enabled.len(), 1, "{strict:#?}");
+        assert_eq!(
+            (enabled[0].setting.as_str(), enabled[0].status),
+            ("raw", Status::Pass)
+        );
+        assert!(strict
+            .iter()
+            .any(|f| f.setting == "protocol TLS 1.2 (client)"
+                && f.value.as_deref() == Some("DisabledByDefault")));
+        let effective = judge_settings(&cx, &plan, Options { effective: true });
+        assert!(effective.iter().any(|f| f.check == Check::Effective
+            && f.setting == "protocol TLS 1.2 (client)"
+            && f.status == Status::Fail));
+        assert!(effective
+            .iter()
+            .any(|f| f.setting == "raw" && f.status == Status::Pass));
+    }
 }
