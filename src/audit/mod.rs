@@ -151,14 +151,11 @@ pub fn audit(profile: &Profile, inputs: &Inputs, opts: Options) -> Result<Report
         .and_then(|s| s.os.clone())
         .or_else(|| inputs.os_build.map(OsInfo::from_build));
     let control_sets = system.as_ref().map(|s| s.control_sets.clone());
-    let hives: Vec<&HiveInfo> = [
-        &system.as_ref().map(|s| &s.info),
-        &software.as_ref().map(|s| &s.info),
-    ]
-    .into_iter()
-    .flatten()
-    .copied()
-    .collect();
+    let hives: Vec<&HiveInfo> = system
+        .iter()
+        .map(|s| &s.info)
+        .chain(software.iter().map(|s| &s.info))
+        .collect();
     let mut findings = image::findings(&hives, control_sets.as_ref());
 
     let cx = Ctx {
