@@ -77,21 +77,6 @@ pub enum CompileError {
     PowerShell(#[from] crate::emit::powershell::PsError),
 }
 
-/// Whether the profile needs the "Enabling TLS 1.2" prerequisites checked: it enables
-/// TLS 1.2 or sets .NET keys.
-pub fn needs_prerequisites(profile: &Profile) -> bool {
-    use crate::setting::{Setting, SettingKey, State};
-    let tls12 = crate::catalog::PROTOCOLS
-        .iter()
-        .position(|p| p.name == "TLS 1.2");
-    profile.settings.iter().any(|(k, (v, _))| match (k, v) {
-        (SettingKey::Protocol(p, _), Setting::State(State::Enabled)) => Some(*p) == tls12,
-        (SettingKey::DotNet(..), Setting::OsDefault) => false,
-        (SettingKey::DotNet(..), _) => true,
-        _ => false,
-    })
-}
-
 /// The PowerShell script of a profile under `name` (`NAME.ps1`, or `NAME.revert.ps1`).
 /// Scripts run on a live system, so `CurrentControlSet` stays as it is.
 pub fn ps1_output(name: &str, profile: &Profile, revert: bool) -> Result<Output, CompileError> {
@@ -102,7 +87,10 @@ pub fn ps1_output(name: &str, profile: &Profile, revert: bool) -> Result<Output,
     };
     let info = crate::emit::powershell::ScriptInfo {
         profile: profile.name.clone(),
-        prerequisites: !revert && needs_prerequisites(profile),
+        prerequisites: !revert
+            && crate::setting::needs_prerequisites(
+                profile.settings.iter().map(|(k, (v, _))| (k, v)),
+            ),
         revert,
     };
     let stem = if revert {

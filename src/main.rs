@@ -601,172 +601,45 @@ struct AuditArgs {
 }
 
 fn audit_cmd(a: AuditArgs, ui: &Ui) -> Result<u8> {
-    use tlsreg::audit::{self, Inputs};
+    use tlsreg::audit::batch::{Batch, Targets};
+    use tlsreg::audit::render::{self, Format};
     let (_, loaded) = load(&a.profile, ui).map_err(|_| Reported("the profile has errors"))?;
-    let mut roots = a.root.clone();
-    if let Some(f) = &a.roots_file {
-        let text =
-            std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
-        roots.extend(
-            text.lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty() && !l.starts_with('#'))
-                .map(PathBuf::from),
-        );
+    let images = Targets {
+        system: a.system,
+        software: a.software,
+        roots: a.root,
+        roots_file: a.roots_file,
+        os_build: a.os_build,
+        no_recover: a.no_recover,
     }
-    let opts = audit::Options {
+    .images()?;
+    let format = match a.format {
+        AuditFormat::Human => Format::Human,
+        AuditFormat::Json => Format::Json,
+        AuditFormat::Junit => Format::Junit,
+    };
+    let opts = tlsreg::audit::Options {
         effective: a.effective,
     };
-    // One image per root, or the hives given directly.
-    let mut images: Vec<(String, Result<Inputs, String>)> = Vec::new();
-    if a.system.is_some() || a.software.is_some() {
-        if !roots.is_empty() {
-            bail!("give either --system/--software or --root, not both");
-        }
-        let name = a
-            .system
-            .as_ref()
-            .or(a.software.as_ref())
-            .map(|p| p.display().to_string())
-            .unwrap_or_default();
-        images.push((
-            name,
-            Ok(Inputs {
-                system: a.system.clone(),
-                software: a.software.clone(),
-                os_build: a.os_build,
-                no_recover: a.no_recover,
-            }),
-        ));
-    } else if roots.is_empty() {
-        bail!("give the hives to audit: --system FILE and/or --software FILE, or --root DIR");
-    } else {
-        for r in &roots {
-            let found = audit::find_hives(r).map(|mut i| {
-                i.os_build = a.os_build;
-                i.no_recover = a.no_recover;
-                i
-            });
-            images.push((r.display().to_string(), found.map_err(|e| e.to_string())));
-        }
-    }
-    let batch = images.len() > 1;
-    let progress = batch && std::io::stderr().is_terminal() && a.format == AuditFormat::Human;
-    let mut results: Vec<(String, Result<tlsreg::audit::Report, String>)> = Vec::new();
-    for (i, (name, inputs)) in images.into_iter().enumerate() {
+    let progress = images.len() > 1 && std::io::stderr().is_terminal() && format == Format::Human;
+    let batch = Batch::run(&loaded.profile, images, opts, |i, n, name| {
         if progress {
-            let _ = write!(
-                std::io::stderr(),
-                "\r\x1b[2Kauditing {}/{}: {name}",
-                i + 1,
-                roots.len()
-            );
+            let _ = write!(std::io::stderr(), "\r\x1b[2Kauditing {}/{n}: {name}", i + 1);
         }
-        let r = inputs
-            .and_then(|inp| audit::audit(&loaded.profile, &inp, opts).map_err(|e| e.to_string()));
-        results.push((name, r));
-    }
+    });
     if progress {
         let _ = write!(std::io::stderr(), "\r\x1b[2K");
     }
-    let mut out = std::io::stdout().lock();
-    match a.format {
-        AuditFormat::Human => {
-            for (name, r) in &results {
-                match r {
-                    Ok(rep) => {
-                        if batch {
-                            writeln!(out, "== {name}")?;
-                        }
-                        write!(out, "{}", tlsreg::report::human(rep, ui.color_out))?;
-                        if batch {
-                            writeln!(out)?;
-                        }
-                    }
-                    Err(e) => {
-                        let _ = writeln!(std::io::stderr(), "error: {e}");
-                    }
-                }
-            }
-            if batch {
-                writeln!(
-                    out,
-                    "{:<14} {:>5} {:>5} {:>5} {:>8} {:>12}  image",
-                    "result", "pass", "fail", "warn", "unknown", "not-audited"
-                )?;
-                for (name, r) in &results {
-                    match r {
-                        Ok(rep) => {
-                            let s = &rep.summary;
-                            let v = if rep.compliant {
-                                "compliant"
-                            } else {
-                                "NOT compliant"
-                            };
-                            writeln!(
-                                out,
-                                "{v:<14} {:>5} {:>5} {:>5} {:>8} {:>12}  {name}",
-                                s.pass, s.fail, s.warn, s.unknown, s.not_audited
-                            )?;
-                        }
-                        Err(_) => writeln!(
-                            out,
-                            "{:<14} {:>5} {:>5} {:>5} {:>8} {:>12}  {name}",
-                            "ERROR", "-", "-", "-", "-", "-"
-                        )?,
-                    }
-                }
-            }
-        }
-        AuditFormat::Json => {
-            if batch {
-                let items: Vec<_> = results
-                    .iter()
-                    .map(|(name, r)| match r {
-                        Ok(rep) => serde_json::json!({"image": name, "report": rep}),
-                        Err(e) => serde_json::json!({"image": name, "error": e}),
-                    })
-                    .collect();
-                writeln!(
-                    out,
-                    "{}",
-                    serde_json::to_string_pretty(
-                        &serde_json::json!({"schema_version": tlsreg::audit::SCHEMA_VERSION, "images": items})
-                    )?
-                )?;
-            } else if let Some((_, Ok(rep))) = results.first() {
-                writeln!(out, "{}", tlsreg::report::json(rep))?;
-            }
-            for (_, r) in &results {
-                if let Err(e) = r {
-                    let _ = writeln!(std::io::stderr(), "error: {e}");
-                }
-            }
-        }
-        AuditFormat::Junit => {
-            let ok: Vec<(String, &tlsreg::audit::Report)> = results
-                .iter()
-                .filter_map(|(n, r)| r.as_ref().ok().map(|rep| (n.clone(), rep)))
-                .collect();
-            write!(out, "{}", tlsreg::report::junit(&ok))?;
-            for (_, r) in &results {
-                if let Err(e) = r {
-                    let _ = writeln!(std::io::stderr(), "error: {e}");
-                }
-            }
-        }
+    let color = ui.color_out;
+    write!(
+        std::io::stdout().lock(),
+        "{}",
+        render::batch(&batch, format, color)
+    )?;
+    for e in batch.errors() {
+        let _ = writeln!(std::io::stderr(), "error: {e}");
     }
-    // The worst result decides: an error 2, a non-compliant image 1.
-    let code = results
-        .iter()
-        .map(|(_, r)| match r {
-            Err(_) => 2,
-            Ok(rep) if !rep.compliant => 1,
-            Ok(_) => 0,
-        })
-        .max()
-        .unwrap_or(0);
-    Ok(code)
+    Ok(batch.exit_code())
 }
 
 /// Reads and parses a `.reg` file.

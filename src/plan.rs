@@ -4,8 +4,13 @@
 //! Order is canonical: all key deletions first, then per key (in the order keys first appear)
 //! its value deletions, then its value sets. A value is named at most once in a plan, so a
 //! plan never both sets and deletes one value.
+//!
+//! The builder also records where each operation came from (a named setting or the `raw`
+//! section): [`PlanBuilder::finish_sourced`] keeps it beside the plan, for readers that report
+//! per setting (the audit). It is not part of the plan: not serialized, not compared.
 
 use crate::keypath::fold;
+use crate::setting::{AddOps, Setting, SettingKey};
 use crate::value::RegData;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -81,21 +86,75 @@ impl Plan {
     }
 }
 
+/// Where an operation of a plan came from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Source {
+    /// A named setting of the profile.
+    Setting(SettingKey),
+    /// The `raw` section, or any operation added without a named setting.
+    #[default]
+    Raw,
+}
+
+/// A plan and the source of each of its operations.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourcedPlan {
+    pub plan: Plan,
+    /// Per operation of `plan`: its source and when it was said (the builder's call order).
+    sources: Vec<(Source, usize)>,
+}
+
+impl SourcedPlan {
+    /// Every operation with its source, in the order they were said to the builder: a
+    /// profile's settings in catalogue order, each one's operations in its own order, then
+    /// the raw entries as written. An operation a later one replaced (a raw value over a
+    /// named setting's) is not there: the plan keeps only the winner, at the winner's place.
+    pub fn sourced_ops(&self) -> Vec<(Source, &Op)> {
+        let mut ops: Vec<(usize, Source, &Op)> = self
+            .sources
+            .iter()
+            .zip(&self.plan.ops)
+            .map(|(&(source, said), op)| (said, source, op))
+            .collect();
+        ops.sort_by_key(|(said, ..)| *said);
+        ops.into_iter()
+            .map(|(_, source, op)| (source, op))
+            .collect()
+    }
+
+    /// The plan alone.
+    pub fn into_plan(self) -> Plan {
+        self.plan
+    }
+}
+
+/// A value operation as collected: `None` data deletes the value.
+struct ValueOp {
+    name: String,
+    data: Option<RegData>,
+    source: Source,
+    said: usize,
+}
+
 #[derive(Default)]
 struct KeyOps {
     key: String,
     /// Value name identity → position in `values`.
     index: HashMap<String, usize>,
-    values: Vec<(String, Option<RegData>)>,
+    values: Vec<ValueOp>,
 }
 
 /// Collects operations; a later operation on the same value replaces an earlier one.
 #[derive(Default)]
 pub struct PlanBuilder {
-    deleted_keys: Vec<String>,
-    deleted_index: HashMap<String, ()>,
+    deleted_keys: Vec<(String, Source, usize)>,
+    deleted_index: HashMap<String, usize>,
     keys: Vec<KeyOps>,
     key_index: HashMap<String, usize>,
+    /// The source of the operations added from now on.
+    source: Source,
+    /// Operations said so far.
+    said: usize,
 }
 
 impl PlanBuilder {
@@ -115,16 +174,39 @@ impl PlanBuilder {
         &mut self.keys[i]
     }
 
+    fn next(&mut self) -> (Source, usize) {
+        self.said += 1;
+        (self.source, self.said)
+    }
+
     fn put(&mut self, key: &str, name: &str, data: Option<RegData>) {
+        let (source, said) = self.next();
         let k = self.key_ops(key);
         let id = fold(name);
+        let op = ValueOp {
+            name: name.to_string(),
+            data,
+            source,
+            said,
+        };
         match k.index.get(&id) {
-            Some(&i) => k.values[i] = (name.to_string(), data),
+            Some(&i) => k.values[i] = op,
             None => {
-                k.values.push((name.to_string(), data));
+                k.values.push(op);
                 k.index.insert(id, k.values.len() - 1);
             }
         }
+    }
+
+    /// Names the source of the operations added from now on (until the next call).
+    pub fn source(&mut self, source: Source) {
+        self.source = source;
+    }
+
+    /// Adds a named setting's operations, recorded as coming from it.
+    pub fn add_setting(&mut self, key: &SettingKey, setting: &Setting) {
+        self.source(Source::Setting(*key));
+        key.add_ops(setting, self);
     }
 
     pub fn set(&mut self, key: &str, name: &str, data: RegData) {
@@ -136,37 +218,67 @@ impl PlanBuilder {
     }
 
     pub fn delete_key(&mut self, key: &str) {
-        if self.deleted_index.insert(fold(key), ()).is_none() {
-            self.deleted_keys.push(key.to_string());
+        let (source, said) = self.next();
+        match self.deleted_index.get(&fold(key)) {
+            Some(&i) => {
+                self.deleted_keys[i].1 = source;
+                self.deleted_keys[i].2 = said;
+            }
+            None => {
+                self.deleted_index
+                    .insert(fold(key), self.deleted_keys.len());
+                self.deleted_keys.push((key.to_string(), source, said));
+            }
         }
     }
 
     pub fn finish(self) -> Plan {
-        let mut ops: Vec<Op> = self
-            .deleted_keys
-            .into_iter()
-            .map(|key| Op::DeleteKey { key })
-            .collect();
+        self.finish_sourced().plan
+    }
+
+    /// The plan with the source of each operation.
+    pub fn finish_sourced(self) -> SourcedPlan {
+        let mut ops = Vec::new();
+        let mut sources = Vec::new();
+        for (key, source, said) in self.deleted_keys {
+            ops.push(Op::DeleteKey { key });
+            sources.push((source, said));
+        }
         for k in self.keys {
-            for (name, data) in &k.values {
-                if data.is_none() {
+            for v in &k.values {
+                if v.data.is_none() {
                     ops.push(Op::DeleteValue {
                         key: k.key.clone(),
-                        name: name.clone(),
+                        name: v.name.clone(),
                     });
+                    sources.push((v.source, v.said));
                 }
             }
-            for (name, data) in k.values {
-                if let Some(data) = data {
+            for v in k.values {
+                if let Some(data) = v.data {
                     ops.push(Op::SetValue {
                         key: k.key.clone(),
-                        name,
+                        name: v.name,
                         data,
                     });
+                    sources.push((v.source, v.said));
                 }
             }
         }
-        Plan { ops }
+        SourcedPlan {
+            plan: Plan { ops },
+            sources,
+        }
+    }
+}
+
+impl AddOps for PlanBuilder {
+    fn set(&mut self, key: &str, name: &str, data: RegData) {
+        PlanBuilder::set(self, key, name, data);
+    }
+
+    fn delete_value(&mut self, key: &str, name: &str) {
+        PlanBuilder::delete_value(self, key, name);
     }
 }
 
@@ -214,5 +326,37 @@ mod tests {
                 name: "x".into()
             }]
         );
+    }
+
+    #[test]
+    fn each_op_knows_its_source_and_the_winner_stays() {
+        use crate::catalog::{Protocol, ProtocolId, Side};
+        let tls12 = SettingKey::Protocol(Protocol::index(ProtocolId::Tls12), Side::Client);
+        let mut b = PlanBuilder::default();
+        b.add_setting(&tls12, &Setting::State(crate::setting::State::Enabled));
+        b.source(Source::Raw);
+        b.set(r"HKEY_LOCAL_MACHINE\B", "z", RegData::Dword(2));
+        b.delete_key(r"HKEY_LOCAL_MACHINE\C");
+        let key = tls12.key_path();
+        b.set(&key, "enabled", RegData::Dword(0));
+        let sourced = b.finish_sourced();
+        let said: Vec<(Source, String)> = sourced
+            .sourced_ops()
+            .into_iter()
+            .map(|(s, op)| (s, format!("{}|{op:?}", op.key())))
+            .collect();
+        assert_eq!(said.len(), 4);
+        assert_eq!(said[0].0, Source::Setting(tls12));
+        assert!(said[0].1.contains("DisabledByDefault"), "{said:?}");
+        assert_eq!(
+            said[1..].iter().map(|(s, _)| *s).collect::<Vec<_>>(),
+            [Source::Raw; 3]
+        );
+        assert!(
+            said[3].1.contains("Dword(0)"),
+            "the raw value won: {said:?}"
+        );
+        // The plan itself is the canonical order, without sources.
+        assert!(matches!(sourced.plan.ops[0], Op::DeleteKey { .. }));
     }
 }

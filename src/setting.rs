@@ -1,12 +1,24 @@
 //! Named settings: what a profile can say (a [`SettingKey`] and its [`Setting`]) and the
 //! registry operations each one means, read from the [catalogue](crate::catalog).
+//!
+//! Settings sit below the plan: a setting adds its operations to any [`AddOps`] (the
+//! [`PlanBuilder`](crate::plan::PlanBuilder) is one), so the plan can name the setting each
+//! of its operations came from.
 
 use crate::catalog::{
-    dotnet_key, winhttp_key, Domain, DotNetValue, DotNetVersion, KeyBits, Side, View, CIPHERS,
-    HASHES, KEY_EXCHANGES, PROTOCOLS, SCALARS, SCHANNEL, SSL_POLICY, WINHTTP_VALUE,
+    dotnet_key, winhttp_key, Domain, DotNetValue, DotNetVersion, KeyBits, Protocol, ProtocolId,
+    Side, View, CIPHERS, HASHES, KEY_EXCHANGES, PROTOCOLS, SCALARS, SCHANNEL, SSL_POLICY,
+    WINHTTP_VALUE,
 };
-use crate::plan::PlanBuilder;
 use crate::value::RegData;
+
+/// What a setting's registry operations are added to.
+pub trait AddOps {
+    /// Sets a value (full key path).
+    fn set(&mut self, key: &str, name: &str, data: RegData);
+    /// Deletes a value (full key path).
+    fn delete_value(&mut self, key: &str, name: &str);
+}
 
 /// Which setting; ordered as the catalogue lists them, which is also the plan's order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -127,7 +139,7 @@ impl SettingKey {
     }
 
     /// Adds this setting's operations to a plan.
-    pub fn add_ops(&self, setting: &Setting, b: &mut PlanBuilder) {
+    pub fn add_ops(&self, setting: &Setting, b: &mut impl AddOps) {
         let key = self.key_path();
         let names = self.value_names();
         if let Setting::OsDefault = setting {
@@ -165,6 +177,20 @@ pub fn winhttp_mask(protocols: &[usize]) -> u32 {
         .iter()
         .filter_map(|&p| PROTOCOLS[p].winhttp_bit)
         .fold(0, |m, b| m | b)
+}
+
+/// Whether settings need the "Enabling TLS 1.2" prerequisites checked: they enable TLS 1.2
+/// or set .NET keys. Read by the PowerShell output and the audit.
+pub fn needs_prerequisites<'a>(
+    settings: impl IntoIterator<Item = (&'a SettingKey, &'a Setting)>,
+) -> bool {
+    let tls12 = Protocol::index(ProtocolId::Tls12);
+    settings.into_iter().any(|(k, v)| match (k, v) {
+        (SettingKey::Protocol(p, _), Setting::State(State::Enabled)) => *p == tls12,
+        (SettingKey::DotNet(..), Setting::OsDefault) => false,
+        (SettingKey::DotNet(..), _) => true,
+        _ => false,
+    })
 }
 
 /// Whether a scalar setting takes booleans.

@@ -10,7 +10,7 @@ use tlsreg::audit::{self, Check, Inputs, Options, Report, Status};
 use tlsreg::hive::{HiveFile, Request};
 
 fn findings(r: &Report) -> String {
-    tlsreg::report::human(r, false)
+    tlsreg::audit::render::human(r, false)
 }
 
 /// Builds a hive with mkhive.py from full-path spec lines (`HKEY_LOCAL_MACHINE\SYSTEM\...`).

@@ -136,10 +136,16 @@ impl Profile {
 
     /// The ordered registry operations this profile means.
     pub fn plan(&self) -> Plan {
+        self.sourced_plan().into_plan()
+    }
+
+    /// [`Profile::plan`] with the source of each operation: its named setting, or `raw`.
+    pub fn sourced_plan(&self) -> crate::plan::SourcedPlan {
         let mut b = PlanBuilder::default();
         for (key, (setting, _)) in &self.settings {
-            key.add_ops(setting, &mut b);
+            b.add_setting(key, setting);
         }
+        b.source(crate::plan::Source::Raw);
         for e in &self.raw {
             match &e.op {
                 RawOp::Set { name, data } => b.set(&e.key, name, data.clone()),
@@ -147,7 +153,7 @@ impl Profile {
                 RawOp::DeleteKey => b.delete_key(&e.key),
             }
         }
-        b.finish()
+        b.finish_sourced()
     }
 
     /// Warnings about known traps in the resolved profile.

@@ -1,8 +1,21 @@
-//! Renderings of an audit [`Report`]: human (grouped, optionally coloured), JSON (the
-//! report itself, schema-versioned) and JUnit XML (one test case per finding).
+//! Renderings of an audit [`Report`] and of a [`Batch`]: human (grouped, optionally
+//! coloured; a batch adds a table), JSON (the report itself, schema-versioned; a batch wraps
+//! its reports) and JUnit XML (one test case per finding). Colour is the caller's decision.
 
-use crate::audit::{Check, Finding, Report, Status};
+use super::batch::Batch;
+use super::report::{Check, Finding, Report, Status, SCHEMA_VERSION};
 use std::fmt::Write as _;
+
+/// An output format of the audit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Grouped text, optionally coloured.
+    Human,
+    /// The report as JSON.
+    Json,
+    /// JUnit XML, one test case per finding.
+    Junit,
+}
 
 fn paint(color: bool, code: &str, s: &str) -> String {
     if color {
@@ -226,4 +239,84 @@ pub fn junit(reports: &[(String, &Report)]) -> String {
     }
     out.push_str("</testsuites>\n");
     out
+}
+
+/// What the audits of a batch print on standard output in `format`; why images could not
+/// be audited is left to the caller ([`Batch::errors`]). One image prints its report alone.
+pub fn batch(b: &Batch, format: Format, color: bool) -> String {
+    match format {
+        Format::Human => batch_human(b, color),
+        Format::Json if b.is_batch() => batch_json(b),
+        Format::Json => match b.images.first() {
+            Some((_, Ok(rep))) => json(rep) + "\n",
+            _ => String::new(),
+        },
+        Format::Junit => junit(&b.reports()),
+    }
+}
+
+/// The human reports, headed by their image in a batch, then the batch table.
+fn batch_human(b: &Batch, color: bool) -> String {
+    let batch = b.is_batch();
+    let mut out = String::new();
+    for (name, rep) in b.reports() {
+        if batch {
+            let _ = writeln!(out, "== {name}");
+        }
+        out.push_str(&human(rep, color));
+        if batch {
+            out.push('\n');
+        }
+    }
+    if batch {
+        out.push_str(&batch_table(b));
+    }
+    out
+}
+
+/// One line per image: verdict, counts and name.
+pub fn batch_table(b: &Batch) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<14} {:>5} {:>5} {:>5} {:>8} {:>12}  image",
+        "result", "pass", "fail", "warn", "unknown", "not-audited"
+    );
+    for (name, r) in &b.images {
+        let _ = match r {
+            Ok(rep) => {
+                let s = &rep.summary;
+                let v = if rep.compliant {
+                    "compliant"
+                } else {
+                    "NOT compliant"
+                };
+                writeln!(
+                    out,
+                    "{v:<14} {:>5} {:>5} {:>5} {:>8} {:>12}  {name}",
+                    s.pass, s.fail, s.warn, s.unknown, s.not_audited
+                )
+            }
+            Err(_) => writeln!(
+                out,
+                "{:<14} {:>5} {:>5} {:>5} {:>8} {:>12}  {name}",
+                "ERROR", "-", "-", "-", "-", "-"
+            ),
+        };
+    }
+    out
+}
+
+/// The JSON of a batch: the schema version and per image its report or its error.
+pub fn batch_json(b: &Batch) -> String {
+    let items: Vec<_> = b
+        .images
+        .iter()
+        .map(|(name, r)| match r {
+            Ok(rep) => serde_json::json!({"image": name, "report": rep}),
+            Err(e) => serde_json::json!({"image": name, "error": e}),
+        })
+        .collect();
+    let doc = serde_json::json!({"schema_version": SCHEMA_VERSION, "images": items});
+    serde_json::to_string_pretty(&doc).expect("a batch serializes") + "\n"
 }

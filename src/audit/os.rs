@@ -1,7 +1,18 @@
 //! Which Windows an offline SOFTWARE hive belongs to, named correctly (Windows 11 still says
 //! "Windows 10" in ProductName).
 
+use super::{reg_dword, reg_text};
+use crate::keypath::SOFTWARE_ROOT;
+use crate::memreg::MemRegistry;
 use serde::Serialize;
+
+/// Where Windows names itself, below the SOFTWARE root.
+pub const CURRENT_VERSION: &str = r"Microsoft\Windows NT\CurrentVersion";
+
+/// `SOFTWARE\Microsoft\Windows NT\CurrentVersion` as a full key path.
+pub fn current_version_key() -> String {
+    format!(r"{SOFTWARE_ROOT}\{CURRENT_VERSION}")
+}
 
 /// Facts from `SOFTWARE\Microsoft\Windows NT\CurrentVersion`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -51,6 +62,12 @@ impl OsInfo {
         };
         info.name = info.describe();
         Some(info)
+    }
+
+    /// From a SOFTWARE hive read into `reg` (its `CurrentVersion` key).
+    pub fn read(reg: &MemRegistry) -> Option<OsInfo> {
+        let cv = current_version_key();
+        OsInfo::from_values(|n| reg_text(reg, &cv, n), reg_dword(reg, &cv, "UBR"))
     }
 
     /// Only a build number is known (`--os-build`).

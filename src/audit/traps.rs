@@ -1,0 +1,153 @@
+//! The known traps found in the hives: unknown or misspelled SCHANNEL keys (look-alike
+//! slashes, the pre-Vista Triple DES name, nested cipher keys, DTLS versions Windows lacks,
+//! TLS 1.3 on a build without it), values of the wrong type, `Enabled=0xffffffff`, mixed
+//! client/server protocol states, and a policy `Functions` of the wrong type. The facts are
+//! [`crate::catalog::traps`]; the wording is the audit's.
+
+use super::report::{Check, Finding, Status};
+use super::{reg_dword, show, Ctx};
+use crate::catalog::traps::{
+    name_trap, nested_cipher, protocol_too_new, NameTrap, DWORD_VALUES, ENABLED_ALL_ONES,
+    POLICY_FUNCTIONS_TYPE,
+};
+use crate::catalog::{
+    NameKind, CIPHERS, HASHES, KEY_EXCHANGES, PROTOCOLS, SCHANNEL, SSL_POLICY, TLS13_MIN_BUILD,
+};
+use crate::keypath::{resolve, same_name};
+use crate::memreg::MemRegistry;
+use crate::value::{dword, type_name};
+
+fn trap(key: &str, value: Option<&str>, actual: Option<String>, reason: String) -> Finding {
+    Finding {
+        check: Check::Trap,
+        setting: "trap".into(),
+        key: key.into(),
+        value: value.map(str::to_string),
+        expected: None,
+        actual,
+        status: Status::Warn,
+        reason,
+    }
+}
+
+/// Looks for the known traps under SCHANNEL and in the cipher-suite policy.
+pub(super) fn traps(cx: &Ctx) -> Vec<Finding> {
+    let build = cx.os.map(|o| o.build);
+    let mut out = Vec::new();
+    if let (Some(sys), Some(n)) = (cx.system, cx.control_set) {
+        let sch = resolve(SCHANNEL, n);
+        for (group, kind, entries) in [
+            ("Ciphers", NameKind::Cipher, CIPHERS),
+            ("Hashes", NameKind::Hash, HASHES),
+            (
+                "KeyExchangeAlgorithms",
+                NameKind::KeyExchange,
+                KEY_EXCHANGES,
+            ),
+        ] {
+            let base = format!(r"{sch}\{group}");
+            for sub in sys.subkeys(&base) {
+                let k = format!(r"{base}\{sub}");
+                if !entries.iter().any(|a| same_name(a.name, &sub)) {
+                    let reason = unknown_algorithm(sys, &k, &sub, group, kind, build);
+                    out.push(trap(&k, None, None, reason));
+                }
+                value_traps(sys, &k, &mut out);
+            }
+        }
+        let protos = format!(r"{sch}\Protocols");
+        for sub in sys.subkeys(&protos) {
+            let k = format!(r"{protos}\{sub}");
+            match PROTOCOLS.iter().find(|p| same_name(p.name, &sub)) {
+                None => {
+                    let reason = match name_trap(NameKind::Protocol, &sub, build) {
+                        Some(NameTrap::NoSuchDtls) => format!("Windows has no \"{sub}\" (its DTLS versions are DTLS 1.0 and DTLS 1.2); this key does nothing"),
+                        _ => format!("Schannel has no protocol \"{sub}\"; this key does nothing"),
+                    };
+                    out.push(trap(&k, None, None, reason));
+                }
+                Some(p) => {
+                    if let Some(b) = build.filter(|b| protocol_too_new(p.id, *b)) {
+                        out.push(trap(&k, None, None, format!("a TLS 1.3 key on build {b}: Schannel has TLS 1.3 only from build {TLS13_MIN_BUILD}; enabled on Server 2019 it resets connections")));
+                    }
+                }
+            }
+            for side in ["Client", "Server"] {
+                value_traps(sys, &format!(r"{k}\{side}"), &mut out);
+            }
+            let c = reg_dword(sys, &format!(r"{k}\Client"), "Enabled").map(|v| v != 0);
+            let s = reg_dword(sys, &format!(r"{k}\Server"), "Enabled").map(|v| v != 0);
+            if let (Some(c), Some(s)) = (c, s) {
+                if c != s {
+                    let on = |b: bool| if b { "enabled" } else { "disabled" };
+                    out.push(trap(&k, Some("Enabled"), Some(format!("Client {}, Server {}", on(c), on(s))), format!("\"{sub}\" is {} for Client and {} for Server; a server that is also a client (most are) gets a mixed result", on(c), on(s))));
+                }
+            }
+        }
+    }
+    if let Some(sw) = cx.software {
+        if let Some((t, b)) = sw.get(SSL_POLICY, "Functions") {
+            if t != POLICY_FUNCTIONS_TYPE {
+                out.push(trap(SSL_POLICY, Some("Functions"), Some(show(t, b)), format!("the policy Functions is {}; Windows reads it only as REG_SZ (comma-separated) and ignores this one", type_name(t))));
+            }
+        }
+    }
+    out
+}
+
+/// Why a key under Ciphers, Hashes or KeyExchangeAlgorithms that names no entry does nothing.
+fn unknown_algorithm(
+    sys: &MemRegistry,
+    key: &str,
+    sub: &str,
+    group: &str,
+    kind: NameKind,
+    build: Option<u32>,
+) -> String {
+    match name_trap(kind, sub, build) {
+        Some(NameTrap::LookalikeSlash(_)) => {
+            return format!("\"{sub}\" uses a look-alike slash; Schannel reads only the ASCII \"/\" name, so this key does nothing");
+        }
+        Some(NameTrap::PreVistaTripleDes) => {
+            return "\"Triple DES 168/168\" is the pre-Vista name; Vista and later read \"Triple DES 168\", so this key does nothing".to_string();
+        }
+        _ => {}
+    }
+    let nested = (kind == NameKind::Cipher)
+        .then(|| {
+            sys.subkeys(key)
+                .iter()
+                .find_map(|tail| nested_cipher(sub, tail))
+        })
+        .flatten();
+    match nested {
+        Some(name) => {
+            let tail = name.split_once('/').map(|x| x.1).unwrap_or_default();
+            format!("\"{sub}\\{tail}\" is a nested key (what New-Item makes of \"{name}\"); Schannel reads only \"{name}\"")
+        }
+        None => format!("Schannel has no {group} entry named \"{sub}\"; this key does nothing"),
+    }
+}
+
+/// Values Schannel reads only as a REG_DWORD that are something else, and `Enabled` set to
+/// all ones.
+fn value_traps(reg: &MemRegistry, key: &str, out: &mut Vec<Finding>) {
+    for (name, t, b) in reg.values(key) {
+        if !DWORD_VALUES.iter().any(|k| same_name(k, name)) {
+            continue;
+        }
+        match dword(t, b) {
+            None => out.push(trap(
+                key,
+                Some(name),
+                Some(show(t, b)),
+                format!(
+                    "{name} is {}; Schannel reads only a REG_DWORD, so this value does nothing",
+                    type_name(t)
+                ),
+            )),
+            Some(ENABLED_ALL_ONES) if same_name(name, "Enabled") => out.push(trap(key, Some(name), Some(show(t, b)), "Enabled=0xffffffff works as enabled, but current documentation asks for 1 and Exchange HealthChecker flags it".to_string())),
+            Some(_) => {}
+        }
+    }
+}
