@@ -8,7 +8,7 @@ use crate::memreg::MemRegistry;
 use crate::profile::{Origin, Profile, RawEntry, RawOp};
 use crate::regfile::{Item, RegFile};
 use crate::setting::{Setting, SettingKey, State};
-use crate::value::RegData;
+use crate::value::{self, RegData};
 use std::collections::{BTreeMap, HashSet};
 
 /// A value the import could not carry.
@@ -20,22 +20,13 @@ pub struct Skipped {
 
 /// A registry value as a profile can carry it, if it can.
 fn reg_data(t: u32, b: &[u8]) -> Option<RegData> {
-    let text = |b: &[u8]| -> Option<String> {
-        if b.len() % 2 != 0 || b.len() < 2 || b[b.len() - 2..] != [0, 0] {
-            return None;
-        }
-        let units: Vec<u16> = b[..b.len() - 2]
-            .chunks_exact(2)
-            .map(|c| u16::from_le_bytes([c[0], c[1]]))
-            .collect();
-        String::from_utf16(&units).ok()
-    };
+    let text = value::utf16z_text;
     match t {
         0 => Some(RegData::None(b.to_vec())),
         1 => text(b).map(RegData::Sz),
         2 => text(b).filter(|s| !s.contains('\0')).map(RegData::ExpandSz),
         3 => Some(RegData::Binary(b.to_vec())),
-        4 if b.len() == 4 => Some(RegData::Dword(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))),
+        4 => value::dword(t, b).map(RegData::Dword),
         7 => {
             let s = text(b)?;
             let items: Vec<String> = s
@@ -49,7 +40,7 @@ fn reg_data(t: u32, b: &[u8]) -> Option<RegData> {
             // Only lists that write back to the same bytes.
             (d.to_bytes() == b && items.iter().all(|i| !i.is_empty())).then_some(d)
         }
-        11 if b.len() == 8 => Some(RegData::Qword(u64::from_le_bytes(b.try_into().ok()?))),
+        11 => value::qword(t, b).map(RegData::Qword),
         _ => None,
     }
 }

@@ -6,7 +6,7 @@ use crate::catalog::{
     self, did_you_mean, lookup, Domain, DotNetValue, DotNetVersion, KeyBits, NameKind, Side, View,
     NAMED_BUILDS, PROTOCOLS, SCALARS,
 };
-use crate::diag::{Diagnostic, Diagnostics, Severity};
+use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::keypath::{canonical_key, check_value_name};
 use crate::setting::{Setting, SettingKey, State};
 use crate::value::RegData;
@@ -116,41 +116,33 @@ impl Ctx<'_> {
         )
     }
 
-    fn report(
-        &mut self,
-        sev: Severity,
-        path: &[Seg],
-        at_key: bool,
-        code: &'static str,
-        msg: String,
-    ) {
+    /// A diagnostic at the value (or, `at_key`, the key) at `path`.
+    fn report(&mut self, path: &[Seg], at_key: bool, code: Code, msg: String) {
         let pos = if at_key {
             self.idx.key(path)
         } else {
             self.idx.value(path)
         };
-        let mut d = Diagnostic::new(sev, code, msg, self.file, None, pos);
+        let mut d = Diagnostic::new(code, msg, self.file, None, pos);
         d.source_line = self.line_text(pos.line);
         self.diags.push(d);
     }
 
-    fn error(&mut self, path: &[Seg], code: &'static str, msg: String) {
-        self.report(Severity::Error, path, false, code, msg);
+    /// A diagnostic at the value at `path`.
+    fn at(&mut self, path: &[Seg], code: Code, msg: String) {
+        self.report(path, false, code, msg);
     }
 
-    fn key_error(&mut self, path: &[Seg], code: &'static str, msg: String) {
-        self.report(Severity::Error, path, true, code, msg);
-    }
-
-    fn warn(&mut self, path: &[Seg], code: &'static str, msg: String) {
-        self.report(Severity::Warning, path, false, code, msg);
+    /// A diagnostic at the key at `path`.
+    fn at_key(&mut self, path: &[Seg], code: Code, msg: String) {
+        self.report(path, true, code, msg);
     }
 
     fn wrong_type(&mut self, path: &[Seg], what: &str, v: &Value) {
         let field = field_name(path);
-        self.error(
+        self.at(
             path,
-            "wrong-type",
+            Code::WrongType,
             format!("{field} must be {what}, not {}", kind(v)),
         );
     }
@@ -180,13 +172,13 @@ impl Ctx<'_> {
                         .map(|t| with(path, Seg::Key(t.to_string())))
                         .find(|p| self.idx.has(p))
                         .unwrap_or_else(|| path.to_vec());
-                    self.key_error(&at, "wrong-type", format!(
+                    self.at_key(&at, Code::WrongType, format!(
                     "{} has a key that YAML reads as nothing (an unquoted NULL, null or ~); quote it: \"NULL\"", field_name(path)
                     ))
                 }
-                None => self.key_error(
+                None => self.at_key(
                     &with(path, Seg::Key("*complex".into())),
-                    "wrong-type",
+                    Code::WrongType,
                     format!(
                         "{} has a key that is {}, not text",
                         field_name(path),
@@ -224,9 +216,9 @@ impl Ctx<'_> {
                 } else {
                     field_name(path)
                 };
-                self.key_error(
+                self.at_key(
                     &p,
-                    "unknown-field",
+                    Code::UnknownField,
                     format!("unknown field {} in {place}{hint}", quote(&name)),
                 );
             }
@@ -275,9 +267,9 @@ impl Ctx<'_> {
                     let hint = did_you_mean(other, ["enabled", "disabled", "os-default"])
                         .map(|s| format!("; did you mean \"{s}\"?"))
                         .unwrap_or_default();
-                    self.error(
+                    self.at(
                         path,
-                        "invalid-state",
+                        Code::InvalidState,
                         format!(
                             "{} is {}; a state is enabled, disabled or os-default{hint}",
                             field_name(path),
@@ -289,9 +281,9 @@ impl Ctx<'_> {
             },
             Value::Bool(b) => {
                 let s = if *b { "enabled" } else { "disabled" };
-                self.error(
+                self.at(
                     path,
-                    "invalid-state",
+                    Code::InvalidState,
                     format!(
                         "{} is {b}; write {s} (a state is enabled, disabled or os-default)",
                         field_name(path)
@@ -311,9 +303,9 @@ impl Ctx<'_> {
             Value::Number(n) => match n.as_u64() {
                 Some(x) if x >= lo as u64 && x <= hi as u64 => Some(x as u32),
                 _ => {
-                    self.error(
+                    self.at(
                         path,
-                        "out-of-range",
+                        Code::OutOfRange,
                         format!(
                             "{} is {n}; it must be between {lo} and {hi}",
                             field_name(path)
@@ -384,7 +376,7 @@ impl Ctx<'_> {
                         None => format!("unknown {noun} {}; known: {list}", quote(typed)),
                     }
                 };
-                self.key_error(path, "unknown-name", msg);
+                self.at_key(path, Code::UnknownName, msg);
                 None
             }
         }
@@ -429,8 +421,7 @@ pub fn decode(
     let top = Pos1::root();
     if src.len() > MAX_PROFILE_BYTES {
         diags.push(Diagnostic::new(
-            Severity::Error,
-            "too-large",
+            Code::TooLarge,
             format!(
                 "the file is {} bytes; a profile may be at most {MAX_PROFILE_BYTES} bytes",
                 src.len()
@@ -442,7 +433,7 @@ pub fn decode(
         return None;
     }
     if let Some(pos) = too_deep(src) {
-        diags.push(Diagnostic::new(Severity::Error, "too-deep", format!("the YAML nests deeper than {MAX_FLOW_DEPTH} levels here; a profile needs a handful"), label, Some(src), pos));
+        diags.push(Diagnostic::new(Code::TooDeep, format!("the YAML nests deeper than {MAX_FLOW_DEPTH} levels here; a profile needs a handful"), label, Some(src), pos));
         return None;
     }
     let idx = PosIndex::new(src);
@@ -454,8 +445,7 @@ pub fn decode(
                 d.first.line
             );
             diags.push(Diagnostic::new(
-                Severity::Error,
-                "duplicate-name",
+                Code::DuplicateName,
                 msg,
                 label,
                 Some(src),
@@ -498,8 +488,7 @@ pub fn decode(
                 msg.push_str(" (YAML does not allow tabs for indentation; indent with spaces)");
             }
             diags.push(Diagnostic::new(
-                Severity::Error,
-                "yaml-syntax",
+                Code::YamlSyntax,
                 msg,
                 label,
                 Some(src),
@@ -510,8 +499,7 @@ pub fn decode(
     };
     if let Err(e) = value.apply_merge() {
         diags.push(Diagnostic::new(
-            Severity::Error,
-            "yaml-syntax",
+            Code::YamlSyntax,
             e.to_string(),
             label,
             Some(src),
@@ -700,9 +688,9 @@ fn put(
                 SettingKey::Hash(_) => "hash",
                 _ => "key exchange",
             };
-            cx.key_error(
+            cx.at_key(
                 path,
-                "duplicate-name",
+                Code::DuplicateName,
                 format!(
                     "{} and {} name the same {what}; keep one",
                     quote(&prev),
@@ -727,7 +715,7 @@ fn target(cx: &mut Ctx, path: &[Seg], v: &Value) -> Option<Target> {
                     let hint = did_you_mean(s, NAMED_BUILDS.iter().map(|(n, _)| *n))
                         .map(|x| format!("; did you mean \"{x}\"?"))
                         .unwrap_or_default();
-                    cx.error(p, "out-of-range", format!("target.min-build {} is not a build number or a known Windows name{hint}", quote(s)));
+                    cx.at(p, Code::OutOfRange, format!("target.min-build {} is not a build number or a known Windows name{hint}", quote(s)));
                     None
                 }
             }
@@ -860,7 +848,7 @@ fn key_exchanges(cx: &mut Ctx, path: &[Seg], v: &Value, profile: &mut Profile) {
                         ok.join(", ")
                     )
                 };
-                cx.key_error(bp, "not-applicable", msg);
+                cx.at_key(bp, Code::NotApplicable, msg);
                 continue;
             }
             let s = if Ctx::is_os_default(bv) {
@@ -899,9 +887,9 @@ fn list_setting(cx: &mut Ctx, path: &[Seg], v: &Value, k: SettingKey, profile: &
         return;
     };
     if items.is_empty() {
-        cx.error(
+        cx.at(
             path,
-            "invalid-list",
+            Code::InvalidList,
             format!(
                 "{} is empty; to remove the value write os-default",
                 field_name(path)
@@ -913,9 +901,9 @@ fn list_setting(cx: &mut Ctx, path: &[Seg], v: &Value, k: SettingKey, profile: &
     let mut seen: HashMap<String, usize> = HashMap::new();
     for (i, (name, p)) in items.iter().enumerate() {
         if let Some(first) = seen.insert(name.to_ascii_uppercase(), i) {
-            cx.error(
+            cx.at(
                 p,
-                "invalid-list",
+                Code::InvalidList,
                 format!("{} is listed twice (first at [{first}])", quote(name)),
             );
             ok = false;
@@ -924,9 +912,9 @@ fn list_setting(cx: &mut Ctx, path: &[Seg], v: &Value, k: SettingKey, profile: &
                 .chars()
                 .any(|c| c.is_whitespace() || c.is_control() || c == ',')
         {
-            cx.error(
+            cx.at(
                 p,
-                "invalid-list",
+                Code::InvalidList,
                 format!(
                     "{} cannot be an entry: names have no spaces, commas or control characters",
                     quote(name)
@@ -934,7 +922,7 @@ fn list_setting(cx: &mut Ctx, path: &[Seg], v: &Value, k: SettingKey, profile: &
             );
             ok = false;
         } else if suites && name.contains('-') {
-            cx.error(p, "invalid-list", format!(
+            cx.at(p, Code::InvalidList, format!(
                 "{} looks like an OpenSSL name; Windows uses IANA names such as TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", quote(name)
             ));
             ok = false;
@@ -942,9 +930,9 @@ fn list_setting(cx: &mut Ctx, path: &[Seg], v: &Value, k: SettingKey, profile: &
             let hint = did_you_mean(name, catalog::CIPHER_SUITES.iter().copied())
                 .map(|s| format!("; did you mean \"{s}\"?"))
                 .unwrap_or_default();
-            cx.warn(
+            cx.at(
                 p,
-                "unknown-cipher-suite",
+                Code::UnknownCipherSuite,
                 format!(
                     "{} is not a cipher suite any Windows version lists{hint}",
                     quote(name)
@@ -958,9 +946,9 @@ fn list_setting(cx: &mut Ctx, path: &[Seg], v: &Value, k: SettingKey, profile: &
             let hint = did_you_mean(name, catalog::ECC_CURVES.iter().copied())
                 .map(|s| format!("; did you mean \"{s}\"?"))
                 .unwrap_or_default();
-            cx.warn(
+            cx.at(
                 p,
-                "unknown-curve",
+                Code::UnknownCurve,
                 format!("{} is not a known CNG curve name{hint}", quote(name)),
             );
         }
@@ -1005,9 +993,9 @@ fn views(cx: &mut Ctx, f: &HashMap<String, (Path, &Value)>) -> Option<Vec<View>>
         match View::ALL.iter().find(|x| x.field() == s) {
             Some(x) => out.push(*x),
             None => {
-                cx.error(
+                cx.at(
                     &ip,
-                    "invalid-list",
+                    Code::InvalidList,
                     format!("view {} is not native or wow64", quote(&s)),
                 );
                 return None;
@@ -1040,9 +1028,9 @@ fn dotnet(cx: &mut Ctx, path: &[Seg], v: &Value, profile: &mut Profile) {
                     "v4.0.30319" | "v4" | "4" => DotNetVersion::V4,
                     "v2.0.50727" | "v2" | "2" => DotNetVersion::V2,
                     _ => {
-                        cx.error(
+                        cx.at(
                             &ip,
-                            "invalid-list",
+                            Code::InvalidList,
                             format!(
                                 "{} is not a .NET Framework key; use v4.0.30319 or v2.0.50727",
                                 quote(&s)
@@ -1099,7 +1087,7 @@ fn winhttp(cx: &mut Ctx, path: &[Seg], v: &Value, profile: &mut Profile) {
             return;
         };
         if list.is_empty() {
-            cx.error(p, "invalid-list", "winhttp.default-secure-protocols is empty, which would leave WinHTTP no protocol; to remove the value write os-default".to_string());
+            cx.at(p, Code::InvalidList, "winhttp.default-secure-protocols is empty, which would leave WinHTTP no protocol; to remove the value write os-default".to_string());
             return;
         }
         let mut out = Vec::new();
@@ -1108,7 +1096,7 @@ fn winhttp(cx: &mut Ctx, path: &[Seg], v: &Value, profile: &mut Profile) {
                 return;
             };
             if PROTOCOLS[i].winhttp_bit.is_none() {
-                cx.error(&ip, "invalid-list", format!("WinHTTP has no flag for {}; it knows SSL 2.0, SSL 3.0 and TLS 1.0 to TLS 1.3", PROTOCOLS[i].name));
+                cx.at(&ip, Code::InvalidList, format!("WinHTTP has no flag for {}; it knows SSL 2.0, SSL 3.0 and TLS 1.0 to TLS 1.3", PROTOCOLS[i].name));
                 return;
             }
             if !out.contains(&i) {
@@ -1166,9 +1154,9 @@ fn raw(cx: &mut Ctx, path: &[Seg], v: &Value, profile: &mut Profile) {
             continue;
         };
         let Some((kp, kv)) = f.get("key") else {
-            cx.error(
+            cx.at(
                 &ip,
-                "wrong-type",
+                Code::WrongType,
                 format!("{} needs a key", field_name(&ip)),
             );
             continue;
@@ -1179,7 +1167,11 @@ fn raw(cx: &mut Ctx, path: &[Seg], v: &Value, profile: &mut Profile) {
         let key = match canonical_key(&typed) {
             Ok(k) => k,
             Err(e) => {
-                cx.error(kp, "invalid-key", format!("raw key {}: {e}", quote(&typed)));
+                cx.at(
+                    kp,
+                    Code::InvalidKey,
+                    format!("raw key {}: {e}", quote(&typed)),
+                );
                 continue;
             }
         };
@@ -1191,9 +1183,9 @@ fn raw(cx: &mut Ctx, path: &[Seg], v: &Value, profile: &mut Profile) {
                     Some("HKEY_LOCAL_MACHINE" | "HKEY_USERS")
                 ) && depth < 3;
                 if hive_root {
-                    cx.error(
+                    cx.at(
                         dp,
-                        "invalid-key",
+                        Code::InvalidKey,
                         format!("refusing to delete {key}: it is a whole hive"),
                     );
                 } else {
@@ -1208,9 +1200,9 @@ fn raw(cx: &mut Ctx, path: &[Seg], v: &Value, profile: &mut Profile) {
         if let Some((vp, vv)) = f.get("values") {
             for (name, np, val) in cx.entries(vp, vv, "a mapping of value names") {
                 if let Err(e) = check_value_name(&name) {
-                    cx.key_error(
+                    cx.at_key(
                         &np,
-                        "invalid-value-name",
+                        Code::InvalidValueName,
                         format!("value name {}: {e}", quote(&name)),
                     );
                     continue;
@@ -1234,9 +1226,9 @@ fn raw(cx: &mut Ctx, path: &[Seg], v: &Value, profile: &mut Profile) {
         }
         let unknown = item.as_mapping().is_some_and(|m| m.len() > f.len());
         if !f.contains_key("values") && !f.contains_key("delete-key") && !unknown {
-            cx.error(
+            cx.at(
                 &ip,
-                "wrong-type",
+                Code::WrongType,
                 format!("{} needs values or delete-key", field_name(&ip)),
             );
         }
@@ -1259,8 +1251,7 @@ fn raw(cx: &mut Ctx, path: &[Seg], v: &Value, profile: &mut Profile) {
         };
         let line = profile.raw[first].origin.pos.line;
         let mut d = e.origin.diag(
-            Severity::Error,
-            "duplicate-name",
+            Code::DuplicateName,
             format!("{what} is given twice in raw (first on line {line}); keep one"),
         );
         d.source_line = e.origin.line_text.clone();
@@ -1288,9 +1279,9 @@ fn raw_data(cx: &mut Ctx, path: &[Seg], v: &Value) -> Option<RegData> {
     let (tp, tv) = match f.get("type") {
         Some(x) => x,
         None => {
-            cx.error(
+            cx.at(
                 path,
-                "invalid-data",
+                Code::InvalidData,
                 format!(
                     "{} needs a type ({})",
                     field_name(path),
@@ -1307,9 +1298,9 @@ fn raw_data(cx: &mut Ctx, path: &[Seg], v: &Value) -> Option<RegData> {
         let hint = did_you_mean(&typed, RAW_TYPES.iter().copied())
             .map(|s| format!("; did you mean \"{s}\"?"))
             .unwrap_or_default();
-        cx.error(
+        cx.at(
             tp,
-            "invalid-data",
+            Code::InvalidData,
             format!(
                 "unknown value type {}{hint} (types: {})",
                 quote(&typed),
@@ -1319,15 +1310,15 @@ fn raw_data(cx: &mut Ctx, path: &[Seg], v: &Value) -> Option<RegData> {
         return None;
     };
     let Some((dp, dv)) = f.get("data") else {
-        cx.error(
+        cx.at(
             path,
-            "invalid-data",
+            Code::InvalidData,
             format!("{} needs data", field_name(path)),
         );
         return None;
     };
     let bad = |cx: &mut Ctx, msg: String| {
-        cx.error(dp, "invalid-data", msg);
+        cx.at(dp, Code::InvalidData, msg);
         None
     };
     match *t {
@@ -1358,7 +1349,7 @@ fn raw_data(cx: &mut Ctx, path: &[Seg], v: &Value) -> Option<RegData> {
             for (i, item) in seq.iter().enumerate() {
                 let ip = with(dp, Seg::Index(i));
                 let bad = |cx: &mut Ctx, msg: String| {
-                    cx.error(&ip, "invalid-data", msg);
+                    cx.at(&ip, Code::InvalidData, msg);
                     None
                 };
                 match item {
