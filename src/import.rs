@@ -5,7 +5,7 @@
 use crate::catalog::{self, DotNetValue, DotNetVersion, KeyBits, Side, View, PROTOCOLS, SCALARS};
 use crate::keypath::fold;
 use crate::memreg::MemRegistry;
-use crate::profile::{Origin, Profile, RawEntry, RawOp};
+use crate::profile::{lists, Origin, Profile, RawEntry, RawOp};
 use crate::regfile::{Item, RegFile};
 use crate::setting::{Setting, SettingKey, State};
 use crate::value::{self, RegData};
@@ -149,27 +149,8 @@ fn valid(key: &SettingKey, s: &Setting) -> bool {
         (SettingKey::KeyBits(..), Setting::Dword(d)) => {
             (catalog::KEY_BITS_RANGE.0..=catalog::KEY_BITS_RANGE.1).contains(d)
         }
-        (SettingKey::CipherSuites, Setting::List(l)) => {
-            !l.is_empty()
-                && l.iter().all(|s| {
-                    !s.is_empty()
-                        && !s.contains('-')
-                        && !s.chars().any(|c| c.is_whitespace() || c.is_control())
-                })
-                && l.iter().collect::<HashSet<_>>().len() == l.len()
-        }
-        (SettingKey::EccCurves, Setting::List(l)) => {
-            !l.is_empty()
-                && l.iter().all(|s| {
-                    !s.chars()
-                        .any(|c| c.is_whitespace() || c.is_control() || c == ',')
-                })
-                && l.iter()
-                    .map(|s| s.to_ascii_uppercase())
-                    .collect::<HashSet<_>>()
-                    .len()
-                    == l.len()
-        }
+        (SettingKey::CipherSuites, Setting::List(l)) => lists::is_writable(l, true),
+        (SettingKey::EccCurves, Setting::List(l)) => lists::is_writable(l, false),
         (SettingKey::DotNet(..), Setting::Bool(_)) => true,
         (SettingKey::WinHttp(_), Setting::Protocols(p)) => !p.is_empty(),
         (SettingKey::Scalar(i), Setting::Bool(_)) => SCALARS[*i].domain == Domain::Bool,

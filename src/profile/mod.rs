@@ -6,6 +6,7 @@
 //! [`Profile::check`] adds the warnings that need the whole resolved profile.
 
 pub mod decode;
+pub mod lists;
 pub mod load;
 pub mod show;
 

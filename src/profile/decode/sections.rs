@@ -7,6 +7,7 @@ use crate::catalog::{
     NAMED_BUILDS, PROTOCOLS, SCALARS,
 };
 use crate::diag::Code;
+use crate::profile::lists::{self, EntryError};
 use crate::profile::{Profile, Target};
 use crate::setting::{Setting, SettingKey};
 use crate::yamlpos::{Path, Seg};
@@ -254,31 +255,24 @@ pub(super) fn list_setting(
     let mut ok = true;
     let mut seen: HashMap<String, usize> = HashMap::new();
     for (i, (name, p)) in items.iter().enumerate() {
-        if let Some(first) = seen.insert(name.to_ascii_uppercase(), i) {
+        if let Some(first) = seen.insert(lists::entry_id(name), i) {
             cx.at(
                 p,
                 Code::InvalidList,
                 format!("{} is listed twice (first at [{first}])", quote(name)),
             );
             ok = false;
-        } else if name.is_empty()
-            || name
-                .chars()
-                .any(|c| c.is_whitespace() || c.is_control() || c == ',')
-        {
-            cx.at(
-                p,
-                Code::InvalidList,
-                format!(
+        } else if let Some(e) = lists::entry_error(name, suites) {
+            let msg = match e {
+                EntryError::Unwritable => format!(
                     "{} cannot be an entry: names have no spaces, commas or control characters",
                     quote(name)
                 ),
-            );
-            ok = false;
-        } else if suites && name.contains('-') {
-            cx.at(p, Code::InvalidList, format!(
-                "{} looks like an OpenSSL name; Windows uses IANA names such as TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", quote(name)
-            ));
+                EntryError::OpenSslName => format!(
+                    "{} looks like an OpenSSL name; Windows uses IANA names such as TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", quote(name)
+                ),
+            };
+            cx.at(p, Code::InvalidList, msg);
             ok = false;
         } else if suites && !catalog::is_known_suite(name) {
             let hint = did_you_mean(name, catalog::CIPHER_SUITES.iter().copied())
