@@ -93,9 +93,7 @@ pub fn to_hivex(plan: &Plan, hive: HiveRoot) -> Result<Vec<u8>, EmitError> {
             .cloned()
             .collect(),
     };
-    Ok(render(&part, Some(hive))?
-        .replace("\r\n", "\n")
-        .into_bytes())
+    Ok(write::to_utf8_lf(&render(&part, Some(hive))?))
 }
 
 /// The text of the file (CRLF line ends).

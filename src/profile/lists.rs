@@ -41,3 +41,20 @@ pub fn is_writable(items: &[String], suites: bool) -> bool {
             .iter()
             .all(|s| entry_error(s, suites).is_none() && seen.insert(entry_id(s)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_as_the_decoder_takes_them() {
+        let l = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(is_writable(&l(&["TLS_AES_128_GCM_SHA256"]), true));
+        assert!(!is_writable(&l(&[]), true));
+        assert!(!is_writable(&l(&["ECDHE-RSA-AES128-GCM-SHA256"]), true));
+        assert!(is_writable(&l(&["curve25519", "NistP256"]), false));
+        assert!(!is_writable(&l(&["NistP256", "nistp256"]), false));
+        assert!(!is_writable(&l(&["TLS_A", "tls_a"]), true));
+        assert!(!is_writable(&l(&["a b"]), false));
+    }
+}

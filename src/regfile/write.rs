@@ -1,5 +1,5 @@
 //! Writing `.reg` files: the regedit 5.00 framing (BOM `FF FE`, UTF-16LE, CRLF, the header
-//! line), key lines, escaping, and value lines (`"quoted"`, `dword:`, `hex(N):` wrapped at
+//! line; or hivexregedit's UTF-8 with LF), key lines, escaping, and value lines (`"quoted"`, `dword:`, `hex(N):` wrapped at
 //! regedit's column). The one home of that format: the profile compiler
 //! ([`crate::emit::reg`]) builds text with the line functions, `tlsreg export` streams with
 //! [`Utf16Writer`].
@@ -47,6 +47,11 @@ pub fn to_utf16le(text: &str) -> Vec<u8> {
     out.extend(BOM);
     push_utf16le(&mut out, text);
     out
+}
+
+/// A whole file's text as `hivexregedit --merge` reads it: UTF-8 without BOM, LF line ends.
+pub fn to_utf8_lf(text: &str) -> Vec<u8> {
+    text.replace("\r\n", "\n").into_bytes()
 }
 
 /// Appends `s` as UTF-16LE (no BOM).
