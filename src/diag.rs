@@ -248,25 +248,41 @@ pub const fn table<const N: usize>(
 /// list these); the `.reg` codes are [`crate::regfile::CODES`].
 pub const CODES: &[(&str, Severity, &str)] = &table(Code::PROFILE);
 
-/// One problem, located in a file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// One problem, located in a file. Its severity is its code's ([`Diagnostic::severity`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
-    pub severity: Severity,
     /// Stable identifier, e.g. `unknown-name`; see [`Code`].
     pub code: Code,
     pub message: String,
     /// The file as the user named it (or `builtin:NAME`); `line` 0 means no place in it.
     /// Empty for a `.reg` diagnostic not yet placed in a named file
-    /// ([`crate::regfile::RegFile::placed`]).
-    #[serde(skip_serializing_if = "String::is_empty")]
+    /// ([`crate::regfile::RegFile::placed`]); JSON then leaves `file` out.
     pub file: String,
     pub line: usize,
     pub col: usize,
     /// The source line, for the excerpt.
-    #[serde(skip)]
     pub source_line: Option<String>,
-    #[serde(skip)]
+    /// How many characters the caret underlines.
     pub len: usize,
+}
+
+/// `{"severity", "code", "message", "file", "line", "col"}` (no `file` when it is empty).
+impl Serialize for Diagnostic {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Diagnostic", 6)?;
+        st.serialize_field("severity", &self.severity())?;
+        st.serialize_field("code", &self.code)?;
+        st.serialize_field("message", &self.message)?;
+        if self.file.is_empty() {
+            st.skip_field("file")?;
+        } else {
+            st.serialize_field("file", &self.file)?;
+        }
+        st.serialize_field("line", &self.line)?;
+        st.serialize_field("col", &self.col)?;
+        st.end()
+    }
 }
 
 impl Diagnostic {
@@ -280,7 +296,6 @@ impl Diagnostic {
         pos: Pos,
     ) -> Self {
         Diagnostic {
-            severity: code.severity(),
             code,
             message: message.into(),
             file: file.to_string(),
@@ -292,13 +307,18 @@ impl Diagnostic {
             len: pos.len.max(1),
         }
     }
+    /// How bad it is: its code's severity.
+    pub fn severity(&self) -> Severity {
+        self.code.severity()
+    }
+
     pub fn is_error(&self) -> bool {
-        self.severity == Severity::Error
+        self.severity() == Severity::Error
     }
 
     /// `error[code]: file:line:col: message` followed by the source line and a caret.
     pub fn render(&self, color: bool) -> String {
-        let (sev, on) = match self.severity {
+        let (sev, on) = match self.severity() {
             Severity::Error => ("error", "\x1b[1;31m"),
             Severity::Warning => ("warning", "\x1b[1;33m"),
         };
@@ -396,7 +416,7 @@ impl Diagnostics {
     /// Sorts by file, then line and column, keeping the first-found order otherwise.
     pub fn sort(&mut self) {
         self.0.sort_by(|a, b| {
-            (a.severity, &a.file, a.line, a.col).cmp(&(b.severity, &b.file, b.line, b.col))
+            (a.severity(), &a.file, a.line, a.col).cmp(&(b.severity(), &b.file, b.line, b.col))
         });
     }
     /// Every diagnostic rendered, separated by blank lines.
@@ -451,6 +471,25 @@ mod tests {
         assert_eq!(
             d.render(false),
             "error[unknown-name]: p.yaml:2:3: unknown protocol \"TLS1.4\"; did you mean \"TLS 1.3\"?\n  |\n2 |   TLS1.4: enabled\n  |   ^^^^^^\n"
+        );
+    }
+
+    #[test]
+    fn json_has_the_code_name_and_severity() {
+        let pos = Pos {
+            line: 2,
+            col: 3,
+            len: 1,
+        };
+        let d = Diagnostic::new(Code::RegEncoding, "m", "", None, pos);
+        assert_eq!(
+            serde_json::to_string(&d).unwrap(),
+            r#"{"severity":"error","code":"encoding","message":"m","line":2,"col":3}"#
+        );
+        let d = Diagnostic::new(Code::UnknownCurve, "m", "p.yaml", None, pos);
+        assert_eq!(
+            serde_json::to_string(&d).unwrap(),
+            r#"{"severity":"warning","code":"unknown-curve","message":"m","file":"p.yaml","line":2,"col":3}"#
         );
     }
 }
