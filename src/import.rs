@@ -3,7 +3,7 @@
 //! `raw` section, so compiling the imported profile gives the file's values again.
 
 use crate::catalog::{self, DotNetValue, DotNetVersion, KeyBits, Side, View, PROTOCOLS, SCALARS};
-use crate::keypath::fold;
+use crate::keypath::{fold, same_name};
 use crate::memreg::MemRegistry;
 use crate::profile::{lists, Origin, Profile, RawEntry, RawOp};
 use crate::regfile::{Item, RegFile};
@@ -213,7 +213,7 @@ pub fn import(file: &RegFile, name: &str, label: &str) -> (Profile, Vec<Skipped>
                 key: k,
                 name: n,
                 data: Some(_),
-            } if fold(k) == fold(key) && fold(n) == fold(name) => Some(l.line),
+            } if same_name(k, key) && same_name(n, name) => Some(l.line),
             _ => None,
         })
     };
@@ -223,7 +223,7 @@ pub fn import(file: &RegFile, name: &str, label: &str) -> (Profile, Vec<Skipped>
             key, data: Some(_), ..
         } = &l.item
         {
-            if !keys_in_order.iter().any(|k| fold(k) == fold(key)) {
+            if !keys_in_order.iter().any(|k| same_name(k, key)) {
                 keys_in_order.push(key.clone());
             }
         }

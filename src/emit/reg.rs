@@ -3,7 +3,10 @@
 //! `ControlSet00N` paths, every parent key listed). The plan-specific part: blocks, name
 //! checks, deletions and parent keys; the format itself is [`crate::regfile::write`].
 
-use crate::keypath::{check_key_component, check_value_name, fold, NameError};
+use crate::keypath::{
+    check_key_component, check_value_name, fold, is_current_control_set, same_name,
+    strip_key_prefix, NameError, SOFTWARE_ROOT, SYSTEM_ROOT,
+};
 use crate::plan::{Op, Plan};
 use crate::regfile::write;
 use std::collections::HashSet;
@@ -20,8 +23,8 @@ impl HiveRoot {
     /// `HKEY_LOCAL_MACHINE\SYSTEM` or `...\SOFTWARE`: the `--prefix` for hivexregedit.
     pub fn prefix(self) -> &'static str {
         match self {
-            HiveRoot::System => r"HKEY_LOCAL_MACHINE\SYSTEM",
-            HiveRoot::Software => r"HKEY_LOCAL_MACHINE\SOFTWARE",
+            HiveRoot::System => SYSTEM_ROOT,
+            HiveRoot::Software => SOFTWARE_ROOT,
         }
     }
     /// Lower-case file-name part: `system`, `software`.
@@ -33,12 +36,9 @@ impl HiveRoot {
     }
     /// The hive a key lives in, if it is one of these two.
     pub fn of_key(key: &str) -> Option<HiveRoot> {
-        HiveRoot::ALL.into_iter().find(|h| {
-            let p = h.prefix();
-            key.len() > p.len()
-                && key[..p.len()].eq_ignore_ascii_case(p)
-                && key.as_bytes()[p.len()] == b'\\'
-        })
+        HiveRoot::ALL
+            .into_iter()
+            .find(|h| strip_key_prefix(key, h.prefix()).is_some_and(|rest| !rest.is_empty()))
     }
 }
 
@@ -76,10 +76,7 @@ pub fn to_hivex(plan: &Plan, hive: HiveRoot) -> Result<Vec<u8>, EmitError> {
         if HiveRoot::of_key(key).is_none() {
             return Err(EmitError::NotInHive(key.to_string()));
         }
-        if key
-            .split('\\')
-            .nth(2)
-            .is_some_and(|c| c.eq_ignore_ascii_case("CurrentControlSet"))
+        if key.split('\\').nth(2).is_some_and(is_current_control_set)
             && HiveRoot::of_key(key) == Some(HiveRoot::System)
         {
             return Err(EmitError::CurrentControlSet(key.to_string()));
@@ -108,7 +105,7 @@ fn render(plan: &Plan, hivex: Option<HiveRoot>) -> Result<String, EmitError> {
         check_key(key)?;
         if let Op::DeleteKey { .. } = op {
             if let Some(h) = hivex {
-                if fold(key) == fold(h.prefix()) {
+                if same_name(key, h.prefix()) {
                     return Err(EmitError::DeleteRoot(key.to_string()));
                 }
                 let id = fold(key);

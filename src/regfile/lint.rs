@@ -6,7 +6,7 @@
 use super::{describe_type, Item, Located, RegFile};
 use crate::catalog::{self, CIPHERS, TLS13_MIN_BUILD};
 use crate::diag::{Code, Diagnostic};
-use crate::keypath::fold;
+use crate::keypath::{fold, is_current_control_set, same_name};
 use crate::yamlpos::Pos;
 use std::collections::HashMap;
 
@@ -41,7 +41,7 @@ pub fn lookalike_slash(name: &str) -> Option<char> {
 
 /// `Triple DES 168/168`, the cipher key name before Vista, on a target that is Vista or later.
 pub fn triple_des_168_168(name: &str, os_build: Option<u32>) -> bool {
-    fold(name) == fold("Triple DES 168/168") && os_build.is_none_or(|b| b >= 6000)
+    same_name(name, "Triple DES 168/168") && os_build.is_none_or(|b| b >= 6000)
 }
 
 /// A cipher name `head/tail` spelled as the nested keys `head\tail`: the cipher meant.
@@ -51,7 +51,7 @@ pub fn nested_cipher(head: &str, tail: &str) -> Option<&'static str> {
         .find(|c| {
             c.name
                 .split_once('/')
-                .is_some_and(|(h, t)| fold(h) == fold(head) && fold(t) == fold(tail))
+                .is_some_and(|(h, t)| same_name(h, head) && same_name(t, tail))
         })
         .map(|c| c.name)
 }
@@ -84,7 +84,7 @@ fn functions_not_sz(key: &str, name: &str, data: &Option<(u32, Vec<u8>)>) -> Opt
         Some((t, _))
             if *t != 1
                 && name.eq_ignore_ascii_case("Functions")
-                && fold(key) == fold(catalog::SSL_POLICY) =>
+                && same_name(key, catalog::SSL_POLICY) =>
         {
             Some(*t)
         }
@@ -125,7 +125,7 @@ pub fn lint(file: &RegFile, opts: LintOptions) -> Vec<Diagnostic> {
         let parts: Vec<&str> = path.split('\\').collect();
         if parts.len() > 2 && parts[1].eq_ignore_ascii_case("SYSTEM") {
             let cs = parts[2];
-            if cs.eq_ignore_ascii_case("CurrentControlSet") {
+            if is_current_control_set(cs) {
                 ccs_lines.push((l.line, component_col(path, 2, col), true));
             } else if cs.len() == 13
                 && cs
