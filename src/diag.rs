@@ -1,11 +1,13 @@
-//! Diagnostics: every problem found in a profile, with a stable code, a sentence, and the
-//! place (`file:line:col`); and their human rendering with the source line and a caret.
+//! Diagnostics for profiles and `.reg` files alike: one [`Diagnostic`] type with a stable
+//! [`Code`], a sentence and the place (`file:line:col`), and its human rendering with the
+//! source line and a caret.
 
 use crate::yamlpos::Pos;
 use serde::Serialize;
 use std::fmt;
 
-/// How bad a diagnostic is: errors stop compilation, warnings do not.
+/// How bad a diagnostic is: errors stop compilation (and make a `.reg` line unreadable),
+/// warnings do not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -13,153 +15,287 @@ pub enum Severity {
     Warning,
 }
 
-/// One problem, located in a file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// Every diagnostic code. Each knows its stable kebab-case name ([`Code::as_str`], `Display`,
+/// serde), its severity and its one-line meaning, all from one row of [`Code::info`].
+/// `encoding` and `tls13-below-20348` exist for profiles and for `.reg` files with
+/// different meanings, so each is two variants that render the same string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Code {
+    // Profiles.
+    YamlSyntax,
+    Io,
+    Encoding,
+    TooLarge,
+    WrongType,
+    UnknownField,
+    UnknownName,
+    DuplicateName,
+    InvalidState,
+    OutOfRange,
+    NotApplicable,
+    InvalidList,
+    InvalidKey,
+    InvalidValueName,
+    InvalidData,
+    ExtendsNotFound,
+    ExtendsCycle,
+    TooDeep,
+    Tls13Below20348,
+    Tls13SuiteBelow20348,
+    ShaDisabledBreaksRdp,
+    SuiteListTooLong,
+    UnknownCipherSuite,
+    UnknownCurve,
+    RawOverridesSetting,
+    // `.reg` files: the reader, then the linter.
+    RegEncoding,
+    MissingHeader,
+    BadHeader,
+    Utf8Bom,
+    Utf16NoBom,
+    AnsiText,
+    AbbreviatedRoot,
+    Syntax,
+    BadData,
+    UnknownEscape,
+    UnsupportedType,
+    ValueBeforeKey,
+    DwordDigits,
+    ValueTwice,
+    SetAndDelete,
+    LookalikeSlash,
+    NestedCipherKey,
+    EnabledFfffffff,
+    FunctionsMultiSz,
+    DtlsVersion,
+    TripleDes168168,
+    RegTls13Below20348,
+    ControlSetMix,
+}
+
+impl Code {
+    /// Every profile code, in the order README lists them.
+    pub const PROFILE: [Code; 25] = [
+        Code::YamlSyntax,
+        Code::Io,
+        Code::Encoding,
+        Code::TooLarge,
+        Code::WrongType,
+        Code::UnknownField,
+        Code::UnknownName,
+        Code::DuplicateName,
+        Code::InvalidState,
+        Code::OutOfRange,
+        Code::NotApplicable,
+        Code::InvalidList,
+        Code::InvalidKey,
+        Code::InvalidValueName,
+        Code::InvalidData,
+        Code::ExtendsNotFound,
+        Code::ExtendsCycle,
+        Code::TooDeep,
+        Code::Tls13Below20348,
+        Code::Tls13SuiteBelow20348,
+        Code::ShaDisabledBreaksRdp,
+        Code::SuiteListTooLong,
+        Code::UnknownCipherSuite,
+        Code::UnknownCurve,
+        Code::RawOverridesSetting,
+    ];
+    /// Every `.reg` reader and lint code, in the order README lists them.
+    pub const REG: [Code; 23] = [
+        Code::RegEncoding,
+        Code::MissingHeader,
+        Code::BadHeader,
+        Code::Utf8Bom,
+        Code::Utf16NoBom,
+        Code::AnsiText,
+        Code::AbbreviatedRoot,
+        Code::Syntax,
+        Code::BadData,
+        Code::UnknownEscape,
+        Code::UnsupportedType,
+        Code::ValueBeforeKey,
+        Code::DwordDigits,
+        Code::ValueTwice,
+        Code::SetAndDelete,
+        Code::LookalikeSlash,
+        Code::NestedCipherKey,
+        Code::EnabledFfffffff,
+        Code::FunctionsMultiSz,
+        Code::DtlsVersion,
+        Code::TripleDes168168,
+        Code::RegTls13Below20348,
+        Code::ControlSetMix,
+    ];
+
+    /// The name, severity and meaning of the code: the one table of them.
+    pub const fn info(self) -> (&'static str, Severity, &'static str) {
+        use Severity::{Error, Warning};
+        match self {
+            Code::YamlSyntax => ("yaml-syntax", Error, "the file is not valid YAML"),
+            Code::Io => ("io", Error, "the file cannot be read"),
+            Code::Encoding => ("encoding", Error, "the file is not UTF-8 text"),
+            Code::TooLarge => ("too-large", Error, "the file is larger than a profile can be"),
+            Code::WrongType => ("wrong-type", Error, "a field has the wrong kind of value (text, number, list, mapping)"),
+            Code::UnknownField => ("unknown-field", Error, "a field the profile format does not have"),
+            Code::UnknownName => ("unknown-name", Error, "a protocol, cipher, hash or key exchange Windows does not have"),
+            Code::DuplicateName => ("duplicate-name", Error, "one setting is given twice under different spellings"),
+            Code::InvalidState => ("invalid-state", Error, "a state other than enabled, disabled or os-default"),
+            Code::OutOfRange => ("out-of-range", Error, "a number outside the setting's valid range"),
+            Code::NotApplicable => ("not-applicable", Error, "a field that does not apply to this key exchange"),
+            Code::InvalidList => ("invalid-list", Error, "a cipher-suite, curve or protocol list that cannot be written"),
+            Code::InvalidKey => ("invalid-key", Error, "a raw key path that cannot be written to a .reg file"),
+            Code::InvalidValueName => ("invalid-value-name", Error, "a raw value name that cannot be written to a .reg file"),
+            Code::InvalidData => ("invalid-data", Error, "raw value data that does not fit its type"),
+            Code::ExtendsNotFound => ("extends-not-found", Error, "an `extends` entry that is neither a built-in profile nor a file"),
+            Code::ExtendsCycle => ("extends-cycle", Error, "profiles that extend each other in a circle"),
+            Code::TooDeep => ("too-deep", Error, "YAML nested, or extends chained, deeper than a profile can need"),
+            Code::Tls13Below20348 => ("tls13-below-20348", Warning, "TLS 1.3 enabled for a target older than build 20348 (Server 2022)"),
+            Code::Tls13SuiteBelow20348 => ("tls13-suite-below-20348", Warning, "TLS 1.3 cipher suites listed for a target older than build 20348"),
+            Code::ShaDisabledBreaksRdp => ("sha-disabled-breaks-rdp", Warning, "disabling the SHA (SHA-1) hash has broken RDP"),
+            Code::SuiteListTooLong => ("suite-list-too-long", Warning, "the cipher-suite list is longer than the 1023 characters Windows reads"),
+            Code::UnknownCipherSuite => ("unknown-cipher-suite", Warning, "a cipher-suite name no Windows version has"),
+            Code::UnknownCurve => ("unknown-curve", Warning, "a curve name that is not a known CNG curve"),
+            Code::RawOverridesSetting => ("raw-overrides-setting", Warning, "a raw value replaces a value a named setting writes"),
+            Code::RegEncoding => ("encoding", Error, "bytes that are not valid in the file's encoding"),
+            Code::MissingHeader => ("missing-header", Warning, "no header line: regedit ignores the whole file"),
+            Code::BadHeader => ("bad-header", Warning, "a header regedit does not accept: it ignores the whole file"),
+            Code::Utf8Bom => ("utf8-bom", Warning, "UTF-8 with BOM under the 5.00 header: regedit ignores the whole file"),
+            Code::Utf16NoBom => ("utf16-no-bom", Warning, "UTF-16 without a BOM: regedit does not recognise the header and ignores the file"),
+            Code::AnsiText => ("ansi-text", Warning, "non-ASCII text in a file without BOM: regedit reads it in the ANSI code page"),
+            Code::AbbreviatedRoot => ("abbreviated-root", Warning, "a key under HKLM, HKCU...: regedit ignores the block; the root must be spelled out"),
+            Code::Syntax => ("syntax", Error, "a line regedit cannot read"),
+            Code::BadData => ("bad-data", Error, "value data that does not parse (hex bytes, dword digits)"),
+            Code::UnknownEscape => ("unknown-escape", Warning, "a backslash before a character other than \\ or \": regedit drops the backslash"),
+            Code::UnsupportedType => ("unsupported-type", Warning, "a value form only Wine or hivex know (str(N):)"),
+            Code::ValueBeforeKey => ("value-before-key", Error, "a value line before any [KEY] line"),
+            Code::DwordDigits => ("dword-digits", Warning, "dword: with fewer than 8 hex digits (regedit reads it; hivex rejects it)"),
+            Code::ValueTwice => ("value-twice", Warning, "a value set twice in one block (hivex keeps both)"),
+            Code::SetAndDelete => ("set-and-delete", Warning, "a value set and deleted in one block (hivex keeps the value)"),
+            Code::LookalikeSlash => ("lookalike-slash", Warning, "a look-alike slash (U+2215 ...) in a cipher key: Schannel ignores the key"),
+            Code::NestedCipherKey => ("nested-cipher-key", Warning, "a nested key like Ciphers\\AES 128\\128: Schannel reads only \"AES 128/128\""),
+            Code::EnabledFfffffff => ("enabled-ffffffff", Warning, "Enabled=0xffffffff: works, but documentation asks for 1 and checkers flag it"),
+            Code::FunctionsMultiSz => ("functions-multi-sz", Warning, "the policy Functions as hex(7): Windows reads it only as REG_SZ"),
+            Code::DtlsVersion => ("dtls-version", Warning, "a DTLS 1.1 or DTLS 1.3 key: Windows has neither"),
+            Code::TripleDes168168 => ("triple-des-168-168", Warning, "\"Triple DES 168/168\": the pre-Vista name; Vista and later read \"Triple DES 168\""),
+            Code::RegTls13Below20348 => ("tls13-below-20348", Warning, "TLS 1.3 keys for a target below build 20348"),
+            Code::ControlSetMix => ("control-set-mix", Warning, "CurrentControlSet and ControlSet00N in one file, or ControlSet00N in a file for a live system"),
+        }
+    }
+}
+
+impl Code {
+    /// The stable name, e.g. `unknown-name`.
+    pub const fn as_str(self) -> &'static str {
+        self.info().0
+    }
+    /// How bad a diagnostic with this code is.
+    pub const fn severity(self) -> Severity {
+        self.info().1
+    }
+    /// The one-line meaning (README and `tlsreg explain` list these).
+    pub const fn meaning(self) -> &'static str {
+        self.info().2
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl PartialEq<Code> for &str {
+    fn eq(&self, other: &Code) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<&str> for Code {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+/// Codes collect into their names (`diags.iter().map(|d| d.code).collect::<Vec<&str>>()`).
+impl FromIterator<Code> for Vec<&'static str> {
+    fn from_iter<I: IntoIterator<Item = Code>>(iter: I) -> Self {
+        iter.into_iter().map(Code::as_str).collect()
+    }
+}
+
+/// `(name, severity, meaning)` rows for a list of codes, the shape [`CODES`] has.
+pub const fn table<const N: usize>(
+    codes: [Code; N],
+) -> [(&'static str, Severity, &'static str); N] {
+    let mut out = [("", Severity::Error, ""); N];
+    let mut i = 0;
+    while i < N {
+        out[i] = codes[i].info();
+        i += 1;
+    }
+    out
+}
+
+/// Every profile code with its severity and one-line meaning (README and `tlsreg explain`
+/// list these); the `.reg` codes are [`crate::regfile::CODES`].
+pub const CODES: &[(&str, Severity, &str)] = &table(Code::PROFILE);
+
+/// One problem, located in a file. Its severity is its code's ([`Diagnostic::severity`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
-    pub severity: Severity,
-    /// Stable identifier, e.g. `unknown-name`; see [`CODES`].
-    pub code: &'static str,
+    /// Stable identifier, e.g. `unknown-name`; see [`Code`].
+    pub code: Code,
     pub message: String,
     /// The file as the user named it (or `builtin:NAME`); `line` 0 means no place in it.
+    /// Empty for a `.reg` diagnostic not yet placed in a named file
+    /// ([`crate::regfile::RegFile::placed`]); JSON then leaves `file` out.
     pub file: String,
     pub line: usize,
     pub col: usize,
     /// The source line, for the excerpt.
-    #[serde(skip)]
     pub source_line: Option<String>,
-    #[serde(skip)]
+    /// How many characters the caret underlines.
     pub len: usize,
 }
 
-/// Every diagnostic code with a one-line meaning (README and `tlsreg explain` list these).
-pub const CODES: &[(&str, Severity, &str)] = &[
-    ("yaml-syntax", Severity::Error, "the file is not valid YAML"),
-    ("io", Severity::Error, "the file cannot be read"),
-    ("encoding", Severity::Error, "the file is not UTF-8 text"),
-    (
-        "too-large",
-        Severity::Error,
-        "the file is larger than a profile can be",
-    ),
-    (
-        "wrong-type",
-        Severity::Error,
-        "a field has the wrong kind of value (text, number, list, mapping)",
-    ),
-    (
-        "unknown-field",
-        Severity::Error,
-        "a field the profile format does not have",
-    ),
-    (
-        "unknown-name",
-        Severity::Error,
-        "a protocol, cipher, hash or key exchange Windows does not have",
-    ),
-    (
-        "duplicate-name",
-        Severity::Error,
-        "one setting is given twice under different spellings",
-    ),
-    (
-        "invalid-state",
-        Severity::Error,
-        "a state other than enabled, disabled or os-default",
-    ),
-    (
-        "out-of-range",
-        Severity::Error,
-        "a number outside the setting's valid range",
-    ),
-    (
-        "not-applicable",
-        Severity::Error,
-        "a field that does not apply to this key exchange",
-    ),
-    (
-        "invalid-list",
-        Severity::Error,
-        "a cipher-suite, curve or protocol list that cannot be written",
-    ),
-    (
-        "invalid-key",
-        Severity::Error,
-        "a raw key path that cannot be written to a .reg file",
-    ),
-    (
-        "invalid-value-name",
-        Severity::Error,
-        "a raw value name that cannot be written to a .reg file",
-    ),
-    (
-        "invalid-data",
-        Severity::Error,
-        "raw value data that does not fit its type",
-    ),
-    (
-        "extends-not-found",
-        Severity::Error,
-        "an `extends` entry that is neither a built-in profile nor a file",
-    ),
-    (
-        "extends-cycle",
-        Severity::Error,
-        "profiles that extend each other in a circle",
-    ),
-    (
-        "too-deep",
-        Severity::Error,
-        "YAML nested, or extends chained, deeper than a profile can need",
-    ),
-    (
-        "tls13-below-20348",
-        Severity::Warning,
-        "TLS 1.3 enabled for a target older than build 20348 (Server 2022)",
-    ),
-    (
-        "tls13-suite-below-20348",
-        Severity::Warning,
-        "TLS 1.3 cipher suites listed for a target older than build 20348",
-    ),
-    (
-        "sha-disabled-breaks-rdp",
-        Severity::Warning,
-        "disabling the SHA (SHA-1) hash has broken RDP",
-    ),
-    (
-        "suite-list-too-long",
-        Severity::Warning,
-        "the cipher-suite list is longer than the 1023 characters Windows reads",
-    ),
-    (
-        "unknown-cipher-suite",
-        Severity::Warning,
-        "a cipher-suite name no Windows version has",
-    ),
-    (
-        "unknown-curve",
-        Severity::Warning,
-        "a curve name that is not a known CNG curve",
-    ),
-    (
-        "raw-overrides-setting",
-        Severity::Warning,
-        "a raw value replaces a value a named setting writes",
-    ),
-];
+/// `{"severity", "code", "message", "file", "line", "col"}` (no `file` when it is empty).
+impl Serialize for Diagnostic {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Diagnostic", 6)?;
+        st.serialize_field("severity", &self.severity())?;
+        st.serialize_field("code", &self.code)?;
+        st.serialize_field("message", &self.message)?;
+        if self.file.is_empty() {
+            st.skip_field("file")?;
+        } else {
+            st.serialize_field("file", &self.file)?;
+        }
+        st.serialize_field("line", &self.line)?;
+        st.serialize_field("col", &self.col)?;
+        st.end()
+    }
+}
 
 impl Diagnostic {
-    /// A diagnostic at `pos` in `file`; the excerpt line is taken from `src`.
+    /// A diagnostic at `pos` in `file` with the code's severity; the excerpt line is taken
+    /// from `src`.
     pub fn new(
-        severity: Severity,
-        code: &'static str,
+        code: Code,
         message: impl Into<String>,
         file: &str,
         src: Option<&str>,
         pos: Pos,
     ) -> Self {
         Diagnostic {
-            severity,
             code,
             message: message.into(),
             file: file.to_string(),
@@ -171,14 +307,18 @@ impl Diagnostic {
             len: pos.len.max(1),
         }
     }
+    /// How bad it is: its code's severity.
+    pub fn severity(&self) -> Severity {
+        self.code.severity()
+    }
 
     pub fn is_error(&self) -> bool {
-        self.severity == Severity::Error
+        self.severity() == Severity::Error
     }
 
     /// `error[code]: file:line:col: message` followed by the source line and a caret.
     pub fn render(&self, color: bool) -> String {
-        let (sev, on) = match self.severity {
+        let (sev, on) = match self.severity() {
             Severity::Error => ("error", "\x1b[1;31m"),
             Severity::Warning => ("warning", "\x1b[1;33m"),
         };
@@ -276,7 +416,7 @@ impl Diagnostics {
     /// Sorts by file, then line and column, keeping the first-found order otherwise.
     pub fn sort(&mut self) {
         self.0.sort_by(|a, b| {
-            (a.severity, &a.file, a.line, a.col).cmp(&(b.severity, &b.file, b.line, b.col))
+            (a.severity(), &a.file, a.line, a.col).cmp(&(b.severity(), &b.file, b.line, b.col))
         });
     }
     /// Every diagnostic rendered, separated by blank lines.
@@ -294,6 +434,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn codes_are_unique_per_family_and_tables_match() {
+        let mut seen = std::collections::HashSet::new();
+        for c in Code::REG {
+            assert!(seen.insert(c.as_str()), "{c} twice");
+        }
+        assert_eq!(CODES.len(), Code::PROFILE.len());
+        assert_eq!(
+            CODES[2],
+            ("encoding", Severity::Error, "the file is not UTF-8 text")
+        );
+    }
+
+    #[test]
     fn codes_are_unique() {
         let mut seen = std::collections::HashSet::new();
         for (code, _, _) in CODES {
@@ -305,8 +458,7 @@ mod tests {
     fn renders_with_caret() {
         let src = "protocols:\n  TLS1.4: enabled\n";
         let d = Diagnostic::new(
-            Severity::Error,
-            "unknown-name",
+            Code::UnknownName,
             "unknown protocol \"TLS1.4\"; did you mean \"TLS 1.3\"?",
             "p.yaml",
             Some(src),
@@ -319,6 +471,25 @@ mod tests {
         assert_eq!(
             d.render(false),
             "error[unknown-name]: p.yaml:2:3: unknown protocol \"TLS1.4\"; did you mean \"TLS 1.3\"?\n  |\n2 |   TLS1.4: enabled\n  |   ^^^^^^\n"
+        );
+    }
+
+    #[test]
+    fn json_has_the_code_name_and_severity() {
+        let pos = Pos {
+            line: 2,
+            col: 3,
+            len: 1,
+        };
+        let d = Diagnostic::new(Code::RegEncoding, "m", "", None, pos);
+        assert_eq!(
+            serde_json::to_string(&d).unwrap(),
+            r#"{"severity":"error","code":"encoding","message":"m","line":2,"col":3}"#
+        );
+        let d = Diagnostic::new(Code::UnknownCurve, "m", "p.yaml", None, pos);
+        assert_eq!(
+            serde_json::to_string(&d).unwrap(),
+            r#"{"severity":"warning","code":"unknown-curve","message":"m","file":"p.yaml","line":2,"col":3}"#
         );
     }
 }

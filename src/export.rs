@@ -2,9 +2,9 @@
 //! `.reg` file, byte for byte as the compiler writes (UTF-16LE with BOM, CRLF, hex wrapped at
 //! regedit's column), written straight into the output buffer.
 
-use crate::emit::reg::{write_raw_value, HEADER};
 use crate::hive::{HiveError, HiveFile, WalkEvent};
 use crate::keypath::{is_current_control_set, resolve_relative, unresolve};
+use crate::regfile::write::Utf16Writer;
 
 /// What to export.
 #[derive(Debug, Clone, Default)]
@@ -44,21 +44,6 @@ pub struct Export {
     pub values: usize,
 }
 
-fn push(out: &mut Vec<u8>, s: &str) {
-    if s.is_ascii() {
-        // UTF-16LE of ASCII: each byte followed by a zero.
-        let start = out.len();
-        out.resize(start + s.len() * 2, 0);
-        for (slot, &b) in out[start..].chunks_exact_mut(2).zip(s.as_bytes()) {
-            slot[0] = b;
-        }
-    } else {
-        for unit in s.encode_utf16() {
-            out.extend_from_slice(&unit.to_le_bytes());
-        }
-    }
-}
-
 /// Exports `hive` as regedit would, streaming into `sink` (wrap files in a `BufWriter`);
 /// memory stays at the hive plus a small buffer.
 pub fn export(
@@ -95,10 +80,7 @@ pub fn export(
             })
             .collect()
     };
-    let mut out = Vec::with_capacity(CHUNK + 4096);
-    out.extend_from_slice(&[0xFF, 0xFE]);
-    push(&mut out, HEADER);
-    push(&mut out, "\r\n");
+    let mut out = Utf16Writer::new(CHUNK + 4096);
     let mut warnings = Vec::new();
     let (mut skipped_keys, mut skipped_values, mut damaged) = (Vec::new(), Vec::new(), 0);
     let mut current_key = String::new();
@@ -109,7 +91,6 @@ pub fn export(
             _ => p.to_string(),
         }
     };
-    let mut line = String::new();
     let mut skip_key = false;
     let mut write_error: Option<std::io::Error> = None;
     for start in &starts {
@@ -128,7 +109,7 @@ pub fn export(
                 }
                 current_key.clone_from(&p);
                 keys += 1;
-                push(&mut out, &format!("\r\n[{p}]\r\n"));
+                out.key(&p);
             }
             WalkEvent::Value { name, type_code, data } => {
                 if skip_key {
@@ -139,15 +120,13 @@ pub fn export(
                     skipped_values.push((current_key.clone(), name.to_string()));
                     return;
                 }
-                line.clear();
-                write_raw_value(&mut line, name, type_code, data, false);
-                push(&mut out, &line);
+                out.value(name, type_code, data);
                 values += 1;
-                if out.len() >= CHUNK && write_error.is_none() {
-                    if let Err(e) = sink.write_all(&out) {
+                if out.bytes.len() >= CHUNK && write_error.is_none() {
+                    if let Err(e) = sink.write_all(&out.bytes) {
                         write_error = Some(e);
                     }
-                    out.clear();
+                    out.bytes.clear();
                 }
             }
             WalkEvent::Damaged { key, what, error } => {
@@ -162,8 +141,8 @@ pub fn export(
     if let Some(e) = write_error {
         return Err(e.into());
     }
-    push(&mut out, "\r\n");
-    sink.write_all(&out)?;
+    out.end();
+    sink.write_all(&out.bytes)?;
     sink.flush()?;
     Ok(Export {
         warnings,

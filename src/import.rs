@@ -3,12 +3,12 @@
 //! `raw` section, so compiling the imported profile gives the file's values again.
 
 use crate::catalog::{self, DotNetValue, DotNetVersion, KeyBits, Side, View, PROTOCOLS, SCALARS};
-use crate::keypath::fold;
+use crate::keypath::{fold, same_name};
 use crate::memreg::MemRegistry;
-use crate::profile::{Origin, Profile, RawEntry, RawOp};
+use crate::profile::{lists, Origin, Profile, RawEntry, RawOp};
 use crate::regfile::{Item, RegFile};
 use crate::setting::{Setting, SettingKey, State};
-use crate::value::RegData;
+use crate::value::{self, RegData};
 use std::collections::{BTreeMap, HashSet};
 
 /// A value the import could not carry.
@@ -20,22 +20,13 @@ pub struct Skipped {
 
 /// A registry value as a profile can carry it, if it can.
 fn reg_data(t: u32, b: &[u8]) -> Option<RegData> {
-    let text = |b: &[u8]| -> Option<String> {
-        if b.len() % 2 != 0 || b.len() < 2 || b[b.len() - 2..] != [0, 0] {
-            return None;
-        }
-        let units: Vec<u16> = b[..b.len() - 2]
-            .chunks_exact(2)
-            .map(|c| u16::from_le_bytes([c[0], c[1]]))
-            .collect();
-        String::from_utf16(&units).ok()
-    };
+    let text = value::utf16z_text;
     match t {
         0 => Some(RegData::None(b.to_vec())),
         1 => text(b).map(RegData::Sz),
         2 => text(b).filter(|s| !s.contains('\0')).map(RegData::ExpandSz),
         3 => Some(RegData::Binary(b.to_vec())),
-        4 if b.len() == 4 => Some(RegData::Dword(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))),
+        4 => value::dword(t, b).map(RegData::Dword),
         7 => {
             let s = text(b)?;
             let items: Vec<String> = s
@@ -49,7 +40,7 @@ fn reg_data(t: u32, b: &[u8]) -> Option<RegData> {
             // Only lists that write back to the same bytes.
             (d.to_bytes() == b && items.iter().all(|i| !i.is_empty())).then_some(d)
         }
-        11 if b.len() == 8 => Some(RegData::Qword(u64::from_le_bytes(b.try_into().ok()?))),
+        11 => value::qword(t, b).map(RegData::Qword),
         _ => None,
     }
 }
@@ -158,27 +149,8 @@ fn valid(key: &SettingKey, s: &Setting) -> bool {
         (SettingKey::KeyBits(..), Setting::Dword(d)) => {
             (catalog::KEY_BITS_RANGE.0..=catalog::KEY_BITS_RANGE.1).contains(d)
         }
-        (SettingKey::CipherSuites, Setting::List(l)) => {
-            !l.is_empty()
-                && l.iter().all(|s| {
-                    !s.is_empty()
-                        && !s.contains('-')
-                        && !s.chars().any(|c| c.is_whitespace() || c.is_control())
-                })
-                && l.iter().collect::<HashSet<_>>().len() == l.len()
-        }
-        (SettingKey::EccCurves, Setting::List(l)) => {
-            !l.is_empty()
-                && l.iter().all(|s| {
-                    !s.chars()
-                        .any(|c| c.is_whitespace() || c.is_control() || c == ',')
-                })
-                && l.iter()
-                    .map(|s| s.to_ascii_uppercase())
-                    .collect::<HashSet<_>>()
-                    .len()
-                    == l.len()
-        }
+        (SettingKey::CipherSuites, Setting::List(l)) => lists::is_writable(l, true),
+        (SettingKey::EccCurves, Setting::List(l)) => lists::is_writable(l, false),
         (SettingKey::DotNet(..), Setting::Bool(_)) => true,
         (SettingKey::WinHttp(_), Setting::Protocols(p)) => !p.is_empty(),
         (SettingKey::Scalar(i), Setting::Bool(_)) => SCALARS[*i].domain == Domain::Bool,
@@ -241,7 +213,7 @@ pub fn import(file: &RegFile, name: &str, label: &str) -> (Profile, Vec<Skipped>
                 key: k,
                 name: n,
                 data: Some(_),
-            } if fold(k) == fold(key) && fold(n) == fold(name) => Some(l.line),
+            } if same_name(k, key) && same_name(n, name) => Some(l.line),
             _ => None,
         })
     };
@@ -251,7 +223,7 @@ pub fn import(file: &RegFile, name: &str, label: &str) -> (Profile, Vec<Skipped>
             key, data: Some(_), ..
         } = &l.item
         {
-            if !keys_in_order.iter().any(|k| fold(k) == fold(key)) {
+            if !keys_in_order.iter().any(|k| same_name(k, key)) {
                 keys_in_order.push(key.clone());
             }
         }

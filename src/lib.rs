@@ -28,7 +28,6 @@ pub mod export;
 pub mod hive;
 pub mod import;
 pub mod keypath;
-pub mod lint;
 pub mod memreg;
 pub mod output;
 pub mod plan;

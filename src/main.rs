@@ -1,7 +1,7 @@
 //! The `tlsreg` command line: parses arguments, calls the library, renders results and maps
 //! them to exit codes (0 ok, 1 drift found, 2 error).
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -410,12 +410,7 @@ fn run(cmd: Command, ui: &Ui) -> Result<u8> {
                         continue;
                     }
                 };
-                let mut diags = f.diagnostics.clone();
-                diags.extend(tlsreg::lint::lint(
-                    &f,
-                    tlsreg::lint::LintOptions { os_build },
-                ));
-                diags.sort_by_key(|d| (d.line, d.col));
+                let diags = tlsreg::lint::check(&f, tlsreg::lint::LintOptions { os_build });
                 found |= !diags.is_empty();
                 if format == Report::Json {
                     all.push(serde_json::json!({"file": shown, "diagnostics": diags}));
@@ -644,45 +639,19 @@ fn audit_cmd(a: AuditArgs, ui: &Ui) -> Result<u8> {
 
 /// Reads and parses a `.reg` file.
 fn read_reg(path: &Path, encoding: &str) -> Result<tlsreg::regfile::RegFile> {
-    let ansi = encoding_rs::Encoding::for_label(encoding.as_bytes())
-        .with_context(|| format!("unknown encoding label \"{encoding}\""))?;
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    Ok(tlsreg::regfile::parse(
-        &bytes,
-        tlsreg::regfile::ReadOptions { ansi: Some(ansi) },
-    ))
+    Ok(tlsreg::regfile::read_file(path, encoding)?)
 }
 
 /// Prints `.reg` diagnostics with excerpts on stderr; true when one is an error.
 fn show_reg_diags(
     file: &str,
     f: &tlsreg::regfile::RegFile,
-    diags: &[tlsreg::regfile::RegDiag],
+    diags: &[tlsreg::diag::Diagnostic],
     ui: &Ui,
 ) -> bool {
-    use tlsreg::diag::{Diagnostic, Severity};
-    let mut out = Diagnostics::default();
-    for d in diags {
-        let sev = match d.severity {
-            tlsreg::regfile::Severity::Error => Severity::Error,
-            tlsreg::regfile::Severity::Warning => Severity::Warning,
-        };
-        let pos = tlsreg::yamlpos::Pos {
-            line: d.line,
-            col: d.col,
-            len: 1,
-        };
-        out.0.push(Diagnostic::new(
-            sev,
-            d.code,
-            d.message.clone(),
-            file,
-            Some(&f.text),
-            pos,
-        ));
-    }
-    ui.diags(&out);
-    out.has_errors()
+    let placed = f.placed(file, diags);
+    ui.diags(&placed);
+    placed.has_errors()
 }
 
 /// Reads a `diff` argument (see [`tlsreg::diff::Source::open`]), showing its notes on

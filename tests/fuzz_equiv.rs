@@ -141,7 +141,7 @@ proptest! {
         let _ = tlsreg::regfile::parse(&bytes, Default::default());
         let s = seeds("tests/fixtures/lint", "reg");
         let f = tlsreg::regfile::parse(&mutate(&s[seed % s.len()], &edits, cut, dup), Default::default());
-        let _ = tlsreg::lint::lint(&f, Default::default());
+        let _ = tlsreg::regfile::lint::lint(&f, Default::default());
         let _ = tlsreg::import::import(&f, "fuzz", "fuzz.reg");
     }
 
@@ -210,7 +210,7 @@ fn fuzz_regressions_stay_fixed() {
                 }
                 "regfile" => {
                     let file = tlsreg::regfile::parse(&bytes, Default::default());
-                    let _ = tlsreg::lint::lint(&file, Default::default());
+                    let _ = tlsreg::regfile::lint::lint(&file, Default::default());
                     let mut r = tlsreg::memreg::MemRegistry::new();
                     file.apply(&mut r);
                     let _ = tlsreg::import::import(&file, "r", "r.reg");

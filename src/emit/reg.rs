@@ -1,17 +1,15 @@
-//! The `.reg` writer: byte-exact regedit 5.00 files (UTF-16LE, BOM, CRLF, hex wrapped at
-//! regedit's column), and the flavour `hivexregedit --merge` / `virt-win-reg --merge` want
-//! (UTF-8, one hive per file, real `ControlSet00N` paths, every parent key listed).
+//! A [`Plan`] as a `.reg` file: byte-exact regedit 5.00 files, and the flavour
+//! `hivexregedit --merge` / `virt-win-reg --merge` want (UTF-8, one hive per file, real
+//! `ControlSet00N` paths, every parent key listed). The plan-specific part: blocks, name
+//! checks, deletions and parent keys; the format itself is [`crate::regfile::write`].
 
-use crate::keypath::{check_key_component, check_value_name, fold, NameError};
+use crate::keypath::{
+    check_key_component, check_value_name, fold, is_current_control_set, same_name,
+    strip_key_prefix, NameError, SOFTWARE_ROOT, SYSTEM_ROOT,
+};
 use crate::plan::{Op, Plan};
-use crate::value::RegData;
+use crate::regfile::write;
 use std::collections::HashSet;
-use std::fmt::Write as _;
-
-/// The first line of a regedit 5.00 file.
-pub const HEADER: &str = "Windows Registry Editor Version 5.00";
-/// Where regedit wraps hex data (Wine/ReactOS `MAX_HEX_CHARS`).
-const MAX_HEX_CHARS: usize = 77;
 
 /// The two HKLM hives a profile writes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -25,8 +23,8 @@ impl HiveRoot {
     /// `HKEY_LOCAL_MACHINE\SYSTEM` or `...\SOFTWARE`: the `--prefix` for hivexregedit.
     pub fn prefix(self) -> &'static str {
         match self {
-            HiveRoot::System => r"HKEY_LOCAL_MACHINE\SYSTEM",
-            HiveRoot::Software => r"HKEY_LOCAL_MACHINE\SOFTWARE",
+            HiveRoot::System => SYSTEM_ROOT,
+            HiveRoot::Software => SOFTWARE_ROOT,
         }
     }
     /// Lower-case file-name part: `system`, `software`.
@@ -38,12 +36,9 @@ impl HiveRoot {
     }
     /// The hive a key lives in, if it is one of these two.
     pub fn of_key(key: &str) -> Option<HiveRoot> {
-        HiveRoot::ALL.into_iter().find(|h| {
-            let p = h.prefix();
-            key.len() > p.len()
-                && key[..p.len()].eq_ignore_ascii_case(p)
-                && key.as_bytes()[p.len()] == b'\\'
-        })
+        HiveRoot::ALL
+            .into_iter()
+            .find(|h| strip_key_prefix(key, h.prefix()).is_some_and(|rest| !rest.is_empty()))
     }
 }
 
@@ -68,13 +63,7 @@ pub enum EmitError {
 
 /// Writes a regedit 5.00 file: BOM `FF FE`, UTF-16LE, CRLF, final blank line.
 pub fn to_regedit(plan: &Plan) -> Result<Vec<u8>, EmitError> {
-    let text = render(plan, None)?;
-    let mut out = Vec::with_capacity(2 + text.len() * 2);
-    out.extend([0xFF, 0xFE]);
-    for unit in text.encode_utf16() {
-        out.extend(unit.to_le_bytes());
-    }
-    Ok(out)
+    Ok(write::to_utf16le(&render(plan, None)?))
 }
 
 /// Writes the part of `plan` that belongs to `hive` for `hivexregedit --merge --prefix
@@ -87,10 +76,7 @@ pub fn to_hivex(plan: &Plan, hive: HiveRoot) -> Result<Vec<u8>, EmitError> {
         if HiveRoot::of_key(key).is_none() {
             return Err(EmitError::NotInHive(key.to_string()));
         }
-        if key
-            .split('\\')
-            .nth(2)
-            .is_some_and(|c| c.eq_ignore_ascii_case("CurrentControlSet"))
+        if key.split('\\').nth(2).is_some_and(is_current_control_set)
             && HiveRoot::of_key(key) == Some(HiveRoot::System)
         {
             return Err(EmitError::CurrentControlSet(key.to_string()));
@@ -104,16 +90,13 @@ pub fn to_hivex(plan: &Plan, hive: HiveRoot) -> Result<Vec<u8>, EmitError> {
             .cloned()
             .collect(),
     };
-    Ok(render(&part, Some(hive))?
-        .replace("\r\n", "\n")
-        .into_bytes())
+    Ok(write::to_utf8_lf(&render(&part, Some(hive))?))
 }
 
 /// The text of the file (CRLF line ends).
 fn render(plan: &Plan, hivex: Option<HiveRoot>) -> Result<String, EmitError> {
     let mut out = String::new();
-    out.push_str(HEADER);
-    out.push_str("\r\n");
+    write::header(&mut out);
     let mut created: HashSet<String> = HashSet::new();
     let mut i = 0;
     while i < plan.ops.len() {
@@ -122,13 +105,13 @@ fn render(plan: &Plan, hivex: Option<HiveRoot>) -> Result<String, EmitError> {
         check_key(key)?;
         if let Op::DeleteKey { .. } = op {
             if let Some(h) = hivex {
-                if fold(key) == fold(h.prefix()) {
+                if same_name(key, h.prefix()) {
                     return Err(EmitError::DeleteRoot(key.to_string()));
                 }
                 let id = fold(key);
                 created.retain(|k| *k != id && !k.starts_with(&format!("{id}\\")));
             }
-            write!(out, "\r\n[-{key}]\r\n").expect("write to String");
+            write::delete_key_line(&mut out, key);
             i += 1;
             continue;
         }
@@ -139,24 +122,24 @@ fn render(plan: &Plan, hivex: Option<HiveRoot>) -> Result<String, EmitError> {
         if let Some(h) = hivex {
             emit_parents(&mut out, &mut created, key, h);
         }
-        write!(out, "\r\n[{key}]\r\n").expect("write to String");
+        write::key_line(&mut out, key);
         for op in &plan.ops[i..end] {
             match op {
                 Op::DeleteValue { name, .. } => {
                     check_name(key, name)?;
-                    out.push_str(&value_name(name));
-                    out.push_str("-\r\n");
+                    write::delete_value_line(&mut out, name);
                 }
                 Op::SetValue { name, data, .. } => {
                     check_name(key, name)?;
-                    write_value(&mut out, name, data, hivex.is_some());
+                    let (t, bytes) = (data.type_code(), data.to_bytes());
+                    write::value_line(&mut out, name, t, &bytes, hivex.is_some());
                 }
                 Op::DeleteKey { .. } => unreachable!("delete-key runs are handled above"),
             }
         }
         i = end;
     }
-    out.push_str("\r\n");
+    write::end(&mut out);
     Ok(out)
 }
 
@@ -187,114 +170,7 @@ fn emit_parents(out: &mut String, created: &mut HashSet<String>, key: &str, hive
     for n in root_len + 1..=parts.len() {
         let sub = parts[..n].join("\\");
         if created.insert(fold(&sub)) && n < parts.len() {
-            write!(out, "\r\n[{sub}]\r\n").expect("write to String");
-        }
-    }
-}
-
-/// Escapes `\` and `"` for a quoted `.reg` string.
-fn escape(s: &str) -> std::borrow::Cow<'_, str> {
-    if !s.contains(['\\', '"']) {
-        return std::borrow::Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 2);
-    for c in s.chars() {
-        if c == '\\' || c == '"' {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    std::borrow::Cow::Owned(out)
-}
-
-/// `"name"=` or `@=` for the default value.
-fn value_name(name: &str) -> String {
-    if name.is_empty() {
-        "@=".to_string()
-    } else {
-        format!("\"{}\"=", escape(name))
-    }
-}
-
-/// Whether a REG_SZ can be written as a quoted string: regedit and hivex read no escapes
-/// other than `\\` and `\"`, so CR, LF and NUL need `hex(1):`; the hivex flavour also
-/// sends non-ASCII text as hex, since hivexregedit re-encodes quoted strings byte by byte.
-fn quotable(s: &str, hivex: bool) -> bool {
-    !s.chars()
-        .any(|c| matches!(c, '\r' | '\n' | '\0') || (hivex && !(' '..='~').contains(&c)))
-}
-
-fn write_value(out: &mut String, name: &str, data: &RegData, hivex: bool) {
-    write_raw_value(out, name, data.type_code(), &data.to_bytes(), hivex);
-}
-
-/// The text of a stored string value when it can be a quoted `.reg` string: UTF-16 ending
-/// in its one NUL, with no other NUL.
-fn stored_text(bytes: &[u8]) -> Option<String> {
-    if bytes.len() < 2 || bytes.len() % 2 != 0 || bytes[bytes.len() - 2..] != [0, 0] {
-        return None;
-    }
-    let units = bytes[..bytes.len() - 2]
-        .chunks_exact(2)
-        .map(|c| u16::from_le_bytes([c[0], c[1]]));
-    let mut out = String::with_capacity(bytes.len() / 2);
-    for c in char::decode_utf16(units) {
-        out.push(c.ok()?);
-    }
-    Some(out)
-}
-
-/// One value line (with continuations) of any type, from its stored bytes: REG_SZ as a
-/// quoted string where that is exact, REG_DWORD as `dword:`, everything else as hex.
-pub(crate) fn write_raw_value(
-    out: &mut String,
-    name: &str,
-    type_code: u32,
-    bytes: &[u8],
-    hivex: bool,
-) {
-    let lead = value_name(name);
-    out.push_str(&lead);
-    match (type_code, stored_text(bytes)) {
-        (1, Some(s)) if quotable(&s, hivex) => {
-            write!(out, "\"{}\"", escape(&s)).expect("write to String");
-        }
-        (4, _) if bytes.len() == 4 => write!(
-            out,
-            "dword:{:08x}",
-            u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]])
-        )
-        .expect("write to String"),
-        _ => {
-            let prefix = if type_code == 3 {
-                "hex:".to_string()
-            } else {
-                format!("hex({type_code:x}):")
-            };
-            out.push_str(&prefix);
-            let line_len = lead.encode_utf16().count() + prefix.len();
-            write_hex(out, bytes, line_len);
-        }
-    }
-    out.push_str("\r\n");
-}
-
-/// Comma-separated hex bytes, wrapped with `\` and a two-space indent as regedit does:
-/// a break follows the comma that brings the line to 77 characters or more.
-fn write_hex(out: &mut String, bytes: &[u8], mut line_len: usize) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    out.reserve(bytes.len() * 3 + bytes.len() / 8);
-    for (i, b) in bytes.iter().enumerate() {
-        out.push(DIGITS[(b >> 4) as usize] as char);
-        out.push(DIGITS[(b & 15) as usize] as char);
-        if i + 1 == bytes.len() {
-            break;
-        }
-        out.push(',');
-        line_len += 3;
-        if line_len >= MAX_HEX_CHARS {
-            out.push_str("\\\r\n  ");
-            line_len = 2;
+            write::key_line(out, &sub);
         }
     }
 }
@@ -303,6 +179,7 @@ fn write_hex(out: &mut String, bytes: &[u8], mut line_len: usize) {
 mod tests {
     use super::*;
     use crate::plan::PlanBuilder;
+    use crate::value::RegData;
 
     fn text(plan: &Plan) -> String {
         render(plan, None).unwrap()

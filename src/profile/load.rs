@@ -5,7 +5,7 @@ use super::decode::{decode, MAX_PROFILE_BYTES};
 use super::{Origin, Profile};
 use crate::builtin;
 use crate::catalog::did_you_mean;
-use crate::diag::{Diagnostic, Diagnostics, Severity};
+use crate::diag::{Code, Diagnostic, Diagnostics};
 use std::path::{Path, PathBuf};
 
 /// How deep `extends` may nest.
@@ -73,7 +73,7 @@ pub fn read_text(path: &Path, label: &str) -> Result<String, Diagnostic> {
         col: 0,
         len: 0,
     };
-    let io = |msg: String| Diagnostic::new(Severity::Error, "io", msg, label, None, at);
+    let io = |msg: String| Diagnostic::new(Code::Io, msg, label, None, at);
     let meta = std::fs::metadata(path).map_err(|e| io(format!("cannot read the profile: {e}")))?;
     if !meta.is_file() {
         return Err(io(
@@ -82,8 +82,7 @@ pub fn read_text(path: &Path, label: &str) -> Result<String, Diagnostic> {
     }
     if meta.len() > MAX_PROFILE_BYTES as u64 {
         return Err(Diagnostic::new(
-            Severity::Error,
-            "too-large",
+            Code::TooLarge,
             format!(
                 "the file is {} bytes; a profile may be at most {MAX_PROFILE_BYTES} bytes",
                 meta.len()
@@ -106,8 +105,7 @@ pub fn read_text(path: &Path, label: &str) -> Result<String, Diagnostic> {
         let line = text.matches('\n').count() + 1;
         let col = text.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
         Diagnostic::new(
-            Severity::Error,
-            "encoding",
+            Code::Encoding,
             format!(
                 "the file is not UTF-8 text (invalid byte 0x{:02x} at offset {}); save it as UTF-8",
                 bytes[off],
@@ -148,8 +146,8 @@ impl Loader {
         ok.then_some(base)
     }
 
-    fn err(&mut self, origin: &Origin, code: &'static str, msg: String) {
-        self.diags.push(origin.diag(Severity::Error, code, msg));
+    fn err(&mut self, origin: &Origin, code: Code, msg: String) {
+        self.diags.push(origin.diag(code, msg));
     }
 
     fn base(&mut self, ext: &str, origin: &Origin, dir: Option<&Path>) -> Option<Profile> {
@@ -179,7 +177,7 @@ impl Loader {
                     } else {
                         ""
                     };
-                    self.err(origin, "extends-not-found", format!("extends \"{ext}\": no built-in profile and no file of that name{hint}{tail}"));
+                    self.err(origin, Code::ExtendsNotFound, format!("extends \"{ext}\": no built-in profile and no file of that name{hint}{tail}"));
                     return None;
                 }
             },
@@ -198,13 +196,13 @@ impl Loader {
                         let msg = format!(
                             "extends \"{ext}\": no built-in profile and no file {label}{hint}"
                         );
-                        self.err(origin, "extends-not-found", msg);
+                        self.err(origin, Code::ExtendsNotFound, msg);
                         return None;
                     }
                     Err(e) => {
                         self.err(
                             origin,
-                            "extends-not-found",
+                            Code::ExtendsNotFound,
                             format!("extends \"{ext}\": {}", e.message),
                         );
                         return None;
@@ -217,7 +215,7 @@ impl Loader {
             names.push(&label);
             self.err(
                 origin,
-                "extends-cycle",
+                Code::ExtendsCycle,
                 format!("extends \"{ext}\" makes a cycle: {}", names.join(" -> ")),
             );
             return None;
@@ -225,7 +223,7 @@ impl Loader {
         if self.stack.len() >= MAX_DEPTH {
             self.err(
                 origin,
-                "too-deep",
+                Code::TooDeep,
                 format!("extends nests deeper than {MAX_DEPTH} profiles"),
             );
             return None;
@@ -253,8 +251,7 @@ pub fn load(r: &ProfileRef) -> Result<Loaded, Diagnostics> {
                     .unwrap_or_default();
                 let msg = format!("no built-in profile \"{n}\" and no file of that name{hint} (built-in: {}; `tlsreg profiles` lists them)", builtin::names().collect::<Vec<_>>().join(", "));
                 Err(Diagnostics(vec![Diagnostic::new(
-                    Severity::Error,
-                    "io",
+                    Code::Io,
                     msg,
                     n,
                     None,

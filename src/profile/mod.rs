@@ -6,11 +6,12 @@
 //! [`Profile::check`] adds the warnings that need the whole resolved profile.
 
 pub mod decode;
+pub mod lists;
 pub mod load;
 pub mod show;
 
 use crate::catalog::{self, KeyBits, TLS13_MIN_BUILD};
-use crate::diag::{Diagnostic, Diagnostics, Severity};
+use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::keypath::fold;
 use crate::plan::{Plan, PlanBuilder};
 use crate::setting::{Setting, SettingKey, State};
@@ -30,13 +31,8 @@ pub struct Origin {
 
 impl Origin {
     /// A diagnostic pointing here.
-    pub fn diag(
-        &self,
-        severity: Severity,
-        code: &'static str,
-        message: impl Into<String>,
-    ) -> Diagnostic {
-        let mut d = Diagnostic::new(severity, code, message, &self.file, None, self.pos);
+    pub fn diag(&self, code: Code, message: impl Into<String>) -> Diagnostic {
+        let mut d = Diagnostic::new(code, message, &self.file, None, self.pos);
         d.source_line = self.line_text.clone();
         d
     }
@@ -159,7 +155,7 @@ impl Profile {
     /// Warnings about known traps in the resolved profile.
     pub fn check(&self) -> Diagnostics {
         let mut out = Diagnostics::default();
-        let warn = |o: &Origin, code, msg: String| o.diag(Severity::Warning, code, msg);
+        let warn = |o: &Origin, code, msg: String| o.diag(code, msg);
         let tls13 = catalog::PROTOCOLS
             .iter()
             .position(|p| p.name == "TLS 1.3")
@@ -169,7 +165,7 @@ impl Profile {
             match (key, setting) {
                 (SettingKey::Protocol(p, _), Setting::State(State::Enabled)) if *p == tls13 => {
                     if let Some(b) = min_build.filter(|b| *b < TLS13_MIN_BUILD) {
-                        out.push(warn(origin, "tls13-below-20348", format!(
+                        out.push(warn(origin, Code::Tls13Below20348, format!(
                             "TLS 1.3 is enabled but target.min-build is {b}; Schannel has TLS 1.3 only from build {TLS13_MIN_BUILD} (Server 2022, Windows 11), and Server 2019 with TLS 1.3 enabled resets connections (FreeRDP#7987)"
                         )));
                     }
@@ -177,12 +173,12 @@ impl Profile {
                 (SettingKey::Hash(h), Setting::State(State::Disabled))
                     if catalog::HASHES[*h].name == "SHA" =>
                 {
-                    out.push(warn(origin, "sha-disabled-breaks-rdp", "disabling the SHA (SHA-1) hash disables every suite that uses it and has broken RDP (\"none of the cipher suites supported by the client application are supported by the server\", windows_hardening#95)".to_string()));
+                    out.push(warn(origin, Code::ShaDisabledBreaksRdp, "disabling the SHA (SHA-1) hash disables every suite that uses it and has broken RDP (\"none of the cipher suites supported by the client application are supported by the server\", windows_hardening#95)".to_string()));
                 }
                 (SettingKey::CipherSuites, Setting::List(suites)) => {
                     let len = suites.join(",").chars().count();
                     if len > catalog::MAX_SUITE_LIST_CHARS {
-                        out.push(warn(origin, "suite-list-too-long", format!(
+                        out.push(warn(origin, Code::SuiteListTooLong, format!(
                             "the cipher-suite list is {len} characters long; Windows reads at most {} characters of Functions, so the suites past that are lost",
                             catalog::MAX_SUITE_LIST_CHARS
                         )));
@@ -199,7 +195,7 @@ impl Profile {
                             } else {
                                 ("TLS 1.3 suites", "them")
                             };
-                            out.push(warn(origin, "tls13-suite-below-20348", format!(
+                            out.push(warn(origin, Code::Tls13SuiteBelow20348, format!(
                                 "{} {} {what}, but target.min-build is {b}; builds before {TLS13_MIN_BUILD} do not know {verb}",
                                 tls13.join(", "),
                                 if tls13.len() == 1 { "is" } else { "are" }
@@ -220,7 +216,7 @@ impl Profile {
         for e in &self.raw {
             if let RawOp::Set { name, .. } | RawOp::DeleteValue { name } = &e.op {
                 if let Some(k) = named.get(&(fold(&e.key), fold(name))) {
-                    out.push(warn(&e.origin, "raw-overrides-setting", format!(
+                    out.push(warn(&e.origin, Code::RawOverridesSetting, format!(
                         "this raw value replaces what the named setting {} writes to \"{name}\"; say it once, in the named setting",
                         k.label()
                     )));

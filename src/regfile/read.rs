@@ -3,158 +3,26 @@
 //! continuation lines, comments and escapes. Every problem is collected with `line:col`,
 //! including what regedit would silently do differently. Never panics on any bytes.
 
-use crate::keypath::ROOTS;
-use crate::value::type_name;
+use super::write::HEADER;
+use super::{Header, Item, Located, ReadOptions, RegFile};
+use crate::diag::{Code, Diagnostic};
+use crate::keypath::{MAX_DEPTH, ROOTS};
+use crate::yamlpos::Pos;
 use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252};
-use serde::Serialize;
 
-/// How bad a problem is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// The line cannot be read; it is skipped.
-    Error,
-    /// Read, but regedit would do something else, or it is a known trap.
-    Warning,
-}
-
-/// One problem in a `.reg` file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RegDiag {
-    pub severity: Severity,
-    /// Stable identifier; see [`CODES`].
-    pub code: &'static str,
-    pub line: usize,
-    pub col: usize,
-    pub message: String,
-}
-
-/// Every reader and lint code with its meaning.
-pub const CODES: &[(&str, Severity, &str)] = &[
-    ("encoding", Severity::Error, "bytes that are not valid in the file's encoding"),
-    ("missing-header", Severity::Warning, "no header line: regedit ignores the whole file"),
-    ("bad-header", Severity::Warning, "a header regedit does not accept: it ignores the whole file"),
-    ("utf8-bom", Severity::Warning, "UTF-8 with BOM under the 5.00 header: regedit ignores the whole file"),
-    ("utf16-no-bom", Severity::Warning, "UTF-16 without a BOM: regedit does not recognise the header and ignores the file"),
-    ("ansi-text", Severity::Warning, "non-ASCII text in a file without BOM: regedit reads it in the ANSI code page"),
-    ("abbreviated-root", Severity::Warning, "a key under HKLM, HKCU...: regedit ignores the block; the root must be spelled out"),
-    ("syntax", Severity::Error, "a line regedit cannot read"),
-    ("bad-data", Severity::Error, "value data that does not parse (hex bytes, dword digits)"),
-    ("unknown-escape", Severity::Warning, "a backslash before a character other than \\ or \": regedit drops the backslash"),
-    ("unsupported-type", Severity::Warning, "a value form only Wine or hivex know (str(N):)"),
-    ("value-before-key", Severity::Error, "a value line before any [KEY] line"),
-    ("dword-digits", Severity::Warning, "dword: with fewer than 8 hex digits (regedit reads it; hivex rejects it)"),
-    ("value-twice", Severity::Warning, "a value set twice in one block (hivex keeps both)"),
-    ("set-and-delete", Severity::Warning, "a value set and deleted in one block (hivex keeps the value)"),
-    ("lookalike-slash", Severity::Warning, "a look-alike slash (U+2215 ...) in a cipher key: Schannel ignores the key"),
-    ("nested-cipher-key", Severity::Warning, "a nested key like Ciphers\\AES 128\\128: Schannel reads only \"AES 128/128\""),
-    ("enabled-ffffffff", Severity::Warning, "Enabled=0xffffffff: works, but documentation asks for 1 and checkers flag it"),
-    ("functions-multi-sz", Severity::Warning, "the policy Functions as hex(7): Windows reads it only as REG_SZ"),
-    ("dtls-version", Severity::Warning, "a DTLS 1.1 or DTLS 1.3 key: Windows has neither"),
-    ("triple-des-168-168", Severity::Warning, "\"Triple DES 168/168\": the pre-Vista name; Vista and later read \"Triple DES 168\""),
-    ("tls13-below-20348", Severity::Warning, "TLS 1.3 keys for a target below build 20348"),
-    ("control-set-mix", Severity::Warning, "CurrentControlSet and ControlSet00N in one file, or ControlSet00N in a file for a live system"),
-];
-
-/// What the file starts with.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Header {
-    V5,
-    Regedit4,
-    Missing,
-    Other(String),
-}
-
-/// One thing a `.reg` file says, in file order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Item {
-    /// `[KEY]`: the key is created, and the value lines below it apply to it.
-    Key { path: String },
-    /// `[-KEY]`: the key and everything below it are deleted.
-    DeleteKey { path: String },
-    /// `"name"=...`; `None` data is `"name"=-`.
-    Value {
-        key: String,
-        name: String,
-        data: Option<(u32, Vec<u8>)>,
-    },
-}
-
-/// An item and where it is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Located {
-    pub line: usize,
-    pub col: usize,
-    pub item: Item,
-}
-
-/// A parsed `.reg` file.
-#[derive(Debug, Clone)]
-pub struct RegFile {
-    /// The encoding it was read in (`UTF-16LE`, `UTF-8`, `windows-1252`, ...).
-    pub encoding: &'static str,
-    pub bom: bool,
-    pub header: Header,
-    pub items: Vec<Located>,
-    pub diagnostics: Vec<RegDiag>,
-    /// The text as decoded, for excerpts.
-    pub text: String,
-}
-
-/// Options for reading.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ReadOptions {
-    /// The encoding of files without BOM that are not UTF-8 (default Windows-1252).
-    pub ansi: Option<&'static Encoding>,
-}
-
-impl RegFile {
-    /// The registry an empty registry becomes after importing this file, as regedit does.
-    pub fn apply(&self, reg: &mut crate::memreg::MemRegistry) {
-        use crate::plan::Op;
-        for l in &self.items {
-            match &l.item {
-                Item::Key { path } => reg.create_key(path),
-                Item::DeleteKey { path } => reg.apply_op(&Op::DeleteKey { key: path.clone() }),
-                Item::Value {
-                    key,
-                    name,
-                    data: None,
-                } => reg.apply_op(&Op::DeleteValue {
-                    key: key.clone(),
-                    name: name.clone(),
-                }),
-                Item::Value {
-                    key,
-                    name,
-                    data: Some((t, b)),
-                } => reg.set_raw(key, name, *t, b.clone()),
-            }
-        }
-    }
-
-    /// Whether any diagnostic is an error.
-    pub fn has_errors(&self) -> bool {
-        self.diagnostics
-            .iter()
-            .any(|d| d.severity == Severity::Error)
-    }
+/// A diagnostic at `line:col` of a file not yet named ([`RegFile::placed`] names it).
+fn placed(code: Code, line: usize, col: usize, message: String) -> Diagnostic {
+    let pos = Pos { line, col, len: 1 };
+    Diagnostic::new(code, message, "", None, pos)
 }
 
 /// Decodes the bytes: BOM first, then UTF-16 without BOM, UTF-8, and finally ANSI.
 fn decode(
     bytes: &[u8],
     opts: ReadOptions,
-    diags: &mut Vec<RegDiag>,
+    diags: &mut Vec<Diagnostic>,
 ) -> (&'static str, bool, String) {
-    let diag = |code, message: String| RegDiag {
-        severity: Severity::Warning,
-        code,
-        line: 1,
-        col: 1,
-        message,
-    };
+    let diag = |code, message: String| placed(code, 1, 1, message);
     let (enc, bom, body): (&'static Encoding, bool, &[u8]) = if let Some(b) =
         bytes.strip_prefix(&[0xFF, 0xFE])
     {
@@ -164,10 +32,10 @@ fn decode(
     } else if let Some(b) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
         (UTF_8, true, b)
     } else if bytes.len() >= 4 && bytes[1] == 0 && bytes[3] == 0 && bytes[0] != 0 {
-        diags.push(diag("utf16-no-bom", "the file is UTF-16LE without a byte-order mark; regedit does not recognise its header and ignores the whole file".into()));
+        diags.push(diag(Code::Utf16NoBom, "the file is UTF-16LE without a byte-order mark; regedit does not recognise its header and ignores the whole file".into()));
         (UTF_16LE, false, bytes)
     } else if bytes.len() >= 4 && bytes[0] == 0 && bytes[2] == 0 && bytes[1] != 0 {
-        diags.push(diag("utf16-no-bom", "the file is UTF-16BE without a byte-order mark; regedit does not recognise its header and ignores the whole file".into()));
+        diags.push(diag(Code::Utf16NoBom, "the file is UTF-16BE without a byte-order mark; regedit does not recognise its header and ignores the whole file".into()));
         (UTF_16BE, false, bytes)
     } else if std::str::from_utf8(bytes).is_ok() {
         (UTF_8, false, bytes)
@@ -176,16 +44,13 @@ fn decode(
     };
     let (text, had_errors) = enc.decode_without_bom_handling(body);
     if had_errors {
-        diags.push(RegDiag {
-            severity: Severity::Error,
-            code: "encoding",
-            line: 1,
-            col: 1,
-            message: format!(
+        diags.push(diag(
+            Code::RegEncoding,
+            format!(
                 "some bytes are not valid {}; they were replaced with U+FFFD",
                 enc.name()
             ),
-        });
+        ));
     }
     (enc.name(), bom, text.into_owned())
 }
@@ -213,7 +78,7 @@ pub fn parse(bytes: &[u8], opts: ReadOptions) -> RegFile {
 }
 
 struct Parser {
-    diags: Vec<RegDiag>,
+    diags: Vec<Diagnostic>,
     items: Vec<Located>,
     /// The current key, `None` before the first `[KEY]` and after a `[-KEY]`.
     key: Option<String>,
@@ -222,21 +87,8 @@ struct Parser {
 }
 
 impl Parser {
-    fn diag(
-        &mut self,
-        severity: Severity,
-        code: &'static str,
-        line: usize,
-        col: usize,
-        message: String,
-    ) {
-        self.diags.push(RegDiag {
-            severity,
-            code,
-            line,
-            col,
-            message,
-        });
+    fn diag(&mut self, code: Code, line: usize, col: usize, message: String) {
+        self.diags.push(placed(code, line, col, message));
     }
 
     fn run(&mut self, text: &str, encoding: &str, bom: bool) {
@@ -250,7 +102,7 @@ impl Parser {
             i += 1;
         }
         match lines.get(i).map(|l| l.trim_end()) {
-            Some("Windows Registry Editor Version 5.00") => {
+            Some(HEADER) => {
                 self.header = Header::V5;
                 i += 1;
             }
@@ -260,16 +112,16 @@ impl Parser {
             }
             Some(l) if l.to_ascii_uppercase().starts_with("REGEDIT") || l.to_ascii_lowercase().starts_with("windows registry editor") => {
                 self.header = Header::Other(l.to_string());
-                self.diag(Severity::Warning, "bad-header", i + 1, 1, format!("the header \"{l}\" is not \"Windows Registry Editor Version 5.00\" or \"REGEDIT4\" exactly; regedit ignores the whole file"));
+                self.diag(Code::BadHeader, i + 1, 1, format!("the header \"{l}\" is not \"Windows Registry Editor Version 5.00\" or \"REGEDIT4\" exactly; regedit ignores the whole file"));
                 i += 1;
             }
-            _ => self.diag(Severity::Warning, "missing-header", i.min(lines.len().saturating_sub(1)) + 1, 1, "the file has no \"Windows Registry Editor Version 5.00\" or \"REGEDIT4\" line first; regedit ignores the whole file".into()),
+            _ => self.diag(Code::MissingHeader, i.min(lines.len().saturating_sub(1)) + 1, 1, "the file has no \"Windows Registry Editor Version 5.00\" or \"REGEDIT4\" line first; regedit ignores the whole file".into()),
         }
         if encoding == "UTF-8" && bom && self.header == Header::V5 {
-            self.diag(Severity::Warning, "utf8-bom", 1, 1, "UTF-8 with a byte-order mark under the 5.00 header: regedit ignores the whole file (save it as UTF-16LE, as regedit does)".into());
+            self.diag(Code::Utf8Bom, 1, 1, "UTF-8 with a byte-order mark under the 5.00 header: regedit ignores the whole file (save it as UTF-16LE, as regedit does)".into());
         }
         if !bom && !text.is_ascii() && self.header != Header::Regedit4 && encoding == "UTF-8" {
-            self.diag(Severity::Warning, "ansi-text", 1, 1, "the file has non-ASCII text but no byte-order mark; regedit reads such a file in the ANSI code page, so that text would be garbled".into());
+            self.diag(Code::AnsiText, 1, 1, "the file has non-ASCII text but no byte-order mark; regedit reads such a file in the ANSI code page, so that text would be garbled".into());
         }
         while i < lines.len() {
             let start = i;
@@ -298,8 +150,7 @@ impl Parser {
     fn key_line(&mut self, line: &str, n: usize, col: usize) {
         let Some(end) = line.rfind(']') else {
             self.diag(
-                Severity::Error,
-                "syntax",
+                Code::Syntax,
                 n,
                 col,
                 "a key line without its closing \"]\"; the block is skipped".into(),
@@ -309,8 +160,7 @@ impl Parser {
         };
         if !line[end + 1..].trim().is_empty() && !line[end + 1..].trim_start().starts_with(';') {
             self.diag(
-                Severity::Error,
-                "syntax",
+                Code::Syntax,
                 n,
                 col + line[..end + 1].chars().count(),
                 format!(
@@ -338,25 +188,24 @@ impl Parser {
                 .find(|(_, short)| root.eq_ignore_ascii_case(short))
             {
                 Some((long, short)) => {
-                    self.diag(Severity::Warning, "abbreviated-root", n, path_col, format!("\"{short}\" is an abbreviation; regedit ignores this block (write {long})"));
+                    self.diag(Code::AbbreviatedRoot, n, path_col, format!("\"{short}\" is an abbreviation; regedit ignores this block (write {long})"));
                     format!("{long}{}", &path[root.len()..])
                 }
                 None => {
-                    self.diag(Severity::Error, "syntax", n, path_col, format!("\"{root}\" is not a registry root (HKEY_LOCAL_MACHINE, HKEY_CURRENT_USER, HKEY_USERS, HKEY_CLASSES_ROOT, HKEY_CURRENT_CONFIG); the block is skipped"));
+                    self.diag(Code::Syntax, n, path_col, format!("\"{root}\" is not a registry root (HKEY_LOCAL_MACHINE, HKEY_CURRENT_USER, HKEY_USERS, HKEY_CLASSES_ROOT, HKEY_CURRENT_CONFIG); the block is skipped"));
                     self.key = None;
                     return;
                 }
             },
         };
-        if path.split('\\').count() > crate::keypath::MAX_DEPTH {
-            self.diag(Severity::Error, "syntax", n, path_col, format!("the key path is deeper than {} levels, the registry's limit; the block is skipped", crate::keypath::MAX_DEPTH));
+        if path.split('\\').count() > MAX_DEPTH {
+            self.diag(Code::Syntax, n, path_col, format!("the key path is deeper than {} levels, the registry's limit; the block is skipped", MAX_DEPTH));
             self.key = None;
             return;
         }
         if path.split('\\').any(str::is_empty) {
             self.diag(
-                Severity::Error,
-                "syntax",
+                Code::Syntax,
                 n,
                 path_col,
                 "the key path has an empty component (\\\\); the block is skipped".into(),
@@ -392,8 +241,7 @@ impl Parser {
                     Some((_, e @ ('\\' | '"'))) => out.push(e),
                     Some((j, e)) => {
                         self.diag(
-                            Severity::Warning,
-                            "unknown-escape",
+                            Code::UnknownEscape,
                             n,
                             col + s[..j].chars().count() - 1,
                             format!("\"\\{e}\" is not an escape regedit knows; it reads \"{e}\""),
@@ -406,8 +254,7 @@ impl Parser {
             }
         }
         self.diag(
-            Severity::Error,
-            "syntax",
+            Code::Syntax,
             n,
             col,
             "a quoted string is not closed; the line is skipped".into(),
@@ -425,8 +272,7 @@ impl Parser {
             }
         } else {
             self.diag(
-                Severity::Error,
-                "syntax",
+                Code::Syntax,
                 n,
                 col,
                 format!(
@@ -440,8 +286,7 @@ impl Parser {
         let rest = rest.trim_start();
         let Some(data) = rest.strip_prefix('=') else {
             self.diag(
-                Severity::Error,
-                "syntax",
+                Code::Syntax,
                 n,
                 rest_col,
                 "\"=\" expected after the value name".into(),
@@ -452,8 +297,7 @@ impl Parser {
         let data_col = col + line.chars().count() - data.chars().count();
         let Some(key) = self.key.clone() else {
             self.diag(
-                Severity::Error,
-                "value-before-key",
+                Code::ValueBeforeKey,
                 n,
                 col,
                 "a value line outside any [KEY] block; it is skipped".into(),
@@ -480,8 +324,7 @@ impl Parser {
             let (text, rest) = self.quoted(data, n, col)?;
             if !rest.trim().is_empty() && !rest.trim_start().starts_with(';') {
                 self.diag(
-                    Severity::Error,
-                    "syntax",
+                    Code::Syntax,
                     n,
                     col + data.chars().count() - rest.chars().count(),
                     format!(
@@ -501,8 +344,7 @@ impl Parser {
                 || !digits.chars().all(|c| c.is_ascii_hexdigit())
             {
                 self.diag(
-                    Severity::Error,
-                    "bad-data",
+                    Code::BadData,
                     n,
                     col,
                     format!("dword:{digits} is not 1 to 8 hex digits; the value is skipped"),
@@ -510,15 +352,14 @@ impl Parser {
                 return None;
             }
             if digits.len() < 8 {
-                self.diag(Severity::Warning, "dword-digits", n, col, format!("dword:{digits} has {} digits; regedit writes 8 (dword:{:0>8}) and hivex rejects fewer", digits.len(), digits));
+                self.diag(Code::DwordDigits, n, col, format!("dword:{digits} has {} digits; regedit writes 8 (dword:{:0>8}) and hivex rejects fewer", digits.len(), digits));
             }
             let v = u32::from_str_radix(&digits, 16).unwrap_or_default();
             return Some(Some((4, v.to_le_bytes().to_vec())));
         }
         if lower.starts_with("str(") || lower.starts_with("str:") {
             self.diag(
-                Severity::Warning,
-                "unsupported-type",
+                Code::UnsupportedType,
                 n,
                 col,
                 "str(N): is a Wine and hivex extension regedit does not know; the value is skipped"
@@ -531,8 +372,7 @@ impl Parser {
         } else if let Some(r) = lower.strip_prefix("hex(") {
             let Some(close) = r.find("):") else {
                 self.diag(
-                    Severity::Error,
-                    "syntax",
+                    Code::Syntax,
                     n,
                     col,
                     "hex( without its closing \"):\"".into(),
@@ -543,8 +383,7 @@ impl Parser {
                 Ok(t) => (t, r[close + 2..].to_string()),
                 Err(_) => {
                     self.diag(
-                        Severity::Error,
-                        "bad-data",
+                        Code::BadData,
                         n,
                         col,
                         format!("hex({}) is not a hex type number", &r[..close]),
@@ -554,8 +393,7 @@ impl Parser {
             }
         } else {
             self.diag(
-                Severity::Error,
-                "syntax",
+                Code::Syntax,
                 n,
                 col,
                 format!("value data regedit cannot read: \"{}\"", truncate(data)),
@@ -574,8 +412,7 @@ impl Parser {
                 Ok(b) if part.len() <= 2 => bytes.push(b),
                 _ => {
                     self.diag(
-                        Severity::Error,
-                        "bad-data",
+                        Code::BadData,
                         n,
                         col,
                         format!(
@@ -617,14 +454,6 @@ fn truncate(s: &str) -> String {
         format!("{}...", s.chars().take(60).collect::<String>())
     } else {
         s.to_string()
-    }
-}
-
-/// The type name of a type code, for messages.
-pub fn describe_type(t: u32) -> String {
-    match type_name(t) {
-        "REG_UNKNOWN" => format!("REG_0x{t:x}"),
-        n => n.to_string(),
     }
 }
 

@@ -1,0 +1,230 @@
+//! Turns one YAML profile file into a [`Layer`], collecting every problem (unknown fields,
+//! unknown names with a did-you-mean, wrong types, out-of-range numbers) with its place.
+
+mod ctx;
+mod depth;
+mod raw;
+mod sections;
+mod traps;
+
+use super::{Layer, Profile};
+use crate::catalog::NameKind;
+use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::setting::SettingKey;
+use crate::yamlpos::{Path, PosIndex};
+use ctx::{quote, Ctx};
+use depth::{too_deep, MAX_FLOW_DEPTH};
+use raw::raw;
+use sections::{
+    algorithms, dotnet, key_exchanges, list_setting, per_entry, protocols, schannel, target,
+    winhttp,
+};
+use serde_yaml::{Mapping, Value};
+
+/// The largest profile file read (a profile is a few kilobytes; this bounds hostile input).
+pub const MAX_PROFILE_BYTES: usize = 16 * 1024 * 1024;
+
+const TOP_FIELDS: &[&str] = &[
+    "name",
+    "description",
+    "references",
+    "extends",
+    "target",
+    "protocols",
+    "ciphers",
+    "hashes",
+    "key-exchanges",
+    "cipher-suites",
+    "ecc-curves",
+    "dotnet",
+    "winhttp",
+    "schannel",
+    "raw",
+];
+
+/// Decodes one profile. `label` names the file in diagnostics; `default_name` is used when
+/// the file has no `name:`. Returns `None` when the file is not a YAML mapping at all.
+pub fn decode(
+    label: &str,
+    src: &str,
+    default_name: &str,
+    diags: &mut Diagnostics,
+) -> Option<Layer> {
+    let top = Pos1::root();
+    if src.len() > MAX_PROFILE_BYTES {
+        diags.push(Diagnostic::new(
+            Code::TooLarge,
+            format!(
+                "the file is {} bytes; a profile may be at most {MAX_PROFILE_BYTES} bytes",
+                src.len()
+            ),
+            label,
+            None,
+            top,
+        ));
+        return None;
+    }
+    if let Some(pos) = too_deep(src) {
+        diags.push(Diagnostic::new(Code::TooDeep, format!("the YAML nests deeper than {MAX_FLOW_DEPTH} levels here; a profile needs a handful"), label, Some(src), pos));
+        return None;
+    }
+    let idx = PosIndex::new(src);
+    if !idx.duplicates().is_empty() {
+        for d in idx.duplicates() {
+            let msg = format!(
+                "{} is given twice in one mapping (first on line {}); keep one",
+                quote(&d.key),
+                d.first.line
+            );
+            diags.push(Diagnostic::new(
+                Code::DuplicateName,
+                msg,
+                label,
+                Some(src),
+                d.second,
+            ));
+        }
+        return None;
+    }
+    let mut value: Value = match serde_yaml::from_str(src) {
+        Ok(v) => v,
+        Err(e) => {
+            let mut pos = e
+                .location()
+                .map(|l| crate::yamlpos::Pos {
+                    line: l.line(),
+                    col: l.column(),
+                    len: 1,
+                })
+                .unwrap_or(top);
+            // An error at the very end points at the last line that has text.
+            let last = src
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| !l.trim().is_empty())
+                .last();
+            if let Some((i, l)) = last.filter(|(i, _)| pos.line > i + 1) {
+                pos = crate::yamlpos::Pos {
+                    line: i + 1,
+                    col: l.chars().count() + 1,
+                    len: 1,
+                };
+            }
+            let msg = e.to_string();
+            let mut msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+            if src
+                .lines()
+                .nth(pos.line.saturating_sub(1))
+                .is_some_and(|l| l.starts_with('\t'))
+            {
+                msg.push_str(" (YAML does not allow tabs for indentation; indent with spaces)");
+            }
+            diags.push(Diagnostic::new(
+                Code::YamlSyntax,
+                msg,
+                label,
+                Some(src),
+                pos,
+            ));
+            return None;
+        }
+    };
+    if let Err(e) = value.apply_merge() {
+        diags.push(Diagnostic::new(
+            Code::YamlSyntax,
+            e.to_string(),
+            label,
+            Some(src),
+            top,
+        ));
+        return None;
+    }
+    let line_starts = std::iter::once(0)
+        .chain(src.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
+    let mut cx = Ctx {
+        file: label,
+        src,
+        line_starts,
+        idx,
+        diags,
+    };
+    if value.is_null() {
+        // An empty file is an empty profile.
+        value = Value::Mapping(Mapping::new());
+    }
+    let fields = cx.fields(&[], &value, TOP_FIELDS, "a mapping of profile fields")?;
+    let mut layer = Layer {
+        profile: Profile {
+            name: default_name.to_string(),
+            ..Profile::default()
+        },
+        ..Layer::default()
+    };
+    layer.profile.chain.push(label.to_string());
+    // Walk fields in file order so settings keep their order.
+    let mut ordered: Vec<(&String, &(Path, &Value))> = fields.iter().collect();
+    ordered.sort_by_key(|(_, (p, _))| {
+        let pos = cx.idx.key(p);
+        (pos.line, pos.col)
+    });
+    for (name, (path, v)) in ordered {
+        let (path, v) = (path.as_slice(), *v);
+        match name.as_str() {
+            "name" => {
+                if let Some(s) = cx.string(path, v) {
+                    layer.profile.name = s;
+                }
+            }
+            "description" => layer.profile.description = cx.string(path, v),
+            "references" => {
+                if let Some(list) = cx.string_list(path, v) {
+                    layer.profile.references = list.into_iter().map(|(s, _)| s).collect();
+                }
+            }
+            "extends" => {
+                let list = match v {
+                    Value::String(s) => Some(vec![(s.clone(), path.to_vec())]),
+                    _ => cx.string_list(path, v),
+                };
+                for (s, p) in list.unwrap_or_default() {
+                    let o = cx.origin(&p, false);
+                    layer.extends.push((s, o));
+                }
+            }
+            "target" => layer.profile.target = target(&mut cx, path, v),
+            "protocols" => protocols(&mut cx, path, v, &mut layer.profile),
+            "ciphers" => algorithms(&mut cx, path, v, NameKind::Cipher, &mut layer.profile),
+            "hashes" => algorithms(&mut cx, path, v, NameKind::Hash, &mut layer.profile),
+            "key-exchanges" => key_exchanges(&mut cx, path, v, &mut layer.profile),
+            "cipher-suites" => list_setting(
+                &mut cx,
+                path,
+                v,
+                SettingKey::CipherSuites,
+                &mut layer.profile,
+            ),
+            "ecc-curves" => {
+                list_setting(&mut cx, path, v, SettingKey::EccCurves, &mut layer.profile)
+            }
+            "dotnet" => per_entry(&mut cx, path, v, &mut layer.profile, dotnet),
+            "winhttp" => per_entry(&mut cx, path, v, &mut layer.profile, winhttp),
+            "schannel" => schannel(&mut cx, path, v, &mut layer.profile),
+            "raw" => raw(&mut cx, path, v, &mut layer.profile),
+            _ => unreachable!("fields() only returns known fields"),
+        }
+    }
+    Some(layer)
+}
+
+/// Position helpers that do not need an index.
+struct Pos1;
+impl Pos1 {
+    fn root() -> crate::yamlpos::Pos {
+        crate::yamlpos::Pos {
+            line: 1,
+            col: 1,
+            len: 1,
+        }
+    }
+}

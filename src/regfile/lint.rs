@@ -1,0 +1,217 @@
+//! `tlsreg lint`: the known traps of hand-made `.reg` files, each with a stable code, its
+//! place and the fix (codes in [`crate::regfile::CODES`]). Each name or value trap is one
+//! small function below ([`lookalike_slash`], [`nested_cipher`], ...), the checks only
+//! place their findings.
+
+use super::{describe_type, Item, Located, RegFile};
+use crate::catalog::{self, CIPHERS, TLS13_MIN_BUILD};
+use crate::diag::{Code, Diagnostic};
+use crate::keypath::{fold, is_current_control_set, same_name};
+use crate::yamlpos::Pos;
+use std::collections::HashMap;
+
+/// What the file is meant for.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LintOptions {
+    /// The oldest Windows build the file will be imported on.
+    pub os_build: Option<u32>,
+}
+
+fn warn(code: Code, line: usize, col: usize, message: String) -> Diagnostic {
+    Diagnostic::new(code, message, "", None, Pos { line, col, len: 1 })
+}
+
+/// The reader's diagnostics and the traps, in line and column order: all `tlsreg lint`
+/// reports for a file.
+pub fn check(file: &RegFile, opts: LintOptions) -> Vec<Diagnostic> {
+    let mut diags = file.diagnostics.clone();
+    diags.extend(lint(file, opts));
+    diags.sort_by_key(|d| (d.line, d.col));
+    diags
+}
+
+// ---------------------------------------------------------------------------------------
+// The traps, one function each.
+
+/// The look-alike slash (U+2215, U+2044, U+FF0F, U+29F8) in a cipher key name, if any.
+pub fn lookalike_slash(name: &str) -> Option<char> {
+    name.chars()
+        .find(|c| matches!(c, '\u{2215}' | '\u{2044}' | '\u{ff0f}' | '\u{29f8}'))
+}
+
+/// `Triple DES 168/168`, the cipher key name before Vista, on a target that is Vista or later.
+pub fn triple_des_168_168(name: &str, os_build: Option<u32>) -> bool {
+    same_name(name, "Triple DES 168/168") && os_build.is_none_or(|b| b >= 6000)
+}
+
+/// A cipher name `head/tail` spelled as the nested keys `head\tail`: the cipher meant.
+pub fn nested_cipher(head: &str, tail: &str) -> Option<&'static str> {
+    CIPHERS
+        .iter()
+        .find(|c| {
+            c.name
+                .split_once('/')
+                .is_some_and(|(h, t)| same_name(h, head) && same_name(t, tail))
+        })
+        .map(|c| c.name)
+}
+
+/// A DTLS version Windows does not have (DTLS 1.1, DTLS 1.3).
+pub fn missing_dtls(protocol: &str) -> bool {
+    let norm = catalog::normalize(protocol);
+    norm == "dtls1.1" || norm == "dtls1.3"
+}
+
+/// A TLS 1.3 key for a build without TLS 1.3: that build.
+pub fn tls13_below(protocol: &str, os_build: Option<u32>) -> Option<u32> {
+    (catalog::normalize(protocol) == "tls1.3")
+        .then_some(os_build)
+        .flatten()
+        .filter(|b| *b < TLS13_MIN_BUILD)
+}
+
+/// `Enabled=0xffffffff` in a SCHANNEL key.
+fn enabled_ffffffff(key: &str, name: &str, data: &Option<(u32, Vec<u8>)>) -> bool {
+    let parts: Vec<&str> = key.split('\\').collect();
+    name.eq_ignore_ascii_case("Enabled")
+        && schannel_part(&parts).is_some()
+        && data.as_ref().and_then(|(t, b)| crate::value::dword(*t, b)) == Some(0xffff_ffff)
+}
+
+/// The SSL policy's `Functions` written as anything but REG_SZ: the type written.
+fn functions_not_sz(key: &str, name: &str, data: &Option<(u32, Vec<u8>)>) -> Option<u32> {
+    match data {
+        Some((t, _))
+            if *t != 1
+                && name.eq_ignore_ascii_case("Functions")
+                && same_name(key, catalog::SSL_POLICY) =>
+        {
+            Some(*t)
+        }
+        _ => None,
+    }
+}
+
+/// The column (1-based) where `component` (the n-th backslash-separated part) starts in a
+/// key line whose path starts at `col`.
+fn component_col(path: &str, n: usize, col: usize) -> usize {
+    col + path
+        .split('\\')
+        .take(n)
+        .map(|c| c.chars().count() + 1)
+        .sum::<usize>()
+}
+
+/// Position of SCHANNEL's subkey kind (`Ciphers`, `Protocols`, ...) in a path's components.
+fn schannel_part(parts: &[&str]) -> Option<usize> {
+    parts
+        .iter()
+        .position(|p| p.eq_ignore_ascii_case("SCHANNEL"))
+        .filter(|i| *i >= 1 && parts[i - 1].eq_ignore_ascii_case("SecurityProviders"))
+}
+
+/// Every trap in a parsed file (the reader's own warnings are in `file.diagnostics`).
+pub fn lint(file: &RegFile, opts: LintOptions) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut ccs_lines: Vec<(usize, usize, bool)> = Vec::new();
+    for l in &file.items {
+        let (path, col) = match &l.item {
+            Item::Key { path } | Item::DeleteKey { path } => (
+                path,
+                l.col + 1 + matches!(l.item, Item::DeleteKey { .. }) as usize,
+            ),
+            Item::Value { .. } => continue,
+        };
+        let parts: Vec<&str> = path.split('\\').collect();
+        if parts.len() > 2 && parts[1].eq_ignore_ascii_case("SYSTEM") {
+            let cs = parts[2];
+            if is_current_control_set(cs) {
+                ccs_lines.push((l.line, component_col(path, 2, col), true));
+            } else if cs.len() == 13
+                && cs
+                    .get(..10)
+                    .is_some_and(|h| h.eq_ignore_ascii_case("ControlSet"))
+                && cs[10..].chars().all(|c| c.is_ascii_digit())
+            {
+                ccs_lines.push((l.line, component_col(path, 2, col), false));
+            }
+        }
+        let Some(s) = schannel_part(&parts) else {
+            continue;
+        };
+        let (Some(kind), Some(name)) = (parts.get(s + 1), parts.get(s + 2)) else {
+            continue;
+        };
+        let name_col = component_col(path, s + 2, col);
+        if kind.eq_ignore_ascii_case("Ciphers") {
+            if let Some(c) = lookalike_slash(name) {
+                let fixed: String = name.chars().map(|x| if x == c { '/' } else { x }).collect();
+                out.push(warn(Code::LookalikeSlash, l.line, name_col, format!("\"{name}\" has the look-alike slash U+{:04X}; Schannel ignores this key: write \"{fixed}\"", c as u32)));
+            } else if triple_des_168_168(name, opts.os_build) {
+                out.push(warn(Code::TripleDes168168, l.line, name_col, "\"Triple DES 168/168\" is the name before Windows Vista; Vista and later read \"Triple DES 168\"".into()));
+            } else if let Some(sub) = parts.get(s + 3) {
+                if let Some(c) = nested_cipher(name, sub) {
+                    out.push(warn(Code::NestedCipherKey, l.line, name_col, format!("\"{name}\\{sub}\" is two nested keys (what New-Item makes of \"{c}\"); Schannel reads only the one key \"{c}\"")));
+                }
+            }
+        } else if kind.eq_ignore_ascii_case("Protocols") {
+            if missing_dtls(name) {
+                out.push(warn(
+                    Code::DtlsVersion,
+                    l.line,
+                    name_col,
+                    format!(
+                        "Windows has no \"{name}\"; its DTLS versions are DTLS 1.0 and DTLS 1.2"
+                    ),
+                ));
+            } else if !matches!(l.item, Item::DeleteKey { .. }) {
+                if let Some(b) = tls13_below(name, opts.os_build) {
+                    out.push(warn(Code::RegTls13Below20348, l.line, name_col, format!("a TLS 1.3 key for build {b}: Schannel has TLS 1.3 only from build {TLS13_MIN_BUILD}; on Server 2019 an enabled TLS 1.3 resets connections")));
+                }
+            }
+        }
+    }
+    // CurrentControlSet and ControlSet00N: one file, one convention; a live import wants the former.
+    let (ccs, numbered): (Vec<_>, Vec<_>) = ccs_lines.iter().partition(|(_, _, c)| *c);
+    if let Some((line, col, _)) = numbered.first() {
+        let message = if ccs.is_empty() {
+            "ControlSet00N is not necessarily the control set a running Windows uses; for regedit on a live system write CurrentControlSet (tlsreg compile --control-set writes ControlSet00N for offline hives)".to_string()
+        } else {
+            format!("this file mixes CurrentControlSet (line {}) and ControlSet00N; on a live system only CurrentControlSet is certain to be the one in use", ccs[0].0)
+        };
+        out.push(warn(Code::ControlSetMix, *line, *col, message));
+    }
+    values(file, &mut out);
+    out.sort_by_key(|d| (d.line, d.col));
+    out
+}
+
+/// Value traps, and values named twice in one block.
+fn values(file: &RegFile, out: &mut Vec<Diagnostic>) {
+    let mut block: HashMap<String, (usize, bool)> = HashMap::new();
+    for Located { line, col, item } in &file.items {
+        match item {
+            Item::Key { .. } | Item::DeleteKey { .. } => block.clear(),
+            Item::Value { key, name, data } => {
+                let id = fold(name);
+                let shown = if name.is_empty() {
+                    "@".to_string()
+                } else {
+                    format!("\"{name}\"")
+                };
+                match (block.get(&id), data) {
+                    (Some((first, true)), Some(_)) => out.push(warn(Code::ValueTwice, *line, *col, format!("{shown} is set again in this block (first on line {first}); regedit keeps the last, hivex keeps both: set it once"))),
+                    (Some((first, true)), None) => out.push(warn(Code::SetAndDelete, *line, *col, format!("{shown} is set on line {first} and deleted here in one block; regedit deletes it, hivex keeps it: put the deletion in its own block or drop one"))),
+                    _ => {}
+                }
+                block.insert(id, (*line, data.is_some()));
+                if enabled_ffffffff(key, name, data) {
+                    out.push(warn(Code::EnabledFfffffff, *line, *col, "Enabled=dword:ffffffff works as enabled, but Microsoft's documentation asks for 1 and Exchange HealthChecker flags it: write dword:00000001".into()));
+                }
+                if let Some(t) = functions_not_sz(key, name, data) {
+                    out.push(warn(Code::FunctionsMultiSz, *line, *col, format!("the policy Functions is {}; Windows reads it only as a REG_SZ comma-separated list (\"Functions\"=\"TLS_...,TLS_...\")", describe_type(t))));
+                }
+            }
+        }
+    }
+}

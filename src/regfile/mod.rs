@@ -1,0 +1,157 @@
+//! `.reg` files, the text format regedit reads and writes: the parsed form ([`RegFile`],
+//! [`Item`]), the reader ([`read`]), the writer of regedit 5.00 framing and value lines
+//! ([`write`], shared by the profile compiler and `tlsreg export`), and the linter of known
+//! traps ([`lint`]). Problems are [`Diagnostic`]s with the `.reg` [`Code`]s ([`CODES`]).
+
+pub mod lint;
+pub mod read;
+pub mod write;
+
+use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::value::type_name;
+use crate::yamlpos::Pos;
+use encoding_rs::Encoding;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+pub use crate::diag::Severity;
+pub use read::parse;
+
+/// Every reader and lint code with its severity and meaning (README lists these).
+pub const CODES: &[(&str, Severity, &str)] = &crate::diag::table(Code::REG);
+
+/// What the file starts with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Header {
+    V5,
+    Regedit4,
+    Missing,
+    Other(String),
+}
+
+/// One thing a `.reg` file says, in file order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Item {
+    /// `[KEY]`: the key is created, and the value lines below it apply to it.
+    Key { path: String },
+    /// `[-KEY]`: the key and everything below it are deleted.
+    DeleteKey { path: String },
+    /// `"name"=...`; `None` data is `"name"=-`.
+    Value {
+        key: String,
+        name: String,
+        data: Option<(u32, Vec<u8>)>,
+    },
+}
+
+/// An item and where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located {
+    pub line: usize,
+    pub col: usize,
+    pub item: Item,
+}
+
+/// A parsed `.reg` file.
+#[derive(Debug, Clone)]
+pub struct RegFile {
+    /// The encoding it was read in (`UTF-16LE`, `UTF-8`, `windows-1252`, ...).
+    pub encoding: &'static str,
+    pub bom: bool,
+    pub header: Header,
+    pub items: Vec<Located>,
+    /// The reader's diagnostics, placed by line and column only (see [`RegFile::placed`]).
+    pub diagnostics: Vec<Diagnostic>,
+    /// The text as decoded, for excerpts.
+    pub text: String,
+}
+
+/// Options for reading.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReadOptions {
+    /// The encoding of files without BOM that are not UTF-8 (default Windows-1252).
+    pub ansi: Option<&'static Encoding>,
+}
+
+impl RegFile {
+    /// The registry an empty registry becomes after importing this file, as regedit does.
+    pub fn apply(&self, reg: &mut crate::memreg::MemRegistry) {
+        use crate::plan::Op;
+        for l in &self.items {
+            match &l.item {
+                Item::Key { path } => reg.create_key(path),
+                Item::DeleteKey { path } => reg.apply_op(&Op::DeleteKey { key: path.clone() }),
+                Item::Value {
+                    key,
+                    name,
+                    data: None,
+                } => reg.apply_op(&Op::DeleteValue {
+                    key: key.clone(),
+                    name: name.clone(),
+                }),
+                Item::Value {
+                    key,
+                    name,
+                    data: Some((t, b)),
+                } => reg.set_raw(key, name, *t, b.clone()),
+            }
+        }
+    }
+
+    /// Whether any diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// `diags` (the reader's, the linter's) named as in `file`, each with its source line
+    /// for the excerpt: what `tlsreg lint` and `tlsreg import` show.
+    pub fn placed(&self, file: &str, diags: &[Diagnostic]) -> Diagnostics {
+        Diagnostics(
+            diags
+                .iter()
+                .map(|d| {
+                    let pos = Pos {
+                        line: d.line,
+                        col: d.col,
+                        len: 1,
+                    };
+                    Diagnostic::new(d.code, d.message.clone(), file, Some(&self.text), pos)
+                })
+                .collect(),
+        )
+    }
+}
+
+/// Why a `.reg` file could not be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("unknown encoding label \"{0}\"")]
+    UnknownEncoding(String),
+    #[error("cannot read {}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Reads and parses the `.reg` file at `path`; `encoding` is the encoding_rs label of a
+/// file without BOM that is not UTF-8 (e.g. `windows-1252`).
+pub fn read_file(path: &Path, encoding: &str) -> Result<RegFile, ReadError> {
+    let ansi = Encoding::for_label(encoding.as_bytes())
+        .ok_or_else(|| ReadError::UnknownEncoding(encoding.to_string()))?;
+    let bytes = std::fs::read(path).map_err(|source| ReadError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(parse(&bytes, ReadOptions { ansi: Some(ansi) }))
+}
+
+/// The type name of a type code, for messages.
+pub fn describe_type(t: u32) -> String {
+    match type_name(t) {
+        "REG_UNKNOWN" => format!("REG_0x{t:x}"),
+        n => n.to_string(),
+    }
+}
