@@ -6,10 +6,10 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let f = tlsreg::regfile::parse(data, Default::default());
-    let _ = tlsreg::lint::lint(&f, Default::default());
-    let _ = tlsreg::lint::lint(
+    let _ = tlsreg::regfile::lint::lint(&f, Default::default());
+    let _ = tlsreg::regfile::lint::lint(
         &f,
-        tlsreg::lint::LintOptions {
+        tlsreg::regfile::lint::LintOptions {
             os_build: Some(14393),
         },
     );
