@@ -410,7 +410,10 @@ fn run(cmd: Command, ui: &Ui) -> Result<u8> {
                         continue;
                     }
                 };
-                let diags = tlsreg::regfile::lint::check(&f, tlsreg::regfile::lint::LintOptions { os_build });
+                let diags = tlsreg::regfile::lint::check(
+                    &f,
+                    tlsreg::regfile::lint::LintOptions { os_build },
+                );
                 found |= !diags.is_empty();
                 if format == Report::Json {
                     all.push(serde_json::json!({"file": shown, "diagnostics": diags}));

@@ -704,4 +704,15 @@ fn a_bad_checksum_is_dirty_everywhere() {
     let json = serde_json::to_value(&report).unwrap();
     assert_eq!(json["system"]["dirty"], serde_json::Value::Bool(true));
     assert_eq!(json["system"]["recovery"]["state"], "dirty-no-logs");
+    // The stale-hive finding says why it is dirty: not sequence numbers that are equal.
+    let stale: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.setting == "hive" && f.reason.starts_with("the hive was dirty"))
+        .collect();
+    assert_eq!(stale.len(), 1, "{:#?}", report.findings);
+    assert_eq!(
+        stale[0].actual.as_deref(),
+        Some("the base block checksum is wrong")
+    );
 }

@@ -2,7 +2,8 @@
 //! mounted volumes from `--root` and a roots file), one [`Report`] or error per image, and the
 //! exit code of the whole (the worst image decides). Rendering is in [`super::render`].
 
-use super::{audit, find_hives, Inputs, Options, Report};
+use super::{audit, Inputs, Options, Report};
+use crate::hive::find_hives;
 use crate::profile::Profile;
 use std::path::{Path, PathBuf};
 
@@ -64,7 +65,7 @@ fn read_roots(path: &Path) -> Result<Vec<PathBuf>, BatchError> {
 
 impl Targets {
     /// The images: one for hives given directly, else one per root (its hives found with
-    /// [`find_hives`]; a root without hives is an image that cannot be audited).
+    /// [`find_hives`](crate::hive::find_hives); a root without hives is an image that cannot be audited).
     pub fn images(&self) -> Result<Vec<Image>, BatchError> {
         let mut roots = self.roots.clone();
         if let Some(f) = &self.roots_file {
@@ -98,10 +99,11 @@ impl Targets {
             .map(|r| Image {
                 name: r.display().to_string(),
                 inputs: find_hives(r)
-                    .map(|mut i| {
-                        i.os_build = self.os_build;
-                        i.no_recover = self.no_recover;
-                        i
+                    .map(|found| Inputs {
+                        system: found.system,
+                        software: found.software,
+                        os_build: self.os_build,
+                        no_recover: self.no_recover,
                     })
                     .map_err(|e| e.to_string()),
             })

@@ -1,4 +1,4 @@
-//! The image under audit: finding its hives below a mounted volume, opening them lazily with
+//! The image under audit: opening its hives lazily with
 //! exactly the keys the audit reads, what was read ([`HiveInfo`]), the control sets, and the
 //! findings about the image itself (a dirty hive, a bad checksum, control sets that differ, a
 //! pending reboot).
@@ -6,46 +6,22 @@
 use super::effective::LOCAL_SSL;
 use super::os::{OsInfo, CURRENT_VERSION};
 use super::report::{Check, Finding, HiveInfo, Status};
-use super::{reg_dword, AuditError, Ctx, Inputs};
+use super::{AuditError, Ctx};
 use crate::catalog::traps::prerequisites::{needs_server_2008_update, CBS, NDP_FULL};
 use crate::catalog::{FIPS_POLICY, SCHANNEL, SSL_POLICY};
-use crate::hive::{HiveError, HiveFile, Recovery, Request};
+use crate::hive::{ControlSets, HiveFile, Recovery, Request};
 use crate::keypath::{
     control_set_name, resolve, strip_key_prefix, SELECT, SOFTWARE_ROOT, SYSTEM_ROOT,
 };
 use crate::memreg::MemRegistry;
 use crate::plan::Op;
-use serde::Serialize;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Windows Update's pending-reboot marker, below the SOFTWARE root.
 const WU_REBOOT: &str =
     r"Microsoft\Windows\CurrentVersion\WindowsUpdate\Auto Update\RebootRequired";
 /// The key holding `PendingFileRenameOperations`, below a control set.
 const SESSION_MANAGER: &str = r"Control\Session Manager";
-
-/// `SYSTEM\Select`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ControlSets {
-    pub current: u32,
-    pub default: Option<u32>,
-    pub last_known_good: Option<u32>,
-}
-
-/// `Select` of a SYSTEM hive loaded under `root`; `None` when `Current` is missing or not a
-/// DWORD.
-// TODO(merge): the hive layer gets `HiveFile::control_sets(root)`; use it and drop this.
-fn control_sets(h: &mut HiveFile, root: &str) -> Result<Option<ControlSets>, HiveError> {
-    let select = h.extract(root, &[Request::Key(SELECT.into())])?;
-    let key = format!(r"{root}\{SELECT}");
-    Ok(
-        reg_dword(&select, &key, "Current").map(|current| ControlSets {
-            current,
-            default: reg_dword(&select, &key, "Default"),
-            last_known_good: reg_dword(&select, &key, "LastKnownGood"),
-        }),
-    )
-}
 
 /// A full key path below `root`, relative to it; `None` for other keys and the root itself.
 pub(super) fn below<'a>(key: &'a str, root: &str) -> Option<&'a str> {
@@ -128,7 +104,8 @@ pub(super) struct System {
 
 pub(super) fn open_system(path: &Path, recover: bool, ops: &[Op]) -> Result<System, AuditError> {
     let mut h = HiveFile::open_lazy(path, recover)?;
-    let control_sets = control_sets(&mut h, SYSTEM_ROOT)?
+    let control_sets = h
+        .control_sets(SYSTEM_ROOT)?
         .ok_or_else(|| AuditError::NoControlSet(path.display().to_string()))?;
     let n = control_sets.current;
     let in_current = |key: &str| {
@@ -169,11 +146,16 @@ pub(super) fn findings(hives: &[&HiveInfo], control_sets: Option<&ControlSets>) 
                 key: info.path.clone(),
                 value: None,
                 expected: None,
+                // Dirty means the sequence numbers differ or the checksum is wrong.
                 actual: stale.then(|| {
-                    format!(
-                        "primary sequence {} != secondary {}",
-                        info.primary_sequence, info.secondary_sequence
-                    )
+                    if info.primary_sequence != info.secondary_sequence {
+                        format!(
+                            "primary sequence {} != secondary {}",
+                            info.primary_sequence, info.secondary_sequence
+                        )
+                    } else {
+                        "the base block checksum is wrong".to_string()
+                    }
                 }),
                 status: if stale { Status::Warn } else { Status::Pass },
                 reason: format!("the hive was {}", info.recovery.describe()),
@@ -252,52 +234,4 @@ pub(super) fn pending_reboot(cx: &Ctx) -> Vec<Finding> {
                     .into(),
         })
         .collect()
-}
-
-/// The SYSTEM and SOFTWARE hives of a mounted Windows volume (`DIR/Windows/System32/config`)
-/// or of a `config` folder itself, matched case-insensitively as on Windows.
-pub fn find_hives(dir: &Path) -> std::io::Result<Inputs> {
-    fn entry(dir: &Path, name: &str, want_dir: bool) -> std::io::Result<Option<PathBuf>> {
-        for e in std::fs::read_dir(dir)? {
-            let e = e?;
-            if e.file_name().to_string_lossy().eq_ignore_ascii_case(name) {
-                let is_dir = e.file_type()?.is_dir() || e.path().is_dir();
-                if is_dir == want_dir {
-                    return Ok(Some(e.path()));
-                }
-            }
-        }
-        Ok(None)
-    }
-    let mut config = dir.to_path_buf();
-    if entry(dir, "SYSTEM", false)?.is_none() && entry(dir, "SOFTWARE", false)?.is_none() {
-        for part in ["Windows", "System32", "config"] {
-            match entry(&config, part, true)? {
-                Some(p) => config = p,
-                None => {
-                    return Err(std::io::Error::new(
-                        std::io::ErrorKind::NotFound,
-                        format!(
-                            "{} has neither SYSTEM/SOFTWARE hives nor Windows/System32/config",
-                            dir.display()
-                        ),
-                    ))
-                }
-            }
-        }
-    }
-    let system = entry(&config, "SYSTEM", false)?;
-    let software = entry(&config, "SOFTWARE", false)?;
-    if system.is_none() && software.is_none() {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::NotFound,
-            format!("{} holds no SYSTEM or SOFTWARE hive", config.display()),
-        ));
-    }
-    Ok(Inputs {
-        system,
-        software,
-        os_build: None,
-        no_recover: false,
-    })
 }

@@ -5,8 +5,8 @@
 //! state of the image ([`image`]) are findings too. The result is data ([`Report`]);
 //! [`render`] turns it into text, and [`batch`] audits many images at once.
 //!
-//! Floor: plan, profile, setting, hive, catalog, keypath, value and memreg. Only the binary,
-//! `diff` (for [`find_hives`]) and tests import the audit.
+//! Floor: plan, profile, setting, hive, catalog, keypath, value and memreg. Only the binary
+//! and tests import the audit.
 
 pub mod batch;
 mod effective;
@@ -18,7 +18,6 @@ pub mod report;
 mod strict;
 mod traps;
 
-pub use image::{find_hives, ControlSets};
 pub use os::OsInfo;
 pub use report::{Check, Finding, HiveInfo, Report, Status, Summary, SCHEMA_VERSION};
 

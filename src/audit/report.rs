@@ -1,8 +1,8 @@
 //! The result of an audit as data: [`Report`], its [`Finding`]s with their [`Status`] and
 //! [`Check`], what was read ([`HiveInfo`]), and the JSON schema version.
 
-use super::image::ControlSets;
 use super::os::OsInfo;
+use crate::hive::ControlSets;
 use serde::Serialize;
 
 /// Version of the JSON report schema.

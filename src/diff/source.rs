@@ -64,13 +64,13 @@ pub enum SourceError {
 
 impl Input {
     /// Tells what `arg` names: a folder is a mounted volume or config folder (its hives
-    /// found by [`crate::audit::find_hives`]); a file starting with `regf` is a hive; any
+    /// found by [`crate::hive::find_hives`]); a file starting with `regf` is a hive; any
     /// other file is a `.reg` file unless its name ends in `.yaml` or `.yml`; anything else
     /// is a profile (a YAML file or a built-in name).
     pub fn classify(arg: &str) -> Result<Input, SourceError> {
         let path = Path::new(arg);
         if path.is_dir() {
-            let found = crate::audit::find_hives(path).map_err(SourceError::Volume)?;
+            let found = crate::hive::find_hives(path).map_err(SourceError::Volume)?;
             return Ok(Input::Volume {
                 system: found.system,
                 software: found.software,

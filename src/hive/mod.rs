@@ -16,11 +16,13 @@ pub mod logs;
 mod prefetch;
 mod query;
 mod request;
+mod volume;
 mod walk;
 
 pub use base::{is_dirty, Header};
 pub use error::HiveError;
 pub use request::Request;
+pub use volume::{find_hives, HivePaths};
 pub use walk::WalkEvent;
 
 use crate::keypath::SELECT;
