@@ -149,7 +149,7 @@ pub fn audit(profile: &Profile, inputs: &Inputs, opts: Options) -> Result<Report
         .as_ref()
         .and_then(|s| s.os.clone())
         .or_else(|| inputs.os_build.map(OsInfo::from_build));
-    let control_sets = system.as_ref().map(|s| s.control_sets.clone());
+    let control_sets = system.as_ref().map(|s| s.control_sets);
     let hives: Vec<&HiveInfo> = system
         .iter()
         .map(|s| &s.info)
