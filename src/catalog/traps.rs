@@ -32,6 +32,22 @@ pub const DWORD_VALUES: [&str; 5] = [
 /// separated (a REG_MULTI_SZ there is ignored). The Local key takes REG_MULTI_SZ.
 pub const POLICY_FUNCTIONS_TYPE: u32 = 1;
 
+/// The SHA-1 hash key: disabling it disables every suite that uses it and has broken RDP
+/// ("none of the cipher suites supported by the client application are supported by the
+/// server", windows_hardening#95).
+pub const SHA1_HASH: &str = "SHA";
+
+/// Whether a hash name (any spelling) is SHA-3, which Schannel has no key for.
+pub fn is_sha3(name: &str) -> bool {
+    normalize(name).starts_with("sha3")
+}
+
+/// Whether a cipher-suite name is a TLS 1.3 suite (`TLS_AES_*`, `TLS_CHACHA20_*`), which
+/// builds before [`TLS13_MIN_BUILD`] do not know.
+pub fn is_tls13_suite(name: &str) -> bool {
+    name.starts_with("TLS_AES_") || name.starts_with("TLS_CHACHA20_")
+}
+
 /// A trap in a protocol, cipher, hash or key-exchange key name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NameTrap {

@@ -10,7 +10,7 @@ pub mod lists;
 pub mod load;
 pub mod show;
 
-use crate::catalog::{self, KeyBits, TLS13_MIN_BUILD};
+use crate::catalog::{self, traps, KeyBits, TLS13_MIN_BUILD};
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::keypath::fold;
 use crate::plan::{Plan, PlanBuilder};
@@ -156,22 +156,21 @@ impl Profile {
     pub fn check(&self) -> Diagnostics {
         let mut out = Diagnostics::default();
         let warn = |o: &Origin, code, msg: String| o.diag(code, msg);
-        let tls13 = catalog::PROTOCOLS
-            .iter()
-            .position(|p| p.name == "TLS 1.3")
-            .expect("catalogue has TLS 1.3");
+        let tls13 = catalog::Protocol::index(catalog::ProtocolId::Tls13);
         let min_build = self.target.map(|t| t.min_build);
         for (key, (setting, origin)) in &self.settings {
             match (key, setting) {
                 (SettingKey::Protocol(p, _), Setting::State(State::Enabled)) if *p == tls13 => {
-                    if let Some(b) = min_build.filter(|b| *b < TLS13_MIN_BUILD) {
+                    if let Some(b) = min_build
+                        .filter(|b| traps::protocol_too_new(catalog::ProtocolId::Tls13, *b))
+                    {
                         out.push(warn(origin, Code::Tls13Below20348, format!(
                             "TLS 1.3 is enabled but target.min-build is {b}; Schannel has TLS 1.3 only from build {TLS13_MIN_BUILD} (Server 2022, Windows 11), and Server 2019 with TLS 1.3 enabled resets connections (FreeRDP#7987)"
                         )));
                     }
                 }
                 (SettingKey::Hash(h), Setting::State(State::Disabled))
-                    if catalog::HASHES[*h].name == "SHA" =>
+                    if catalog::HASHES[*h].name == traps::SHA1_HASH =>
                 {
                     out.push(warn(origin, Code::ShaDisabledBreaksRdp, "disabling the SHA (SHA-1) hash disables every suite that uses it and has broken RDP (\"none of the cipher suites supported by the client application are supported by the server\", windows_hardening#95)".to_string()));
                 }
@@ -187,7 +186,7 @@ impl Profile {
                         let tls13: Vec<&str> = suites
                             .iter()
                             .map(String::as_str)
-                            .filter(|s| s.starts_with("TLS_AES_") || s.starts_with("TLS_CHACHA20_"))
+                            .filter(|s| traps::is_tls13_suite(s))
                             .collect();
                         if !tls13.is_empty() {
                             let (what, verb) = if tls13.len() == 1 {

@@ -1,10 +1,11 @@
 //! `tlsreg lint`: the known traps of hand-made `.reg` files, each with a stable code, its
-//! place and the fix (codes in [`crate::regfile::CODES`]). Each name or value trap is one
-//! small function below ([`lookalike_slash`], [`nested_cipher`], ...), the checks only
-//! place their findings.
+//! place and the fix (codes in [`crate::regfile::CODES`]). The facts are
+//! [`crate::catalog::traps`] (shared with profile validation and the audit); this file
+//! finds them in a `.reg` file's keys and values and words them for it.
 
 use super::{describe_type, Item, Located, RegFile};
-use crate::catalog::{self, CIPHERS, TLS13_MIN_BUILD};
+use crate::catalog::traps::{self, NameTrap};
+use crate::catalog::{self, NameKind, PROTOCOLS, TLS13_MIN_BUILD};
 use crate::diag::{Code, Diagnostic};
 use crate::keypath::{fold, is_current_control_set, same_name};
 use crate::yamlpos::Pos;
@@ -33,41 +34,10 @@ pub fn check(file: &RegFile, opts: LintOptions) -> Vec<Diagnostic> {
 // ---------------------------------------------------------------------------------------
 // The traps, one function each.
 
-/// The look-alike slash (U+2215, U+2044, U+FF0F, U+29F8) in a cipher key name, if any.
-pub fn lookalike_slash(name: &str) -> Option<char> {
-    name.chars()
-        .find(|c| matches!(c, '\u{2215}' | '\u{2044}' | '\u{ff0f}' | '\u{29f8}'))
-}
-
-/// `Triple DES 168/168`, the cipher key name before Vista, on a target that is Vista or later.
-pub fn triple_des_168_168(name: &str, os_build: Option<u32>) -> bool {
-    same_name(name, "Triple DES 168/168") && os_build.is_none_or(|b| b >= 6000)
-}
-
-/// A cipher name `head/tail` spelled as the nested keys `head\tail`: the cipher meant.
-pub fn nested_cipher(head: &str, tail: &str) -> Option<&'static str> {
-    CIPHERS
-        .iter()
-        .find(|c| {
-            c.name
-                .split_once('/')
-                .is_some_and(|(h, t)| same_name(h, head) && same_name(t, tail))
-        })
-        .map(|c| c.name)
-}
-
-/// A DTLS version Windows does not have (DTLS 1.1, DTLS 1.3).
-pub fn missing_dtls(protocol: &str) -> bool {
-    let norm = catalog::normalize(protocol);
-    norm == "dtls1.1" || norm == "dtls1.3"
-}
-
 /// A TLS 1.3 key for a build without TLS 1.3: that build.
-pub fn tls13_below(protocol: &str, os_build: Option<u32>) -> Option<u32> {
-    (catalog::normalize(protocol) == "tls1.3")
-        .then_some(os_build)
-        .flatten()
-        .filter(|b| *b < TLS13_MIN_BUILD)
+fn tls13_below(protocol: &str, os_build: Option<u32>) -> Option<u32> {
+    let id = PROTOCOLS[catalog::lookup(NameKind::Protocol, protocol).ok()?].id;
+    os_build.filter(|b| traps::protocol_too_new(id, *b))
 }
 
 /// `Enabled=0xffffffff` in a SCHANNEL key.
@@ -75,14 +45,15 @@ fn enabled_ffffffff(key: &str, name: &str, data: &Option<(u32, Vec<u8>)>) -> boo
     let parts: Vec<&str> = key.split('\\').collect();
     name.eq_ignore_ascii_case("Enabled")
         && schannel_part(&parts).is_some()
-        && data.as_ref().and_then(|(t, b)| crate::value::dword(*t, b)) == Some(0xffff_ffff)
+        && data.as_ref().and_then(|(t, b)| crate::value::dword(*t, b))
+            == Some(traps::ENABLED_ALL_ONES)
 }
 
 /// The SSL policy's `Functions` written as anything but REG_SZ: the type written.
 fn functions_not_sz(key: &str, name: &str, data: &Option<(u32, Vec<u8>)>) -> Option<u32> {
     match data {
         Some((t, _))
-            if *t != 1
+            if *t != traps::POLICY_FUNCTIONS_TYPE
                 && name.eq_ignore_ascii_case("Functions")
                 && same_name(key, catalog::SSL_POLICY) =>
         {
@@ -144,18 +115,20 @@ pub fn lint(file: &RegFile, opts: LintOptions) -> Vec<Diagnostic> {
         };
         let name_col = component_col(path, s + 2, col);
         if kind.eq_ignore_ascii_case("Ciphers") {
-            if let Some(c) = lookalike_slash(name) {
+            if let Some(c) = traps::lookalike_slash(name) {
                 let fixed: String = name.chars().map(|x| if x == c { '/' } else { x }).collect();
                 out.push(warn(Code::LookalikeSlash, l.line, name_col, format!("\"{name}\" has the look-alike slash U+{:04X}; Schannel ignores this key: write \"{fixed}\"", c as u32)));
-            } else if triple_des_168_168(name, opts.os_build) {
+            } else if traps::name_trap(NameKind::Cipher, name, opts.os_build)
+                == Some(NameTrap::PreVistaTripleDes)
+            {
                 out.push(warn(Code::TripleDes168168, l.line, name_col, "\"Triple DES 168/168\" is the name before Windows Vista; Vista and later read \"Triple DES 168\"".into()));
             } else if let Some(sub) = parts.get(s + 3) {
-                if let Some(c) = nested_cipher(name, sub) {
+                if let Some(c) = traps::nested_cipher(name, sub) {
                     out.push(warn(Code::NestedCipherKey, l.line, name_col, format!("\"{name}\\{sub}\" is two nested keys (what New-Item makes of \"{c}\"); Schannel reads only the one key \"{c}\"")));
                 }
             }
         } else if kind.eq_ignore_ascii_case("Protocols") {
-            if missing_dtls(name) {
+            if traps::is_missing_dtls(name) {
                 out.push(warn(
                     Code::DtlsVersion,
                     l.line,
