@@ -3,8 +3,10 @@
 //! regedit's column), written straight into the output buffer.
 
 use crate::hive::{HiveError, HiveFile, WalkEvent};
-use crate::keypath::{is_current_control_set, resolve_relative, unresolve};
+use crate::keypath::{is_current_control_set, relative_to, resolve_relative, unresolve};
+use crate::output::{self, OutputError};
 use crate::regfile::write::Utf16Writer;
+use std::path::Path;
 
 /// What to export.
 #[derive(Debug, Clone, Default)]
@@ -18,6 +20,18 @@ pub struct ExportOptions {
     pub current_control_set: bool,
 }
 
+impl ExportOptions {
+    /// Options for a hive loaded under `root`, with subtrees as a user gives them: relative
+    /// to the hive, or with the root spelled out or abbreviated (`HKLM\SYSTEM\Select`).
+    pub fn new(root: &str, keys: &[String], current_control_set: bool) -> ExportOptions {
+        ExportOptions {
+            root: root.to_string(),
+            keys: keys.iter().map(|k| relative_to(k, root)).collect(),
+            current_control_set,
+        }
+    }
+}
+
 /// Why an export failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
@@ -29,6 +43,28 @@ pub enum ExportError {
     NoControlSet(String),
     #[error("cannot write the export: {0}")]
     Write(#[from] std::io::Error),
+    #[error(transparent)]
+    Output(#[from] OutputError),
+}
+
+/// Exports `hive` into the file `out`, atomically: on any error nothing is left there, and
+/// `out` may not be the hive itself.
+pub fn export_to_file(
+    hive: &mut HiveFile,
+    opts: &ExportOptions,
+    out: &Path,
+) -> Result<Export, ExportError> {
+    let mut result = None;
+    let input = hive.path.clone();
+    output::write_atomic_with(
+        out,
+        std::slice::from_ref(&input),
+        |w| -> Result<(), ExportError> {
+            result = Some(export(hive, opts, w)?);
+            Ok(())
+        },
+    )?;
+    Ok(result.expect("write_atomic_with ran the export or failed"))
 }
 
 /// What was exported and what was left out.

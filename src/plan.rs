@@ -31,6 +31,26 @@ pub enum Op {
     },
 }
 
+impl std::fmt::Display for Op {
+    /// One line of `tlsreg show --plan`: `set          [KEY] "Name" = REG_DWORD 0x...`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = |n: &str| {
+            if n.is_empty() {
+                "@".to_string()
+            } else {
+                format!("{n:?}")
+            }
+        };
+        match self {
+            Op::DeleteKey { key } => write!(f, "delete key   [{key}]"),
+            Op::DeleteValue { key, name: n } => write!(f, "delete value [{key}] {}", name(n)),
+            Op::SetValue { key, name: n, data } => {
+                write!(f, "set          [{key}] {} = {data}", name(n))
+            }
+        }
+    }
+}
+
 impl Op {
     pub fn key(&self) -> &str {
         match self {

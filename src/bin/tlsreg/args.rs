@@ -1,0 +1,194 @@
+//! The command line as clap reads it: every subcommand, option and help text.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "tlsreg", version, about = "Compile SCHANNEL/TLS hardening profiles into byte-exact .reg files and safe PowerShell scripts, and audit, export and diff offline hives", long_about = None)]
+pub struct Cli {
+    /// When to colour messages (NO_COLOR is respected with auto).
+    #[arg(long, value_enum, default_value_t = Color::Auto, global = true)]
+    pub color: Color,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutFormat {
+    /// regedit .reg files
+    Reg,
+    /// PowerShell scripts
+    Ps1,
+    /// every format
+    All,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FlavorArg {
+    /// regedit.exe and reg import on Windows: UTF-16LE with BOM, CRLF
+    Regedit,
+    /// hivexregedit --merge / virt-win-reg --merge: UTF-8, one file per hive, real control set
+    Hivex,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuditFormat {
+    /// grouped text, coloured on a terminal
+    Human,
+    /// the report as JSON (schema_version 1)
+    Json,
+    /// JUnit XML, one test case per finding
+    Junit,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Report {
+    Human,
+    Json,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Compile profiles (built-in names or YAML files) into .reg files and PowerShell scripts.
+    Compile {
+        /// Built-in profile names (see `tlsreg profiles`) or paths to YAML profiles.
+        #[arg(required = true)]
+        profiles: Vec<String>,
+        /// Folder to write to (created if missing).
+        #[arg(short, long, default_value = ".")]
+        out_dir: PathBuf,
+        /// What to write.
+        #[arg(long, value_enum, default_value_t = OutFormat::Reg)]
+        format: OutFormat,
+        /// Write the undo files (NAME.revert.reg, NAME.revert.ps1): delete every value the profile sets.
+        #[arg(long)]
+        revert: bool,
+        /// Which importer the .reg is for.
+        #[arg(long, value_enum, default_value_t = FlavorArg::Regedit)]
+        flavor: FlavorArg,
+        /// Write to ControlSet00N instead of CurrentControlSet (needed by the hivex flavour;
+        /// N is the hive's SYSTEM\Select\Current).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=999))]
+        control_set: Option<u32>,
+        /// Write nothing; exit 1 if the files in the output folder differ from what would be written.
+        #[arg(long)]
+        check: bool,
+        /// How to report what was written or checked.
+        #[arg(long, value_enum, default_value_t = Report::Human)]
+        report: Report,
+    },
+    /// Print a profile as resolved (after extends) in YAML.
+    Show {
+        /// A built-in profile name or a path to a YAML profile.
+        profile: String,
+        /// Print the registry operations the profile compiles to instead.
+        #[arg(long)]
+        plan: bool,
+    },
+    /// List the built-in profiles.
+    Profiles,
+    /// Audit offline SYSTEM and SOFTWARE hives against a profile.
+    Audit(AuditArgs),
+    /// Turn a .reg file into a profile (YAML on stdout).
+    Import {
+        /// The .reg file (any encoding regedit reads).
+        file: PathBuf,
+        /// Encoding of a file without BOM that is not UTF-8 (an encoding_rs label).
+        #[arg(long, default_value = "windows-1252")]
+        encoding: String,
+    },
+    /// Write a hive's keys (whole, or subtrees) as a regedit 5.00 .reg file.
+    Export {
+        /// A SYSTEM hive: keys are named HKEY_LOCAL_MACHINE\SYSTEM\...
+        #[arg(
+            long,
+            value_name = "FILE",
+            conflicts_with = "software",
+            required_unless_present = "software"
+        )]
+        system: Option<PathBuf>,
+        /// A SOFTWARE hive (or any other hive): keys are named HKEY_LOCAL_MACHINE\SOFTWARE\...
+        #[arg(long, value_name = "FILE")]
+        software: Option<PathBuf>,
+        /// A subtree to export, relative to the hive root (repeatable); CurrentControlSet is
+        /// resolved through Select\Current.
+        #[arg(long, value_name = "PATH")]
+        key: Vec<String>,
+        /// Name the current ControlSet00N "CurrentControlSet" in the output.
+        #[arg(long)]
+        current_control_set: bool,
+        /// Write here (atomically) instead of standard output.
+        #[arg(short, long, value_name = "OUT.reg")]
+        output: Option<PathBuf>,
+        /// Read a dirty hive as it is, without replaying its .LOG1/.LOG2 transaction logs.
+        #[arg(long)]
+        no_recover: bool,
+    },
+    /// Registry-level differences between two profiles, .reg files or hives.
+    Diff {
+        /// A profile (built-in name or YAML file), a .reg file, a hive file, or a mounted
+        /// Windows volume (its SYSTEM and SOFTWARE hives).
+        a: String,
+        /// The other side.
+        b: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Report::Human)]
+        format: Report,
+        /// Read a dirty hive as it is, without replaying its .LOG1/.LOG2 transaction logs.
+        #[arg(long)]
+        no_recover: bool,
+    },
+    /// Check .reg files for known traps.
+    Lint {
+        /// The .reg files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The oldest Windows build the files are for (enables build checks).
+        #[arg(long, value_name = "BUILD")]
+        os_build: Option<u32>,
+        /// Encoding of a file without BOM that is not UTF-8 (an encoding_rs label).
+        #[arg(long, default_value = "windows-1252")]
+        encoding: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Report::Human)]
+        format: Report,
+    },
+}
+
+#[derive(clap::Args)]
+pub struct AuditArgs {
+    /// A built-in profile name or a path to a YAML profile.
+    #[arg(short, long)]
+    pub profile: String,
+    /// The SYSTEM hive file.
+    #[arg(long, value_name = "FILE")]
+    pub system: Option<PathBuf>,
+    /// The SOFTWARE hive file.
+    #[arg(long, value_name = "FILE")]
+    pub software: Option<PathBuf>,
+    /// A mounted Windows volume (or a config folder); repeat to audit a batch.
+    #[arg(long, value_name = "DIR")]
+    pub root: Vec<PathBuf>,
+    /// A file listing one root per line (blank lines and # comments ignored).
+    #[arg(long, value_name = "FILE")]
+    pub roots_file: Option<PathBuf>,
+    /// The Windows build, when no SOFTWARE hive is given.
+    #[arg(long, value_name = "BUILD")]
+    pub os_build: Option<u32>,
+    /// Judge what Schannel will do (values plus the per-build defaults).
+    #[arg(long)]
+    pub effective: bool,
+    /// Read dirty hives as they are, without replaying their .LOG1/.LOG2 transaction logs.
+    #[arg(long)]
+    pub no_recover: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = AuditFormat::Human)]
+    pub format: AuditFormat,
+}

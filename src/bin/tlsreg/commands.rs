@@ -1,0 +1,329 @@
+//! One function per subcommand: turn the arguments into a library call, print what it
+//! returns, and give the exit code (0 ok, 1 differences found, 2 error).
+
+use crate::args::{AuditArgs, AuditFormat, Command, FlavorArg, OutFormat, Report};
+use crate::ui::{Reported, Ui};
+use anyhow::{anyhow, Result};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use tlsreg::compile::{self, Flavor, Options};
+use tlsreg::keypath::{SOFTWARE_ROOT, SYSTEM_ROOT};
+
+/// Runs one subcommand; the exit code, or an error for exit 2.
+pub fn run(cmd: Command, ui: &Ui) -> Result<u8> {
+    match cmd {
+        Command::Profiles => profiles(),
+        Command::Audit(args) => audit(args, ui),
+        Command::Import { file, encoding } => import(&file, &encoding, ui),
+        Command::Export {
+            system,
+            software,
+            key,
+            current_control_set,
+            output,
+            no_recover,
+        } => {
+            let (file, root) = match (&system, &software) {
+                (Some(f), _) => (f, SYSTEM_ROOT),
+                (None, Some(f)) => (f, SOFTWARE_ROOT),
+                (None, None) => anyhow::bail!("give --system FILE or --software FILE"),
+            };
+            let opts = tlsreg::export::ExportOptions::new(root, &key, current_control_set);
+            export(file, &opts, output.as_deref(), !no_recover, ui)
+        }
+        Command::Diff {
+            a,
+            b,
+            format,
+            no_recover,
+        } => diff(&a, &b, format, !no_recover, ui),
+        Command::Lint {
+            files,
+            os_build,
+            encoding,
+            format,
+        } => lint(&files, os_build, &encoding, format, ui),
+        Command::Show { profile, plan } => {
+            let (_, l) = ui.load(&profile)?;
+            let mut out = std::io::stdout().lock();
+            if plan {
+                for op in &l.profile.plan().ops {
+                    writeln!(out, "{op}")?;
+                }
+            } else {
+                write!(out, "{}", tlsreg::profile::show::to_yaml(&l.profile))?;
+            }
+            Ok(0)
+        }
+        Command::Compile {
+            profiles,
+            out_dir,
+            format,
+            revert,
+            flavor,
+            control_set,
+            check,
+            report,
+        } => {
+            let opts = Options {
+                flavor: match flavor {
+                    FlavorArg::Regedit => Flavor::Regedit,
+                    FlavorArg::Hivex => Flavor::Hivex,
+                },
+                revert,
+                control_set,
+            };
+            let formats = compile::Formats {
+                reg: format != OutFormat::Ps1,
+                ps1: format != OutFormat::Reg,
+            };
+            compile(&profiles, &out_dir, opts, formats, check, report, ui)
+        }
+    }
+}
+
+fn profiles() -> Result<u8> {
+    let list = tlsreg::builtin::summaries()
+        .map_err(|name| anyhow!("built-in profile {name} does not load"))?;
+    let mut out = std::io::stdout().lock();
+    for (name, first) in list {
+        writeln!(out, "{name:<22} {first}")?;
+    }
+    Ok(0)
+}
+
+fn compile(
+    args: &[String],
+    out_dir: &Path,
+    opts: Options,
+    formats: compile::Formats,
+    check: bool,
+    report: Report,
+    ui: &Ui,
+) -> Result<u8> {
+    // Load and compile everything first: on any error, nothing is written.
+    let mut failed = false;
+    let mut batch = compile::Batch::default();
+    for arg in args {
+        let Ok((r, l)) = ui.load(arg) else {
+            failed = true;
+            continue;
+        };
+        if let Err(e) = batch.add(arg, &r, &l, opts, formats) {
+            failed = true;
+            let _ = writeln!(std::io::stderr(), "error: {}: {e}", r.label());
+        }
+    }
+    if failed {
+        if report == Report::Json {
+            compile_json(ui, &[])?;
+        }
+        return Err(Reported("nothing was written").into());
+    }
+    let rows = batch.write(out_dir, check)?;
+    match report {
+        Report::Human => {
+            let mut out = std::io::stdout().lock();
+            for row in &rows {
+                writeln!(out, "{:<10} {}", row.status.as_str(), row.file)?;
+            }
+        }
+        Report::Json => compile_json(ui, &rows)?,
+    }
+    let drift = rows.iter().any(|r| {
+        matches!(
+            r.status,
+            compile::FileStatus::Missing | compile::FileStatus::Differs
+        )
+    });
+    Ok(u8::from(drift))
+}
+
+/// The `--report json` document, with every diagnostic collected.
+fn compile_json(ui: &Ui, rows: &[compile::FileRow]) -> Result<()> {
+    let diags = ui.collected();
+    let doc = compile::Report {
+        diagnostics: &diags,
+        files: rows,
+        version: 1,
+    };
+    print_json(&doc)
+}
+
+/// Pretty JSON on stdout with its keys sorted (the compile and lint reports' documented
+/// form).
+fn print_json(doc: &impl serde::Serialize) -> Result<()> {
+    let value = serde_json::to_value(doc)?;
+    writeln!(
+        std::io::stdout().lock(),
+        "{}",
+        serde_json::to_string_pretty(&value)?
+    )?;
+    Ok(())
+}
+
+fn audit(a: AuditArgs, ui: &Ui) -> Result<u8> {
+    use tlsreg::audit::batch::{Batch, Targets};
+    use tlsreg::audit::render::{self, Format};
+    let (_, loaded) = ui.load(&a.profile)?;
+    let images = Targets {
+        system: a.system,
+        software: a.software,
+        roots: a.root,
+        roots_file: a.roots_file,
+        os_build: a.os_build,
+        no_recover: a.no_recover,
+    }
+    .images()?;
+    let format = match a.format {
+        AuditFormat::Human => Format::Human,
+        AuditFormat::Json => Format::Json,
+        AuditFormat::Junit => Format::Junit,
+    };
+    let opts = tlsreg::audit::Options {
+        effective: a.effective,
+    };
+    let progress = images.len() > 1 && std::io::stderr().is_terminal() && format == Format::Human;
+    let batch = Batch::run(&loaded.profile, images, opts, |i, n, name| {
+        if progress {
+            let _ = write!(std::io::stderr(), "\r\x1b[2Kauditing {}/{n}: {name}", i + 1);
+        }
+    });
+    if progress {
+        let _ = write!(std::io::stderr(), "\r\x1b[2K");
+    }
+    write!(
+        std::io::stdout().lock(),
+        "{}",
+        render::batch(&batch, format, ui.color_out)
+    )?;
+    for e in batch.errors() {
+        let _ = writeln!(std::io::stderr(), "error: {e}");
+    }
+    Ok(batch.exit_code())
+}
+
+fn import(file: &Path, encoding: &str, ui: &Ui) -> Result<u8> {
+    let f = tlsreg::regfile::read_file(file, encoding)?;
+    let shown = file.display().to_string();
+    if ui.reg_diags(&shown, &f, &f.diagnostics) {
+        return Err(Reported("the file has errors; nothing was imported").into());
+    }
+    let name = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "imported".into());
+    let (profile, skipped) = tlsreg::import::import(&f, &name, &shown);
+    for s in skipped {
+        let _ = writeln!(
+            std::io::stderr(),
+            "warning: {shown}:{}: {}",
+            s.line,
+            s.reason
+        );
+    }
+    write!(
+        std::io::stdout().lock(),
+        "{}",
+        tlsreg::import::to_yaml(&profile, &shown)
+    )?;
+    Ok(0)
+}
+
+fn export(
+    file: &Path,
+    opts: &tlsreg::export::ExportOptions,
+    output: Option<&Path>,
+    recover: bool,
+    ui: &Ui,
+) -> Result<u8> {
+    let mut hive = tlsreg::hive::HiveFile::open_with(file, Vec::new(), recover)?;
+    ui.recovery(file, &hive.recovery);
+    let ex = match output {
+        Some(out) => tlsreg::export::export_to_file(&mut hive, opts, out)?,
+        None => {
+            let stdout = std::io::stdout();
+            let mut w = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
+            tlsreg::export::export(&mut hive, opts, &mut w)?
+        }
+    };
+    drop(hive);
+    for w in &ex.warnings {
+        let _ = writeln!(std::io::stderr(), "warning: {w}");
+    }
+    if let Some(out) = output {
+        let _ = writeln!(
+            std::io::stderr(),
+            "exported {} keys and {} values to {}",
+            ex.keys,
+            ex.values,
+            out.display()
+        );
+    }
+    Ok(0)
+}
+
+fn diff(a: &str, b: &str, format: Report, recover: bool, ui: &Ui) -> Result<u8> {
+    let sa = diff_side(a, recover, ui)?;
+    let sb = diff_side(b, recover, ui)?;
+    let d = tlsreg::diff::compare(sa, sb)?;
+    match format {
+        Report::Human => write!(std::io::stdout().lock(), "{}", tlsreg::diff::human(&d))?,
+        Report::Json => writeln!(
+            std::io::stdout().lock(),
+            "{}",
+            serde_json::to_string_pretty(&d)?
+        )?,
+    }
+    Ok(u8::from(!d.is_empty()))
+}
+
+/// Reads a `diff` argument (see [`tlsreg::diff::Source::open`]), showing its notes.
+fn diff_side(arg: &str, recover: bool, ui: &Ui) -> Result<tlsreg::diff::Source> {
+    use tlsreg::diff::Note;
+    Ok(tlsreg::diff::Source::open(
+        arg,
+        recover,
+        &mut |note| match note {
+            Note::Recovery { path, recovery } => ui.recovery(&path, &recovery),
+            Note::Reg(f) => {
+                ui.reg_diags(arg, &f, &f.diagnostics);
+            }
+            Note::Profile(d) => ui.diags(&d),
+        },
+    )?)
+}
+
+fn lint(
+    files: &[PathBuf],
+    os_build: Option<u32>,
+    encoding: &str,
+    format: Report,
+    ui: &Ui,
+) -> Result<u8> {
+    use tlsreg::regfile::lint::{check, LintOptions};
+    let (mut found, mut failed) = (false, false);
+    let mut all = Vec::new();
+    for file in files {
+        let shown = file.display().to_string();
+        let f = match tlsreg::regfile::read_file(file, encoding) {
+            Ok(f) => f,
+            Err(e) => {
+                let _ = writeln!(std::io::stderr(), "error: {:#}", anyhow::Error::from(e));
+                failed = true;
+                continue;
+            }
+        };
+        let diags = check(&f, LintOptions { os_build });
+        found |= !diags.is_empty();
+        if format == Report::Json {
+            all.push(serde_json::json!({"file": shown, "diagnostics": diags}));
+        } else {
+            ui.reg_diags(&shown, &f, &diags);
+        }
+    }
+    if format == Report::Json {
+        print_json(&serde_json::json!({"version": 1, "files": all}))?;
+    }
+    Ok(if failed { 2 } else { u8::from(found) })
+}
