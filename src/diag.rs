@@ -224,13 +224,6 @@ impl PartialEq<&str> for Code {
     }
 }
 
-/// Codes collect into their names (`diags.iter().map(|d| d.code).collect::<Vec<&str>>()`).
-impl FromIterator<Code> for Vec<&'static str> {
-    fn from_iter<I: IntoIterator<Item = Code>>(iter: I) -> Self {
-        iter.into_iter().map(Code::as_str).collect()
-    }
-}
-
 /// `(name, severity, meaning)` rows for a list of codes, the shape [`CODES`] has.
 pub const fn table<const N: usize>(
     codes: [Code; N],

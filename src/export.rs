@@ -64,7 +64,7 @@ pub fn export_to_file(
             Ok(())
         },
     )?;
-    Ok(result.expect("write_atomic_with ran the export or failed"))
+    result.ok_or_else(|| ExportError::Write(std::io::Error::other("the export did not run")))
 }
 
 /// What was exported and what was left out.

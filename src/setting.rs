@@ -7,8 +7,8 @@
 
 use crate::catalog::{
     dotnet_key, winhttp_key, Domain, DotNetValue, DotNetVersion, KeyBits, Protocol, ProtocolId,
-    Side, View, CIPHERS, HASHES, KEY_EXCHANGES, PROTOCOLS, SCALARS, SCHANNEL, SSL_POLICY,
-    WINHTTP_VALUE,
+    Side, View, CIPHERS, DISABLED_BY_DEFAULT, ECC_CURVES_VALUE, ENABLED, FUNCTIONS, HASHES,
+    KEY_EXCHANGES, PROTOCOLS, SCALARS, SCHANNEL, SSL_POLICY, WINHTTP_VALUE,
 };
 use crate::value::RegData;
 
@@ -101,13 +101,13 @@ impl SettingKey {
     /// The value names this setting writes.
     pub fn value_names(&self) -> Vec<&'static str> {
         match *self {
-            SettingKey::Protocol(..) => vec!["Enabled", "DisabledByDefault"],
+            SettingKey::Protocol(..) => vec![ENABLED, DISABLED_BY_DEFAULT],
             SettingKey::Cipher(_) | SettingKey::Hash(_) | SettingKey::KeyExchange(_) => {
-                vec!["Enabled"]
+                vec![ENABLED]
             }
             SettingKey::KeyBits(_, b) => vec![b.value_name()],
-            SettingKey::CipherSuites => vec!["Functions"],
-            SettingKey::EccCurves => vec!["EccCurves"],
+            SettingKey::CipherSuites => vec![FUNCTIONS],
+            SettingKey::EccCurves => vec![ECC_CURVES_VALUE],
             SettingKey::DotNet(_, _, v) => vec![v.value_name()],
             SettingKey::WinHttp(_) => vec![WINHTTP_VALUE],
             SettingKey::Scalar(i) => vec![SCALARS[i].value],
@@ -151,8 +151,8 @@ impl SettingKey {
         match (self, setting) {
             (SettingKey::Protocol(..), Setting::State(s)) => {
                 let on = *s == State::Enabled;
-                b.set(&key, "Enabled", RegData::Dword(on as u32));
-                b.set(&key, "DisabledByDefault", RegData::Dword(!on as u32));
+                b.set(&key, ENABLED, RegData::Dword(on as u32));
+                b.set(&key, DISABLED_BY_DEFAULT, RegData::Dword(!on as u32));
             }
             (_, Setting::State(s)) => b.set(
                 &key,

@@ -984,7 +984,8 @@ fn sha_disabled_breaks_rdp() {
 }
 
 /// The first 36 suites Windows has shipped, 1,178 characters when joined with commas.
-const LONG_SUITE_LIST: fn() -> &'static [&'static str] = || &tlsreg::catalog::CIPHER_SUITES[..36];
+const LONG_SUITE_LIST: fn() -> &'static [&'static str] =
+    || &tlsreg::catalog::suites::CIPHER_SUITES[..36];
 
 #[test]
 fn suite_list_too_long() {

@@ -167,7 +167,7 @@ fn every_encoding_reads_to_the_values_hivex_imports() {
             &std::fs::read(dir.join(file)).unwrap(),
             ReadOptions::default(),
         );
-        let got_codes: Vec<&str> = f.diagnostics.iter().map(|d| d.code).collect();
+        let got_codes: Vec<&str> = f.diagnostics.iter().map(|d| d.code.as_str()).collect();
         assert_eq!(&got_codes, codes, "{file}");
         let mut r = tlsreg::memreg::MemRegistry::new();
         f.apply(&mut r);

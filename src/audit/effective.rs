@@ -6,7 +6,9 @@ use super::report::{Check, Finding, Status};
 use super::{reg_dword, reg_text, Ctx};
 use crate::catalog::defaults::{algorithm_default, protocol_default, ProtocolDefault};
 use crate::catalog::traps::POLICY_FUNCTIONS_TYPE;
-use crate::catalog::{Protocol, Side, PROTOCOLS, SSL_POLICY};
+use crate::catalog::{
+    Protocol, Side, DISABLED_BY_DEFAULT, ENABLED, FUNCTIONS, LOCAL_SSL, PROTOCOLS, SSL_POLICY,
+};
 use crate::keypath::resolve;
 use crate::memreg::MemRegistry;
 use crate::setting::{Setting, SettingKey, State};
@@ -14,7 +16,6 @@ use crate::value::read_multi_sz;
 
 /// The Local cipher-suite list (SYSTEM hive), used when no policy `Functions` is set.
 // TODO(catalog): a home beside `SSL_POLICY`, with the type it is read as (REG_MULTI_SZ).
-pub(super) const LOCAL_SSL: &str = r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\Cryptography\Configuration\Local\SSL\00010002";
 /// The type Windows reads the Local `Functions` list as.
 const LOCAL_FUNCTIONS_TYPE: u32 = 7;
 
@@ -26,8 +27,8 @@ fn effective_protocol(
     side: Side,
     build: Option<u32>,
 ) -> (ProtocolDefault, String) {
-    let enabled = reg_dword(reg, key, "Enabled");
-    let dbd = reg_dword(reg, key, "DisabledByDefault");
+    let enabled = reg_dword(reg, key, ENABLED);
+    let dbd = reg_dword(reg, key, DISABLED_BY_DEFAULT);
     let default = match build {
         Some(b) => protocol_default(protocol, side, b),
         None => ProtocolDefault::Unknown,
@@ -138,8 +139,8 @@ pub(super) fn finding(
                 Setting::State(State::Disabled) => false,
                 _ => return None,
             };
-            let unset = reg.get(&k, "Enabled").is_none();
-            let on = match reg_dword(reg, &k, "Enabled") {
+            let unset = reg.get(&k, ENABLED).is_none();
+            let on = match reg_dword(reg, &k, ENABLED) {
                 Some(v) => Some(v != 0),
                 None if unset => key.algorithm().map(algorithm_default),
                 None => None,
@@ -172,7 +173,7 @@ pub(super) fn finding(
                 check: Check::Effective,
                 setting: label.into(),
                 key: k.clone(),
-                value: Some("Enabled".into()),
+                value: Some(ENABLED.into()),
                 expected: Some(if want { "enabled" } else { "disabled" }.into()),
                 actual: Some(why),
                 status,
@@ -187,14 +188,14 @@ pub(super) fn finding(
                 return Some(not_audited("no SOFTWARE hive was given"));
             };
             let local_key = cx.control_set.map(|n| resolve(LOCAL_SSL, n));
-            let (source, list) = match sw.get(SSL_POLICY, "Functions") {
+            let (source, list) = match sw.get(SSL_POLICY, FUNCTIONS) {
                 Some((POLICY_FUNCTIONS_TYPE, _)) => (
                     "the Group Policy list (Policies, REG_SZ)",
-                    reg_text(sw, SSL_POLICY, "Functions")
+                    reg_text(sw, SSL_POLICY, FUNCTIONS)
                         .map(|s| s.split(',').map(str::to_string).collect::<Vec<_>>()),
                 ),
                 _ => match (cx.system, &local_key) {
-                    (Some(sys), Some(lk)) => match sys.get(lk, "Functions") {
+                    (Some(sys), Some(lk)) => match sys.get(lk, FUNCTIONS) {
                         Some((LOCAL_FUNCTIONS_TYPE, b)) => {
                             ("the Local list (no usable policy)", Some(read_multi_sz(b)))
                         }
@@ -215,7 +216,7 @@ pub(super) fn finding(
                 check: Check::Effective,
                 setting: label.into(),
                 key: k.clone(),
-                value: Some("Functions".into()),
+                value: Some(FUNCTIONS.into()),
                 expected: Some(want.join(",")),
                 actual: Some(actual),
                 status,

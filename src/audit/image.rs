@@ -3,12 +3,11 @@
 //! findings about the image itself (a dirty hive, a bad checksum, control sets that differ, a
 //! pending reboot).
 
-use super::effective::LOCAL_SSL;
-use super::os::{OsInfo, CURRENT_VERSION};
+use super::os::OsInfo;
 use super::report::{Check, Finding, HiveInfo, Status};
 use super::{AuditError, Ctx};
 use crate::catalog::traps::prerequisites::{needs_server_2008_update, CBS, NDP_FULL};
-use crate::catalog::{FIPS_POLICY, SCHANNEL, SSL_POLICY};
+use crate::catalog::{CURRENT_VERSION, FIPS_POLICY, LOCAL_SSL, SCHANNEL, SSL_POLICY};
 use crate::hive::{ControlSets, HiveFile, Recovery, Request};
 use crate::keypath::{
     control_set_name, resolve, strip_key_prefix, SELECT, SOFTWARE_ROOT, SYSTEM_ROOT,

@@ -2,12 +2,10 @@
 //! "Windows 10" in ProductName).
 
 use super::{reg_dword, reg_text};
+use crate::catalog::{CURRENT_VERSION, WINDOWS_11_BUILD};
 use crate::keypath::SOFTWARE_ROOT;
 use crate::memreg::MemRegistry;
 use serde::Serialize;
-
-/// Where Windows names itself, below the SOFTWARE root.
-pub const CURRENT_VERSION: &str = r"Microsoft\Windows NT\CurrentVersion";
 
 /// `SOFTWARE\Microsoft\Windows NT\CurrentVersion` as a full key path.
 pub fn current_version_key() -> String {
@@ -86,7 +84,7 @@ impl OsInfo {
             .clone()
             .unwrap_or_else(|| "Windows".into());
         // Windows 11 keeps "Windows 10" in ProductName; the build tells.
-        if !self.server && self.build >= 22000 && name.contains("Windows 10") {
+        if !self.server && self.build >= WINDOWS_11_BUILD && name.contains("Windows 10") {
             name = name.replace("Windows 10", "Windows 11");
         }
         if let Some(sp) = &self.csd_version {

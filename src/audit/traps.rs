@@ -11,7 +11,8 @@ use crate::catalog::traps::{
     POLICY_FUNCTIONS_TYPE,
 };
 use crate::catalog::{
-    NameKind, CIPHERS, HASHES, KEY_EXCHANGES, PROTOCOLS, SCHANNEL, SSL_POLICY, TLS13_MIN_BUILD,
+    NameKind, CIPHERS, ENABLED, FUNCTIONS, HASHES, KEY_EXCHANGES, PROTOCOLS, SCHANNEL, SSL_POLICY,
+    TLS13_MIN_BUILD,
 };
 use crate::keypath::{resolve, same_name};
 use crate::memreg::MemRegistry;
@@ -75,20 +76,20 @@ pub(super) fn traps(cx: &Ctx) -> Vec<Finding> {
             for side in ["Client", "Server"] {
                 value_traps(sys, &format!(r"{k}\{side}"), &mut out);
             }
-            let c = reg_dword(sys, &format!(r"{k}\Client"), "Enabled").map(|v| v != 0);
-            let s = reg_dword(sys, &format!(r"{k}\Server"), "Enabled").map(|v| v != 0);
+            let c = reg_dword(sys, &format!(r"{k}\Client"), ENABLED).map(|v| v != 0);
+            let s = reg_dword(sys, &format!(r"{k}\Server"), ENABLED).map(|v| v != 0);
             if let (Some(c), Some(s)) = (c, s) {
                 if c != s {
                     let on = |b: bool| if b { "enabled" } else { "disabled" };
-                    out.push(trap(&k, Some("Enabled"), Some(format!("Client {}, Server {}", on(c), on(s))), format!("\"{sub}\" is {} for Client and {} for Server; a server that is also a client (most are) gets a mixed result", on(c), on(s))));
+                    out.push(trap(&k, Some(ENABLED), Some(format!("Client {}, Server {}", on(c), on(s))), format!("\"{sub}\" is {} for Client and {} for Server; a server that is also a client (most are) gets a mixed result", on(c), on(s))));
                 }
             }
         }
     }
     if let Some(sw) = cx.software {
-        if let Some((t, b)) = sw.get(SSL_POLICY, "Functions") {
+        if let Some((t, b)) = sw.get(SSL_POLICY, FUNCTIONS) {
             if t != POLICY_FUNCTIONS_TYPE {
-                out.push(trap(SSL_POLICY, Some("Functions"), Some(show(t, b)), format!("the policy Functions is {}; Windows reads it only as REG_SZ (comma-separated) and ignores this one", type_name(t))));
+                out.push(trap(SSL_POLICY, Some(FUNCTIONS), Some(show(t, b)), format!("the policy Functions is {}; Windows reads it only as REG_SZ (comma-separated) and ignores this one", type_name(t))));
             }
         }
     }
@@ -146,7 +147,7 @@ fn value_traps(reg: &MemRegistry, key: &str, out: &mut Vec<Finding>) {
                     type_name(t)
                 ),
             )),
-            Some(ENABLED_ALL_ONES) if same_name(name, "Enabled") => out.push(trap(key, Some(name), Some(show(t, b)), "Enabled=0xffffffff works as enabled, but current documentation asks for 1 and Exchange HealthChecker flags it".to_string())),
+            Some(ENABLED_ALL_ONES) if same_name(name, ENABLED) => out.push(trap(key, Some(name), Some(show(t, b)), "Enabled=0xffffffff works as enabled, but current documentation asks for 1 and Exchange HealthChecker flags it".to_string())),
             Some(_) => {}
         }
     }

@@ -9,6 +9,7 @@
 //! this table; none of them spells a key path of their own.
 
 pub mod defaults;
+pub mod suites;
 pub mod traps;
 
 /// `HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL`.
@@ -31,6 +32,22 @@ pub const RESTART_KEY_PARTS: &[&str] = &[
     r"\Microsoft\.NETFramework\",
     r"\Internet Settings\WinHttp",
 ];
+
+/// The on/off value of protocol sides, ciphers, hashes, key exchanges and the FIPS policy.
+pub const ENABLED: &str = "Enabled";
+/// The protocol value that keeps a protocol off unless an application asks for it.
+pub const DISABLED_BY_DEFAULT: &str = "DisabledByDefault";
+/// The cipher-suite order value (REG_SZ, comma-separated, under [`SSL_POLICY`];
+/// REG_MULTI_SZ under [`LOCAL_SSL`]).
+pub const FUNCTIONS: &str = "Functions";
+/// The curve order value under [`SSL_POLICY`].
+pub const ECC_CURVES_VALUE: &str = "EccCurves";
+/// The Local cipher-suite list (SYSTEM hive), used when no policy list is set.
+pub const LOCAL_SSL: &str = r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\Cryptography\Configuration\Local\SSL\00010002";
+/// Where Windows names itself (build, edition), below the SOFTWARE root.
+pub const CURRENT_VERSION: &str = r"Microsoft\Windows NT\CurrentVersion";
+/// The first Windows 11 build; Windows 11 still says "Windows 10" in ProductName.
+pub const WINDOWS_11_BUILD: u32 = 22000;
 
 /// Longest `Functions` string Windows reads (prioritizing-schannel-cipher-suites.md).
 pub const MAX_SUITE_LIST_CHARS: usize = 1023;
@@ -498,94 +515,8 @@ pub const SCALARS: &[ScalarSetting] = &[
     ScalarSetting { field: "message-limit-client", key: "Messaging", value: "MessageLimitClient", domain: Domain::Range(0, 0xff_ffff), help: "largest fragmented handshake message a client accepts, bytes" },
     ScalarSetting { field: "message-limit-server", key: "Messaging", value: "MessageLimitServer", domain: Domain::Range(0, 0xff_ffff), help: "largest fragmented handshake message a server accepts without client auth, bytes" },
     ScalarSetting { field: "message-limit-server-client-auth", key: "Messaging", value: "MessageLimitServerClientAuth", domain: Domain::Range(0, 0xff_ffff), help: "largest fragmented handshake message a server accepts with client auth, bytes" },
-    ScalarSetting { field: "fips-algorithm-policy", key: FIPS_POLICY, value: "Enabled", domain: Domain::Bool, help: "system-wide FIPS mode (Control\\Lsa\\FIPSAlgorithmPolicy\\Enabled)" },
+    ScalarSetting { field: "fips-algorithm-policy", key: FIPS_POLICY, value: ENABLED, domain: Domain::Bool, help: "system-wide FIPS mode (Control\\Lsa\\FIPSAlgorithmPolicy\\Enabled)" },
 ];
-
-/// Windows cipher-suite names Schannel has shipped (Microsoft "TLS Cipher Suites in Windows"
-/// pages, Vista through Windows 11 / Server 2022). `_P256`, `_P384`, `_P521` suffixed names
-/// are the pre-Windows 10 spellings of the ECDHE suites.
-pub const CIPHER_SUITES: &[&str] = &[
-    "TLS_AES_256_GCM_SHA384",
-    "TLS_AES_128_GCM_SHA256",
-    "TLS_CHACHA20_POLY1305_SHA256",
-    "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
-    "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
-    "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
-    "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
-    "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384",
-    "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256",
-    "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384",
-    "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256",
-    "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384",
-    "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
-    "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
-    "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
-    "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
-    "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
-    "TLS_DHE_RSA_WITH_AES_256_CBC_SHA",
-    "TLS_DHE_RSA_WITH_AES_128_CBC_SHA",
-    "TLS_DHE_DSS_WITH_AES_256_CBC_SHA256",
-    "TLS_DHE_DSS_WITH_AES_128_CBC_SHA256",
-    "TLS_DHE_DSS_WITH_AES_256_CBC_SHA",
-    "TLS_DHE_DSS_WITH_AES_128_CBC_SHA",
-    "TLS_DHE_DSS_WITH_3DES_EDE_CBC_SHA",
-    "TLS_RSA_WITH_AES_256_GCM_SHA384",
-    "TLS_RSA_WITH_AES_128_GCM_SHA256",
-    "TLS_RSA_WITH_AES_256_CBC_SHA256",
-    "TLS_RSA_WITH_AES_128_CBC_SHA256",
-    "TLS_RSA_WITH_AES_256_CBC_SHA",
-    "TLS_RSA_WITH_AES_128_CBC_SHA",
-    "TLS_RSA_WITH_3DES_EDE_CBC_SHA",
-    "TLS_RSA_WITH_RC4_128_SHA",
-    "TLS_RSA_WITH_RC4_128_MD5",
-    "TLS_RSA_WITH_DES_CBC_SHA",
-    "TLS_RSA_WITH_NULL_SHA256",
-    "TLS_RSA_WITH_NULL_SHA",
-    "TLS_RSA_WITH_NULL_MD5",
-    "TLS_RSA_EXPORT1024_WITH_RC4_56_SHA",
-    "TLS_RSA_EXPORT1024_WITH_DES_CBC_SHA",
-    "TLS_RSA_EXPORT_WITH_RC4_40_MD5",
-    "TLS_DHE_DSS_EXPORT1024_WITH_DES_CBC_SHA",
-    "TLS_DHE_DSS_WITH_DES_CBC_SHA",
-    "TLS_PSK_WITH_AES_256_GCM_SHA384",
-    "TLS_PSK_WITH_AES_128_GCM_SHA256",
-    "TLS_PSK_WITH_AES_256_CBC_SHA384",
-    "TLS_PSK_WITH_AES_128_CBC_SHA256",
-    "TLS_PSK_WITH_NULL_SHA384",
-    "TLS_PSK_WITH_NULL_SHA256",
-    "SSL_CK_RC4_128_WITH_MD5",
-    "SSL_CK_DES_192_EDE3_CBC_WITH_MD5",
-    "SSL_CK_RC4_128_EXPORT40_WITH_MD5",
-    "SSL_CK_DES_64_CBC_WITH_MD5",
-    "SSL_CK_RC2_128_CBC_WITH_MD5",
-    "SSL_CK_RC2_128_CBC_EXPORT40_WITH_MD5",
-];
-
-/// The ECDHE suites that had curve-suffixed names before Windows 10.
-pub const CURVE_SUFFIXES: &[&str] = &["_P256", "_P384", "_P521"];
-
-/// CNG curve names seen in `EccCurves` (cng-named-elliptic-curves.md).
-pub const ECC_CURVES: &[&str] = &[
-    "curve25519",
-    "NistP256",
-    "NistP384",
-    "NistP521",
-    "brainpoolP256r1",
-    "brainpoolP384r1",
-    "brainpoolP512r1",
-    "secP256k1",
-];
-
-/// Whether `name` is a cipher-suite name Windows knows, allowing the pre-Windows 10 suffixes.
-pub fn is_known_suite(name: &str) -> bool {
-    if CIPHER_SUITES.contains(&name) {
-        return true;
-    }
-    CURVE_SUFFIXES.iter().any(|sfx| {
-        name.strip_suffix(sfx)
-            .is_some_and(|base| base.starts_with("TLS_ECDHE_") && CIPHER_SUITES.contains(&base))
-    })
-}
 
 /// The form names are compared in: lower case, without spaces, `-`, `_` and a `v` between
 /// a protocol family and its version (`TLSv1.2`).
@@ -679,7 +610,7 @@ pub const NAMED_BUILDS: &[(&str, u32)] = &[
     ("windows-server-2016", 14393),
     ("windows-server-2019", 17763),
     ("windows-server-2022", 20348),
-    ("windows-11", 22000),
+    ("windows-11", WINDOWS_11_BUILD),
     ("windows-server-2025", 26100),
 ];
 
@@ -715,12 +646,5 @@ mod tests {
         assert_eq!(lookup(NameKind::Hash, "sha1"), Ok(1));
         assert_eq!(lookup(NameKind::Protocol, "TLS 1.4"), Err(Some("TLS 1.3")));
         assert_eq!(lookup(NameKind::Protocol, "TSL 1.2"), Err(Some("TLS 1.2")));
-    }
-
-    #[test]
-    fn suffixed_suites_are_known() {
-        assert!(is_known_suite("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA_P256"));
-        assert!(!is_known_suite("TLS_RSA_WITH_AES_128_CBC_SHA_P256"));
-        assert!(!is_known_suite("ECDHE-RSA-AES128-GCM-SHA256"));
     }
 }

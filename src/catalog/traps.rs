@@ -21,8 +21,8 @@ pub const ENABLED_ALL_ONES: u32 = 0xffff_ffff;
 
 /// The values Schannel reads only as REG_DWORD under protocol and algorithm keys.
 pub const DWORD_VALUES: [&str; 5] = [
-    "Enabled",
-    "DisabledByDefault",
+    super::ENABLED,
+    super::DISABLED_BY_DEFAULT,
     "ServerMinKeyBitLength",
     "ClientMinKeyBitLength",
     "ClientMaxKeyBitLength",

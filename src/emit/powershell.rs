@@ -20,6 +20,7 @@ fn runtime() -> String {
         .replace("@WIN7_RTM_BUILD@", &pre::WIN7_RTM_BUILD.to_string())
         .replace("@NDP_FULL@", pre::NDP_FULL)
         .replace("@NET45_RELEASE@", &pre::NET45_RELEASE.to_string())
+        .replace("@CURRENT_VERSION@", crate::catalog::CURRENT_VERSION)
 }
 
 /// What the script says about itself.

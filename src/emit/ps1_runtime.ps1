@@ -228,7 +228,7 @@ function Remove-TlsregKey {
 # KB4019276, Server 2008 R2 / Windows 7 with SP1, and .NET Framework 4.5 or newer.
 function Test-TlsregPrerequisites {
     $problems = New-Object -TypeName 'System.Collections.Generic.List[string]'
-    $cv = 'HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows NT\CurrentVersion'
+    $cv = 'HKEY_LOCAL_MACHINE\SOFTWARE\@CURRENT_VERSION@'
     $buildValue = Read-TlsregValue $cv 'CurrentBuildNumber'
     $build = 0
     if ($null -ne $buildValue) { $build = [int]$buildValue.Data }

@@ -43,7 +43,7 @@ fn tls13_below(protocol: &str, os_build: Option<u32>) -> Option<u32> {
 /// `Enabled=0xffffffff` in a SCHANNEL key.
 fn enabled_ffffffff(key: &str, name: &str, data: &Option<(u32, Vec<u8>)>) -> bool {
     let parts: Vec<&str> = key.split('\\').collect();
-    name.eq_ignore_ascii_case("Enabled")
+    name.eq_ignore_ascii_case(catalog::ENABLED)
         && schannel_part(&parts).is_some()
         && data.as_ref().and_then(|(t, b)| crate::value::dword(*t, b))
             == Some(traps::ENABLED_ALL_ONES)
@@ -54,7 +54,7 @@ fn functions_not_sz(key: &str, name: &str, data: &Option<(u32, Vec<u8>)>) -> Opt
     match data {
         Some((t, _))
             if *t != traps::POLICY_FUNCTIONS_TYPE
-                && name.eq_ignore_ascii_case("Functions")
+                && name.eq_ignore_ascii_case(catalog::FUNCTIONS)
                 && same_name(key, catalog::SSL_POLICY) =>
         {
             Some(*t)

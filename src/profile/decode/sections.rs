@@ -274,8 +274,8 @@ pub(super) fn list_setting(
             };
             cx.at(p, Code::InvalidList, msg);
             ok = false;
-        } else if suites && !catalog::is_known_suite(name) {
-            let hint = did_you_mean(name, catalog::CIPHER_SUITES.iter().copied())
+        } else if suites && !catalog::suites::is_known_suite(name) {
+            let hint = did_you_mean(name, catalog::suites::CIPHER_SUITES.iter().copied())
                 .map(|s| format!("; did you mean \"{s}\"?"))
                 .unwrap_or_default();
             cx.at(
@@ -287,11 +287,11 @@ pub(super) fn list_setting(
                 ),
             );
         } else if !suites
-            && !catalog::ECC_CURVES
+            && !catalog::suites::ECC_CURVES
                 .iter()
                 .any(|c| c.eq_ignore_ascii_case(name))
         {
-            let hint = did_you_mean(name, catalog::ECC_CURVES.iter().copied())
+            let hint = did_you_mean(name, catalog::suites::ECC_CURVES.iter().copied())
                 .map(|s| format!("; did you mean \"{s}\"?"))
                 .unwrap_or_default();
             cx.at(
