@@ -37,19 +37,3 @@ pub fn get(name: &str) -> Option<&'static str> {
 pub fn names() -> impl Iterator<Item = &'static str> {
     BUILTINS.iter().map(|(n, _)| *n)
 }
-
-/// Each built-in profile's name and the first sentence of its description, as
-/// `tlsreg profiles` lists them; `Err(name)` names a built-in that does not load.
-pub fn summaries() -> Result<Vec<(&'static str, String)>, &'static str> {
-    BUILTINS
-        .iter()
-        .map(|(name, _)| {
-            let loaded =
-                crate::profile::load(&crate::profile::ProfileRef::Builtin(name.to_string()))
-                    .map_err(|_| *name)?;
-            let desc = loaded.profile.description.unwrap_or_default();
-            let first = desc.split(". ").next().unwrap_or("").trim_end_matches('.');
-            Ok((*name, first.to_string()))
-        })
-        .collect()
-}

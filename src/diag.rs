@@ -422,6 +422,20 @@ impl Diagnostics {
     }
 }
 
+/// `"text"` with control characters escaped (and nothing else: a backslash stays one).
+pub fn quote(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out.push('"');
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -314,3 +314,17 @@ pub fn load_with(
         _ => Err(diags),
     }
 }
+
+/// Each built-in profile's name and the first sentence of its description, as
+/// `tlsreg profiles` lists them; `Err(name)` names a built-in that does not load.
+pub fn builtin_summaries() -> Result<Vec<(&'static str, String)>, &'static str> {
+    builtin::BUILTINS
+        .iter()
+        .map(|(name, _)| {
+            let loaded = load(&ProfileRef::Builtin(name.to_string())).map_err(|_| *name)?;
+            let desc = loaded.profile.description.unwrap_or_default();
+            let first = desc.split(". ").next().unwrap_or("").trim_end_matches('.');
+            Ok((*name, first.to_string()))
+        })
+        .collect()
+}

@@ -19,7 +19,7 @@ use crate::value::RegData;
 use crate::yamlpos::Pos;
 use std::collections::BTreeMap;
 
-pub use load::{load, load_with, Loaded, ProfileRef};
+pub use load::{builtin_summaries, load, load_with, Loaded, ProfileRef};
 
 /// Where a setting was written: for diagnostics that point at it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

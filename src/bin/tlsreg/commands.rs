@@ -83,7 +83,7 @@ pub fn run(cmd: Command, ui: &Ui) -> Result<u8> {
 }
 
 fn profiles() -> Result<u8> {
-    let list = tlsreg::builtin::summaries()
+    let list = tlsreg::profile::builtin_summaries()
         .map_err(|name| anyhow!("built-in profile {name} does not load"))?;
     let mut out = std::io::stdout().lock();
     for (name, first) in list {

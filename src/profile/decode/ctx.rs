@@ -3,7 +3,7 @@
 
 use super::traps;
 use crate::catalog::{did_you_mean, lookup, NameKind};
-use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::diag::{quote, Code, Diagnostic, Diagnostics};
 use crate::profile::Origin;
 use crate::setting::{Setting, State};
 use crate::yamlpos::{Path, PosIndex, Seg};
@@ -46,20 +46,6 @@ pub(super) fn key_text(v: &Value) -> Option<String> {
         Value::Bool(b) => Some(b.to_string()),
         _ => None,
     }
-}
-
-/// `"text"` with control characters escaped (and nothing else: a backslash stays one).
-pub(super) fn quote(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out.push('"');
-    out
 }
 
 impl Ctx<'_> {

@@ -9,10 +9,11 @@ mod traps;
 
 use super::{Layer, Profile};
 use crate::catalog::NameKind;
+use crate::diag::quote;
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::setting::SettingKey;
 use crate::yamlpos::{Path, PosIndex};
-use ctx::{quote, Ctx};
+use ctx::Ctx;
 use depth::{too_deep, MAX_FLOW_DEPTH};
 use raw::raw;
 use sections::{

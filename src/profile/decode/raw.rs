@@ -1,7 +1,8 @@
 //! The `raw` section: registry values and deletions given by key path, type and data.
 
-use super::ctx::{field_name, kind, quote, with, Ctx};
+use super::ctx::{field_name, kind, with, Ctx};
 use crate::catalog::{self, did_you_mean};
+use crate::diag::quote;
 use crate::diag::Code;
 use crate::keypath::{canonical_key, check_value_name};
 use crate::profile::{Profile, RawEntry, RawOp};

@@ -1,11 +1,12 @@
 //! The named sections of a profile: target, protocols, ciphers, hashes, key exchanges, the
 //! cipher-suite and curve lists, .NET, WinHTTP and the SCHANNEL scalars.
 
-use super::ctx::{field_name, quote, with, Ctx};
+use super::ctx::{field_name, with, Ctx};
 use crate::catalog::{
     self, did_you_mean, Domain, DotNetValue, DotNetVersion, KeyBits, NameKind, Side, View,
     NAMED_BUILDS, PROTOCOLS, SCALARS,
 };
+use crate::diag::quote;
 use crate::diag::Code;
 use crate::profile::lists::{self, EntryError};
 use crate::profile::{Profile, Target};

@@ -3,8 +3,8 @@
 //! worded for a profile; the facts are [`crate::catalog::traps`], which the `.reg` linter
 //! and the audit read too.
 
-use super::ctx::quote;
 use crate::catalog::{self, traps, NameKind};
+use crate::diag::quote;
 
 /// DTLS 1.1 or DTLS 1.3, which Windows does not have: the normalized name.
 fn missing_dtls(kind: NameKind, typed: &str) -> Option<String> {
