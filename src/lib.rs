@@ -1,17 +1,22 @@
 //! tlsreg: SCHANNEL / TLS hardening profiles compiled to byte-exact `.reg` files.
 //!
-//! The map of the crate:
-//! - [`catalog`]: every setting tlsreg knows (key paths, value names, ranges, sources);
+//! The map of the crate, from the floor up (a module imports only lower ones; see
+//! `ARCHITECTURE.md`):
+//! - [`keypath`], [`value`]: key paths, control sets, the one name comparison; value data
+//!   and the one way to read stored bytes;
+//! - [`catalog`]: every setting tlsreg knows, the per-build defaults
+//!   ([`catalog::defaults`]) and every known trap and prerequisite ([`catalog::traps`]);
+//! - [`diag`]: the one diagnostic type, with a code per problem;
+//! - [`setting`] and [`plan`]: what a profile says and the ordered [`plan::Plan`] of
+//!   registry operations it means, each operation knowing where it came from;
+//! - [`memreg`]: an in-memory registry that plans, `.reg` files and hives are applied to;
 //! - [`profile`]: YAML profiles, parsed and validated with `file:line:col` diagnostics
-//!   ([`diag`], [`yamlpos`]), `extends` followed, merged into one [`profile::Profile`];
-//! - [`setting`] and [`plan`]: a profile becomes one ordered [`plan::Plan`] of registry
-//!   operations;
-//! - [`emit`]: writers for that plan (`.reg` for regedit and for hivexregedit);
-//! - [`memreg`]: an in-memory registry that applies plans, for checks and tests;
-//! - [`compile`]: a profile and options to named output files;
-//! - [`output`]: writing files atomically and checking them for drift;
-//! - [`hive`]: offline hive files (read whole, or only the cells a request reaches), with
-//!   [`hive::logs`] replaying transaction logs; [`audit`], [`diff`] and [`export`] build on it.
+//!   ([`yamlpos`]), `extends` followed, merged into one [`profile::Profile`];
+//! - [`hive`]: offline hive files (whole or lazily read, dirty ones replayed from their
+//!   logs); [`regfile`]: `.reg` files read, written and linted;
+//! - [`emit`]: plan → `.reg` and PowerShell; [`audit`], [`diff`], [`export`], [`import`]:
+//!   the jobs on hives and `.reg` files; [`compile`]: profiles → files, all or none
+//!   ([`output`] writes atomically).
 //!
 //! The library never prints; the `tlsreg` binary renders results and picks exit codes.
 #![forbid(unsafe_code)]
