@@ -115,6 +115,23 @@ pub struct Formats {
 
 /// The outputs of several profiles, made in memory first so that nothing is written when
 /// any of them fails, and the files they were read from (never to be overwritten).
+///
+/// ```
+/// use tlsreg::compile::{Batch, FileStatus, Formats};
+/// use tlsreg::profile::{load, ProfileRef};
+/// let r = ProfileRef::parse("enable-tls12");
+/// let loaded = load(&r).expect("the built-in loads");
+/// let mut batch = Batch::default();
+/// let formats = Formats { reg: true, ps1: true };
+/// batch.add("enable-tls12", &r, &loaded, Default::default(), formats)?;
+/// let out = tempfile::tempdir()?;
+/// let rows = batch.write(out.path(), false)?;
+/// assert_eq!(rows.len(), 2);
+/// assert!(rows.iter().all(|row| row.status == FileStatus::Written));
+/// // Checking again finds the files up to date.
+/// assert!(batch.write(out.path(), true)?.iter().all(|row| row.status == FileStatus::UpToDate));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct Batch {
     /// Each output with the profile argument it came from.
