@@ -413,7 +413,7 @@ impl View {
     }
     fn software_prefix(self) -> &'static str {
         match self {
-            View::Native => r"HKEY_LOCAL_MACHINE\SOFTWARE",
+            View::Native => crate::keypath::SOFTWARE_ROOT,
             View::Wow64 => r"HKEY_LOCAL_MACHINE\SOFTWARE\WOW6432Node",
         }
     }

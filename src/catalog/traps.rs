@@ -123,9 +123,13 @@ pub mod prerequisites {
     /// Component Based Servicing, below the SOFTWARE root (packages, RebootPending).
     pub const CBS: &str = r"Microsoft\Windows\CurrentVersion\Component Based Servicing";
 
-    /// Whether a build needs the Server 2008 SP2 update.
+    /// The first build after the Server 2008 family (Windows 7 / Server 2008 R2 is 7600).
+    pub const SERVER_2008_END: u32 = 7000;
+
+    /// Whether a build needs the Server 2008 SP2 update: every Server 2008 SP2 build
+    /// (6002, and 6003 after the 2019 servicing stack update), not only 6002.
     pub fn needs_server_2008_update(build: u32) -> bool {
-        (TLS12_MIN_BUILD..7000).contains(&build)
+        (TLS12_MIN_BUILD..SERVER_2008_END).contains(&build)
     }
 }
 

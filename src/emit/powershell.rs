@@ -17,6 +17,7 @@ fn runtime() -> String {
     RUNTIME
         .replace("@TLS12_MIN_BUILD@", &pre::TLS12_MIN_BUILD.to_string())
         .replace("@SERVER_2008_UPDATE@", pre::SERVER_2008_UPDATE)
+        .replace("@SERVER_2008_END@", &pre::SERVER_2008_END.to_string())
         .replace("@WIN7_RTM_BUILD@", &pre::WIN7_RTM_BUILD.to_string())
         .replace("@NDP_FULL@", pre::NDP_FULL)
         .replace("@NET45_RELEASE@", &pre::NET45_RELEASE.to_string())

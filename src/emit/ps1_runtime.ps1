@@ -234,7 +234,7 @@ function Test-TlsregPrerequisites {
     if ($null -ne $buildValue) { $build = [int]$buildValue.Data }
     if ($build -lt @TLS12_MIN_BUILD@) {
         $problems.Add(('TLS 1.2 needs Windows Server 2008 SP2 (build @TLS12_MIN_BUILD@) or later; this is build {0}.' -f $build))
-    } elseif ($build -eq @TLS12_MIN_BUILD@ -and $null -eq (Get-HotFix -Id '@SERVER_2008_UPDATE@' -ErrorAction SilentlyContinue)) {
+    } elseif ($build -lt @SERVER_2008_END@ -and $null -eq (Get-HotFix -Id '@SERVER_2008_UPDATE@' -ErrorAction SilentlyContinue)) {
         $problems.Add('Windows Server 2008 SP2 needs update @SERVER_2008_UPDATE@ for TLS 1.1 and 1.2 (https://support.microsoft.com/help/4019276).')
     } elseif ($build -eq @WIN7_RTM_BUILD@) {
         $problems.Add('Windows Server 2008 R2 and Windows 7 need Service Pack 1 for TLS 1.2.')
