@@ -2,7 +2,10 @@
 //! settings when the profile would write exactly the same data; everything else goes to the
 //! `raw` section, so compiling the imported profile gives the file's values again.
 
-use crate::catalog::{self, DotNetValue, DotNetVersion, KeyBits, Side, View, PROTOCOLS, SCALARS};
+use crate::catalog::{
+    self, CipherRef, DotNetValue, DotNetVersion, HashRef, KeyBits, KeyExchangeRef, ProtocolId,
+    ScalarRef, Side, View,
+};
 use crate::keypath::{fold, same_name};
 use crate::memreg::MemRegistry;
 use crate::profile::{lists, Origin, Profile, RawEntry, RawOp};
@@ -54,14 +57,14 @@ struct Catalogue {
 impl Catalogue {
     fn new() -> Self {
         let mut keys = Vec::new();
-        for p in 0..PROTOCOLS.len() {
+        for p in ProtocolId::all() {
             for s in Side::ALL {
                 keys.push(SettingKey::Protocol(p, s));
             }
         }
-        keys.extend((0..catalog::CIPHERS.len()).map(SettingKey::Cipher));
-        keys.extend((0..catalog::HASHES.len()).map(SettingKey::Hash));
-        for k in 0..catalog::KEY_EXCHANGES.len() {
+        keys.extend(CipherRef::all().map(SettingKey::Cipher));
+        keys.extend(HashRef::all().map(SettingKey::Hash));
+        for k in KeyExchangeRef::all() {
             keys.push(SettingKey::KeyExchange(k));
             keys.extend(
                 KeyBits::ALL
@@ -80,7 +83,7 @@ impl Catalogue {
             }
         }
         keys.extend(View::ALL.iter().map(|v| SettingKey::WinHttp(*v)));
-        keys.extend((0..SCALARS.len()).map(SettingKey::Scalar));
+        keys.extend(ScalarRef::all().map(SettingKey::Scalar));
         let mut by_key: BTreeMap<String, Vec<SettingKey>> = BTreeMap::new();
         for k in keys {
             by_key.entry(fold(&k.key_path())).or_default().push(k);
@@ -105,8 +108,8 @@ fn recognise(key: &SettingKey, values: &BTreeMap<String, RegData>) -> Option<Set
     match (key, got[0]) {
         (_, Some(RegData::Dword(d))) => {
             candidates.push(Setting::Dword(*d));
-            let ps: Vec<usize> = (0..PROTOCOLS.len())
-                .filter(|p| PROTOCOLS[*p].winhttp_bit.is_some_and(|b| d & b != 0))
+            let ps: Vec<ProtocolId> = ProtocolId::all()
+                .filter(|p| p.entry().winhttp_bit.is_some_and(|b| d & b != 0))
                 .collect();
             candidates.push(Setting::Protocols(ps));
         }
@@ -153,9 +156,9 @@ fn valid(key: &SettingKey, s: &Setting) -> bool {
         (SettingKey::EccCurves, Setting::List(l)) => lists::is_writable(l, false),
         (SettingKey::DotNet(..), Setting::Bool(_)) => true,
         (SettingKey::WinHttp(_), Setting::Protocols(p)) => !p.is_empty(),
-        (SettingKey::Scalar(i), Setting::Bool(_)) => SCALARS[*i].domain == Domain::Bool,
+        (SettingKey::Scalar(i), Setting::Bool(_)) => i.entry().domain == Domain::Bool,
         (SettingKey::Scalar(i), Setting::Dword(d)) => {
-            matches!(SCALARS[*i].domain, Domain::Range(lo, hi) if (lo..=hi).contains(d))
+            matches!(i.entry().domain, Domain::Range(lo, hi) if (lo..=hi).contains(d))
         }
         _ => false,
     }

@@ -350,8 +350,8 @@ mod tests {
 
     #[test]
     fn each_op_knows_its_source_and_the_winner_stays() {
-        use crate::catalog::{Protocol, ProtocolId, Side};
-        let tls12 = SettingKey::Protocol(Protocol::index(ProtocolId::Tls12), Side::Client);
+        use crate::catalog::{ProtocolId, Side};
+        let tls12 = SettingKey::Protocol(ProtocolId::Tls12, Side::Client);
         let mut b = PlanBuilder::default();
         b.add_setting(&tls12, &Setting::State(crate::setting::State::Enabled));
         b.source(Source::Raw);

@@ -6,9 +6,9 @@
 //! of its operations came from.
 
 use crate::catalog::{
-    dotnet_key, winhttp_key, Domain, DotNetValue, DotNetVersion, KeyBits, Protocol, ProtocolId,
-    Side, View, CIPHERS, DISABLED_BY_DEFAULT, ECC_CURVES_VALUE, ENABLED, FUNCTIONS, HASHES,
-    KEY_EXCHANGES, PROTOCOLS, SCALARS, SCHANNEL, SSL_POLICY, WINHTTP_VALUE,
+    dotnet_key, winhttp_key, Algorithm, CipherRef, Domain, DotNetValue, DotNetVersion, HashRef,
+    KeyBits, KeyExchangeRef, ProtocolId, ScalarRef, Side, View, DISABLED_BY_DEFAULT,
+    ECC_CURVES_VALUE, ENABLED, FUNCTIONS, SCHANNEL, SSL_POLICY, WINHTTP_VALUE,
 };
 use crate::value::RegData;
 
@@ -23,22 +23,20 @@ pub trait AddOps {
 /// Which setting; ordered as the catalogue lists them, which is also the plan's order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum SettingKey {
-    /// Index into [`PROTOCOLS`].
-    Protocol(usize, Side),
-    /// Index into [`CIPHERS`].
-    Cipher(usize),
-    /// Index into [`HASHES`].
-    Hash(usize),
-    /// Index into [`KEY_EXCHANGES`]: its `Enabled` value.
-    KeyExchange(usize),
+    /// One side of a protocol.
+    Protocol(ProtocolId, Side),
+    Cipher(CipherRef),
+    Hash(HashRef),
+    /// A key exchange's `Enabled` value.
+    KeyExchange(KeyExchangeRef),
     /// A key-size value of a key exchange.
-    KeyBits(usize, KeyBits),
+    KeyBits(KeyExchangeRef, KeyBits),
     CipherSuites,
     EccCurves,
     DotNet(DotNetVersion, View, DotNetValue),
     WinHttp(View),
-    /// Index into [`SCALARS`].
-    Scalar(usize),
+    /// Another SCHANNEL (or LSA) value.
+    Scalar(ScalarRef),
 }
 
 /// On or off, for protocols and algorithms.
@@ -56,19 +54,19 @@ pub enum Setting {
     Bool(bool),
     /// Cipher suites or curves, in order.
     List(Vec<String>),
-    /// WinHTTP protocols, as indexes into [`PROTOCOLS`].
-    Protocols(Vec<usize>),
+    /// WinHTTP protocols.
+    Protocols(Vec<ProtocolId>),
     /// The values are deleted, so Windows uses its built-in default.
     OsDefault,
 }
 
 impl SettingKey {
     /// The cipher, hash or key-exchange entry of an algorithm's `Enabled` setting.
-    pub fn algorithm(&self) -> Option<&'static crate::catalog::Algorithm> {
+    pub fn algorithm(&self) -> Option<&'static Algorithm> {
         match *self {
-            SettingKey::Cipher(i) => Some(&CIPHERS[i]),
-            SettingKey::Hash(i) => Some(&HASHES[i]),
-            SettingKey::KeyExchange(i) => Some(&KEY_EXCHANGES[i]),
+            SettingKey::Cipher(c) => Some(c.entry()),
+            SettingKey::Hash(h) => Some(h.entry()),
+            SettingKey::KeyExchange(k) => Some(k.entry()),
             _ => None,
         }
     }
@@ -79,22 +77,19 @@ impl SettingKey {
             SettingKey::Protocol(p, side) => {
                 format!(
                     r"{SCHANNEL}\Protocols\{}\{}",
-                    PROTOCOLS[p].name,
+                    p.entry().name,
                     side.key_name()
                 )
             }
-            SettingKey::Cipher(i) => format!(r"{SCHANNEL}\Ciphers\{}", CIPHERS[i].name),
-            SettingKey::Hash(i) => format!(r"{SCHANNEL}\Hashes\{}", HASHES[i].name),
-            SettingKey::KeyExchange(i) | SettingKey::KeyBits(i, _) => {
-                format!(
-                    r"{SCHANNEL}\KeyExchangeAlgorithms\{}",
-                    KEY_EXCHANGES[i].name
-                )
+            SettingKey::Cipher(c) => format!(r"{SCHANNEL}\Ciphers\{}", c.entry().name),
+            SettingKey::Hash(h) => format!(r"{SCHANNEL}\Hashes\{}", h.entry().name),
+            SettingKey::KeyExchange(k) | SettingKey::KeyBits(k, _) => {
+                format!(r"{SCHANNEL}\KeyExchangeAlgorithms\{}", k.entry().name)
             }
             SettingKey::CipherSuites | SettingKey::EccCurves => SSL_POLICY.to_string(),
             SettingKey::DotNet(v, view, _) => dotnet_key(v, view),
             SettingKey::WinHttp(view) => winhttp_key(view),
-            SettingKey::Scalar(i) => SCALARS[i].key_path(),
+            SettingKey::Scalar(s) => s.entry().key_path(),
         }
     }
 
@@ -110,7 +105,7 @@ impl SettingKey {
             SettingKey::EccCurves => vec![ECC_CURVES_VALUE],
             SettingKey::DotNet(_, _, v) => vec![v.value_name()],
             SettingKey::WinHttp(_) => vec![WINHTTP_VALUE],
-            SettingKey::Scalar(i) => vec![SCALARS[i].value],
+            SettingKey::Scalar(s) => vec![s.entry().value],
         }
     }
 
@@ -118,13 +113,13 @@ impl SettingKey {
     pub fn label(&self) -> String {
         match *self {
             SettingKey::Protocol(p, side) => {
-                format!("protocol {} ({})", PROTOCOLS[p].name, side.field())
+                format!("protocol {} ({})", p.entry().name, side.field())
             }
-            SettingKey::Cipher(i) => format!("cipher {}", CIPHERS[i].name),
-            SettingKey::Hash(i) => format!("hash {}", HASHES[i].name),
-            SettingKey::KeyExchange(i) => format!("key exchange {}", KEY_EXCHANGES[i].name),
-            SettingKey::KeyBits(i, b) => {
-                format!("key exchange {} {}", KEY_EXCHANGES[i].name, b.field())
+            SettingKey::Cipher(c) => format!("cipher {}", c.entry().name),
+            SettingKey::Hash(h) => format!("hash {}", h.entry().name),
+            SettingKey::KeyExchange(k) => format!("key exchange {}", k.entry().name),
+            SettingKey::KeyBits(k, b) => {
+                format!("key exchange {} {}", k.entry().name, b.field())
             }
             SettingKey::CipherSuites => "cipher-suites".to_string(),
             SettingKey::EccCurves => "ecc-curves".to_string(),
@@ -134,7 +129,7 @@ impl SettingKey {
             SettingKey::WinHttp(view) => {
                 format!("winhttp default-secure-protocols ({})", view.field())
             }
-            SettingKey::Scalar(i) => format!("schannel {}", SCALARS[i].field),
+            SettingKey::Scalar(s) => format!("schannel {}", s.entry().field),
         }
     }
 
@@ -172,10 +167,10 @@ impl SettingKey {
 }
 
 /// The WinHTTP `DefaultSecureProtocols` mask of these protocols.
-pub fn winhttp_mask(protocols: &[usize]) -> u32 {
+pub fn winhttp_mask(protocols: &[ProtocolId]) -> u32 {
     protocols
         .iter()
-        .filter_map(|&p| PROTOCOLS[p].winhttp_bit)
+        .filter_map(|p| p.entry().winhttp_bit)
         .fold(0, |m, b| m | b)
 }
 
@@ -184,9 +179,8 @@ pub fn winhttp_mask(protocols: &[usize]) -> u32 {
 pub fn needs_prerequisites<'a>(
     settings: impl IntoIterator<Item = (&'a SettingKey, &'a Setting)>,
 ) -> bool {
-    let tls12 = Protocol::index(ProtocolId::Tls12);
     settings.into_iter().any(|(k, v)| match (k, v) {
-        (SettingKey::Protocol(p, _), Setting::State(State::Enabled)) => *p == tls12,
+        (SettingKey::Protocol(p, _), Setting::State(State::Enabled)) => *p == ProtocolId::Tls12,
         (SettingKey::DotNet(..), Setting::OsDefault) => false,
         (SettingKey::DotNet(..), _) => true,
         _ => false,
@@ -194,6 +188,6 @@ pub fn needs_prerequisites<'a>(
 }
 
 /// Whether a scalar setting takes booleans.
-pub fn scalar_is_bool(i: usize) -> bool {
-    SCALARS[i].domain == Domain::Bool
+pub fn scalar_is_bool(s: ScalarRef) -> bool {
+    s.entry().domain == Domain::Bool
 }

@@ -7,7 +7,7 @@ use super::{reg_dword, reg_text, Ctx};
 use crate::catalog::defaults::{algorithm_default, protocol_default, ProtocolDefault};
 use crate::catalog::traps::POLICY_FUNCTIONS_TYPE;
 use crate::catalog::{
-    Protocol, Side, DISABLED_BY_DEFAULT, ENABLED, FUNCTIONS, LOCAL_SSL, PROTOCOLS, SSL_POLICY,
+    Protocol, Side, DISABLED_BY_DEFAULT, ENABLED, FUNCTIONS, LOCAL_SSL, SSL_POLICY,
 };
 use crate::keypath::resolve;
 use crate::memreg::MemRegistry;
@@ -95,7 +95,7 @@ pub(super) fn finding(
             let Some(reg) = reg else {
                 return Some(not_audited("no SYSTEM hive was given"));
             };
-            let (state, why) = effective_protocol(reg, &k, &PROTOCOLS[*p], *side, build);
+            let (state, why) = effective_protocol(reg, &k, p.entry(), *side, build);
             let (expected, ok) = match setting {
                 Setting::State(State::Enabled) => ("enabled", state == ProtocolDefault::Enabled),
                 Setting::State(State::Disabled) => {

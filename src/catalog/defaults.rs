@@ -104,7 +104,7 @@ mod tests {
 
     fn d(id: ProtocolId, server: bool, build: u32) -> ProtocolDefault {
         let side = if server { Side::Server } else { Side::Client };
-        protocol_default(Protocol::get(id), side, build)
+        protocol_default(id.entry(), side, build)
     }
 
     #[test]

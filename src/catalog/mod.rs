@@ -109,23 +109,66 @@ pub struct Protocol {
     pub min_build: Option<u32>,
 }
 
-impl Protocol {
-    /// The catalogue entry of a protocol.
-    pub fn get(id: ProtocolId) -> &'static Protocol {
-        PROTOCOLS
-            .iter()
-            .find(|p| p.id == id)
-            .expect("every ProtocolId has a catalogue entry")
+impl ProtocolId {
+    /// Every protocol, in catalogue order (the order settings and plans follow).
+    pub fn all() -> impl Iterator<Item = ProtocolId> {
+        PROTOCOLS.iter().map(|p| p.id)
     }
 
-    /// Its position in [`PROTOCOLS`] (the order settings and plans follow).
-    pub fn index(id: ProtocolId) -> usize {
+    /// Its catalogue entry.
+    pub fn entry(self) -> &'static Protocol {
         PROTOCOLS
             .iter()
-            .position(|p| p.id == id)
-            .expect("every ProtocolId has a catalogue entry")
+            .find(|p| p.id == self)
+            .expect("every ProtocolId has a catalogue entry (a unit test checks)")
     }
 }
+
+/// A typed reference to one entry of a catalogue table: settings name their entry with one
+/// of these, never with a bare index or a name string. They order as their table does,
+/// which is the order of settings and plans.
+macro_rules! entry_ref {
+    ($(#[$doc:meta])* $name:ident => $table:ident: $entry:ty) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(u8);
+
+        impl $name {
+            /// Every entry, in table order.
+            pub fn all() -> impl Iterator<Item = $name> {
+                (0..$table.len()).map(|i| $name(i as u8))
+            }
+
+            /// Its catalogue entry.
+            pub fn entry(self) -> &'static $entry {
+                &$table[usize::from(self.0)]
+            }
+
+            /// The entry at a position in its table (from [`lookup`]).
+            fn at(i: usize) -> $name {
+                debug_assert!(i < $table.len());
+                $name(i as u8)
+            }
+        }
+    };
+}
+
+entry_ref!(
+    /// A cipher of [`CIPHERS`].
+    CipherRef => CIPHERS: Algorithm
+);
+entry_ref!(
+    /// A hash of [`HASHES`].
+    HashRef => HASHES: Algorithm
+);
+entry_ref!(
+    /// A key exchange of [`KEY_EXCHANGES`].
+    KeyExchangeRef => KEY_EXCHANGES: Algorithm
+);
+entry_ref!(
+    /// A value of [`SCALARS`].
+    ScalarRef => SCALARS: ScalarSetting
+);
 
 /// Protocols in catalogue order ([REG19], [REG23], [PROTO]; PCT and MPUH from IIS Crypto).
 pub const PROTOCOLS: &[Protocol] = &[
@@ -369,10 +412,10 @@ impl KeyBits {
             KeyBits::ClientMax => "ClientMaxKeyBitLength",
         }
     }
-    /// Whether the key exchange (by index in [`KEY_EXCHANGES`]) has this value ([REG23]:
-    /// Diffie-Hellman has all three, PKCS the client pair, ECDH none).
-    pub fn applies_to(self, kx: usize) -> bool {
-        KEY_EXCHANGES[kx].key_bits.contains(&self)
+    /// Whether the key exchange has this value ([REG23]: Diffie-Hellman has all three, PKCS
+    /// the client pair, ECDH none).
+    pub fn applies_to(self, kx: KeyExchangeRef) -> bool {
+        kx.entry().key_bits.contains(&self)
     }
 }
 
@@ -567,8 +610,37 @@ impl NameKind {
     }
 }
 
-/// Finds a catalogue entry by the name a user typed; `Ok(index)` or `Err(suggestion)`.
-pub fn lookup(kind: NameKind, typed: &str) -> Result<usize, Option<&'static str>> {
+/// A catalogue entry a user's name found, typed by its table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Found {
+    Protocol(ProtocolId),
+    Cipher(CipherRef),
+    Hash(HashRef),
+    KeyExchange(KeyExchangeRef),
+}
+
+/// Finds a catalogue entry by the name a user typed; the entry, or `Err(suggestion)`.
+pub fn find(kind: NameKind, typed: &str) -> Result<Found, Option<&'static str>> {
+    let i = lookup(kind, typed)?;
+    Ok(match kind {
+        NameKind::Protocol => Found::Protocol(PROTOCOLS[i].id),
+        NameKind::Cipher => Found::Cipher(CipherRef::at(i)),
+        NameKind::Hash => Found::Hash(HashRef::at(i)),
+        NameKind::KeyExchange => Found::KeyExchange(KeyExchangeRef::at(i)),
+    })
+}
+
+/// A scalar setting by its profile field.
+pub fn scalar(field: &str) -> Option<ScalarRef> {
+    SCALARS
+        .iter()
+        .position(|s| s.field == field)
+        .map(ScalarRef::at)
+}
+
+/// Finds a catalogue entry by the name a user typed: its position in the kind's table, or
+/// `Err(suggestion)`. Callers outside the catalogue use [`find`].
+fn lookup(kind: NameKind, typed: &str) -> Result<usize, Option<&'static str>> {
     let want = normalize(typed);
     let entries = kind.entries();
     for (i, (name, aliases)) in entries.iter().enumerate() {
@@ -635,6 +707,27 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn protocol_ids_follow_the_table() {
+        let ids: Vec<ProtocolId> = ProtocolId::all().collect();
+        let mut sorted = ids.clone();
+        sorted.sort();
+        assert_eq!(ids, sorted, "ProtocolId orders as PROTOCOLS");
+        for id in ids {
+            assert_eq!(id.entry().id, id);
+        }
+        assert_eq!(
+            find(NameKind::Cipher, "rc4 128/128").map(|f| match f {
+                Found::Cipher(c) => c.entry().name,
+                _ => "",
+            }),
+            Ok("RC4 128/128")
+        );
+        let fips = scalar("fips-algorithm-policy").expect("a scalar field");
+        assert_eq!(fips.entry().key, FIPS_POLICY);
+        assert_eq!(scalar("no-such-field"), None);
     }
 
     #[test]

@@ -156,11 +156,13 @@ impl Profile {
     pub fn check(&self) -> Diagnostics {
         let mut out = Diagnostics::default();
         let warn = |o: &Origin, code, msg: String| o.diag(code, msg);
-        let tls13 = catalog::Protocol::index(catalog::ProtocolId::Tls13);
         let min_build = self.target.map(|t| t.min_build);
         for (key, (setting, origin)) in &self.settings {
             match (key, setting) {
-                (SettingKey::Protocol(p, _), Setting::State(State::Enabled)) if *p == tls13 => {
+                (
+                    SettingKey::Protocol(catalog::ProtocolId::Tls13, _),
+                    Setting::State(State::Enabled),
+                ) => {
                     if let Some(b) = min_build
                         .filter(|b| traps::protocol_too_new(catalog::ProtocolId::Tls13, *b))
                     {
@@ -170,7 +172,7 @@ impl Profile {
                     }
                 }
                 (SettingKey::Hash(h), Setting::State(State::Disabled))
-                    if catalog::HASHES[*h].name == traps::SHA1_HASH =>
+                    if h.entry().name == traps::SHA1_HASH =>
                 {
                     out.push(warn(origin, Code::ShaDisabledBreaksRdp, "disabling the SHA (SHA-1) hash disables every suite that uses it and has broken RDP (\"none of the cipher suites supported by the client application are supported by the server\", windows_hardening#95)".to_string()));
                 }
@@ -227,7 +229,7 @@ impl Profile {
 }
 
 /// The key-size fields a key exchange accepts, for messages.
-pub fn key_bits_fields(kx: usize) -> Vec<&'static str> {
+pub fn key_bits_fields(kx: catalog::KeyExchangeRef) -> Vec<&'static str> {
     KeyBits::ALL
         .iter()
         .filter(|b| b.applies_to(kx))

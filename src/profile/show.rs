@@ -3,8 +3,8 @@
 
 use super::{Profile, RawOp};
 use crate::catalog::{
-    DotNetValue, DotNetVersion, KeyBits, Side, View, CIPHERS, HASHES, KEY_EXCHANGES, PROTOCOLS,
-    SCALARS,
+    CipherRef, DotNetValue, DotNetVersion, HashRef, KeyBits, KeyExchangeRef, ProtocolId, ScalarRef,
+    Side, View,
 };
 use crate::setting::{Setting, SettingKey, State};
 use crate::value::RegData;
@@ -22,9 +22,7 @@ fn setting_value(v: &Setting) -> Value {
         Setting::Dword(n) => Value::Number(Number::from(*n)),
         Setting::Bool(b) => Value::Bool(*b),
         Setting::List(l) => Value::Sequence(l.iter().map(|x| s(x)).collect()),
-        Setting::Protocols(ps) => {
-            Value::Sequence(ps.iter().map(|&p| s(PROTOCOLS[p].name)).collect())
-        }
+        Setting::Protocols(ps) => Value::Sequence(ps.iter().map(|p| s(p.entry().name)).collect()),
     }
 }
 
@@ -89,7 +87,8 @@ pub fn to_yaml(p: &Profile) -> String {
     }
 
     let mut protocols = Mapping::new();
-    for (i, proto) in PROTOCOLS.iter().enumerate() {
+    for i in ProtocolId::all() {
+        let proto = i.entry();
         let c = get(p, SettingKey::Protocol(i, Side::Client));
         let sv = get(p, SettingKey::Protocol(i, Side::Server));
         match (c, sv) {
@@ -111,22 +110,17 @@ pub fn to_yaml(p: &Profile) -> String {
     if !protocols.is_empty() {
         top.insert(s("protocols"), Value::Mapping(protocols));
     }
-    for (field, names, key) in [
-        (
-            "ciphers",
-            CIPHERS,
-            SettingKey::Cipher as fn(usize) -> SettingKey,
-        ),
-        (
-            "hashes",
-            HASHES,
-            SettingKey::Hash as fn(usize) -> SettingKey,
-        ),
-    ] {
+    let ciphers: Vec<(&str, SettingKey)> = CipherRef::all()
+        .map(|c| (c.entry().name, SettingKey::Cipher(c)))
+        .collect();
+    let hashes: Vec<(&str, SettingKey)> = HashRef::all()
+        .map(|h| (h.entry().name, SettingKey::Hash(h)))
+        .collect();
+    for (field, keys) in [("ciphers", ciphers), ("hashes", hashes)] {
         let mut m = Mapping::new();
-        for (i, a) in names.iter().enumerate() {
-            if let Some(v) = get(p, key(i)) {
-                m.insert(s(a.name), setting_value(v));
+        for (name, key) in keys {
+            if let Some(v) = get(p, key) {
+                m.insert(s(name), setting_value(v));
             }
         }
         if !m.is_empty() {
@@ -134,7 +128,8 @@ pub fn to_yaml(p: &Profile) -> String {
         }
     }
     let mut kx = Mapping::new();
-    for (i, a) in KEY_EXCHANGES.iter().enumerate() {
+    for i in KeyExchangeRef::all() {
+        let a = i.entry();
         let mut m = Mapping::new();
         if let Some(v) = get(p, SettingKey::KeyExchange(i)) {
             m.insert(s("state"), setting_value(v));
@@ -262,7 +257,8 @@ pub fn to_yaml(p: &Profile) -> String {
     }
 
     let mut sc = Mapping::new();
-    for (i, x) in SCALARS.iter().enumerate() {
+    for i in ScalarRef::all() {
+        let x = i.entry();
         if let Some(v) = get(p, SettingKey::Scalar(i)) {
             sc.insert(s(x.field), setting_value(v));
         }

@@ -5,7 +5,7 @@
 
 use super::{describe_type, Item, Located, RegFile};
 use crate::catalog::traps::{self, NameTrap};
-use crate::catalog::{self, NameKind, PROTOCOLS, TLS13_MIN_BUILD};
+use crate::catalog::{self, NameKind, TLS13_MIN_BUILD};
 use crate::diag::{Code, Diagnostic};
 use crate::keypath::{fold, is_current_control_set, same_name};
 use crate::yamlpos::Pos;
@@ -36,7 +36,9 @@ pub fn check(file: &RegFile, opts: LintOptions) -> Vec<Diagnostic> {
 
 /// A TLS 1.3 key for a build without TLS 1.3: that build.
 fn tls13_below(protocol: &str, os_build: Option<u32>) -> Option<u32> {
-    let id = PROTOCOLS[catalog::lookup(NameKind::Protocol, protocol).ok()?].id;
+    let Ok(catalog::Found::Protocol(id)) = catalog::find(NameKind::Protocol, protocol) else {
+        return None;
+    };
     os_build.filter(|b| traps::protocol_too_new(id, *b))
 }
 

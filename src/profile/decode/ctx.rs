@@ -2,7 +2,7 @@
 //! readers every section uses (mappings, fields, states, numbers, catalogue names).
 
 use super::traps;
-use crate::catalog::{did_you_mean, lookup, NameKind};
+use crate::catalog::{did_you_mean, find, Found, NameKind};
 use crate::diag::{quote, Code, Diagnostic, Diagnostics};
 use crate::profile::Origin;
 use crate::setting::{Setting, State};
@@ -293,9 +293,9 @@ impl Ctx<'_> {
     }
 
     /// Looks up a catalogue name, explaining the known traps when it is not one.
-    pub(super) fn name(&mut self, path: &[Seg], kind: NameKind, typed: &str) -> Option<usize> {
-        match lookup(kind, typed) {
-            Ok(i) => Some(i),
+    pub(super) fn name(&mut self, path: &[Seg], kind: NameKind, typed: &str) -> Option<Found> {
+        match find(kind, typed) {
+            Ok(found) => Some(found),
             Err(suggestion) => {
                 let noun = kind.noun();
                 let msg = if let Some(m) = traps::unknown_name(kind, typed) {

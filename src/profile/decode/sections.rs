@@ -3,8 +3,8 @@
 
 use super::ctx::{field_name, with, Ctx};
 use crate::catalog::{
-    self, did_you_mean, Domain, DotNetValue, DotNetVersion, KeyBits, NameKind, Side, View,
-    NAMED_BUILDS, PROTOCOLS, SCALARS,
+    self, did_you_mean, Domain, DotNetValue, DotNetVersion, Found, KeyBits, NameKind, ScalarRef,
+    Side, View, NAMED_BUILDS,
 };
 use crate::diag::quote;
 use crate::diag::Code;
@@ -73,7 +73,7 @@ pub(super) fn target(cx: &mut Ctx, path: &[Seg], v: &Value) -> Option<Target> {
 pub(super) fn protocols(cx: &mut Ctx, path: &[Seg], v: &Value, profile: &mut Profile) {
     let mut seen = HashMap::new();
     for (typed, p, val) in cx.entries(path, v, "a mapping of protocol names to states") {
-        let Some(i) = cx.name(&p, NameKind::Protocol, &typed) else {
+        let Some(Found::Protocol(i)) = cx.name(&p, NameKind::Protocol, &typed) else {
             continue;
         };
         match val {
@@ -134,15 +134,12 @@ pub(super) fn algorithms(
         v,
         &format!("a mapping of {} names to states", kind.noun()),
     ) {
-        let Some(i) = cx.name(&p, kind, &typed) else {
-            continue;
+        let k = match cx.name(&p, kind, &typed) {
+            Some(Found::Cipher(c)) => SettingKey::Cipher(c),
+            Some(Found::Hash(h)) => SettingKey::Hash(h),
+            _ => continue,
         };
         if let Some(s) = cx.state(&p, val) {
-            let k = if kind == NameKind::Cipher {
-                SettingKey::Cipher(i)
-            } else {
-                SettingKey::Hash(i)
-            };
             put(cx, profile, &p, &mut seen, k, s, &typed);
         }
     }
@@ -151,7 +148,7 @@ pub(super) fn algorithms(
 pub(super) fn key_exchanges(cx: &mut Ctx, path: &[Seg], v: &Value, profile: &mut Profile) {
     let mut seen = HashMap::new();
     for (typed, p, val) in cx.entries(path, v, "a mapping of key-exchange names") {
-        let Some(i) = cx.name(&p, NameKind::KeyExchange, &typed) else {
+        let Some(Found::KeyExchange(i)) = cx.name(&p, NameKind::KeyExchange, &typed) else {
             continue;
         };
         // `ECDH: enabled` is shorthand for `ECDH: { state: enabled }`.
@@ -187,7 +184,7 @@ pub(super) fn key_exchanges(cx: &mut Ctx, path: &[Seg], v: &Value, profile: &mut
                 continue;
             };
             if !bits.applies_to(i) {
-                let name = catalog::KEY_EXCHANGES[i].name;
+                let name = i.entry().name;
                 let ok = crate::profile::key_bits_fields(i);
                 let msg = if ok.is_empty() {
                     format!("{name} has no key-size values (its strength comes from the ECC curve order); remove {}", bits.field())
@@ -441,11 +438,11 @@ pub(super) fn winhttp(cx: &mut Ctx, path: &[Seg], v: &Value, profile: &mut Profi
         }
         let mut out = Vec::new();
         for (s, ip) in list {
-            let Some(i) = cx.name(&ip, NameKind::Protocol, &s) else {
+            let Some(Found::Protocol(i)) = cx.name(&ip, NameKind::Protocol, &s) else {
                 return;
             };
-            if PROTOCOLS[i].winhttp_bit.is_none() {
-                cx.at(&ip, Code::InvalidList, format!("WinHTTP has no flag for {}; it knows SSL 2.0, SSL 3.0 and TLS 1.0 to TLS 1.3", PROTOCOLS[i].name));
+            if i.entry().winhttp_bit.is_none() {
+                cx.at(&ip, Code::InvalidList, format!("WinHTTP has no flag for {}; it knows SSL 2.0, SSL 3.0 and TLS 1.0 to TLS 1.3", i.entry().name));
                 return;
             }
             if !out.contains(&i) {
@@ -464,11 +461,12 @@ pub(super) fn winhttp(cx: &mut Ctx, path: &[Seg], v: &Value, profile: &mut Profi
 }
 
 pub(super) fn schannel(cx: &mut Ctx, path: &[Seg], v: &Value, profile: &mut Profile) {
-    let allowed: Vec<&str> = SCALARS.iter().map(|s| s.field).collect();
+    let allowed: Vec<&str> = ScalarRef::all().map(|s| s.entry().field).collect();
     let Some(f) = cx.fields(path, v, &allowed, "a mapping of SCHANNEL values") else {
         return;
     };
-    for (i, sc) in SCALARS.iter().enumerate() {
+    for i in ScalarRef::all() {
+        let sc = i.entry();
         let Some((p, v)) = f.get(sc.field) else {
             continue;
         };
