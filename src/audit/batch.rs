@@ -65,7 +65,7 @@ fn read_roots(path: &Path) -> Result<Vec<PathBuf>, BatchError> {
 
 impl Targets {
     /// The images: one for hives given directly, else one per root (its hives found with
-    /// [`find_hives`](crate::hive::find_hives); a root without hives is an image that cannot be audited).
+    /// [`crate::hive::find_hives`]; a root without hives is an image that cannot be audited).
     pub fn images(&self) -> Result<Vec<Image>, BatchError> {
         let mut roots = self.roots.clone();
         if let Some(f) = &self.roots_file {

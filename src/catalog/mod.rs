@@ -173,7 +173,7 @@ entry_ref!(
     ScalarRef => SCALARS: ScalarSetting
 );
 
-/// Protocols in catalogue order ([REG19], [REG23], [PROTO]; PCT and MPUH from IIS Crypto).
+/// Protocols in catalogue order (\[REG19\], \[REG23\], \[PROTO\]; PCT and MPUH from IIS Crypto).
 pub const PROTOCOLS: &[Protocol] = &[
     Protocol {
         id: ProtocolId::Mpuh,
@@ -252,14 +252,14 @@ pub const PROTOCOLS: &[Protocol] = &[
 pub struct Algorithm {
     pub name: &'static str,
     pub aliases: &'static [&'static str],
-    /// What Schannel does when the key has no `Enabled` value ([KB245030]: every algorithm
+    /// What Schannel does when the key has no `Enabled` value (\[KB245030\]: every algorithm
     /// is enabled then, except the NULL cipher).
     pub unconfigured_enabled: bool,
-    /// The key-size values the key carries (key exchanges only, [REG23]).
+    /// The key-size values the key carries (key exchanges only, \[REG23\]).
     pub key_bits: &'static [KeyBits],
 }
 
-/// The twelve cipher key names ([KB245030]; AES from SChannelDsc `DSC_Cipher`).
+/// The twelve cipher key names (\[KB245030\]; AES from SChannelDsc `DSC_Cipher`).
 pub const CIPHERS: &[Algorithm] = &[
     Algorithm {
         name: "NULL",
@@ -335,7 +335,7 @@ pub const CIPHERS: &[Algorithm] = &[
     },
 ];
 
-/// Hash key names ([KB245030]; SHA-2 names from SChannelDsc `MSFT_Hash`).
+/// Hash key names (\[KB245030\]; SHA-2 names from SChannelDsc `MSFT_Hash`).
 pub const HASHES: &[Algorithm] = &[
     Algorithm {
         name: "MD5",
@@ -369,7 +369,7 @@ pub const HASHES: &[Algorithm] = &[
     },
 ];
 
-/// Key-exchange key names ([REG23]; SChannelDsc `MSFT_KeyExchangeAlgorithm`).
+/// Key-exchange key names (\[REG23\]; SChannelDsc `MSFT_KeyExchangeAlgorithm`).
 pub const KEY_EXCHANGES: &[Algorithm] = &[
     Algorithm {
         name: "Diffie-Hellman",
@@ -391,7 +391,7 @@ pub const KEY_EXCHANGES: &[Algorithm] = &[
     },
 ];
 
-/// The key-size values under `KeyExchangeAlgorithms\<name>` ([REG23]).
+/// The key-size values under `KeyExchangeAlgorithms\<name>` (\[REG23\]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum KeyBits {
     ServerMin,
@@ -415,7 +415,7 @@ impl KeyBits {
             KeyBits::ClientMax => "ClientMaxKeyBitLength",
         }
     }
-    /// Whether the key exchange has this value ([REG23]: Diffie-Hellman has all three, PKCS
+    /// Whether the key exchange has this value (\[REG23\]: Diffie-Hellman has all three, PKCS
     /// the client pair, ECDH none).
     pub fn applies_to(self, kx: KeyExchangeRef) -> bool {
         kx.entry().key_bits.contains(&self)
@@ -465,7 +465,7 @@ impl View {
     }
 }
 
-/// The two .NET values ([NETTLS]).
+/// The two .NET values (\[NETTLS\]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum DotNetValue {
     StrongCrypto,
@@ -500,7 +500,7 @@ pub fn dotnet_key(version: DotNetVersion, view: View) -> String {
     )
 }
 
-/// `SOFTWARE\[WOW6432Node\]Microsoft\Windows\CurrentVersion\Internet Settings\WinHttp` ([CM-WINHTTP]).
+/// `SOFTWARE\[WOW6432Node\]Microsoft\Windows\CurrentVersion\Internet Settings\WinHttp` (\[CM-WINHTTP\]).
 pub fn winhttp_key(view: View) -> String {
     format!(
         r"{}\Microsoft\Windows\CurrentVersion\Internet Settings\WinHttp",
@@ -546,7 +546,7 @@ impl ScalarSetting {
     }
 }
 
-/// Other SCHANNEL values ([REG23] unless noted; FIPS from STIG WN16-SO-000430).
+/// Other SCHANNEL values (\[REG23\] unless noted; FIPS from STIG WN16-SO-000430).
 pub const SCALARS: &[ScalarSetting] = &[
     ScalarSetting { field: "event-logging", key: "", value: "EventLogging", domain: Domain::Range(0, 7), help: "0 none, 1 errors, 2 warnings, 3 errors+warnings, 4 info+success, 5 errors+info+success, 6 warnings+info+success, 7 all" },
     ScalarSetting { field: "certificate-mapping-methods", key: "", value: "CertificateMappingMethods", domain: Domain::Range(0, 0x1f), help: "bit mask: 0x1 subject/issuer, 0x2 issuer, 0x4 UPN, 0x8 S4U2Self, 0x10 S4U2Self explicit" },

@@ -116,7 +116,7 @@ pub mod prerequisites {
     pub const SERVER_2008_PACKAGE_PREFIX: &str = "PACKAGE_FOR_KB4019276";
     /// Windows 7 / Server 2008 R2 without Service Pack 1 (TLS 1.2 needs SP1, build 7601).
     pub const WIN7_RTM_BUILD: u32 = 7600;
-    /// Lowest `Release` of .NET Framework 4.5 ([NETVER]).
+    /// Lowest `Release` of .NET Framework 4.5 (\[NETVER\]).
     pub const NET45_RELEASE: u32 = 378389;
     /// Where .NET 4.x keeps its `Release` value, below the SOFTWARE root.
     pub const NDP_FULL: &str = r"Microsoft\NET Framework Setup\NDP\v4\Full";

@@ -2,7 +2,7 @@
 //! becomes a [`Plan`].
 //!
 //! Loading happens in three steps: [`decode`] turns one file into a [`Layer`] while collecting
-//! every problem with its place; [`load`] follows `extends` and merges layers (later wins);
+//! every problem with its place; [`load()`] follows `extends` and merges layers (later wins);
 //! [`Profile::check`] adds the warnings that need the whole resolved profile.
 
 pub mod decode;

@@ -1,6 +1,6 @@
 //! `.reg` files, the text format regedit reads and writes: the parsed form ([`RegFile`],
 //! [`Item`]), the reader ([`read`]), the writer of regedit 5.00 framing and value lines
-//! ([`write`], shared by the profile compiler and `tlsreg export`), and the linter of known
+//! ([`mod@write`], shared by the profile compiler and `tlsreg export`), and the linter of known
 //! traps ([`lint`]). Problems are [`Diagnostic`]s with the `.reg` [`Code`]s ([`CODES`]).
 
 pub mod lint;
