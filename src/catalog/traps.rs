@@ -2,7 +2,7 @@
 //! the facts profile validation, `lint`, the audit and the PowerShell runtime all read.
 //! Each reader words its own message for its context; the fact lives here once.
 
-use super::{normalize, NameKind, ProtocolId, CIPHERS, TLS13_MIN_BUILD};
+use super::{normalize, NameKind, ProtocolId, CIPHERS};
 use crate::keypath::same_name;
 
 /// Characters that look like `/` but are not: Schannel reads only the ASCII slash in
@@ -43,7 +43,7 @@ pub fn is_sha3(name: &str) -> bool {
 }
 
 /// Whether a cipher-suite name is a TLS 1.3 suite (`TLS_AES_*`, `TLS_CHACHA20_*`), which
-/// builds before [`TLS13_MIN_BUILD`] do not know.
+/// builds before [`TLS13_MIN_BUILD`](super::TLS13_MIN_BUILD) do not know.
 pub fn is_tls13_suite(name: &str) -> bool {
     name.starts_with("TLS_AES_") || name.starts_with("TLS_CHACHA20_")
 }
@@ -94,7 +94,7 @@ pub fn name_trap(kind: NameKind, name: &str, build: Option<u32>) -> Option<NameT
 /// Whether a protocol is missing from a build because it came later (TLS 1.3 before
 /// Server 2022: enabled on Server 2019 it resets connections, FreeRDP#7987).
 pub fn protocol_too_new(id: ProtocolId, build: u32) -> bool {
-    id == ProtocolId::Tls13 && build < TLS13_MIN_BUILD
+    id.entry().min_build.is_some_and(|first| build < first)
 }
 
 /// A cipher name `New-Item` turns into a nested key (`AES 128/128` makes `AES 128\128`):
