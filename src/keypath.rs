@@ -104,9 +104,25 @@ pub fn check_value_name(name: &str) -> Result<(), NameError> {
     Ok(())
 }
 
-/// Case-insensitive identity of a key path or value name, as the registry compares them.
+/// Case-insensitive identity of a key path or value name, as the registry compares them:
+/// one UTF-16 code unit at a time, with the simple upper-case mapping. A character whose
+/// upper case is several characters (`ß` → `SS`, `ﬁ` → `FI`) or lies outside the BMP stays
+/// as it is, and so does every character outside the BMP (a surrogate pair is two units
+/// with no case), so `Straße` and `STRASSE` are two names, as in Windows, hivex and Wine.
 pub fn fold(s: &str) -> String {
-    s.chars().flat_map(char::to_uppercase).collect()
+    s.chars().map(upcase_unit).collect()
+}
+
+/// The simple upper case of one BMP character, or the character itself.
+fn upcase_unit(c: char) -> char {
+    if u32::from(c) > 0xFFFF {
+        return c;
+    }
+    let mut up = c.to_uppercase();
+    match (up.next(), up.next()) {
+        (Some(u), None) if u32::from(u) <= 0xFFFF => u,
+        _ => c,
+    }
 }
 
 /// Whether two key or value names are the same name to the registry.
@@ -265,6 +281,13 @@ mod tests {
     fn names_compare_as_the_registry_does() {
         assert!(same_name("tls 1.2", "TLS 1.2"));
         assert!(same_name("RC4 128/128", "rc4 128/128"));
+        assert!(same_name("tls ÿ ǆ", "TLS Ÿ Ǆ"));
+        // Full case mappings are not the registry's: these stay distinct names.
+        assert!(!same_name("Straße", "STRASSE"));
+        assert_eq!(fold("straße"), "STRAßE");
+        assert!(!same_name("ﬁle", "FILE"));
+        // Outside the BMP nothing has case (Deseret 𐐨 / 𐐀 are two names).
+        assert!(!same_name("\u{10428}", "\u{10400}"));
         assert!(!same_name("TLS 1.2", "TLS 1.3"));
     }
 }

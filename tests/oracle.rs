@@ -394,3 +394,43 @@ proptest! {
         }
     }
 }
+
+/// Registry names compare one UTF-16 unit at a time with the simple upper-case mapping, so
+/// `Straße`/`STRASSE` and `ﬁle`/`FILE` are two keys and two values to Windows, hivex and
+/// Wine. The plan and the `.reg` keep all of them (full case folding used to merge them, and
+/// a value was silently lost).
+#[test]
+fn names_differing_by_full_case_mapping_stay_apart() {
+    let mut b = PlanBuilder::default();
+    b.set(
+        r"HKEY_LOCAL_MACHINE\SOFTWARE\T\Straße",
+        "ﬁle",
+        RegData::Dword(1),
+    );
+    b.set(
+        r"HKEY_LOCAL_MACHINE\SOFTWARE\T\Straße",
+        "FILE",
+        RegData::Dword(2),
+    );
+    b.set(
+        r"HKEY_LOCAL_MACHINE\SOFTWARE\T\STRASSE",
+        "v",
+        RegData::Dword(3),
+    );
+    b.set(
+        r"HKEY_LOCAL_MACHINE\SOFTWARE\T\strasse",
+        "V",
+        RegData::Dword(4),
+    );
+    let plan = b.finish();
+    assert_eq!(plan.ops.len(), 3, "{:#?}", plan.ops);
+    let dir = util::tempdir();
+    let path = write_reg(dir.path(), "case.reg", &plan);
+    let Some(got) = run_oracle("reg2values.sh", &[&path]) else {
+        return;
+    };
+    let got = lines(&got);
+    assert_eq!(got, expected(&[&plan]));
+    assert_eq!(got.len(), 3, "hivex imported {got:#?}");
+    assert!(got.iter().any(|l| l.contains(r"\STRASSE	V	")), "{got:#?}");
+}
