@@ -47,23 +47,22 @@ pub enum ExportError {
     Output(#[from] OutputError),
 }
 
-/// Exports `hive` into the file `out`, atomically: on any error nothing is left there, and
-/// `out` may not be the hive itself.
+/// Exports `hive` into `out` (a file, atomically: on any error nothing is left there; or a
+/// character device or FIFO, in place). `out` may not be the hive or one of its logs.
 pub fn export_to_file(
     hive: &mut HiveFile,
     opts: &ExportOptions,
     out: &Path,
 ) -> Result<Export, ExportError> {
     let mut result = None;
-    let input = hive.path.clone();
-    output::write_atomic_with(
-        out,
-        std::slice::from_ref(&input),
-        |w| -> Result<(), ExportError> {
-            result = Some(export(hive, opts, w)?);
-            Ok(())
-        },
-    )?;
+    // The hive and every transaction log beside it (replayed or not) are inputs: writing
+    // over a log would destroy the newest data for good.
+    let mut inputs = vec![hive.path.clone()];
+    inputs.extend(crate::hive::logs::find_logs(&hive.path).unwrap_or_default());
+    output::write_atomic_with(out, &inputs, |w| -> Result<(), ExportError> {
+        result = Some(export(hive, opts, w)?);
+        Ok(())
+    })?;
     result.ok_or_else(|| ExportError::Write(std::io::Error::other("the export did not run")))
 }
 

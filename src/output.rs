@@ -1,5 +1,8 @@
-//! Writing outputs safely: atomically (a temporary file in the same folder, then a rename),
-//! never over a file that was read as input, and comparing for `--check` drift detection.
+//! Writing outputs safely: a regular file (or a new path) atomically (a temporary file in
+//! the same folder, then a rename); a character device or FIFO in place (`/dev/null`,
+//! `/dev/stdout`, a pipe), never replaced by a file; a symlink followed to what it names;
+//! anything else (a directory, a block device, a socket, a dangling link) refused. Never
+//! over a file that was read as input. And comparing for `--check` drift detection.
 
 use std::fs;
 use std::io::Write;
@@ -20,6 +23,8 @@ pub enum OutputError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("refusing to write {path}: it is {what}, not a file")]
+    NotAFile { path: PathBuf, what: &'static str },
     #[error("cannot read {path}: {source}")]
     Read {
         path: PathBuf,
@@ -63,7 +68,33 @@ pub fn write_atomic_with<E: From<OutputError>>(
     if inputs.iter().any(|i| same_file(i, path)) {
         return Err(OutputError::WouldOverwriteInput(path.to_path_buf()).into());
     }
-    let dir = match path.parent() {
+    let werr = |source| OutputError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    // What is there decides how it is written; a symlink is followed to what it names.
+    let target = match fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => path.to_path_buf(),
+        Err(source) => return Err(werr(source).into()),
+        Ok(m) if m.file_type().is_symlink() => match fs::canonicalize(path) {
+            Ok(t) => t,
+            Err(_) => {
+                return Err(OutputError::NotAFile {
+                    path: path.to_path_buf(),
+                    what: "a symbolic link to nothing",
+                }
+                .into())
+            }
+        },
+        Ok(_) => path.to_path_buf(),
+    };
+    match fs::metadata(&target) {
+        Ok(m) if m.is_file() => {}
+        Ok(m) => return write_in_place(path, &target, &m, write),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(source) => return Err(werr(source).into()),
+    }
+    let dir = match target.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
@@ -71,10 +102,6 @@ pub fn write_atomic_with<E: From<OutputError>>(
         path: dir.clone(),
         source,
     })?;
-    let werr = |source| OutputError::Write {
-        path: path.to_path_buf(),
-        source,
-    };
     let mut builder = tempfile::Builder::new();
     // Created like any new file (0666 less the umask), not with tempfile's private 0600.
     #[cfg(unix)]
@@ -88,7 +115,62 @@ pub fn write_atomic_with<E: From<OutputError>>(
     write(&mut w)?;
     let tmp = w.into_inner().map_err(|e| werr(e.into_error()))?;
     tmp.as_file().sync_all().map_err(werr)?;
-    tmp.persist(path).map_err(|e| werr(e.error))?;
+    tmp.persist(&target).map_err(|e| werr(e.error))?;
+    Ok(())
+}
+
+/// Writes into a character device or FIFO as it is (it cannot be replaced by a file without
+/// destroying it); refuses anything else that is not a regular file.
+fn write_in_place<E: From<OutputError>>(
+    path: &Path,
+    target: &Path,
+    meta: &fs::Metadata,
+    write: impl FnOnce(&mut dyn Write) -> Result<(), E>,
+) -> Result<(), E> {
+    let werr = |source| OutputError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let what = {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::FileTypeExt;
+            let t = meta.file_type();
+            if t.is_char_device() || t.is_fifo() {
+                None
+            } else if t.is_block_device() {
+                Some("a block device")
+            } else if t.is_socket() {
+                Some("a socket")
+            } else if t.is_dir() {
+                Some("a directory")
+            } else {
+                Some("not a regular file")
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            Some(if meta.is_dir() {
+                "a directory"
+            } else {
+                "not a regular file"
+            })
+        }
+    };
+    if let Some(what) = what {
+        return Err(OutputError::NotAFile {
+            path: path.to_path_buf(),
+            what,
+        }
+        .into());
+    }
+    let file = fs::OpenOptions::new()
+        .write(true)
+        .open(target)
+        .map_err(werr)?;
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+    write(&mut w)?;
+    w.into_inner().map_err(|e| werr(e.into_error()))?;
     Ok(())
 }
 
@@ -130,5 +212,53 @@ mod tests {
         }
         // No temporary file is left behind.
         assert_eq!(fs::read_dir(p.parent().unwrap()).unwrap().count(), 1);
+    }
+
+    /// A symlink is followed (the link stays a link), a dangling one and a directory are
+    /// refused, a character device is written in place and stays a device.
+    #[cfg(unix)]
+    #[test]
+    fn only_regular_files_are_replaced() {
+        use std::os::unix::fs::{symlink, FileTypeExt};
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.reg");
+        fs::write(&real, b"old").unwrap();
+        let link = dir.path().join("link.reg");
+        symlink(&real, &link).unwrap();
+        write_atomic(&link, b"new", &[]).unwrap();
+        assert!(fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(fs::read(&real).unwrap(), b"new");
+        // An input reached through a link is still an input.
+        assert!(matches!(
+            write_atomic(&link, b"x", std::slice::from_ref(&real)),
+            Err(OutputError::WouldOverwriteInput(_))
+        ));
+        let dangling = dir.path().join("dangling.reg");
+        symlink(dir.path().join("nowhere/x"), &dangling).unwrap();
+        assert!(matches!(
+            write_atomic(&dangling, b"x", &[]),
+            Err(OutputError::NotAFile { .. })
+        ));
+        assert!(matches!(
+            write_atomic(dir.path(), b"x", &[]),
+            Err(OutputError::NotAFile {
+                what: "a directory",
+                ..
+            })
+        ));
+        let null = Path::new("/dev/null");
+        if null.exists() {
+            write_atomic(null, b"x", &[]).unwrap();
+            assert!(fs::metadata(null).unwrap().file_type().is_char_device());
+        }
+        let full = Path::new("/dev/full");
+        if full.exists() {
+            let e = write_atomic(full, b"x", &[]).unwrap_err().to_string();
+            assert!(e.contains("No space left on device"), "{e}");
+            assert!(fs::metadata(full).unwrap().file_type().is_char_device());
+        }
     }
 }

@@ -472,3 +472,69 @@ fn no_command_modifies_its_inputs() {
         }
     }
 }
+
+/// `export -o` never destroys what it writes to: not the hive's own transaction log (the
+/// newest data of a dirty hive), not a device node, not a FIFO (written in place), and a
+/// write error on a device is exit 2 with the OS's reason.
+#[cfg(unix)]
+#[test]
+fn export_output_never_replaces_a_log_a_device_or_a_fifo() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = util::tempdir();
+    let hive = dir.path().join("SYSTEM");
+    fs::copy(
+        util::root().join("tests/fixtures/audit/empty-system.hive"),
+        &hive,
+    )
+    .unwrap();
+    let log = dir.path().join("SYSTEM.LOG1");
+    fs::write(&log, b"the newest data").unwrap();
+    let export = |out: &std::path::Path| {
+        run(tlsreg()
+            .args(["export", "--system"])
+            .arg(&hive)
+            .arg("-o")
+            .arg(out))
+    };
+    let o = export(&log);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("it is one of the inputs"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(fs::read(&log).unwrap(), b"the newest data");
+
+    let null = std::path::Path::new("/dev/null");
+    let o = export(null);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(fs::metadata(null).unwrap().file_type().is_char_device());
+    let full = std::path::Path::new("/dev/full");
+    if full.exists() {
+        let o = export(full);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(
+            stderr(&o).contains("No space left on device"),
+            "{}",
+            stderr(&o)
+        );
+        assert!(fs::metadata(full).unwrap().file_type().is_char_device());
+    }
+
+    let fifo = dir.path().join("pipe");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if made.is_ok_and(|s| s.success()) {
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || fs::read(fifo).unwrap())
+        };
+        let o = export(&fifo);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let got = reader.join().unwrap();
+        assert!(
+            got.starts_with(&[0xFF, 0xFE]),
+            "the export went through the FIFO"
+        );
+        assert!(fs::metadata(&fifo).unwrap().file_type().is_fifo());
+    }
+}
