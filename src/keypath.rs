@@ -45,6 +45,8 @@ pub enum NameError {
     KeyTooLong(String),
     #[error("value name is longer than 16383 characters, the registry's limit")]
     ValueNameTooLong,
+    #[error("the key path is deeper than {MAX_DEPTH} levels, the registry's limit")]
+    TooDeep,
 }
 
 /// Checks a full key path and returns it with its root spelled out
@@ -63,6 +65,9 @@ pub fn canonical_key(path: &str) -> Result<String, NameError> {
     let rest: Vec<&str> = parts.collect();
     if rest.is_empty() {
         return Err(NameError::RootOnly(full.to_string()));
+    }
+    if rest.len() + 1 > MAX_DEPTH {
+        return Err(NameError::TooDeep);
     }
     for comp in &rest {
         check_key_component(comp)?;
@@ -235,6 +240,12 @@ mod tests {
             Err(NameError::RootOnly("HKEY_LOCAL_MACHINE".into()))
         );
         assert_eq!(canonical_key(r"HKLM\A\\B"), Err(NameError::EmptyComponent));
+        let deepest = format!(r"HKLM{}", r"\a".repeat(MAX_DEPTH - 1));
+        assert!(canonical_key(&deepest).is_ok());
+        assert_eq!(
+            canonical_key(&format!(r"{deepest}\a")),
+            Err(NameError::TooDeep)
+        );
         assert_eq!(canonical_key(r"HKLM\A\"), Err(NameError::EmptyComponent));
         assert_eq!(
             canonical_key("HKLM\\TLS 1.2 "),

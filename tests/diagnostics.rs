@@ -746,6 +746,27 @@ fn invalid_key_root_only() {
     );
 }
 
+/// Compile refuses key paths deeper than the registry's 512 levels, as the `.reg` reader
+/// does (it used to write them).
+#[test]
+fn invalid_key_too_deep() {
+    let key = format!("HKLM{}", "\\a".repeat(512));
+    let got = err(&format!(
+        "raw:\n  - key: {key}\n    values: {{ A: delete }}\n"
+    ));
+    assert!(
+        got.starts_with("error[invalid-key]: p.yaml:2:10: raw key \"HKLM\\a\\a"),
+        "{got}"
+    );
+    assert!(
+        got.lines()
+            .next()
+            .unwrap()
+            .ends_with("\": the key path is deeper than 512 levels, the registry's limit"),
+        "{got}"
+    );
+}
+
 #[test]
 fn invalid_key_empty() {
     assert_eq!(
