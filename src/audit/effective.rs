@@ -13,6 +13,7 @@ use crate::keypath::resolve;
 use crate::memreg::MemRegistry;
 use crate::setting::{Setting, SettingKey, State};
 use crate::value::read_multi_sz;
+use crate::value::type_name;
 
 /// The Local cipher-suite list (SYSTEM hive), used when no policy `Functions` is set.
 // TODO(catalog): a home beside `SSL_POLICY`, with the type it is read as (REG_MULTI_SZ).
@@ -139,30 +140,30 @@ pub(super) fn finding(
                 Setting::State(State::Disabled) => false,
                 _ => return None,
             };
-            let unset = reg.get(&k, ENABLED).is_none();
-            let on = match reg_dword(reg, &k, ENABLED) {
-                Some(v) => Some(v != 0),
-                None if unset => key.algorithm().map(algorithm_default),
-                None => None,
+            // Schannel reads Enabled only as a REG_DWORD; absent or of another type, the OS
+            // default applies (KB245030), exactly as for a protocol.
+            let (on, why) = match (reg_dword(reg, &k, ENABLED), reg.get(&k, ENABLED)) {
+                (Some(v), _) => (v != 0, None),
+                (None, stored) => {
+                    let default = algorithm_default(key.algorithm()?);
+                    let because = match stored {
+                        None => "no Enabled value".to_string(),
+                        Some((t, _)) => {
+                            format!("Enabled is {}, which Schannel does not read", type_name(t))
+                        }
+                    };
+                    (default, Some(because))
+                }
             };
-            let (status, why) = match on {
-                Some(on) => (
-                    if on == want {
-                        Status::Pass
-                    } else {
-                        Status::Fail
-                    },
-                    if on { "enabled" } else { "disabled" }.to_string(),
-                ),
-                None => (
-                    Status::Fail,
-                    "Enabled is not a DWORD, which Schannel does not read".to_string(),
-                ),
-            };
-            let why = if unset {
-                format!("{why} (the OS default: no Enabled value)")
+            let status = if on == want {
+                Status::Pass
             } else {
-                why
+                Status::Fail
+            };
+            let state = if on { "enabled" } else { "disabled" };
+            let why = match why {
+                Some(because) => format!("{state} (the OS default: {because})"),
+                None => state.to_string(),
             };
             let reason = if status == Status::Pass {
                 "Schannel does what the profile asks"

@@ -234,4 +234,55 @@ mod tests {
             .iter()
             .any(|f| f.setting == "raw" && f.status == Status::Pass));
     }
+
+    /// A cipher's `Enabled` of another type than REG_DWORD is ignored by Schannel, so the
+    /// OS default (enabled, except NULL) decides, as for a protocol; it used to fail always.
+    #[test]
+    fn a_non_dword_enabled_on_a_cipher_means_the_default() {
+        const RC4: &str = r"HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Control\SecurityProviders\SCHANNEL\Ciphers\RC4 128/128";
+        const NULL: &str = r"HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Control\SecurityProviders\SCHANNEL\Ciphers\NULL";
+        let yaml = "ciphers:\n  RC4 128/128: disabled\n  \"NULL\": disabled\n";
+        let profile = crate::profile::load_with("p.yaml", yaml, None, "p")
+            .unwrap()
+            .profile;
+        let mut sys = MemRegistry::new();
+        // "0" as text: an admin meant disabled; Schannel keeps RC4 enabled.
+        sys.set_raw(
+            RC4,
+            "Enabled",
+            1,
+            crate::value::RegData::Sz("0".into()).to_bytes(),
+        );
+        sys.set_raw(NULL, "Enabled", 3, vec![1, 0, 0, 0]);
+        let cx = Ctx {
+            profile: &profile,
+            os: None,
+            system: Some(&sys),
+            software: None,
+            control_set: Some(1),
+        };
+        let effective = judge_settings(&cx, &profile.sourced_plan(), Options { effective: true });
+        let got = |key: &str| {
+            effective
+                .iter()
+                .find(|f| f.key == key)
+                .map(|f| (f.status, f.actual.clone().unwrap_or_default()))
+                .unwrap()
+        };
+        assert_eq!(
+            got(RC4),
+            (
+                Status::Fail,
+                "enabled (the OS default: Enabled is REG_SZ, which Schannel does not read)".into()
+            )
+        );
+        assert_eq!(
+            got(NULL),
+            (
+                Status::Pass,
+                "disabled (the OS default: Enabled is REG_BINARY, which Schannel does not read)"
+                    .into()
+            )
+        );
+    }
 }
