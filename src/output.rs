@@ -174,16 +174,36 @@ fn write_in_place<E: From<OutputError>>(
     Ok(())
 }
 
-/// Compares `bytes` with the file at `path`.
+/// Compares `bytes` with the file at `path`. Only a regular file (or a symlink to one) is
+/// compared, and only when its size matches: a FIFO, a device or a directory there is an
+/// error, never read (a FIFO would block, `/dev/zero` would never end).
 pub fn check(path: &Path, bytes: &[u8]) -> Result<Drift, OutputError> {
+    let read_err = |source| OutputError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let meta = match fs::metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Drift::Missing),
+        Err(source) => return Err(read_err(source)),
+        Ok(m) => m,
+    };
+    if !meta.is_file() {
+        return Err(OutputError::NotAFile {
+            path: path.to_path_buf(),
+            what: if meta.is_dir() {
+                "a directory"
+            } else {
+                "not a regular file"
+            },
+        });
+    }
+    if meta.len() != bytes.len() as u64 {
+        return Ok(Drift::Differs);
+    }
     match fs::read(path) {
         Ok(old) if old == bytes => Ok(Drift::UpToDate),
         Ok(_) => Ok(Drift::Differs),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Drift::Missing),
-        Err(source) => Err(OutputError::Read {
-            path: path.to_path_buf(),
-            source,
-        }),
+        Err(source) => Err(read_err(source)),
     }
 }
 
@@ -254,6 +274,11 @@ mod tests {
             write_atomic(null, b"x", &[]).unwrap();
             assert!(fs::metadata(null).unwrap().file_type().is_char_device());
         }
+        // --check never reads what is not a regular file.
+        assert!(matches!(
+            check(null, b"x"),
+            Err(OutputError::NotAFile { .. })
+        ));
         let full = Path::new("/dev/full");
         if full.exists() {
             let e = write_atomic(full, b"x", &[]).unwrap_err().to_string();
