@@ -2,8 +2,8 @@
 //!
 //! The map of the crate, from the floor up (a module imports only lower ones; see
 //! `ARCHITECTURE.md`):
-//! - [`keypath`], [`value`]: key paths, control sets, the one name comparison; value data
-//!   and the one way to read stored bytes;
+//! - [`keypath`], [`value`], [`input`]: key paths, control sets, the one name comparison; value data
+//!   and the one way to read stored bytes; inputs opened only as regular files of sane size;
 //! - [`catalog`]: every setting tlsreg knows, the per-build defaults
 //!   ([`catalog::defaults`]) and every known trap and prerequisite ([`catalog::traps`]);
 //! - [`diag`]: the one diagnostic type, with a code per problem;
@@ -32,6 +32,7 @@ pub mod emit;
 pub mod export;
 pub mod hive;
 pub mod import;
+pub mod input;
 pub mod keypath;
 pub mod memreg;
 pub mod output;
