@@ -3,7 +3,7 @@
 //! regedit's column), written straight into the output buffer.
 
 use crate::hive::{HiveError, HiveFile, WalkEvent};
-use crate::keypath::{is_current_control_set, relative_to, resolve_relative, unresolve};
+use crate::keypath::{fold, is_current_control_set, relative_to, resolve_relative, unresolve};
 use crate::output::{self, OutputError};
 use crate::regfile::write::Utf16Writer;
 use std::path::Path;
@@ -127,18 +127,27 @@ pub fn export(
         }
     };
     let mut skip_key = false;
+    let mut skip_below: Option<String> = None;
+    // The current key's value names, folded → as spelled.
+    let mut seen: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     let mut write_error: Option<std::io::Error> = None;
     for start in &starts {
         let found = hive.walk(&opts.root, start, &mut |ev| match ev {
             WalkEvent::Key(p) => {
                 let p = rename(p);
-                skip_key = skipped_keys.iter().any(|s: &String| p.starts_with(s.as_str()) && p[s.len()..].starts_with('\\'));
+                // Depth first: a left-out key's subkeys follow it directly.
+                skip_key = skip_below
+                    .as_deref()
+                    .is_some_and(|s: &str| p.starts_with(s) && p[s.len()..].starts_with('\\'));
                 if skip_key {
                     return;
                 }
+                skip_below = None;
+                seen.clear();
                 if p.chars().any(|c| c.is_control()) {
                     warnings.push(format!("{}: a key name with a control character cannot be written to a .reg file; it and its subkeys are left out", p.escape_debug()));
-                    skipped_keys.push(p);
+                    skipped_keys.push(p.clone());
+                    skip_below = Some(p);
                     skip_key = true;
                     return;
                 }
@@ -155,6 +164,12 @@ pub fn export(
                     skipped_values.push((current_key.clone(), name.to_string()));
                     return;
                 }
+                if let Some(first) = seen.get(&fold(name)) {
+                    warnings.push(format!("{}: value \"{}\": an earlier value of this key is named \"{}\" (Windows compares value names case-insensitively and reads the first; regedit would let this one replace it); left out", current_key, name.escape_debug(), first.escape_debug()));
+                    skipped_values.push((current_key.clone(), name.to_string()));
+                    return;
+                }
+                seen.insert(fold(name), name.to_string());
                 out.value(name, type_code, data);
                 values += 1;
                 if out.bytes.len() >= CHUNK && write_error.is_none() {

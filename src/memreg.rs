@@ -19,6 +19,22 @@ struct Key {
 #[derive(Debug, Clone, Default)]
 pub struct MemRegistry {
     keys: BTreeMap<String, Key>,
+    shadowed: Vec<Shadowed>,
+}
+
+/// A value a hive key holds under a name that an earlier value of the same key already has
+/// (the names differ only in case, or not at all). Windows' lookup walks the value list in
+/// order and returns the first match, so this one is never read; the model keeps the first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shadowed {
+    /// The key, as spelled.
+    pub key: String,
+    /// This value's name, as spelled.
+    pub name: String,
+    /// The name of the earlier value that wins, as spelled.
+    pub first: String,
+    pub type_code: u32,
+    pub data: Vec<u8>,
 }
 
 impl MemRegistry {
@@ -47,7 +63,29 @@ impl MemRegistry {
             .insert(fold(name), (name.to_string(), type_code, bytes));
     }
 
-    /// Adds every key and value of `other` (its values win).
+    /// Records a value that an earlier one of the same name hides (see [`Shadowed`]); the
+    /// model's value is not changed.
+    pub fn note_shadowed(&mut self, key: &str, name: &str, type_code: u32, data: Vec<u8>) {
+        let first = self
+            .keys
+            .get(&fold(key))
+            .and_then(|k| k.values.get(&fold(name)))
+            .map_or_else(|| name.to_string(), |(n, ..)| n.clone());
+        self.shadowed.push(Shadowed {
+            key: key.to_string(),
+            name: name.to_string(),
+            first,
+            type_code,
+            data,
+        });
+    }
+
+    /// The values a hive held that earlier values of the same name hide, in reading order.
+    pub fn shadowed(&self) -> &[Shadowed] {
+        &self.shadowed
+    }
+
+    /// Adds every key and value of `other` (its values win), and its shadowed values.
     pub fn merge(&mut self, other: &MemRegistry) {
         for k in other.key_paths() {
             self.create_key(&k);
@@ -55,6 +93,7 @@ impl MemRegistry {
         for (k, n, t, d) in other.entries() {
             self.set_raw(k, n, t, d.to_vec());
         }
+        self.shadowed.extend(other.shadowed.iter().cloned());
     }
 
     /// Applies one operation.
@@ -139,6 +178,13 @@ impl MemRegistry {
                 .values()
                 .map(move |(n, t, b)| (k.path.as_str(), n.as_str(), *t, b.as_slice()))
         })
+    }
+
+    /// Keeps only the keys (with their values and shadowed values) whose path, as spelled,
+    /// passes `keep`.
+    pub fn retain_keys(&mut self, mut keep: impl FnMut(&str) -> bool) {
+        self.keys.retain(|_, k| keep(&k.path));
+        self.shadowed.retain(|s| keep(&s.key));
     }
 
     /// Key paths that exist, as spelled.

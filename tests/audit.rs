@@ -50,6 +50,8 @@ fn every_builtin_round_trips_to_a_compliant_hive() {
             .into_iter()
             .partition(|l| l.starts_with(r"HKEY_LOCAL_MACHINE\SYSTEM\"));
         sys.push("HKEY_LOCAL_MACHINE\\SYSTEM\\Select\tCurrent\tREG_DWORD\t0x00000001".into());
+        // The control set Select names exists even when the profile writes nothing there.
+        sys.push("HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001".into());
         sw.push("HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\tCurrentBuild\tREG_SZ\t20348".into());
         sw.push("HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\tProductName\tREG_SZ\tWindows Server 2022 Standard".into());
         sw.push("HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\tInstallationType\tREG_SZ\tServer".into());
@@ -935,5 +937,354 @@ fn a_dirty_real_hive_is_recovered_from_its_logs() {
         ),
         "{}",
         findings(&stale)
+    );
+}
+
+/// Two values whose names differ only in case (hivex wrote them, `make.sh`): Windows reads
+/// the first (TLS 1.0 Server enabled), so the profile's "disabled" fails. tlsreg kept the
+/// last one and said COMPLIANT before.
+#[test]
+fn a_duplicate_value_name_reads_the_first_and_is_reported() {
+    let p = profile("protocols:\n  TLS 1.0: disabled\n");
+    for effective in [false, true] {
+        let r = audit_with(
+            &p,
+            Some("dupvalue-system"),
+            Some("empty-19045-software"),
+            None,
+            effective,
+        );
+        assert!(!r.compliant, "{}", findings(&r));
+        let dups: Vec<(&str, Option<&str>, Status)> = r
+            .findings
+            .iter()
+            .filter(|f| f.setting == "duplicate value")
+            .map(|f| (f.key.as_str(), f.value.as_deref(), f.status))
+            .collect();
+        let server = r"HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.0\Server";
+        assert_eq!(
+            dups,
+            [
+                (server, Some("ENABLED"), Status::Warn),
+                (server, Some("DISABLEDBYDEFAULT"), Status::Warn)
+            ]
+        );
+    }
+    let r = audit_with(
+        &p,
+        Some("dupvalue-system"),
+        Some("empty-19045-software"),
+        None,
+        false,
+    );
+    let enabled = r
+        .findings
+        .iter()
+        .find(|f| {
+            f.check == Check::Value
+                && f.key.ends_with("Server")
+                && f.value.as_deref() == Some("Enabled")
+        })
+        .unwrap();
+    assert_eq!(
+        (enabled.status, enabled.actual.as_deref()),
+        (Status::Fail, Some("REG_DWORD 0x00000001"))
+    );
+    let dup = find(&r, Check::Image, "duplicate value", Some("ENABLED"));
+    assert_eq!(dup.reason, "the key holds two values named \"Enabled\" and \"ENABLED\" (Windows compares value names case-insensitively): Windows reads the first, REG_DWORD 0x00000001, and so does this audit; the later one is ignored");
+    // The CLI: exit 1, not 0.
+    let yaml = util::tempdir();
+    let py = yaml.path().join("p.yaml");
+    util::write(&py, "protocols:\n  TLS 1.0: disabled\n");
+    let o = cli(&[&"-p", &py, &"--system", &fixture("dupvalue-system")]);
+    assert_eq!(o.status.code(), Some(1), "{}", util::stdout(&o));
+}
+
+/// `export` writes the value Windows reads and leaves the later duplicate out, with a
+/// warning: regedit importing both would keep the last.
+#[test]
+fn export_leaves_out_a_later_duplicate_value() {
+    let d = util::tempdir();
+    let out = d.path().join("x.reg");
+    let o = util::run(
+        util::tlsreg()
+            .args([
+                "export",
+                "--key",
+                r"ControlSet001\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.0\Server",
+                "-o",
+            ])
+            .arg(&out)
+            .arg("--system")
+            .arg(fixture("dupvalue-system")),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", util::stderr(&o));
+    assert!(
+        util::stderr(&o)
+            .contains("value \"ENABLED\": an earlier value of this key is named \"Enabled\""),
+        "{}",
+        util::stderr(&o)
+    );
+    let Some(got) = run_oracle("reg2values.sh", &[&out]) else {
+        return;
+    };
+    let k = r"HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.0\Server";
+    assert_eq!(
+        lines(&got),
+        [
+            format!("{k}\tDisabledByDefault\tREG_DWORD\t0x00000000"),
+            format!("{k}\tEnabled\tREG_DWORD\t0x00000001"),
+        ]
+    );
+}
+
+/// `Select\Current` naming a control set the hive lacks is an error that names what exists;
+/// before, nothing was read and the OS defaults could pass.
+#[test]
+fn a_current_control_set_that_does_not_exist_is_an_error() {
+    let inputs = Inputs {
+        system: Some(fixture("badselect-system")),
+        software: Some(fixture("empty-19045-software")),
+        os_build: None,
+        no_recover: false,
+    };
+    let p = profile("protocols:\n  SSL 2.0: os-default\n");
+    let e = audit::audit(&p, &inputs, Options { effective: true }).unwrap_err();
+    let want = format!("{}: Select\\Current is 3, but there is no ControlSet003 key (the hive has ControlSet001, ControlSet002; Select\\Default names ControlSet001; Select\\LastKnownGood names ControlSet002): the control set Windows would use is unknown", fixture("badselect-system").display());
+    assert_eq!(e.to_string(), want);
+    let o = cli(&[
+        &"-p",
+        &"enable-tls12",
+        &"--effective",
+        &"--system",
+        &fixture("badselect-system"),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(util::stderr(&o), format!("error: {want}\n"));
+    // diff and export name it the same way.
+    let o = util::run(
+        util::tlsreg()
+            .arg("diff")
+            .arg(fixture("badselect-system"))
+            .arg("enable-tls12"),
+    );
+    assert_eq!(
+        (o.status.code(), util::stderr(&o)),
+        (Some(2), format!("error: {want}\n"))
+    );
+    let o = util::run(
+        util::tlsreg()
+            .args(["export", "--current-control-set", "--system"])
+            .arg(fixture("badselect-system")),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        util::stderr(&o).contains("there is no ControlSet003 key"),
+        "{}",
+        util::stderr(&o)
+    );
+}
+
+/// `Enabled` stored as REG_SZ, REG_QWORD or REG_BINARY on a cipher or hash is ignored by
+/// Schannel: the OS default (enabled) applies, so "disabled" fails; the real DWORD passes.
+#[test]
+fn a_non_dword_enabled_on_an_algorithm_means_the_default() {
+    let p = profile("ciphers:\n  RC4 128/128: disabled\n  Triple DES 168: disabled\nhashes:\n  MD5: disabled\nkey-exchanges:\n  PKCS: disabled\n");
+    let r = audit_with(
+        &p,
+        Some("nondword-cipher-system"),
+        Some("empty-19045-software"),
+        None,
+        true,
+    );
+    let got: Vec<(String, Status, String)> = r
+        .findings
+        .iter()
+        .filter(|f| f.check == Check::Effective)
+        .map(|f| {
+            (
+                f.setting.clone(),
+                f.status,
+                f.actual.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let want = |s: &str, st, a: &str| (s.to_string(), st, a.to_string());
+    assert_eq!(
+        got,
+        [
+            want(
+                "cipher RC4 128/128",
+                Status::Fail,
+                "enabled (the OS default: Enabled is REG_SZ, which Schannel does not read)"
+            ),
+            want(
+                "cipher Triple DES 168",
+                Status::Fail,
+                "enabled (the OS default: Enabled is REG_QWORD, which Schannel does not read)"
+            ),
+            want(
+                "hash MD5",
+                Status::Fail,
+                "enabled (the OS default: Enabled is REG_BINARY, which Schannel does not read)"
+            ),
+            want("key exchange PKCS", Status::Pass, "disabled"),
+        ],
+        "{}",
+        findings(&r)
+    );
+}
+
+/// OS identity: an unparsable CurrentBuild falls back to CurrentBuildNumber; a build that
+/// no table covers has unknown defaults (it took the newest row's before).
+#[test]
+fn the_build_falls_back_and_unknown_builds_stay_unknown() {
+    let p = profile("protocols:\n  TLS 1.2: enabled\n");
+    let r = audit_with(
+        &p,
+        Some("empty-system"),
+        Some("badbuild-software"),
+        None,
+        true,
+    );
+    assert_eq!(r.os.as_ref().map(|o| o.build), Some(19045));
+    let f = find(&r, Check::Effective, "protocol TLS 1.2 (server)", None);
+    assert_eq!(f.status, Status::Pass, "{}", findings(&r));
+    let r = audit_with(
+        &p,
+        Some("empty-system"),
+        Some("futurebuild-software"),
+        None,
+        true,
+    );
+    assert_eq!(r.os.as_ref().map(|o| o.build), Some(27000));
+    assert!(!r.compliant);
+    let f = find(&r, Check::Effective, "protocol TLS 1.2 (server)", None);
+    assert_eq!(f.status, Status::Unknown, "{}", findings(&r));
+    // A SOFTWARE hive that names no build: the message does not claim none was given.
+    let r = audit_with(&p, Some("empty-system"), Some("empty-system"), None, false);
+    let f = find(&r, Check::Prerequisite, "operating system", None);
+    assert_eq!(
+        f.reason,
+        "the SOFTWARE hive has no CurrentBuild or CurrentBuildNumber that is a number: the OS is unknown"
+    );
+}
+
+fn diff_cli(
+    a: &dyn AsRef<std::ffi::OsStr>,
+    b: &dyn AsRef<std::ffi::OsStr>,
+    json: bool,
+) -> std::process::Output {
+    let mut c = util::tlsreg();
+    c.arg("diff").arg(a).arg(b);
+    if json {
+        c.args(["--format", "json"]);
+    }
+    util::run(&mut c)
+}
+
+/// A volume without its SOFTWARE hive says nothing about SOFTWARE: that root is reported as
+/// not compared, and its values are not "added" (they all were before).
+#[test]
+fn diff_of_a_half_volume_leaves_the_missing_hive_out() {
+    let d = util::tempdir();
+    let (a, b) = (d.path().join("a"), d.path().join("b"));
+    for (v, sw) in [(&a, false), (&b, true)] {
+        let config = v.join("Windows/System32/config");
+        std::fs::create_dir_all(&config).unwrap();
+        std::fs::copy(fixture("ccs2-system"), config.join("SYSTEM")).unwrap();
+        if sw {
+            std::fs::copy(fixture("ccs2-software"), config.join("SOFTWARE")).unwrap();
+        }
+    }
+    let o = diff_cli(&a, &b, false);
+    assert_eq!(
+        (o.status.code(), util::stdout(&o).as_str()),
+        (
+            Some(0),
+            "! [HKEY_LOCAL_MACHINE\\SOFTWARE] not compared: side A has no hive for it\n"
+        ),
+        "{}",
+        util::stderr(&o)
+    );
+    let o = diff_cli(&b, &a, true);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        v["not_compared"],
+        serde_json::json!([{"root": "HKEY_LOCAL_MACHINE\\SOFTWARE", "missing_on": "b"}])
+    );
+    assert_eq!(v["removed"], serde_json::json!([]));
+    // A profile's SOFTWARE values against a volume with only SYSTEM: not compared either.
+    let o = diff_cli(&"dotnet-strong-crypto", &a, false);
+    assert_eq!(
+        (o.status.code(), util::stdout(&o).as_str()),
+        (
+            Some(0),
+            "! [HKEY_LOCAL_MACHINE\\SOFTWARE] not compared: side B has no hive for it\n"
+        )
+    );
+}
+
+/// A file that is neither a hive nor a `.reg` file is an error, not an empty registry
+/// (which made every value of the other side "added"); its content is not quoted back.
+#[test]
+fn diff_refuses_a_file_that_is_no_registry() {
+    let d = util::tempdir();
+    for (name, content) in [
+        ("empty.reg", &b""[..]),
+        ("notes.txt", b"password=hunter2\n"),
+        ("blob.bin", b"\x7fELF\x02\x01\x01\0secret"),
+    ] {
+        let p = d.path().join(name);
+        std::fs::write(&p, content).unwrap();
+        let o = diff_cli(&p, &"enable-tls12", false);
+        assert_eq!(o.status.code(), Some(2), "{name}: {}", util::stdout(&o));
+        assert_eq!(
+            util::stderr(&o),
+            format!("error: {}: neither a hive (it does not start with \"regf\") nor a .reg file (its first line is not \"Windows Registry Editor Version 5.00\" or \"REGEDIT4\"); a profile must be named .yaml or .yml\n", p.display())
+        );
+        assert!(util::stdout(&o).is_empty());
+    }
+}
+
+/// The value Windows reads is the one compared; the later duplicate is reported.
+#[test]
+fn diff_compares_the_first_of_duplicate_values() {
+    let d = util::tempdir();
+    let p = d.path().join("p.yaml");
+    util::write(&p, "protocols:\n  TLS 1.0: disabled\n");
+    let o = diff_cli(&fixture("dupvalue-system"), &p, true);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let changed: Vec<(&str, &str)> = v["changed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap(),
+                c["old"]["data"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        changed,
+        [
+            ("DisabledByDefault", "0x00000000"),
+            ("Enabled", "0x00000001")
+        ]
+    );
+    let dups: Vec<(&str, &str)> = v["duplicates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["name"].as_str().unwrap(), c["first"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        dups,
+        [
+            ("ENABLED", "Enabled"),
+            ("DISABLEDBYDEFAULT", "DisabledByDefault")
+        ]
     );
 }

@@ -199,6 +199,34 @@ pub(super) fn findings(hives: &[&HiveInfo], control_sets: Option<&ControlSets>) 
     out
 }
 
+/// Values a key holds twice (names that differ only in case, or not at all): Windows reads
+/// the first, and so does the audit; the later one is reported, since a tool that reads the
+/// last one sees another value than Windows does.
+pub(super) fn shadowed(reg: &MemRegistry) -> Vec<Finding> {
+    reg.shadowed()
+        .iter()
+        .map(|s| {
+            let winner = reg
+                .get(&s.key, &s.first)
+                .map(|(t, b)| super::show(t, b))
+                .unwrap_or_default();
+            Finding {
+                check: Check::Image,
+                setting: "duplicate value".into(),
+                key: s.key.clone(),
+                value: Some(s.name.clone()),
+                expected: None,
+                actual: Some(super::show(s.type_code, &s.data)),
+                status: Status::Warn,
+                reason: format!(
+                    "the key holds two values named {:?} and {:?} (Windows compares value names case-insensitively): Windows reads the first, {winner}, and so does this audit; the later one is ignored",
+                    s.first, s.name
+                ),
+            }
+        })
+        .collect()
+}
+
 /// A pending reboot: the registry may not be what Windows runs with yet.
 pub(super) fn pending_reboot(cx: &Ctx) -> Vec<Finding> {
     let mut pending = Vec::new();

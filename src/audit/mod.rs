@@ -156,6 +156,13 @@ pub fn audit(profile: &Profile, inputs: &Inputs, opts: Options) -> Result<Report
         .chain(software.iter().map(|s| &s.info))
         .collect();
     let mut findings = image::findings(&hives, control_sets.as_ref());
+    for reg in system
+        .iter()
+        .map(|s| &s.reg)
+        .chain(software.iter().map(|s| &s.reg))
+    {
+        findings.extend(image::shadowed(reg));
+    }
 
     let cx = Ctx {
         profile,

@@ -30,11 +30,9 @@ pub struct OsInfo {
 impl OsInfo {
     /// From the CurrentVersion values (`CurrentBuild` or `CurrentBuildNumber` required).
     pub fn from_values(get: impl Fn(&str) -> Option<String>, ubr: Option<u32>) -> Option<OsInfo> {
-        let build: u32 = get("CurrentBuild")
-            .or_else(|| get("CurrentBuildNumber"))?
-            .trim()
-            .parse()
-            .ok()?;
+        // `CurrentBuild` first; when it is missing or not a number, `CurrentBuildNumber`.
+        let parse = |name: &str| get(name).and_then(|v| v.trim().parse::<u32>().ok());
+        let build = parse("CurrentBuild").or_else(|| parse("CurrentBuildNumber"))?;
         let product_name = get("ProductName");
         let installation_type = get("InstallationType");
         let edition_id = get("EditionID");
@@ -116,5 +114,19 @@ mod tests {
         let os = OsInfo::from_values(vals, Some(4317)).unwrap();
         assert_eq!(os.name, "Windows 11 Enterprise 23H2 (build 22631.4317)");
         assert!(!os.server);
+    }
+
+    /// `CurrentBuild` that is not a number falls back to `CurrentBuildNumber` (it made the
+    /// OS unknown before).
+    #[test]
+    fn an_unparsable_current_build_falls_back_to_current_build_number() {
+        let vals = |k: &str| match k {
+            "CurrentBuild" => Some("19045.x".to_string()),
+            "CurrentBuildNumber" => Some(" 19045 ".to_string()),
+            _ => None,
+        };
+        assert_eq!(OsInfo::from_values(vals, None).unwrap().build, 19045);
+        let none = |k: &str| (k == "CurrentBuild").then(|| "abc".to_string());
+        assert_eq!(OsInfo::from_values(none, None), None);
     }
 }

@@ -47,7 +47,12 @@ pub(super) fn prerequisites(cx: &Ctx) -> Vec<Finding> {
             "a build that supports TLS 1.2",
             None,
             Status::NotAudited,
-            "no SOFTWARE hive and no --os-build: the OS is unknown".into(),
+            if cx.software.is_some() {
+                // A SOFTWARE hive was given; it does not say which Windows it is.
+                "the SOFTWARE hive has no CurrentBuild or CurrentBuildNumber that is a number: the OS is unknown".into()
+            } else {
+                "no SOFTWARE hive and no --os-build: the OS is unknown".into()
+            },
         )),
         Some(os) => {
             let b = os.build;

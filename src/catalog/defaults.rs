@@ -22,7 +22,7 @@ pub enum ProtocolDefault {
 enum Row {
     /// Vista / Server 2008 (6000-6001).
     Vista,
-    /// Server 2008 SP2 (6002-6999).
+    /// Server 2008 SP2 (6002, and 6003 after its 2019 updates).
     Server2008Sp2,
     /// Windows 7 / Server 2008 R2 (7600-7601).
     Win7,
@@ -32,19 +32,21 @@ enum Row {
     Win10,
     /// Server 2022 and Windows 11 before 24H2 (20348-26099).
     Server2022,
-    /// Windows 11 24H2 and Server 2025 (26100 and later).
+    /// Windows 11 24H2 and Server 2025 (26100). Later builds are in no table yet.
     Win11_24H2,
 }
 
 fn row(build: u32) -> Option<Row> {
     Some(match build {
         6000..=6001 => Row::Vista,
-        6002..=6999 => Row::Server2008Sp2,
+        6002..=6003 => Row::Server2008Sp2,
         7600..=7601 => Row::Win7,
         9200..=14392 => Row::Win8To1511,
         14393..=20347 => Row::Win10,
         20348..=26099 => Row::Server2022,
-        26100.. => Row::Win11_24H2,
+        // The newest build Microsoft's tables cover; a later one is unknown, not assumed
+        // to behave like it.
+        26100 => Row::Win11_24H2,
         _ => return None,
     })
 }
@@ -121,6 +123,24 @@ mod tests {
         assert_eq!(d(Ssl20, true, 9600), ProtocolDefault::OffByDefault);
         assert_eq!(d(Ssl20, true, 14393), ProtocolDefault::NotSupported);
         assert_eq!(d(Tls12, true, 3790), ProtocolDefault::Unknown);
+    }
+
+    /// A build no table covers is unknown, never the newest row's (it was: 26100.. matched
+    /// every later build, and 6002..=6999 builds that never existed).
+    #[test]
+    fn builds_outside_every_table_are_unknown() {
+        use ProtocolId::*;
+        assert_eq!(d(Tls13, true, 26100), ProtocolDefault::Enabled);
+        for build in [26101, 26200, 27000, u32::MAX, 6004, 6999, 7602, 0] {
+            for id in [Tls12, Tls13, Ssl30] {
+                assert_eq!(
+                    d(id, true, build),
+                    ProtocolDefault::Unknown,
+                    "{id:?} on {build}"
+                );
+            }
+        }
+        assert_eq!(d(Tls12, false, 6003), ProtocolDefault::OffByDefault);
     }
 
     #[test]

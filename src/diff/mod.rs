@@ -8,7 +8,7 @@ mod source;
 
 pub use source::{hive_values, Input, Note, Source, SourceError};
 
-use crate::keypath::fold;
+use crate::keypath::{fold, SOFTWARE_ROOT, SYSTEM_ROOT};
 use crate::memreg::{data_field, MemRegistry};
 use crate::value::type_name;
 use serde::Serialize;
@@ -32,16 +32,42 @@ pub struct Change {
     pub new: Option<Side>,
 }
 
-/// All differences, in key order.
+/// All differences, in key order, and what could not be compared.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Diff {
     pub version: u32,
     pub added: Vec<Change>,
     pub removed: Vec<Change>,
     pub changed: Vec<Change>,
+    /// Roots one side has no hive for (a volume without its SOFTWARE hive): values there
+    /// are left out of the comparison, not reported as added or removed.
+    pub not_compared: Vec<NotCompared>,
+    /// Values a hive key holds twice (names that differ only in case): the first is
+    /// compared, as Windows reads it; these later ones are not.
+    pub duplicates: Vec<Duplicate>,
+}
+
+/// A root left out of the comparison.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NotCompared {
+    pub root: String,
+    /// `a` or `b`: the side without a hive for it.
+    pub missing_on: &'static str,
+}
+
+/// A value a hive key holds under a name an earlier value has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Duplicate {
+    /// `a` or `b`.
+    pub side: &'static str,
+    pub key: String,
+    pub name: String,
+    /// The earlier value's name, which Windows reads.
+    pub first: String,
 }
 
 impl Diff {
+    /// Whether the two sides hold the same values where both were compared.
     pub fn is_empty(&self) -> bool {
         self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty()
     }
@@ -109,12 +135,50 @@ pub fn diff(a: &MemRegistry, b: &MemRegistry) -> Diff {
 }
 
 /// The differences from side `a` to side `b`. A hive is read only where the other side has
-/// keys (everything when both sides are hives).
+/// keys (everything when both sides are hives). Where one side is hives without one for a
+/// root (`HKEY_LOCAL_MACHINE\SOFTWARE` of a volume with only its SYSTEM hive), nothing
+/// under that root is compared, and [`Diff::not_compared`] says so.
 pub fn compare(a: Source, b: Source) -> Result<Diff, crate::hive::HiveError> {
     let (ka, kb) = (b.keys(), a.keys());
-    let ra = a.values(ka.as_deref())?;
-    let rb = b.values(kb.as_deref())?;
-    Ok(diff(&ra, &rb))
+    let (roots_a, roots_b) = (a.roots(), b.roots());
+    let mut ra = a.values(ka.as_deref())?;
+    let mut rb = b.values(kb.as_deref())?;
+    let mut not_compared = Vec::new();
+    for root in [SYSTEM_ROOT, SOFTWARE_ROOT] {
+        let lacks = |roots: &Option<Vec<&str>>| roots.as_ref().is_some_and(|r| !r.contains(&root));
+        let missing_on = match (lacks(&roots_a), lacks(&roots_b)) {
+            (true, true) => continue,
+            (true, false) => "a",
+            (false, true) => "b",
+            (false, false) => continue,
+        };
+        let under = |r: &MemRegistry| r.entries().any(|(k, ..)| below(k, root));
+        if under(&ra) || under(&rb) {
+            not_compared.push(NotCompared {
+                root: root.to_string(),
+                missing_on,
+            });
+        }
+        ra.retain_keys(|k| !below(k, root));
+        rb.retain_keys(|k| !below(k, root));
+    }
+    let mut d = diff(&ra, &rb);
+    d.not_compared = not_compared;
+    for (side, r) in [("a", &ra), ("b", &rb)] {
+        d.duplicates.extend(r.shadowed().iter().map(|s| Duplicate {
+            side,
+            key: s.key.clone(),
+            name: s.name.clone(),
+            first: s.first.clone(),
+        }));
+    }
+    Ok(d)
+}
+
+/// Whether `key` is `root` or below it.
+fn below(key: &str, root: &str) -> bool {
+    crate::keypath::strip_key_prefix(key, root)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('\\'))
 }
 
 /// The human rendering: `+`, `-` and `~` lines.
@@ -145,6 +209,22 @@ pub fn human(d: &Diff) -> String {
             name(&c.name),
             n.type_name,
             n.data
+        ));
+    }
+    for n in &d.not_compared {
+        out.push_str(&format!(
+            "! [{}] not compared: side {} has no hive for it\n",
+            n.root,
+            n.missing_on.to_uppercase()
+        ));
+    }
+    for s in &d.duplicates {
+        out.push_str(&format!(
+            "! [{}] {}: side {} holds it after {} (the same name to Windows, which reads the first); not compared\n",
+            s.key,
+            name(&s.name),
+            s.side.to_uppercase(),
+            name(&s.first)
         ));
     }
     for c in &d.changed {

@@ -8,7 +8,7 @@ use crate::hive::{HiveError, HiveFile, Recovery, Request};
 use crate::keypath::{resolve_relative, unresolve, SELECT, SOFTWARE_ROOT, SYSTEM_ROOT};
 use crate::memreg::MemRegistry;
 use crate::profile::ProfileRef;
-use crate::regfile::RegFile;
+use crate::regfile::{Header, RegFile};
 use std::path::{Path, PathBuf};
 
 /// What a diff argument names.
@@ -60,6 +60,10 @@ pub enum SourceError {
     /// The profile has errors (they came as a [`Note::Profile`]).
     #[error("the profile has errors")]
     Profile,
+    /// A file that is neither a hive nor a `.reg` file (nor named like a profile): reading
+    /// it as an empty registry would report every value of the other side.
+    #[error("{}: neither a hive (it does not start with \"regf\") nor a .reg file (its first line is not \"Windows Registry Editor Version 5.00\" or \"REGEDIT4\"); a profile must be named .yaml or .yml", .0.display())]
+    NotRegistry(PathBuf),
 }
 
 impl Input {
@@ -156,6 +160,10 @@ impl Source {
                     ansi: Some(encoding_rs::WINDOWS_1252),
                 };
                 let f = crate::regfile::parse(&bytes, opts);
+                if !matches!(f.header, Header::V5 | Header::Regedit4) {
+                    // Not a .reg file: its lines are not worth quoting back.
+                    return Err(SourceError::NotRegistry(path));
+                }
                 let failed = f.has_errors();
                 let mut r = MemRegistry::new();
                 if !failed {
@@ -199,17 +207,26 @@ impl Source {
         }
     }
 
+    /// The roots this side holds, when it is hives: a volume without a SOFTWARE hive says
+    /// nothing about `HKEY_LOCAL_MACHINE\SOFTWARE`. `None` for a profile or `.reg` file,
+    /// which speak for every key.
+    pub fn roots(&self) -> Option<Vec<&'static str>> {
+        match self {
+            Source::Values(_) => None,
+            Source::Hive(hives) => Some(hives.iter().map(|(_, root)| *root).collect()),
+        }
+    }
+
     /// The values of this side; a hive's only under `keys` (full paths, with
-    /// `CurrentControlSet`) when given, see [`hive_values`].
+    /// `CurrentControlSet`) when given, see [`hive_values`]. Values a hive key holds twice
+    /// are [`MemRegistry::shadowed`].
     pub fn values(self, keys: Option<&[String]>) -> Result<MemRegistry, HiveError> {
         match self {
             Source::Values(r) => Ok(r),
             Source::Hive(hives) => {
                 let mut all = MemRegistry::new();
                 for (mut h, root) in hives {
-                    for (k, n, t, d) in hive_values(&mut h, root, keys)?.entries() {
-                        all.set_raw(k, n, t, d.to_vec());
-                    }
+                    all.merge(&hive_values(&mut h, root, keys)?);
                 }
                 Ok(all)
             }
@@ -257,6 +274,14 @@ pub fn hive_values(
     let mut out = MemRegistry::new();
     for (k, name, t, d) in raw.entries() {
         out.set_raw(&unresolve(k, root, n), name, t, d.to_vec());
+    }
+    for s in raw.shadowed() {
+        out.note_shadowed(
+            &unresolve(&s.key, root, n),
+            &s.name,
+            s.type_code,
+            s.data.clone(),
+        );
     }
     Ok(out)
 }

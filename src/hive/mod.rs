@@ -25,7 +25,7 @@ pub use request::Request;
 pub use volume::{find_hives, HivePaths};
 pub use walk::WalkEvent;
 
-use crate::keypath::SELECT;
+use crate::keypath::{same_name, SELECT};
 use crate::memreg::MemRegistry;
 use base::{u32_at, BaseBlock, BASE_BLOCK, TYPE_PRIMARY};
 use nt_hive::Hive;
@@ -336,6 +336,8 @@ impl HiveFile {
     /// REG_DWORD), read from a SYSTEM hive whose keys are named under `root` (e.g.
     /// `HKEY_LOCAL_MACHINE\SYSTEM`). `None` when there is no `Select` key or its `Current`
     /// is not a DWORD; `Default` and `LastKnownGood` are `None` when they are not DWORDs.
+    /// A `Current` that names a control set the hive does not have is an error: what
+    /// Windows would boot with is unknown, and reading nothing would judge defaults.
     pub fn control_sets(&mut self, root: &str) -> Result<Option<ControlSets>, HiveError> {
         let sel = self.extract(root, &[Request::Key(SELECT.into())])?;
         let key = format!(r"{root}\{SELECT}");
@@ -343,11 +345,54 @@ impl HiveFile {
             sel.get(&key, name)
                 .and_then(|(t, b)| crate::value::dword(t, b))
         };
-        Ok(dword("Current").map(|current| ControlSets {
+        let Some(current) = dword("Current") else {
+            return Ok(None);
+        };
+        let sets = ControlSets {
             current,
             default: dword("Default"),
             last_known_good: dword("LastKnownGood"),
-        }))
+        };
+        let names = self
+            .extract("R", &[Request::Children(String::new())])?
+            .subkeys("R");
+        let wanted = crate::keypath::control_set_name(current);
+        if names.iter().any(|n| same_name(n, &wanted)) {
+            return Ok(Some(sets));
+        }
+        let mut existing: Vec<&String> = names
+            .iter()
+            .filter(|n| {
+                n.len() == 13
+                    && n.is_char_boundary(10)
+                    && same_name(&n[..10], "ControlSet")
+                    && n[10..].bytes().all(|b| b.is_ascii_digit())
+            })
+            .collect();
+        existing.sort();
+        let has = if existing.is_empty() {
+            "the hive has no ControlSetNNN key at all".to_string()
+        } else {
+            let list: Vec<&str> = existing.iter().map(|s| s.as_str()).collect();
+            format!("the hive has {}", list.join(", "))
+        };
+        let other = |what: &str, n: Option<u32>| {
+            n.map(|n| {
+                format!(
+                    "; Select\\{what} names {}",
+                    crate::keypath::control_set_name(n)
+                )
+            })
+            .unwrap_or_default()
+        };
+        Err(HiveError::Invalid {
+            path: self.path.clone(),
+            message: format!(
+                "Select\\Current is {current}, but there is no {wanted} key ({has}{}{}): the control set Windows would use is unknown",
+                other("Default", sets.default),
+                other("LastKnownGood", sets.last_known_good)
+            ),
+        })
     }
 
     /// Walks the tree below `start` (relative to the root; `""` for the whole hive), key

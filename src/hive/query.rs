@@ -4,8 +4,10 @@
 use super::error::HiveError;
 use super::request::Request;
 use super::walk::{Faults, Guard, Reader, WalkEvent};
+use crate::keypath::fold;
 use crate::memreg::MemRegistry;
 use nt_hive::Hive;
+use std::collections::HashSet;
 
 /// Copies what the requests name into a registry model whose key paths start with
 /// `prefix`; requests are relative to the hive root.
@@ -17,6 +19,7 @@ pub(crate) fn extract(
     let hive = Hive::without_validation(r.bytes).map_err(|e| r.nt_error(e))?;
     let root = hive.root_key_node().map_err(|e| r.nt_error(e))?;
     let mut out = MemRegistry::new();
+    let mut visited = HashSet::new();
     for req in requests {
         let path = req.path();
         let Some(node) = r.find(&root, path)? else {
@@ -28,10 +31,20 @@ pub(crate) fn extract(
             format!("{prefix}\\{path}")
         };
         match req {
-            Request::Key(_) => r.key(&node, &full, Faults::Stop, &mut copy_into(&mut out))?,
+            Request::Key(_) => r.key(
+                &node,
+                &full,
+                Faults::Stop,
+                &mut copy_into(&mut out, &mut visited),
+            )?,
             Request::Tree(_) => {
                 let mut guard = Guard::new(Faults::Stop);
-                r.tree(&node, &full, &mut guard, &mut copy_into(&mut out))?
+                r.tree(
+                    &node,
+                    &full,
+                    &mut guard,
+                    &mut copy_into(&mut out, &mut visited),
+                )?
             }
             Request::Children(_) => {
                 out.create_key(&full);
@@ -45,20 +58,37 @@ pub(crate) fn extract(
 }
 
 /// A traversal callback that copies keys and values into `out` (faults never reach it:
-/// extraction stops on them).
-fn copy_into(out: &mut MemRegistry) -> impl FnMut(WalkEvent<'_>) + '_ {
+/// extraction stops on them). Within one key, a value whose name an earlier value already
+/// has (Windows compares names case-insensitively) is not copied: Windows' lookup returns
+/// the first, so the model keeps the first and records the other as shadowed.
+/// `visited` holds the keys copied before (requests may overlap), whose shadowed values are
+/// already recorded.
+fn copy_into<'a>(
+    out: &'a mut MemRegistry,
+    visited: &'a mut HashSet<String>,
+) -> impl FnMut(WalkEvent<'_>) + 'a {
     let mut key = String::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut first_visit = true;
     move |ev| match ev {
         WalkEvent::Key(k) => {
             out.create_key(k);
             key.clear();
             key.push_str(k);
+            seen.clear();
+            first_visit = visited.insert(fold(k));
         }
         WalkEvent::Value {
             name,
             type_code,
             data,
-        } => out.set_raw(&key, name, type_code, data.to_vec()),
+        } => {
+            if seen.insert(fold(name)) {
+                out.set_raw(&key, name, type_code, data.to_vec());
+            } else if first_visit {
+                out.note_shadowed(&key, name, type_code, data.to_vec());
+            }
+        }
         WalkEvent::Damaged { .. } => {}
     }
 }
