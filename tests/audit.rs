@@ -1288,3 +1288,132 @@ fn diff_compares_the_first_of_duplicate_values() {
         ]
     );
 }
+
+/// Hive inputs must be regular files: a FIFO blocked forever and `/dev/zero` was read until
+/// memory ran out. Each is refused at once with its path, by audit, export and diff.
+#[cfg(unix)]
+#[test]
+fn hive_inputs_that_are_no_regular_file_are_refused_at_once() {
+    let d = util::tempdir();
+    let fifo = d.path().join("SYSTEM");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    for (input, kind) in [
+        (fifo.as_path(), "FIFO"),
+        (Path::new("/dev/zero"), "character device"),
+        (d.path(), "directory"),
+    ] {
+        let msg = format!(
+            "{}: cannot read the hive: it is a {kind}, not a regular file",
+            input.display()
+        );
+        let o = util::run_within(
+            util::tlsreg()
+                .args(["audit", "-p", "enable-tls12", "--system"])
+                .arg(input),
+            20,
+        );
+        assert_eq!(
+            (o.status.code(), util::stderr(&o)),
+            (Some(2), format!("error: {msg}\n"))
+        );
+        let o = util::run_within(util::tlsreg().args(["export", "--software"]).arg(input), 20);
+        assert_eq!(
+            (o.status.code(), util::stderr(&o)),
+            (Some(2), format!("error: {msg}\n"))
+        );
+        assert!(o.stdout.is_empty());
+    }
+    for input in [fifo.as_path(), Path::new("/dev/zero")] {
+        let o = util::run_within(
+            util::tlsreg().arg("diff").arg(input).arg("enable-tls12"),
+            20,
+        );
+        assert_eq!(o.status.code(), Some(2), "{}", util::stderr(&o));
+        assert!(
+            util::stderr(&o).contains("not a regular file"),
+            "{}",
+            util::stderr(&o)
+        );
+    }
+    // In a batch, the FIFO image is an error row and the others are still audited.
+    let good = d.path().join("good/Windows/System32/config");
+    let bad = d.path().join("bad/Windows/System32/config");
+    std::fs::create_dir_all(&good).unwrap();
+    std::fs::create_dir_all(&bad).unwrap();
+    std::fs::copy(fixture("ccs2-system"), good.join("SYSTEM")).unwrap();
+    assert!(std::process::Command::new("mkfifo")
+        .arg(bad.join("SYSTEM"))
+        .status()
+        .unwrap()
+        .success());
+    let o = util::run_within(
+        util::tlsreg()
+            .args(["audit", "-p", "enable-tls12", "--root"])
+            .arg(d.path().join("bad"))
+            .arg("--root")
+            .arg(d.path().join("good")),
+        20,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let out = util::stdout(&o);
+    assert!(
+        out.contains(&format!(
+            "ERROR              -     -     -        -            -  {}",
+            d.path().join("bad").display()
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "NOT compliant      4     0     1        0            2  {}",
+            d.path().join("good").display()
+        )),
+        "{out}"
+    );
+}
+
+/// A clean hive ends where its base block says: bytes after the declared hive bins are
+/// never read (a hive followed by 64 MiB of anything audits and exports as without them).
+#[test]
+fn a_hive_is_read_no_further_than_its_header_says() {
+    let d = util::tempdir();
+    let long = d.path().join("SYSTEM");
+    let mut bytes = std::fs::read(fixture("ccs2-system")).unwrap();
+    let declared = u32::from_le_bytes(bytes[0x28..0x2c].try_into().unwrap()) as usize;
+    assert_eq!(bytes.len(), 4096 + declared);
+    bytes.resize(bytes.len() + (64 << 20), 0xAB);
+    std::fs::write(&long, &bytes).unwrap();
+    let export = |p: &Path| {
+        let o = util::run(util::tlsreg().arg("export").arg("--system").arg(p));
+        assert_eq!(o.status.code(), Some(0), "{}", util::stderr(&o));
+        o.stdout
+    };
+    assert_eq!(export(&long), export(&fixture("ccs2-system")));
+    let r = audit_with(
+        &builtin("enable-tls12"),
+        Some("ccs2-system"),
+        None,
+        Some(17763),
+        true,
+    );
+    let inputs = Inputs {
+        system: Some(long.clone()),
+        software: None,
+        os_build: Some(17763),
+        no_recover: false,
+    };
+    let r2 = audit::audit(
+        &builtin("enable-tls12"),
+        &inputs,
+        Options { effective: true },
+    )
+    .unwrap();
+    assert_eq!(r.findings, r2.findings);
+    // The whole read (used for export) holds the declared bytes only.
+    let h = HiveFile::open(&long).unwrap();
+    assert_eq!(h.into_bytes().len(), 4096 + declared);
+}

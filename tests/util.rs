@@ -30,6 +30,30 @@ pub fn run(c: &mut Command) -> Output {
     c.output().expect("the command starts")
 }
 
+/// Runs a command that must end within `secs` seconds (a FIFO or a device as input must
+/// never make tlsreg block); one that does not is killed and fails the test.
+pub fn run_within(c: &mut Command, secs: u64) -> Output {
+    use std::process::Stdio;
+    let child = c
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the command starts");
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(std::time::Duration::from_secs(secs)) {
+        Ok(o) => o.expect("the command runs"),
+        Err(_) => {
+            let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+            panic!("{c:?} did not end within {secs} s");
+        }
+    }
+}
+
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }

@@ -49,6 +49,9 @@ pub enum SourceError {
         #[source]
         source: std::io::Error,
     },
+    /// Not a regular file (a FIFO, a device).
+    #[error(transparent)]
+    Input(crate::input::InputError),
     /// A folder that is neither a mounted volume nor a `config` folder.
     #[error(transparent)]
     Volume(std::io::Error),
@@ -80,14 +83,14 @@ impl Input {
                 software: found.software,
             });
         }
-        if path.is_file() {
+        if std::fs::metadata(path).is_ok() {
+            // A FIFO or a device is no side: reading one could block or never end.
+            let (mut f, _) = crate::input::open(path).map_err(SourceError::Input)?;
             let mut head = [0u8; 4];
-            let n = std::fs::File::open(path)
-                .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
-                .map_err(|source| SourceError::Read {
-                    arg: arg.to_string(),
-                    source,
-                })?;
+            let n = std::io::Read::read(&mut f, &mut head).map_err(|source| SourceError::Read {
+                arg: arg.to_string(),
+                source,
+            })?;
             if n == 4 && &head == b"regf" {
                 return Ok(Input::Hive(path.to_path_buf()));
             }

@@ -130,6 +130,22 @@ pub fn is_dirty(primary: &[u8]) -> bool {
     BaseBlock::read(primary).is_some_and(|b| b.header.dirty())
 }
 
+/// How much of a primary hive file of `file_len` bytes to read, given its first bytes
+/// `head`: a clean hive ends where its base block says its hive bins end (Windows reads no
+/// further, and a file that claims more than it holds is read to its end). A dirty hive is
+/// read whole, since the logs replayed onto it may reach past a stale size; so is a file
+/// whose declared size is not a whole number of 4 KiB bins.
+pub(crate) fn primary_len(file_len: u64, head: &[u8]) -> u64 {
+    let Some(b) = BaseBlock::read(head) else {
+        return file_len;
+    };
+    let declared = u64::from(b.header.data_size);
+    if b.header.dirty() || declared < BASE_BLOCK as u64 || declared % BASE_BLOCK as u64 != 0 {
+        return file_len;
+    }
+    file_len.min(BASE_BLOCK as u64 + declared)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

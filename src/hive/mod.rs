@@ -132,13 +132,9 @@ impl HiveFile {
         }
         let mut files = Vec::new();
         for p in &found {
-            let label = p.display().to_string();
-            match std::fs::metadata(p) {
-                Ok(m) if m.len() <= MAX_LOG_BYTES => {}
-                _ => continue,
-            }
-            if let Ok(b) = std::fs::read(p) {
-                files.push(logs::LogFile { label, bytes: b });
+            if let Some(bytes) = read_log(p) {
+                let label = p.display().to_string();
+                files.push(logs::LogFile { label, bytes });
             }
         }
         let labels: Vec<String> = files.iter().map(|l| l.label.clone()).collect();
@@ -166,11 +162,7 @@ impl HiveFile {
     /// Dirty hives (replayed from their logs), short files and damaged roots are read
     /// whole, as [`HiveFile::open_with`] does; the results never differ.
     pub fn open_lazy(path: &Path, recover: bool) -> Result<HiveFile, HiveError> {
-        let io = |source| HiveError::Io {
-            path: path.to_path_buf(),
-            source,
-        };
-        if let Some((lazy, bytes)) = prefetch::Lazy::open(path).map_err(io)? {
+        if let Some((lazy, bytes)) = prefetch::Lazy::open(path)? {
             // A dirty hive is read as it is when recovery is off or no log lies beside it;
             // replaying logs needs the whole file.
             let state = if !is_dirty(&bytes[..BASE_BLOCK]) {
@@ -219,11 +211,22 @@ impl HiveFile {
             path: path.to_path_buf(),
             source,
         };
-        let mut f = std::fs::File::open(path).map_err(io)?;
-        let len = f.metadata().map_err(io)?.len();
+        let (f, meta) = open_input(path)?;
+        let mut f = f.take(meta.len());
         buf.clear();
-        buf.reserve_exact(usize::try_from(len).unwrap_or(usize::MAX));
-        f.read_to_end(&mut buf).map_err(io)?;
+        (&mut f)
+            .take(BASE_BLOCK as u64)
+            .read_to_end(&mut buf)
+            .map_err(io)?;
+        let len = base::primary_len(meta.len(), &buf);
+        buf.reserve_exact(
+            usize::try_from(len)
+                .unwrap_or(usize::MAX)
+                .saturating_sub(buf.len()),
+        );
+        f.take(len.saturating_sub(buf.len() as u64))
+            .read_to_end(&mut buf)
+            .map_err(io)?;
         Ok(buf)
     }
 
@@ -439,6 +442,51 @@ impl HiveFile {
     }
 }
 
+/// Opens a hive file: a regular file only (a FIFO would block, a device never end).
+pub(crate) fn open_input(path: &Path) -> Result<(std::fs::File, std::fs::Metadata), HiveError> {
+    crate::input::open(path).map_err(|e| match e {
+        crate::input::InputError::Io { path, source } => HiveError::Io { path, source },
+        crate::input::InputError::NotAFile { path, kind } => HiveError::Invalid {
+            path,
+            message: format!("cannot read the hive: it is a {kind}, not a regular file"),
+        },
+        crate::input::InputError::TooLarge {
+            path, size, limit, ..
+        } => HiveError::Invalid {
+            path,
+            message: format!("cannot read the hive: it is {size} bytes, more than {limit}"),
+        },
+    })
+}
+
+/// A transaction log's bytes, or `None` when it cannot be read or is larger than any log
+/// (a log that cannot be read is left out, as a missing one is). A file that does not
+/// start like a log (`regf`, log file type 1, 2 or 6) is read no further than its base
+/// block, which is enough for the replay to say why it is not one.
+fn read_log(path: &Path) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let (f, meta) = crate::input::open(path).ok()?;
+    if meta.len() > MAX_LOG_BYTES {
+        return None;
+    }
+    let mut f = f.take(meta.len());
+    let mut bytes = Vec::new();
+    (&mut f)
+        .take(base::SECTOR as u64)
+        .read_to_end(&mut bytes)
+        .ok()?;
+    let file_type = base::read_u32(&bytes, base::FILE_TYPE_AT);
+    let looks_like_log = bytes.starts_with(b"regf")
+        && matches!(
+            file_type,
+            Some(base::TYPE_LOG_OLD | base::TYPE_LOG_VERY_OLD | base::TYPE_LOG_NEW)
+        );
+    if looks_like_log {
+        f.read_to_end(&mut bytes).ok()?;
+    }
+    Some(bytes)
+}
+
 thread_local! {
     /// Set while this thread reads a hive inside [`quietly`].
     static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
@@ -469,6 +517,31 @@ mod tests {
 
     fn fixture(name: &str) -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/audit/{name}.hive"))
+    }
+
+    /// A file named like a log that is not one is read no further than its first sector;
+    /// a real log is read whole; a FIFO is left out without blocking.
+    #[test]
+    fn a_log_that_is_no_log_is_read_no_further_than_its_first_sector() {
+        let d = tempfile::tempdir().unwrap();
+        let junk = d.path().join("SYSTEM.LOG1");
+        std::fs::write(&junk, vec![0x41u8; 2 << 20]).unwrap();
+        assert_eq!(read_log(&junk).map(|b| b.len()), Some(base::SECTOR));
+        let mut log = vec![0u8; 8192];
+        log[..4].copy_from_slice(b"regf");
+        base::put_u32(&mut log, base::FILE_TYPE_AT, base::TYPE_LOG_NEW);
+        std::fs::write(&junk, &log).unwrap();
+        assert_eq!(read_log(&junk).map(|b| b.len()), Some(8192));
+        #[cfg(unix)]
+        {
+            let fifo = d.path().join("SYSTEM.LOG2");
+            let ok = std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap();
+            assert!(ok.success());
+            assert_eq!(read_log(&fifo), None);
+        }
     }
 
     #[test]

@@ -15,6 +15,7 @@
 //! exactly the errors and offsets a whole read gives. The prefetcher never judges content.
 
 use super::base::{u32_at, BASE_BLOCK, ROOT_CELL_AT};
+use super::error::HiveError;
 use super::request::Request;
 use crate::keypath::MAX_DEPTH;
 use nt_hive::NtHiveNameString;
@@ -70,9 +71,16 @@ impl Lazy {
     /// Opens `path` and returns the reader and a zeroed buffer of the file's size with the
     /// base block and the root key's cell in place. `Ok(None)` when the file is too short
     /// or its root cell does not look right: the caller reads it whole and reports.
-    pub fn open(path: &Path) -> std::io::Result<Option<(Lazy, Vec<u8>)>> {
-        let file = File::open(path)?;
-        let len = usize::try_from(file.metadata()?.len()).unwrap_or(usize::MAX);
+    pub fn open(path: &Path) -> Result<Option<(Lazy, Vec<u8>)>, HiveError> {
+        let (file, meta) = super::open_input(path)?;
+        let mut head = [0u8; BASE_BLOCK];
+        // Bounded as a whole read is (`base::primary_len`), so both see the same bytes; a
+        // file too short for a base block is read whole, and reported, by the caller.
+        let len = match read_exact_at(&file, &mut head, 0) {
+            Ok(()) => super::base::primary_len(meta.len(), &head),
+            Err(_) => return Ok(None),
+        };
+        let len = usize::try_from(len).unwrap_or(usize::MAX);
         if len < BASE_BLOCK + 32 || len > isize::MAX as usize {
             return Ok(None);
         }
@@ -86,12 +94,8 @@ impl Lazy {
             window_at: 0,
         };
         let mut buf = vec![0u8; len];
-        let mut base = [0u8; BASE_BLOCK];
-        if lazy.read(0..BASE_BLOCK, &mut base).is_err() {
-            return Ok(None);
-        }
-        buf[..BASE_BLOCK].copy_from_slice(&base);
-        match lazy.nk(&mut buf, u32_at(&base, ROOT_CELL_AT)) {
+        buf[..BASE_BLOCK].copy_from_slice(&head);
+        match lazy.nk(&mut buf, u32_at(&head, ROOT_CELL_AT)) {
             Ok(_) => Ok(Some((lazy, buf))),
             Err(_) => Ok(None),
         }
