@@ -1417,3 +1417,21 @@ fn a_hive_is_read_no_further_than_its_header_says() {
     let h = HiveFile::open(&long).unwrap();
     assert_eq!(h.into_bytes().len(), 4096 + declared);
 }
+
+/// A roots file may be a FIFO (`--roots-file <(find ...)`), but a device that never ends
+/// stops at the bound instead of filling memory.
+#[cfg(unix)]
+#[test]
+fn a_roots_file_is_read_within_a_bound() {
+    let o = util::run_within(
+        util::tlsreg().args(["audit", "-p", "enable-tls12", "--roots-file", "/dev/zero"]),
+        60,
+    );
+    assert_eq!(
+        (o.status.code(), util::stderr(&o)),
+        (
+            Some(2),
+            "error: reading /dev/zero: it is larger than 67108864 bytes; a roots file lists one folder per line\n".to_string()
+        )
+    );
+}

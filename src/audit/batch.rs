@@ -54,13 +54,40 @@ pub fn parse_roots(text: &str) -> Vec<PathBuf> {
         .collect()
 }
 
+/// The largest roots file read: a million paths of 64 bytes.
+const MAX_ROOTS_FILE: u64 = 64 << 20;
+
+/// Reads a roots file. A FIFO is allowed (`--roots-file <(find ...)` is one), so the read is
+/// bounded instead: a device that never ends (`/dev/zero`) stops at the bound.
 fn read_roots(path: &Path) -> Result<Vec<PathBuf>, BatchError> {
-    std::fs::read_to_string(path)
-        .map(|text| parse_roots(&text))
-        .map_err(|source| BatchError::RootsFile {
-            path: path.display().to_string(),
-            source,
-        })
+    use std::io::Read;
+    let err = |source| BatchError::RootsFile {
+        path: path.display().to_string(),
+        source,
+    };
+    let f = std::fs::File::open(path).map_err(err)?;
+    let mut bytes = Vec::new();
+    f.take(MAX_ROOTS_FILE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(err)?;
+    if bytes.len() as u64 > MAX_ROOTS_FILE {
+        return Err(err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "it is larger than {MAX_ROOTS_FILE} bytes; a roots file lists one folder per line"
+            ),
+        )));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "it is not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+        ))
+    })?;
+    Ok(parse_roots(&text))
 }
 
 impl Targets {
