@@ -105,6 +105,24 @@ pub fn ps1_output(name: &str, profile: &Profile, revert: bool) -> Result<Output,
 }
 
 /// Which kinds of output to make.
+/// The files a loaded profile was read from: the profile itself and every file in its
+/// `extends` chain (built-ins are not files). No output may replace one of them.
+pub fn profile_inputs(r: &ProfileRef, loaded: &Loaded) -> Vec<PathBuf> {
+    let mut inputs = Vec::new();
+    if let ProfileRef::File(p) = r {
+        inputs.push(p.clone());
+    }
+    inputs.extend(
+        loaded
+            .profile
+            .chain
+            .iter()
+            .filter(|c| !c.starts_with("builtin:"))
+            .map(PathBuf::from),
+    );
+    inputs
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Formats {
     /// `.reg` files (in the options' flavour).
@@ -216,17 +234,7 @@ impl Batch {
         if formats.ps1 {
             outs.push(ps1_output(&name, &loaded.profile, opts.revert)?);
         }
-        if let ProfileRef::File(p) = r {
-            self.inputs.push(p.clone());
-        }
-        self.inputs.extend(
-            loaded
-                .profile
-                .chain
-                .iter()
-                .filter(|c| !c.starts_with("builtin:"))
-                .map(PathBuf::from),
-        );
+        self.inputs.extend(profile_inputs(r, loaded));
         self.outputs
             .extend(outs.into_iter().map(|o| (arg.to_string(), o)));
         Ok(())
@@ -247,29 +255,57 @@ impl Batch {
             }
         }
         let mut rows = Vec::new();
-        for (arg, o) in &self.outputs {
-            let path = out_dir.join(&o.file_name);
-            let status = if check {
-                match output::check(&path, &o.bytes).map_err(BatchError::Check)? {
+        if check {
+            for (arg, o) in &self.outputs {
+                let path = out_dir.join(&o.file_name);
+                let status = match output::check(&path, &o.bytes).map_err(BatchError::Check)? {
                     Drift::UpToDate => FileStatus::UpToDate,
                     Drift::Missing => FileStatus::Missing,
                     Drift::Differs => FileStatus::Differs,
+                };
+                rows.push(FileRow {
+                    file: path.display().to_string(),
+                    profile: arg.clone(),
+                    status,
+                });
+            }
+            return Ok(rows);
+        }
+        // All or nothing: every output is staged (written to a temporary file beside it, or
+        // checked when it is a device) before any is put in place; an error while staging
+        // drops the temporary files and leaves every output path as it was.
+        let mut staged = Vec::new();
+        for (arg, o) in &self.outputs {
+            let path = out_dir.join(&o.file_name);
+            let s = output::stage(&path, &o.bytes, &self.inputs).map_err(|source| {
+                BatchError::Write {
+                    profile: arg.clone(),
+                    source,
                 }
-            } else {
-                output::write_atomic(&path, &o.bytes, &self.inputs).map_err(|source| {
-                    BatchError::Write {
-                        profile: arg.clone(),
-                        source,
-                    }
-                })?;
-                FileStatus::Written
-            };
+            })?;
+            staged.push((arg, path, s));
+        }
+        // Devices and FIFOs first: their writes can fail (`/dev/full`) and cannot be undone;
+        // the renames that follow do not fail on a staged file.
+        staged.sort_by_key(|(_, _, s)| !s.in_place());
+        for (arg, path, s) in staged {
+            s.commit().map_err(|source| BatchError::Write {
+                profile: arg.clone(),
+                source,
+            })?;
             rows.push(FileRow {
                 file: path.display().to_string(),
                 profile: arg.clone(),
-                status,
+                status: FileStatus::Written,
             });
         }
+        let order: HashMap<String, usize> = self
+            .outputs
+            .iter()
+            .enumerate()
+            .map(|(i, (_, o))| (out_dir.join(&o.file_name).display().to_string(), i))
+            .collect();
+        rows.sort_by_key(|r| order.get(&r.file).copied());
         Ok(rows)
     }
 }

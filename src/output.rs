@@ -41,59 +41,100 @@ pub enum Drift {
     Differs,
 }
 
+/// Whether two paths name the same file: the same device and inode on Unix (so a hard
+/// link or a symlink to an input is that input), the same canonical path elsewhere.
 fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let (Ok(x), Ok(y)) = (fs::metadata(a), fs::metadata(b)) {
+            return x.dev() == y.dev() && x.ino() == y.ino();
+        }
+    }
     match (a.canonicalize(), b.canonicalize()) {
         (Ok(x), Ok(y)) => x == y,
         _ => false,
     }
 }
 
-/// Writes `bytes` to `path` atomically. Fails if `path` is one of `inputs`.
-pub fn write_atomic(path: &Path, bytes: &[u8], inputs: &[PathBuf]) -> Result<(), OutputError> {
-    write_atomic_with(path, inputs, |w| {
-        w.write_all(bytes).map_err(|source| OutputError::Write {
-            path: path.to_path_buf(),
-            source,
-        })
-    })
+/// Where an output goes, decided from what is at its path now.
+enum Target {
+    /// A regular file or a new path (the symlink, if any, resolved): replaced atomically.
+    File(PathBuf),
+    /// A character device or a FIFO: written in place, never replaced.
+    InPlace(PathBuf),
 }
 
-/// Writes `path` atomically from a writer callback (for outputs too large to hold in
-/// memory). Fails if `path` is one of `inputs`; on any error nothing is left behind.
-pub fn write_atomic_with<E: From<OutputError>>(
-    path: &Path,
-    inputs: &[PathBuf],
-    write: impl FnOnce(&mut dyn Write) -> Result<(), E>,
-) -> Result<(), E> {
+/// Decides how `path` is written; refuses an input, a directory, a block device, a socket
+/// and a dangling symlink.
+fn target(path: &Path, inputs: &[PathBuf]) -> Result<Target, OutputError> {
     if inputs.iter().any(|i| same_file(i, path)) {
-        return Err(OutputError::WouldOverwriteInput(path.to_path_buf()).into());
+        return Err(OutputError::WouldOverwriteInput(path.to_path_buf()));
     }
     let werr = |source| OutputError::Write {
         path: path.to_path_buf(),
         source,
     };
     // What is there decides how it is written; a symlink is followed to what it names.
-    let target = match fs::symlink_metadata(path) {
+    let resolved = match fs::symlink_metadata(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => path.to_path_buf(),
-        Err(source) => return Err(werr(source).into()),
+        Err(source) => return Err(werr(source)),
         Ok(m) if m.file_type().is_symlink() => match fs::canonicalize(path) {
             Ok(t) => t,
             Err(_) => {
                 return Err(OutputError::NotAFile {
                     path: path.to_path_buf(),
                     what: "a symbolic link to nothing",
-                }
-                .into())
+                })
             }
         },
         Ok(_) => path.to_path_buf(),
     };
-    match fs::metadata(&target) {
-        Ok(m) if m.is_file() => {}
-        Ok(m) => return write_in_place(path, &target, &m, write),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(source) => return Err(werr(source).into()),
+    match fs::metadata(&resolved) {
+        Ok(m) if m.is_file() => Ok(Target::File(resolved)),
+        Ok(m) => match special_kind(&m) {
+            None => Ok(Target::InPlace(resolved)),
+            Some(what) => Err(OutputError::NotAFile {
+                path: path.to_path_buf(),
+                what,
+            }),
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Target::File(resolved)),
+        Err(source) => Err(werr(source)),
     }
+}
+
+/// `None` for what may be written in place (a character device, a FIFO), else what it is.
+fn special_kind(meta: &fs::Metadata) -> Option<&'static str> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_char_device() || t.is_fifo() {
+            None
+        } else if t.is_block_device() {
+            Some("a block device")
+        } else if t.is_socket() {
+            Some("a socket")
+        } else if t.is_dir() {
+            Some("a directory")
+        } else {
+            Some("not a regular file")
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        Some(if meta.is_dir() {
+            "a directory"
+        } else {
+            "not a regular file"
+        })
+    }
+}
+
+/// A temporary file beside `target`, created like any new file (0666 less the umask, not
+/// tempfile's private 0600).
+fn temp_beside(path: &Path, target: &Path) -> Result<tempfile::NamedTempFile, OutputError> {
     let dir = match target.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -103,75 +144,130 @@ pub fn write_atomic_with<E: From<OutputError>>(
         source,
     })?;
     let mut builder = tempfile::Builder::new();
-    // Created like any new file (0666 less the umask), not with tempfile's private 0600.
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-    let tmp = builder
+    builder
         .prefix(".tlsreg-")
         .suffix(".tmp")
         .tempfile_in(&dir)
-        .map_err(werr)?;
-    let mut w = std::io::BufWriter::with_capacity(1 << 20, tmp);
-    write(&mut w)?;
-    let tmp = w.into_inner().map_err(|e| werr(e.into_error()))?;
-    tmp.as_file().sync_all().map_err(werr)?;
-    tmp.persist(&target).map_err(|e| werr(e.error))?;
-    Ok(())
+        .map_err(|source| OutputError::Write {
+            path: path.to_path_buf(),
+            source,
+        })
 }
 
-/// Writes into a character device or FIFO as it is (it cannot be replaced by a file without
-/// destroying it); refuses anything else that is not a regular file.
-fn write_in_place<E: From<OutputError>>(
+/// Writes `bytes` to `path` atomically. Fails if `path` is one of `inputs`.
+pub fn write_atomic(path: &Path, bytes: &[u8], inputs: &[PathBuf]) -> Result<(), OutputError> {
+    stage(path, bytes, inputs)?.commit()
+}
+
+/// One output written to its temporary file and not yet in place ([`stage`]). Dropping it
+/// removes the temporary file: nothing reaches the output path.
+pub struct Staged {
+    path: PathBuf,
+    how: Staging,
+}
+
+enum Staging {
+    Temp {
+        tmp: tempfile::NamedTempFile,
+        target: PathBuf,
+    },
+    InPlace {
+        target: PathBuf,
+        bytes: Vec<u8>,
+    },
+}
+
+/// Prepares writing `bytes` to `path` without touching `path`: a regular file's bytes go to
+/// a synced temporary file beside it; a device or FIFO is only checked (it is written by
+/// [`Staged::commit`]). Every refusal and most write errors (a full disk) come here, so a
+/// set of outputs can be staged first and committed only when all staged.
+pub fn stage(path: &Path, bytes: &[u8], inputs: &[PathBuf]) -> Result<Staged, OutputError> {
+    let werr = |source| OutputError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let how = match target(path, inputs)? {
+        Target::InPlace(target) => Staging::InPlace {
+            target,
+            bytes: bytes.to_vec(),
+        },
+        Target::File(target) => {
+            let mut tmp = temp_beside(path, &target)?;
+            tmp.write_all(bytes).map_err(werr)?;
+            tmp.as_file().sync_all().map_err(werr)?;
+            Staging::Temp { tmp, target }
+        }
+    };
+    Ok(Staged {
+        path: path.to_path_buf(),
+        how,
+    })
+}
+
+impl Staged {
+    /// Whether this output is written in place (a device or FIFO), where a failure cannot
+    /// be undone: commit those first.
+    pub fn in_place(&self) -> bool {
+        matches!(self.how, Staging::InPlace { .. })
+    }
+
+    /// Puts the output in place: renames the temporary file over the target, or writes a
+    /// device or FIFO.
+    pub fn commit(self) -> Result<(), OutputError> {
+        let werr = |source| OutputError::Write {
+            path: self.path.clone(),
+            source,
+        };
+        match self.how {
+            Staging::Temp { tmp, target } => {
+                tmp.persist(&target).map(|_| ()).map_err(|e| werr(e.error))
+            }
+            Staging::InPlace { target, bytes } => {
+                let mut f = fs::OpenOptions::new()
+                    .write(true)
+                    .open(&target)
+                    .map_err(werr)?;
+                f.write_all(&bytes).map_err(werr)?;
+                f.flush().map_err(werr)
+            }
+        }
+    }
+}
+
+/// Writes `path` atomically from a writer callback (for outputs too large to hold in
+/// memory). Fails if `path` is one of `inputs`; on any error nothing is left behind.
+pub fn write_atomic_with<E: From<OutputError>>(
     path: &Path,
-    target: &Path,
-    meta: &fs::Metadata,
+    inputs: &[PathBuf],
     write: impl FnOnce(&mut dyn Write) -> Result<(), E>,
 ) -> Result<(), E> {
     let werr = |source| OutputError::Write {
         path: path.to_path_buf(),
         source,
     };
-    let what = {
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::FileTypeExt;
-            let t = meta.file_type();
-            if t.is_char_device() || t.is_fifo() {
-                None
-            } else if t.is_block_device() {
-                Some("a block device")
-            } else if t.is_socket() {
-                Some("a socket")
-            } else if t.is_dir() {
-                Some("a directory")
-            } else {
-                Some("not a regular file")
-            }
+    match target(path, inputs)? {
+        Target::InPlace(target) => {
+            let file = fs::OpenOptions::new()
+                .write(true)
+                .open(&target)
+                .map_err(werr)?;
+            let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+            write(&mut w)?;
+            w.into_inner().map_err(|e| werr(e.into_error()))?;
+            Ok(())
         }
-        #[cfg(not(unix))]
-        {
-            Some(if meta.is_dir() {
-                "a directory"
-            } else {
-                "not a regular file"
-            })
+        Target::File(target) => {
+            let tmp = temp_beside(path, &target)?;
+            let mut w = std::io::BufWriter::with_capacity(1 << 20, tmp);
+            write(&mut w)?;
+            let tmp = w.into_inner().map_err(|e| werr(e.into_error()))?;
+            tmp.as_file().sync_all().map_err(werr)?;
+            tmp.persist(&target).map_err(|e| werr(e.error))?;
+            Ok(())
         }
-    };
-    if let Some(what) = what {
-        return Err(OutputError::NotAFile {
-            path: path.to_path_buf(),
-            what,
-        }
-        .into());
     }
-    let file = fs::OpenOptions::new()
-        .write(true)
-        .open(target)
-        .map_err(werr)?;
-    let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
-    write(&mut w)?;
-    w.into_inner().map_err(|e| werr(e.into_error()))?;
-    Ok(())
 }
 
 /// Compares `bytes` with the file at `path`. Only a regular file (or a symlink to one) is

@@ -538,3 +538,144 @@ fn export_output_never_replaces_a_log_a_device_or_a_fifo() {
         assert!(fs::metadata(&fifo).unwrap().file_type().is_fifo());
     }
 }
+
+/// All outputs of one compile are staged and put in place together: an error on the
+/// second output (here a folder where `b.reg` would go) leaves the first unwritten (it was
+/// written before), for several profiles and for `--format all --revert`.
+#[test]
+fn a_failed_compile_writes_nothing() {
+    let dir = util::tempdir();
+    let b = dir.path().join("b.yaml");
+    util::write(&b, "extends: enable-tls12\n");
+    fs::create_dir(dir.path().join("b.reg")).unwrap();
+    let o = run(tlsreg()
+        .arg("compile")
+        .arg("enable-tls12")
+        .arg(&b)
+        .arg("-o")
+        .arg(dir.path()));
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "error: compiling {}: refusing to write {}: it is a directory, not a file\n",
+            b.display(),
+            dir.path().join("b.reg").display()
+        )
+    );
+    assert!(!dir.path().join("enable-tls12.reg").exists());
+    fs::create_dir(dir.path().join("enable-tls12.revert.ps1")).unwrap();
+    let o = run(tlsreg()
+        .args([
+            "compile",
+            "enable-tls12",
+            "--format",
+            "all",
+            "--revert",
+            "-o",
+        ])
+        .arg(dir.path()));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!dir.path().join("enable-tls12.revert.reg").exists());
+    // No temporary file is left behind either.
+    let mut left: Vec<String> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["b.reg", "b.yaml", "enable-tls12.revert.ps1"]);
+    // /dev/full among the outputs: the error comes before any file is renamed into place.
+    #[cfg(target_os = "linux")]
+    {
+        let d2 = util::tempdir();
+        std::os::unix::fs::symlink("/dev/full", d2.path().join("enable-tls12.ps1")).unwrap();
+        let o = run(tlsreg()
+            .args(["compile", "enable-tls12", "--format", "all", "-o"])
+            .arg(d2.path()));
+        assert_eq!(o.status.code(), Some(2));
+        assert!(
+            stderr(&o).contains("No space left on device"),
+            "{}",
+            stderr(&o)
+        );
+        assert!(!d2.path().join("enable-tls12.reg").exists());
+    }
+}
+
+/// `-o -` writes to standard output: compile (one profile, one format), export, import and
+/// show; a run that would make several files is refused.
+#[test]
+fn dash_o_dash_is_standard_output() {
+    let dir = util::tempdir();
+    let o = run(tlsreg()
+        .args(["compile", "enable-tls12", "-o", "-"])
+        .current_dir(dir.path()));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let file = run(tlsreg()
+        .args(["compile", "enable-tls12", "-o"])
+        .arg(dir.path()));
+    assert_eq!(file.status.code(), Some(0));
+    assert_eq!(
+        o.stdout,
+        fs::read(dir.path().join("enable-tls12.reg")).unwrap()
+    );
+    assert!(!dir.path().join("-").exists());
+    let o = run(tlsreg().args(["compile", "enable-tls12", "--format", "all", "-o", "-"]));
+    assert_eq!(
+        (o.status.code(), stderr(&o).as_str(), o.stdout.len()),
+        (Some(2), "error: -o - writes one file to standard output, but this run makes 2 (enable-tls12.reg, enable-tls12.ps1); give one profile and one format (--format reg or ps1, --flavor regedit), or -o FOLDER\n", 0)
+    );
+    let hive = util::root().join("tests/fixtures/audit/ccs2-system.hive");
+    let a = run(tlsreg().args(["export", "-o", "-", "--system"]).arg(&hive));
+    let b = run(tlsreg().args(["export", "--system"]).arg(&hive));
+    assert_eq!((a.status.code(), &a.stdout), (Some(0), &b.stdout));
+    let reg = dir.path().join("enable-tls12.reg");
+    let a = run(tlsreg().arg("import").arg(&reg).args(["-o", "-"]));
+    let b = run(tlsreg().arg("import").arg(&reg));
+    assert_eq!((a.status.code(), &a.stdout), (Some(0), &b.stdout));
+    let yaml = dir.path().join("imported.yaml");
+    let c = run(tlsreg().arg("import").arg(&reg).arg("-o").arg(&yaml));
+    assert_eq!(c.status.code(), Some(0), "{}", stderr(&c));
+    assert_eq!(fs::read(&yaml).unwrap(), b.stdout);
+    let a = run(tlsreg().args(["show", "strict", "-o", "-"]));
+    let b = run(tlsreg().args(["show", "strict"]));
+    assert_eq!((a.status.code(), &a.stdout), (Some(0), &b.stdout));
+    assert!(!dir.path().join("-").exists());
+}
+
+/// `show -o` and `import -o` never write over what they read: the profile, any file in
+/// its extends chain, the `.reg` file.
+#[test]
+fn show_and_import_never_write_over_their_inputs() {
+    let dir = util::tempdir();
+    let base = dir.path().join("base.yaml");
+    let top = dir.path().join("top.yaml");
+    util::write(&base, "protocols:\n  TLS 1.2: enabled\n");
+    util::write(&top, "extends: base.yaml\n");
+    for target in [&base, &top] {
+        let o = run(tlsreg().arg("show").arg(&top).arg("-o").arg(target));
+        assert_eq!(
+            (o.status.code(), stderr(&o)),
+            (
+                Some(2),
+                format!(
+                    "error: refusing to write {}: it is one of the inputs\n",
+                    target.display()
+                )
+            )
+        );
+    }
+    assert_eq!(
+        fs::read_to_string(&base).unwrap(),
+        "protocols:\n  TLS 1.2: enabled\n"
+    );
+    assert_eq!(fs::read_to_string(&top).unwrap(), "extends: base.yaml\n");
+    let reg = dir.path().join("x.reg");
+    let c = run(tlsreg().args(["compile", "enable-tls12", "-o", "-"]));
+    fs::write(&reg, &c.stdout).unwrap();
+    let link = dir.path().join("link.reg");
+    std::os::unix::fs::symlink(&reg, &link).unwrap();
+    let o = run(tlsreg().arg("import").arg(&reg).arg("-o").arg(&link));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(fs::read(&reg).unwrap(), c.stdout);
+}

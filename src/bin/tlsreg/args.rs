@@ -61,7 +61,8 @@ pub enum Command {
         /// Built-in profile names (see `tlsreg profiles`) or paths to YAML profiles.
         #[arg(required = true)]
         profiles: Vec<String>,
-        /// Folder to write to (created if missing).
+        /// Folder to write to (created if missing); `-` writes the one file this run makes
+        /// (one profile, one format) to standard output.
         #[arg(short, long, default_value = ".")]
         out_dir: PathBuf,
         /// What to write.
@@ -91,6 +92,9 @@ pub enum Command {
         /// Print the registry operations the profile compiles to instead.
         #[arg(long)]
         plan: bool,
+        /// Write here (atomically) instead of standard output (`-`: standard output).
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
     },
     /// List the built-in profiles.
     Profiles,
@@ -103,6 +107,10 @@ pub enum Command {
         /// Encoding of a file without BOM that is not UTF-8 (an encoding_rs label).
         #[arg(long, default_value = "windows-1252")]
         encoding: String,
+        /// Write the profile here (atomically) instead of standard output (`-`: standard
+        /// output).
+        #[arg(short, long, value_name = "OUT.yaml")]
+        output: Option<PathBuf>,
     },
     /// Write a hive's keys (whole, or subtrees) as a regedit 5.00 .reg file.
     Export {
@@ -124,7 +132,7 @@ pub enum Command {
         /// Name the current ControlSet00N "CurrentControlSet" in the output.
         #[arg(long)]
         current_control_set: bool,
-        /// Write here (atomically) instead of standard output.
+        /// Write here (atomically) instead of standard output (`-`: standard output).
         #[arg(short, long, value_name = "OUT.reg")]
         output: Option<PathBuf>,
         /// Read a dirty hive as it is, without replaying its .LOG1/.LOG2 transaction logs.

@@ -14,7 +14,11 @@ pub fn run(cmd: Command, ui: &Ui) -> Result<u8> {
     match cmd {
         Command::Profiles => profiles(),
         Command::Audit(args) => audit(args, ui),
-        Command::Import { file, encoding } => import(&file, &encoding, ui),
+        Command::Import {
+            file,
+            encoding,
+            output,
+        } => import(&file, &encoding, stdout_or(output.as_deref()), ui),
         Command::Export {
             system,
             software,
@@ -29,7 +33,7 @@ pub fn run(cmd: Command, ui: &Ui) -> Result<u8> {
                 (None, None) => anyhow::bail!("give --system FILE or --software FILE"),
             };
             let opts = tlsreg::export::ExportOptions::new(root, &key, current_control_set);
-            export(file, &opts, output.as_deref(), !no_recover, ui)
+            export(file, &opts, stdout_or(output.as_deref()), !no_recover, ui)
         }
         Command::Diff {
             a,
@@ -43,16 +47,23 @@ pub fn run(cmd: Command, ui: &Ui) -> Result<u8> {
             encoding,
             format,
         } => lint(&files, os_build, &encoding, format, ui),
-        Command::Show { profile, plan } => {
-            let (_, l) = ui.load(&profile)?;
-            let mut out = std::io::stdout().lock();
-            if plan {
+        Command::Show {
+            profile,
+            plan,
+            output,
+        } => {
+            let (r, l) = ui.load(&profile)?;
+            let text = if plan {
+                let mut t = String::new();
                 for op in &l.profile.plan().ops {
-                    writeln!(out, "{op}")?;
+                    t.push_str(&format!("{op}\n"));
                 }
+                t
             } else {
-                write!(out, "{}", tlsreg::profile::show::to_yaml(&l.profile))?;
-            }
+                tlsreg::profile::show::to_yaml(&l.profile)
+            };
+            let inputs = compile::profile_inputs(&r, &l);
+            write_output(stdout_or(output.as_deref()), text.as_bytes(), &inputs)?;
             Ok(0)
         }
         Command::Compile {
@@ -80,6 +91,25 @@ pub fn run(cmd: Command, ui: &Ui) -> Result<u8> {
             compile(&profiles, &out_dir, opts, formats, check, report, ui)
         }
     }
+}
+
+/// `None` for standard output: no `-o`, or `-o -`.
+fn stdout_or(output: Option<&Path>) -> Option<&Path> {
+    output.filter(|p| *p != Path::new("-"))
+}
+
+/// Writes a command's whole output to `out` (atomically, never over one of `inputs`) or to
+/// standard output.
+fn write_output(out: Option<&Path>, bytes: &[u8], inputs: &[PathBuf]) -> Result<()> {
+    match out {
+        Some(p) => tlsreg::output::write_atomic(p, bytes, inputs)?,
+        None => {
+            let mut o = std::io::stdout().lock();
+            o.write_all(bytes)?;
+            o.flush()?;
+        }
+    }
+    Ok(())
 }
 
 fn profiles() -> Result<u8> {
@@ -119,6 +149,26 @@ fn compile(
             compile_json(ui, &[])?;
         }
         return Err(Reported("nothing was written").into());
+    }
+    if out_dir == Path::new("-") {
+        // One file to standard output, as it would be written; no report.
+        if check {
+            anyhow::bail!("--check compares the files in a folder; give -o FOLDER, not -o -");
+        }
+        return match &batch.outputs[..] {
+            [(_, o)] => {
+                write_output(None, &o.bytes, &[])?;
+                Ok(0)
+            }
+            many => {
+                let names: Vec<&str> = many.iter().map(|(_, o)| o.file_name.as_str()).collect();
+                Err(anyhow!(
+                    "-o - writes one file to standard output, but this run makes {} ({}); give one profile and one format (--format reg or ps1, --flavor regedit), or -o FOLDER",
+                    names.len(),
+                    names.join(", ")
+                ))
+            }
+        };
     }
     let rows = batch.write(out_dir, check)?;
     match report {
@@ -203,7 +253,7 @@ fn audit(a: AuditArgs, ui: &Ui) -> Result<u8> {
     Ok(batch.exit_code())
 }
 
-fn import(file: &Path, encoding: &str, ui: &Ui) -> Result<u8> {
+fn import(file: &Path, encoding: &str, output: Option<&Path>, ui: &Ui) -> Result<u8> {
     let f = tlsreg::regfile::read_file(file, encoding)?;
     let shown = file.display().to_string();
     if ui.reg_diags(&shown, &f, &f.diagnostics) {
@@ -222,11 +272,8 @@ fn import(file: &Path, encoding: &str, ui: &Ui) -> Result<u8> {
             s.reason
         );
     }
-    write!(
-        std::io::stdout().lock(),
-        "{}",
-        tlsreg::import::to_yaml(&profile, &shown)
-    )?;
+    let yaml = tlsreg::import::to_yaml(&profile, &shown);
+    write_output(output, yaml.as_bytes(), &[file.to_path_buf()])?;
     Ok(0)
 }
 
