@@ -326,14 +326,27 @@ impl Diagnostic {
             format!("{}:{}:{}", self.file, self.line, self.col)
         };
         let mut out = format!(
-            "{on}{sev}[{}]{off}{bold}: {place}: {}{off}\n",
-            self.code, self.message
+            "{on}{sev}[{}]{off}{bold}: {}: {}{off}\n",
+            self.code,
+            printable(&place),
+            printable(&self.message)
         );
         if let Some(full) = &self.source_line {
             let num = self.line.to_string();
             let pad = " ".repeat(num.len());
             // A long line is cut to a window around the column.
             let (src, col) = excerpt(full, self.col);
+            // One visible character per character, so the caret stays under its column.
+            let src: String = src
+                .chars()
+                .map(|c| {
+                    if c != '\t' && unsafe_char(c) {
+                        '\u{fffd}'
+                    } else {
+                        c
+                    }
+                })
+                .collect();
             let lead: String = src
                 .chars()
                 .take(col.saturating_sub(1))
@@ -422,6 +435,33 @@ impl Diagnostics {
     }
 }
 
+/// Whether a terminal would obey `c` rather than show it (see [`printable`]).
+pub fn unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `s` made safe for a terminal line: control characters (C0, DEL, C1: an ESC that would
+/// recolour the report, a CR that would overwrite its line, a line break that would forge
+/// another) and the Unicode bidirectional controls (which reorder what is shown) written
+/// as `\u{..}` escapes (`\t`, `\r`, `\n` for the usual three); everything else as it is.
+/// Human output passes every string that came from a hive, a `.reg` file or a path
+/// through this.
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if unsafe_char(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// `"text"` with control characters escaped (and nothing else: a backslash stays one).
 pub fn quote(s: &str) -> String {
     let mut out = String::from("\"");
@@ -439,6 +479,17 @@ pub fn quote(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn printable_escapes_what_a_terminal_would_obey() {
+        assert_eq!(printable("RC4 128/128"), "RC4 128/128");
+        assert_eq!(
+            printable("a\x1b[31mb\rc\nd\te"),
+            "a\\u{1b}[31mb\\rc\\nd\\te"
+        );
+        assert_eq!(printable("x\u{202e}y\u{9b}"), "x\\u{202e}y\\u{9b}");
+        assert_eq!(printable("Straße ∕"), "Straße ∕");
+    }
 
     #[test]
     fn codes_are_unique_per_family_and_tables_match() {

@@ -1435,3 +1435,43 @@ fn a_roots_file_is_read_within_a_bound() {
         )
     );
 }
+
+/// Names from a hive reach the terminal escaped: an ESC in a key or value name recoloured
+/// the report before, a CR could overwrite its line.
+#[test]
+fn human_output_escapes_control_characters_from_hives() {
+    let d = util::tempdir();
+    let hive = d.path().join("SYSTEM");
+    let key = "HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001\\Control\\SecurityProviders\\SCHANNEL\\Ciphers\\RC4 \u{1b}[31mX\u{202e}";
+    let spec = [
+        "HKEY_LOCAL_MACHINE\\SYSTEM\\Select\tCurrent\tREG_DWORD\t0x00000001".to_string(),
+        format!("{key}\tEn\u{1b}[2Kabled\tREG_SZ\tdata\u{1b}[0m"),
+    ];
+    if mkhive(&hive, r"HKEY_LOCAL_MACHINE\SYSTEM", "SYSTEM", &spec).is_none() {
+        return;
+    }
+    let audit = util::run(
+        util::tlsreg()
+            .args(["audit", "-p", "strict", "--system"])
+            .arg(&hive),
+    );
+    let diff = util::run(
+        util::tlsreg()
+            .arg("diff")
+            .arg(&hive)
+            .arg(fixture("empty-system")),
+    );
+    for o in [&audit, &diff] {
+        let out = util::stdout(o);
+        assert!(
+            !out.contains('\u{1b}') && !out.contains('\u{202e}'),
+            "{out:?}"
+        );
+        assert!(out.contains("RC4 \\u{1b}[31mX\\u{202e}"), "{out}");
+    }
+    assert!(
+        util::stdout(&diff).contains("\"En\\u{1b}[2Kabled\" = REG_SZ data\\u{1b}[0m"),
+        "{}",
+        util::stdout(&diff)
+    );
+}

@@ -4,6 +4,7 @@
 
 use super::batch::Batch;
 use super::report::{Check, Finding, Report, Status, SCHEMA_VERSION};
+use crate::diag::printable as p;
 use std::fmt::Write as _;
 
 /// An output format of the audit.
@@ -53,7 +54,7 @@ pub fn human(r: &Report, color: bool) -> String {
         out,
         "{} profile {} ({} mode)",
         paint(color, "1", "tlsreg audit:"),
-        r.profile,
+        p(&r.profile),
         r.mode
     );
     if let Some(h) = &r.system {
@@ -65,7 +66,7 @@ pub fn human(r: &Report, color: bool) -> String {
         let _ = writeln!(
             out,
             "  SYSTEM    {}{cs}{}",
-            h.path,
+            p(&h.path),
             if h.dirty { " (dirty)" } else { "" }
         );
     }
@@ -73,12 +74,12 @@ pub fn human(r: &Report, color: bool) -> String {
         let _ = writeln!(
             out,
             "  SOFTWARE  {}{}",
-            h.path,
+            p(&h.path),
             if h.dirty { " (dirty)" } else { "" }
         );
     }
     if let Some(os) = &r.os {
-        let _ = writeln!(out, "  OS        {}", os.name);
+        let _ = writeln!(out, "  OS        {}", p(&os.name));
     }
     for check in [
         Check::Image,
@@ -96,29 +97,29 @@ pub fn human(r: &Report, color: bool) -> String {
             let value = f
                 .value
                 .as_ref()
-                .map(|v| format!(" {v}"))
+                .map(|v| format!(" {}", p(v)))
                 .unwrap_or_default();
             let _ = writeln!(
                 out,
                 "{} {}  [{}]{value}",
                 status_label(f.status, color),
-                f.setting,
-                f.key
+                p(&f.setting),
+                p(&f.key)
             );
             if f.status != Status::Pass {
                 let mut detail = Vec::new();
                 if let Some(e) = &f.expected {
-                    detail.push(format!("expected {e}"));
+                    detail.push(format!("expected {}", p(e)));
                 }
                 if let Some(a) = &f.actual {
-                    detail.push(format!("actual {a}"));
+                    detail.push(format!("actual {}", p(a)));
                 }
                 let detail = if detail.is_empty() {
                     String::new()
                 } else {
                     format!("{}: ", detail.join(", "))
                 };
-                let _ = writeln!(out, "{:11} {detail}{}", "", f.reason);
+                let _ = writeln!(out, "{:11} {detail}{}", "", p(&f.reason));
             }
         }
     }
@@ -261,7 +262,7 @@ fn batch_human(b: &Batch, color: bool) -> String {
     let mut out = String::new();
     for (name, rep) in b.reports() {
         if batch {
-            let _ = writeln!(out, "== {name}");
+            let _ = writeln!(out, "== {}", p(&name));
         }
         out.push_str(&human(rep, color));
         if batch {
@@ -283,6 +284,7 @@ pub fn batch_table(b: &Batch) -> String {
         "result", "pass", "fail", "warn", "unknown", "not-audited"
     );
     for (name, r) in &b.images {
+        let name = p(name);
         let _ = match r {
             Ok(rep) => {
                 let s = &rep.summary;

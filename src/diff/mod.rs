@@ -183,45 +183,46 @@ fn below(key: &str, root: &str) -> bool {
 
 /// The human rendering: `+`, `-` and `~` lines.
 pub fn human(d: &Diff) -> String {
+    use crate::diag::printable as p;
     let mut out = String::new();
     let name = |n: &str| {
         if n.is_empty() {
             "@".to_string()
         } else {
-            format!("\"{n}\"")
+            format!("\"{}\"", p(n))
         }
     };
     for c in &d.removed {
         let o = c.old.as_ref().expect("removed has old");
         out.push_str(&format!(
             "- [{}] {} = {} {}\n",
-            c.key,
+            p(&c.key),
             name(&c.name),
             o.type_name,
-            o.data
+            p(&o.data)
         ));
     }
     for c in &d.added {
         let n = c.new.as_ref().expect("added has new");
         out.push_str(&format!(
             "+ [{}] {} = {} {}\n",
-            c.key,
+            p(&c.key),
             name(&c.name),
             n.type_name,
-            n.data
+            p(&n.data)
         ));
     }
     for n in &d.not_compared {
         out.push_str(&format!(
             "! [{}] not compared: side {} has no hive for it\n",
-            n.root,
+            p(&n.root),
             n.missing_on.to_uppercase()
         ));
     }
     for s in &d.duplicates {
         out.push_str(&format!(
             "! [{}] {}: side {} holds it after {} (the same name to Windows, which reads the first); not compared\n",
-            s.key,
+            p(&s.key),
             name(&s.name),
             s.side.to_uppercase(),
             name(&s.first)
@@ -231,12 +232,12 @@ pub fn human(d: &Diff) -> String {
         let (o, n) = (c.old.as_ref().expect("old"), c.new.as_ref().expect("new"));
         out.push_str(&format!(
             "~ [{}] {}: {} {} -> {} {}\n",
-            c.key,
+            p(&c.key),
             name(&c.name),
             o.type_name,
-            o.data,
+            p(&o.data),
             n.type_name,
-            n.data
+            p(&n.data)
         ));
     }
     out

@@ -7,6 +7,7 @@ use anyhow::{anyhow, Result};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use tlsreg::compile::{self, Flavor, Options};
+use tlsreg::diag::printable as p;
 use tlsreg::keypath::{SOFTWARE_ROOT, SYSTEM_ROOT};
 
 /// Runs one subcommand; the exit code, or an error for exit 2.
@@ -141,7 +142,11 @@ fn compile(
         };
         if let Err(e) = batch.add(arg, &r, &l, opts, formats) {
             failed = true;
-            let _ = writeln!(std::io::stderr(), "error: {}: {e}", r.label());
+            let _ = writeln!(
+                std::io::stderr(),
+                "error: {}",
+                p(&format!("{}: {e}", r.label()))
+            );
         }
     }
     if failed {
@@ -175,7 +180,7 @@ fn compile(
         Report::Human => {
             let mut out = std::io::stdout().lock();
             for row in &rows {
-                writeln!(out, "{:<10} {}", row.status.as_str(), row.file)?;
+                writeln!(out, "{:<10} {}", row.status.as_str(), p(&row.file))?;
             }
         }
         Report::Json => compile_json(ui, &rows)?,
@@ -236,7 +241,12 @@ fn audit(a: AuditArgs, ui: &Ui) -> Result<u8> {
     let progress = images.len() > 1 && std::io::stderr().is_terminal() && format == Format::Human;
     let batch = Batch::run(&loaded.profile, images, opts, |i, n, name| {
         if progress {
-            let _ = write!(std::io::stderr(), "\r\x1b[2Kauditing {}/{n}: {name}", i + 1);
+            let _ = write!(
+                std::io::stderr(),
+                "\r\x1b[2Kauditing {}/{n}: {}",
+                i + 1,
+                p(name)
+            );
         }
     });
     if progress {
@@ -248,7 +258,7 @@ fn audit(a: AuditArgs, ui: &Ui) -> Result<u8> {
         render::batch(&batch, format, ui.color_out)
     )?;
     for e in batch.errors() {
-        let _ = writeln!(std::io::stderr(), "error: {e}");
+        let _ = writeln!(std::io::stderr(), "error: {}", p(&e.to_string()));
     }
     Ok(batch.exit_code())
 }
@@ -296,7 +306,7 @@ fn export(
     };
     drop(hive);
     for w in &ex.warnings {
-        let _ = writeln!(std::io::stderr(), "warning: {w}");
+        let _ = writeln!(std::io::stderr(), "warning: {}", p(w));
     }
     if let Some(out) = output {
         let _ = writeln!(
@@ -304,7 +314,7 @@ fn export(
             "exported {} keys and {} values to {}",
             ex.keys,
             ex.values,
-            out.display()
+            p(&out.display().to_string())
         );
     }
     Ok(0)
@@ -356,7 +366,8 @@ fn lint(
         let f = match tlsreg::regfile::read_file(file, encoding) {
             Ok(f) => f,
             Err(e) => {
-                let _ = writeln!(std::io::stderr(), "error: {:#}", anyhow::Error::from(e));
+                let text = format!("{:#}", anyhow::Error::from(e));
+                let _ = writeln!(std::io::stderr(), "error: {}", p(&text));
                 failed = true;
                 continue;
             }

@@ -67,9 +67,8 @@ impl Ui {
             let level = if recovery.stale() { "warning" } else { "note" };
             let _ = writeln!(
                 std::io::stderr(),
-                "{level}: {} was {}",
-                path.display(),
-                recovery.describe()
+                "{level}: {}",
+                tlsreg::diag::printable(&format!("{} was {}", path.display(), recovery.describe()))
             );
         }
     }
@@ -81,7 +80,12 @@ impl Ui {
         } else {
             "error"
         };
-        let _ = writeln!(std::io::stderr(), "{label}: {e:#}");
+        let text = format!("{e:#}");
+        let _ = writeln!(
+            std::io::stderr(),
+            "{label}: {}",
+            tlsreg::diag::printable(&text)
+        );
     }
 
     /// Loads a profile (a built-in name or a file), showing its warnings or errors.
