@@ -258,7 +258,7 @@ fn audit(a: AuditArgs, ui: &Ui) -> Result<u8> {
         render::batch(&batch, format, ui.color_out)
     )?;
     for e in batch.errors() {
-        let _ = writeln!(std::io::stderr(), "error: {}", p(&e.to_string()));
+        let _ = writeln!(std::io::stderr(), "error: {}", p(e));
     }
     Ok(batch.exit_code())
 }
