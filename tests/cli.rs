@@ -679,3 +679,38 @@ fn show_and_import_never_write_over_their_inputs() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert_eq!(fs::read(&reg).unwrap(), c.stdout);
 }
+
+/// Every error names its path, and the OS error is said once (export and compile said it
+/// twice; an audit root that did not exist was "No such file or directory" alone; a diff
+/// side that did not exist was looked up as a built-in profile).
+#[test]
+fn errors_name_their_path_once() {
+    let dir = util::tempdir();
+    let nope = dir.path().join("nope");
+    let enoent = "No such file or directory (os error 2)";
+    let cases: Vec<(Vec<std::ffi::OsString>, String)> = vec![
+        (
+            vec!["export".into(), "--system".into(), nope.clone().into()],
+            format!("error: {}: cannot read the hive: {enoent}\n", nope.display()),
+        ),
+        (
+            vec!["audit".into(), "-p".into(), "enable-tls12".into(), "--root".into(), nope.clone().into()],
+            format!("error: {}: {enoent}\n", nope.display()),
+        ),
+        (
+            vec!["diff".into(), nope.with_extension("reg").into(), "enable-tls12".into()],
+            format!("error: cannot read {}: {enoent}\n", nope.with_extension("reg").display()),
+        ),
+        (
+            vec!["compile".into(), "enable-tls12".into(), "-o".into(), "/proc/nope/x".into()],
+            format!("error: compiling enable-tls12: cannot create the output folder /proc/nope/x: {enoent}\n"),
+        ),
+    ];
+    for (args, want) in cases {
+        let o = run(tlsreg().args(&args));
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = stderr(&o);
+        // The batch table goes to stdout; the error to stderr.
+        assert!(err.ends_with(&want), "{args:?}: {err}");
+    }
+}

@@ -132,7 +132,16 @@ impl Targets {
                         os_build: self.os_build,
                         no_recover: self.no_recover,
                     })
-                    .map_err(|e| e.to_string()),
+                    .map_err(|e| {
+                        // Every error names its root.
+                        let shown = r.display().to_string();
+                        let e = e.to_string();
+                        if e.contains(&shown) {
+                            e
+                        } else {
+                            format!("{shown}: {e}")
+                        }
+                    }),
             })
             .collect())
     }

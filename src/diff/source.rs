@@ -98,6 +98,17 @@ impl Input {
                 return Ok(Input::Reg(path.to_path_buf()));
             }
         }
+        let yaml = arg.ends_with(".yaml") || arg.ends_with(".yml");
+        if !yaml && (arg.contains(['/', '\\', '.'])) {
+            // A path that is not there (built-in profile names have no dot or slash): say
+            // why, rather than that no profile has that name.
+            if let Err(source) = std::fs::metadata(path) {
+                return Err(SourceError::Read {
+                    arg: arg.to_string(),
+                    source,
+                });
+            }
+        }
         Ok(Input::Profile(ProfileRef::parse(arg)))
     }
 }

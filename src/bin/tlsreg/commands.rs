@@ -366,7 +366,7 @@ fn lint(
         let f = match tlsreg::regfile::read_file(file, encoding) {
             Ok(f) => f,
             Err(e) => {
-                let text = format!("{:#}", anyhow::Error::from(e));
+                let text = crate::ui::chain(&anyhow::Error::from(e));
                 let _ = writeln!(std::io::stderr(), "error: {}", p(&text));
                 failed = true;
                 continue;

@@ -80,7 +80,7 @@ impl Ui {
         } else {
             "error"
         };
-        let text = format!("{e:#}");
+        let text = chain(e);
         let _ = writeln!(
             std::io::stderr(),
             "{label}: {}",
@@ -115,3 +115,21 @@ impl std::fmt::Display for Reported {
 }
 
 impl std::error::Error for Reported {}
+
+/// An error and its causes as one line, `outer: inner: ...`, each cause once: a message
+/// that already says its cause (`cannot read X: No such file or directory`) does not get
+/// it appended again.
+pub fn chain(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let c = cause.to_string();
+        if text.contains(&c) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&c);
+    }
+    text
+}
