@@ -115,6 +115,10 @@ pub fn check_value_name(name: &str) -> Result<(), NameError> {
 /// as it is, and so does every character outside the BMP (a surrogate pair is two units
 /// with no case), so `Straße` and `STRASSE` are two names, as in Windows, hivex and Wine.
 pub fn fold(s: &str) -> String {
+    if s.is_ascii() {
+        // The common case, and the same result: ASCII letters have simple upper cases.
+        return s.to_ascii_uppercase();
+    }
     s.chars().map(upcase_unit).collect()
 }
 

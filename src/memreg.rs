@@ -22,6 +22,17 @@ pub struct MemRegistry {
     shadowed: Vec<Shadowed>,
 }
 
+/// One value as [`MemRegistry::identified`] yields it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Identified<'a> {
+    pub key_id: &'a str,
+    pub name_id: &'a str,
+    pub key: &'a str,
+    pub name: &'a str,
+    pub type_code: u32,
+    pub data: &'a [u8],
+}
+
 /// A value a hive key holds under a name that an earlier value of the same key already has
 /// (the names differ only in case, or not at all). Windows' lookup walks the value list in
 /// order and returns the first match, so this one is never read; the model keeps the first.
@@ -43,22 +54,47 @@ impl MemRegistry {
     }
 
     /// Creates the key and its missing parents below the root, as regedit does for `[KEY]`.
+    /// A key that exists already costs one lookup; a new one creates parents upwards only
+    /// until one exists (every key's parents exist once it does).
     pub fn create_key(&mut self, path: &str) {
-        let parts: Vec<&str> = path.split('\\').collect();
-        // Every parent below the root, and the key itself (even a root-only path).
-        for n in 2.min(parts.len())..=parts.len() {
-            let sub = parts[..n].join("\\");
-            self.keys.entry(fold(&sub)).or_insert_with(|| Key {
-                path: sub,
-                ..Key::default()
-            });
+        self.ensure_key(path);
+    }
+
+    /// [`MemRegistry::create_key`], returning the key's identity.
+    fn ensure_key(&mut self, path: &str) -> String {
+        let id = fold(path);
+        if self.keys.contains_key(&id) {
+            return id;
         }
+        // The root alone (`HKEY_LOCAL_MACHINE`) is a key only when named by itself.
+        let mut sub = path;
+        let mut sub_id = id.as_str();
+        loop {
+            self.keys.insert(
+                sub_id.to_string(),
+                Key {
+                    path: sub.to_string(),
+                    ..Key::default()
+                },
+            );
+            match (sub.rfind('\\'), sub_id.rfind('\\')) {
+                (Some(i), Some(j)) if sub[..i].contains('\\') => {
+                    sub = &sub[..i];
+                    sub_id = &sub_id[..j];
+                    if self.keys.contains_key(sub_id) {
+                        break;
+                    }
+                }
+                _ => break,
+            }
+        }
+        id
     }
 
     /// Sets a value with raw bytes.
     pub fn set_raw(&mut self, key: &str, name: &str, type_code: u32, bytes: Vec<u8>) {
-        self.create_key(key);
-        let k = self.keys.get_mut(&fold(key)).expect("just created");
+        let id = self.ensure_key(key);
+        let k = self.keys.get_mut(&id).expect("just created");
         k.values
             .insert(fold(name), (name.to_string(), type_code, bytes));
     }
@@ -185,6 +221,65 @@ impl MemRegistry {
     pub fn retain_keys(&mut self, mut keep: impl FnMut(&str) -> bool) {
         self.keys.retain(|_, k| keep(&k.path));
         self.shadowed.retain(|s| keep(&s.key));
+    }
+
+    /// Every value with its identity, sorted by (folded key, folded name): (key identity,
+    /// name identity, key as spelled, name as spelled, type, bytes). Two registries'
+    /// sequences merge in one pass.
+    pub fn identified(&self) -> impl Iterator<Item = Identified<'_>> {
+        self.keys.iter().flat_map(|(kid, k)| {
+            k.values.iter().map(move |(nid, (n, t, b))| Identified {
+                key_id: kid,
+                name_id: nid,
+                key: &k.path,
+                name: n,
+                type_code: *t,
+                data: b,
+            })
+        })
+    }
+
+    /// Moves every value, key and shadowed value of `other` into this registry (its values
+    /// win), without copying the data.
+    pub fn absorb(&mut self, other: MemRegistry) {
+        if self.keys.is_empty() && self.shadowed.is_empty() {
+            *self = other;
+            return;
+        }
+        for (id, k) in other.keys {
+            match self.keys.get_mut(&id) {
+                Some(mine) => mine.values.extend(k.values),
+                None => {
+                    self.ensure_key(&k.path);
+                    if let Some(mine) = self.keys.get_mut(&id) {
+                        mine.values = k.values;
+                    }
+                }
+            }
+        }
+        self.shadowed.extend(other.shadowed);
+    }
+
+    /// The same registry with every key path renamed by `rename` (which must keep keys
+    /// apart), moving the data.
+    pub fn renamed(self, mut rename: impl FnMut(&str) -> String) -> MemRegistry {
+        let mut out = MemRegistry::new();
+        for (_, k) in self.keys {
+            let path = rename(&k.path);
+            let id = out.ensure_key(&path);
+            if let Some(mine) = out.keys.get_mut(&id) {
+                mine.values.extend(k.values);
+            }
+        }
+        out.shadowed = self
+            .shadowed
+            .into_iter()
+            .map(|mut s| {
+                s.key = rename(&s.key);
+                s
+            })
+            .collect();
+        out
     }
 
     /// Key paths that exist, as spelled.

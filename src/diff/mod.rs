@@ -1,18 +1,18 @@
 //! `tlsreg diff A B`: registry-level differences between two sources, each a profile (its
 //! plan applied to an empty registry), a `.reg` file (imported as regedit would), or a hive
 //! (only the keys the other side names, or everything when both are hives). [`Source`]
-//! reads a side from a command-line argument; [`compare`] diffs two sides; [`diff`] diffs
-//! two registries.
+//! reads a side from a command-line argument; [`compare`] reads two sides into a
+//! [`Compared`], which renders its differences as it finds them; [`diff`] collects the
+//! differences of two registries.
 
 mod source;
 
 pub use source::{hive_values, Input, Note, Source, SourceError};
 
-use crate::keypath::{fold, SOFTWARE_ROOT, SYSTEM_ROOT};
-use crate::memreg::{data_field, MemRegistry};
+use crate::keypath::{SOFTWARE_ROOT, SYSTEM_ROOT};
+use crate::memreg::{data_field, Identified, MemRegistry};
 use crate::value::type_name;
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// One value as it stands on one side.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -84,61 +84,217 @@ fn side(t: u32, b: &[u8]) -> Side {
     }
 }
 
-/// A value by its identity (folded key and name): key and name as spelled, type, data.
-type Values = BTreeMap<(String, String), (String, String, u32, Vec<u8>)>;
+fn change(i: &Identified<'_>, old: Option<Side>, new: Option<Side>) -> Change {
+    Change {
+        key: i.key.to_string(),
+        name: i.name.to_string(),
+        old,
+        new,
+    }
+}
 
-/// The differences from `a` to `b`.
+/// One difference, borrowed from the two registries.
+#[derive(Debug, Clone, Copy)]
+pub enum Delta<'a> {
+    /// Only in `b`.
+    Added(Identified<'a>),
+    /// Only in `a`.
+    Removed(Identified<'a>),
+    /// In both, with another type or other data: (`a`'s, `b`'s).
+    Changed(Identified<'a>, Identified<'a>),
+}
+
+/// The differences from `a` to `b` as they are found: one merge of the two registries'
+/// sorted values, so time is linear and nothing is copied.
+pub fn deltas<'a>(a: &'a MemRegistry, b: &'a MemRegistry) -> impl Iterator<Item = Delta<'a>> + 'a {
+    use std::cmp::Ordering;
+    let (mut ia, mut ib) = (a.identified().peekable(), b.identified().peekable());
+    std::iter::from_fn(move || loop {
+        let order = match (ia.peek(), ib.peek()) {
+            (None, None) => return None,
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (Some(x), Some(y)) => (x.key_id, x.name_id).cmp(&(y.key_id, y.name_id)),
+        };
+        match order {
+            Ordering::Less => return ia.next().map(Delta::Removed),
+            Ordering::Greater => return ib.next().map(Delta::Added),
+            Ordering::Equal => {
+                let (x, y) = (ia.next()?, ib.next()?);
+                if x.type_code != y.type_code || x.data != y.data {
+                    return Some(Delta::Changed(x, y));
+                }
+            }
+        }
+    })
+}
+
+/// The differences from `a` to `b`, collected (see [`deltas`] for large registries).
 pub fn diff(a: &MemRegistry, b: &MemRegistry) -> Diff {
-    let map = |r: &MemRegistry| -> Values {
-        r.entries()
-            .map(|(k, n, t, d)| {
-                (
-                    (fold(k), fold(n)),
-                    (k.to_string(), n.to_string(), t, d.to_vec()),
-                )
-            })
-            .collect()
-    };
-    let (ma, mb) = (map(a), map(b));
     let mut d = Diff {
         version: 1,
         ..Diff::default()
     };
-    for (id, (k, n, t, v)) in &ma {
-        match mb.get(id) {
-            None => d.removed.push(Change {
-                key: k.clone(),
-                name: n.clone(),
-                old: Some(side(*t, v)),
-                new: None,
-            }),
-            Some((_, _, t2, v2)) if t2 != t || v2 != v => d.changed.push(Change {
-                key: k.clone(),
-                name: n.clone(),
-                old: Some(side(*t, v)),
-                new: Some(side(*t2, v2)),
-            }),
-            _ => {}
-        }
-    }
-    for (id, (k, n, t, v)) in &mb {
-        if !ma.contains_key(id) {
-            d.added.push(Change {
-                key: k.clone(),
-                name: n.clone(),
-                old: None,
-                new: Some(side(*t, v)),
-            });
+    for delta in deltas(a, b) {
+        match delta {
+            Delta::Removed(x) => d
+                .removed
+                .push(change(&x, Some(side(x.type_code, x.data)), None)),
+            Delta::Added(y) => d
+                .added
+                .push(change(&y, None, Some(side(y.type_code, y.data)))),
+            Delta::Changed(x, y) => d.changed.push(change(
+                &x,
+                Some(side(x.type_code, x.data)),
+                Some(side(y.type_code, y.data)),
+            )),
         }
     }
     d
+}
+
+/// Two sides read and ready to compare: their values (with what could not be compared
+/// left out) and what to say about them. Rendering streams from here, so a diff of two
+/// whole hives holds the two registries and nothing else of that size.
+#[derive(Debug)]
+pub struct Compared {
+    pub a: MemRegistry,
+    pub b: MemRegistry,
+    pub not_compared: Vec<NotCompared>,
+    pub duplicates: Vec<Duplicate>,
+}
+
+impl Compared {
+    /// The differences as they are found.
+    pub fn deltas(&self) -> impl Iterator<Item = Delta<'_>> + '_ {
+        deltas(&self.a, &self.b)
+    }
+
+    /// Whether the sides differ where both were compared.
+    pub fn differs(&self) -> bool {
+        self.deltas().next().is_some()
+    }
+
+    /// Everything collected into a [`Diff`].
+    pub fn diff(&self) -> Diff {
+        let mut d = diff(&self.a, &self.b);
+        d.not_compared = self.not_compared.clone();
+        d.duplicates = self.duplicates.clone();
+        d
+    }
+
+    /// The human rendering, streamed: `-` lines (only in A), `+` lines (only in B), `!`
+    /// lines (not compared, duplicates), `~` lines (changed, old and new type and data).
+    pub fn write_human(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        use crate::diag::printable as p;
+        let name = |n: &str| {
+            if n.is_empty() {
+                "@".to_string()
+            } else {
+                format!("\"{}\"", p(n))
+            }
+        };
+        let shown = |i: &Identified<'_>| {
+            let s = side(i.type_code, i.data);
+            format!("{} {}", s.type_name, p(&s.data))
+        };
+        for d in self.deltas() {
+            if let Delta::Removed(x) = d {
+                writeln!(w, "- [{}] {} = {}", p(x.key), name(x.name), shown(&x))?;
+            }
+        }
+        for d in self.deltas() {
+            if let Delta::Added(y) = d {
+                writeln!(w, "+ [{}] {} = {}", p(y.key), name(y.name), shown(&y))?;
+            }
+        }
+        for n in &self.not_compared {
+            writeln!(
+                w,
+                "! [{}] not compared: side {} has no hive for it",
+                p(&n.root),
+                n.missing_on.to_uppercase()
+            )?;
+        }
+        for s in &self.duplicates {
+            writeln!(
+                w,
+                "! [{}] {}: side {} holds it after {} (the same name to Windows, which reads the first); not compared",
+                p(&s.key),
+                name(&s.name),
+                s.side.to_uppercase(),
+                name(&s.first)
+            )?;
+        }
+        for d in self.deltas() {
+            if let Delta::Changed(x, y) = d {
+                writeln!(
+                    w,
+                    "~ [{}] {}: {} -> {}",
+                    p(x.key),
+                    name(x.name),
+                    shown(&x),
+                    shown(&y)
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The JSON document ([`Diff`]'s shape), streamed and pretty-printed.
+    pub fn write_json(&self, w: &mut dyn std::io::Write) -> serde_json::Result<()> {
+        let mut ser =
+            serde_json::Serializer::with_formatter(w, serde_json::ser::PrettyFormatter::new());
+        serde::Serialize::serialize(self, &mut ser)
+    }
+}
+
+/// A sequence serialized from an iterator made on demand.
+struct Seq<F>(F);
+
+impl<F, I> Serialize for Seq<F>
+where
+    F: Fn() -> I,
+    I: Iterator,
+    I::Item: Serialize,
+{
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq((self.0)())
+    }
+}
+
+impl Serialize for Compared {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let pick = |want: fn(&Delta<'_>) -> bool| {
+            move || {
+                self.deltas().filter(want).map(|d| match d {
+                    Delta::Removed(x) => change(&x, Some(side(x.type_code, x.data)), None),
+                    Delta::Added(y) => change(&y, None, Some(side(y.type_code, y.data))),
+                    Delta::Changed(x, y) => change(
+                        &x,
+                        Some(side(x.type_code, x.data)),
+                        Some(side(y.type_code, y.data)),
+                    ),
+                })
+            }
+        };
+        let mut st = s.serialize_struct("Diff", 6)?;
+        st.serialize_field("version", &1u32)?;
+        st.serialize_field("added", &Seq(pick(|d| matches!(d, Delta::Added(_)))))?;
+        st.serialize_field("removed", &Seq(pick(|d| matches!(d, Delta::Removed(_)))))?;
+        st.serialize_field("changed", &Seq(pick(|d| matches!(d, Delta::Changed(..)))))?;
+        st.serialize_field("not_compared", &self.not_compared)?;
+        st.serialize_field("duplicates", &self.duplicates)?;
+        st.end()
+    }
 }
 
 /// The differences from side `a` to side `b`. A hive is read only where the other side has
 /// keys (everything when both sides are hives). Where one side is hives without one for a
 /// root (`HKEY_LOCAL_MACHINE\SOFTWARE` of a volume with only its SYSTEM hive), nothing
 /// under that root is compared, and [`Diff::not_compared`] says so.
-pub fn compare(a: Source, b: Source) -> Result<Diff, crate::hive::HiveError> {
+pub fn compare(a: Source, b: Source) -> Result<Compared, crate::hive::HiveError> {
     let (ka, kb) = (b.keys(), a.keys());
     let (roots_a, roots_b) = (a.roots(), b.roots());
     let mut ra = a.values(ka.as_deref())?;
@@ -162,83 +318,25 @@ pub fn compare(a: Source, b: Source) -> Result<Diff, crate::hive::HiveError> {
         ra.retain_keys(|k| !below(k, root));
         rb.retain_keys(|k| !below(k, root));
     }
-    let mut d = diff(&ra, &rb);
-    d.not_compared = not_compared;
+    let mut duplicates = Vec::new();
     for (side, r) in [("a", &ra), ("b", &rb)] {
-        d.duplicates.extend(r.shadowed().iter().map(|s| Duplicate {
+        duplicates.extend(r.shadowed().iter().map(|s| Duplicate {
             side,
             key: s.key.clone(),
             name: s.name.clone(),
             first: s.first.clone(),
         }));
     }
-    Ok(d)
+    Ok(Compared {
+        a: ra,
+        b: rb,
+        not_compared,
+        duplicates,
+    })
 }
 
 /// Whether `key` is `root` or below it.
 fn below(key: &str, root: &str) -> bool {
     crate::keypath::strip_key_prefix(key, root)
         .is_some_and(|rest| rest.is_empty() || rest.starts_with('\\'))
-}
-
-/// The human rendering: `+`, `-` and `~` lines.
-pub fn human(d: &Diff) -> String {
-    use crate::diag::printable as p;
-    let mut out = String::new();
-    let name = |n: &str| {
-        if n.is_empty() {
-            "@".to_string()
-        } else {
-            format!("\"{}\"", p(n))
-        }
-    };
-    for c in &d.removed {
-        let o = c.old.as_ref().expect("removed has old");
-        out.push_str(&format!(
-            "- [{}] {} = {} {}\n",
-            p(&c.key),
-            name(&c.name),
-            o.type_name,
-            p(&o.data)
-        ));
-    }
-    for c in &d.added {
-        let n = c.new.as_ref().expect("added has new");
-        out.push_str(&format!(
-            "+ [{}] {} = {} {}\n",
-            p(&c.key),
-            name(&c.name),
-            n.type_name,
-            p(&n.data)
-        ));
-    }
-    for n in &d.not_compared {
-        out.push_str(&format!(
-            "! [{}] not compared: side {} has no hive for it\n",
-            p(&n.root),
-            n.missing_on.to_uppercase()
-        ));
-    }
-    for s in &d.duplicates {
-        out.push_str(&format!(
-            "! [{}] {}: side {} holds it after {} (the same name to Windows, which reads the first); not compared\n",
-            p(&s.key),
-            name(&s.name),
-            s.side.to_uppercase(),
-            name(&s.first)
-        ));
-    }
-    for c in &d.changed {
-        let (o, n) = (c.old.as_ref().expect("old"), c.new.as_ref().expect("new"));
-        out.push_str(&format!(
-            "~ [{}] {}: {} {} -> {} {}\n",
-            p(&c.key),
-            name(&c.name),
-            o.type_name,
-            p(&o.data),
-            n.type_name,
-            p(&n.data)
-        ));
-    }
-    out
 }

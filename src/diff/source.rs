@@ -140,7 +140,9 @@ impl Source {
         notes: &mut dyn FnMut(Note),
     ) -> Result<Source, SourceError> {
         let mut open = |p: &Path| -> Result<HiveFile, HiveError> {
-            let h = HiveFile::open_with(p, Vec::new(), recover)?;
+            // Lazily: a hive waiting for its turn holds no memory, and a profile side reads
+            // only its keys.
+            let h = HiveFile::open_lazy(p, recover)?;
             if h.recovery != Recovery::Clean {
                 notes(Note::Recovery {
                     path: p.to_path_buf(),
@@ -240,7 +242,10 @@ impl Source {
             Source::Hive(hives) => {
                 let mut all = MemRegistry::new();
                 for (mut h, root) in hives {
-                    all.merge(&hive_values(&mut h, root, keys)?);
+                    let values = hive_values(&mut h, root, keys)?;
+                    // The hive's bytes go before the next one is read.
+                    drop(h);
+                    all.absorb(values);
                 }
                 Ok(all)
             }
@@ -285,19 +290,7 @@ pub fn hive_values(
     };
     let raw = h.extract(root, &requests)?;
     let Some(n) = current else { return Ok(raw) };
-    let mut out = MemRegistry::new();
-    for (k, name, t, d) in raw.entries() {
-        out.set_raw(&unresolve(k, root, n), name, t, d.to_vec());
-    }
-    for s in raw.shadowed() {
-        out.note_shadowed(
-            &unresolve(&s.key, root, n),
-            &s.name,
-            s.type_code,
-            s.data.clone(),
-        );
-    }
-    Ok(out)
+    Ok(raw.renamed(|k| unresolve(k, root, n)))
 }
 
 #[cfg(test)]

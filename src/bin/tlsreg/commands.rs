@@ -323,16 +323,18 @@ fn export(
 fn diff(a: &str, b: &str, format: Report, recover: bool, ui: &Ui) -> Result<u8> {
     let sa = diff_side(a, recover, ui)?;
     let sb = diff_side(b, recover, ui)?;
-    let d = tlsreg::diff::compare(sa, sb)?;
+    let c = tlsreg::diff::compare(sa, sb)?;
+    let stdout = std::io::stdout();
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     match format {
-        Report::Human => write!(std::io::stdout().lock(), "{}", tlsreg::diff::human(&d))?,
-        Report::Json => writeln!(
-            std::io::stdout().lock(),
-            "{}",
-            serde_json::to_string_pretty(&d)?
-        )?,
+        Report::Human => c.write_human(&mut w)?,
+        Report::Json => {
+            c.write_json(&mut w)?;
+            writeln!(w)?;
+        }
     }
-    Ok(u8::from(!d.is_empty()))
+    w.flush()?;
+    Ok(u8::from(c.differs()))
 }
 
 /// Reads a `diff` argument (see [`tlsreg::diff::Source::open`]), showing its notes.
