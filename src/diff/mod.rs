@@ -9,6 +9,7 @@ mod source;
 
 pub use source::{hive_values, Input, Note, Source, SourceError};
 
+use crate::hive::{HiveError, HiveFile, ZipEvent};
 use crate::keypath::{SOFTWARE_ROOT, SYSTEM_ROOT};
 use crate::memreg::{data_field, Identified, MemRegistry};
 use crate::value::type_name;
@@ -84,24 +85,60 @@ fn side(t: u32, b: &[u8]) -> Side {
     }
 }
 
-fn change(i: &Identified<'_>, old: Option<Side>, new: Option<Side>) -> Change {
+fn change(v: &Val<'_>, old: Option<Side>, new: Option<Side>) -> Change {
     Change {
-        key: i.key.to_string(),
-        name: i.name.to_string(),
+        key: v.key.to_string(),
+        name: v.name.to_string(),
         old,
         new,
     }
 }
 
-/// One difference, borrowed from the two registries.
+/// One value on one side of a difference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Val<'a> {
+    pub key: &'a str,
+    pub name: &'a str,
+    pub type_code: u32,
+    pub data: &'a [u8],
+}
+
+impl<'a> From<Identified<'a>> for Val<'a> {
+    fn from(i: Identified<'a>) -> Self {
+        Val {
+            key: i.key,
+            name: i.name,
+            type_code: i.type_code,
+            data: i.data,
+        }
+    }
+}
+
+impl Val<'_> {
+    fn side(&self) -> Side {
+        side(self.type_code, self.data)
+    }
+}
+
+/// One difference.
 #[derive(Debug, Clone, Copy)]
 pub enum Delta<'a> {
     /// Only in `b`.
-    Added(Identified<'a>),
+    Added(Val<'a>),
     /// Only in `a`.
-    Removed(Identified<'a>),
+    Removed(Val<'a>),
     /// In both, with another type or other data: (`a`'s, `b`'s).
-    Changed(Identified<'a>, Identified<'a>),
+    Changed(Val<'a>, Val<'a>),
+}
+
+impl Delta<'_> {
+    fn change(&self) -> Change {
+        match self {
+            Delta::Removed(x) => change(x, Some(x.side()), None),
+            Delta::Added(y) => change(y, None, Some(y.side())),
+            Delta::Changed(x, y) => change(x, Some(x.side()), Some(y.side())),
+        }
+    }
 }
 
 /// The differences from `a` to `b` as they are found: one merge of the two registries'
@@ -117,12 +154,12 @@ pub fn deltas<'a>(a: &'a MemRegistry, b: &'a MemRegistry) -> impl Iterator<Item 
             (Some(x), Some(y)) => (x.key_id, x.name_id).cmp(&(y.key_id, y.name_id)),
         };
         match order {
-            Ordering::Less => return ia.next().map(Delta::Removed),
-            Ordering::Greater => return ib.next().map(Delta::Added),
+            Ordering::Less => return ia.next().map(|x| Delta::Removed(x.into())),
+            Ordering::Greater => return ib.next().map(|y| Delta::Added(y.into())),
             Ordering::Equal => {
                 let (x, y) = (ia.next()?, ib.next()?);
                 if x.type_code != y.type_code || x.data != y.data {
-                    return Some(Delta::Changed(x, y));
+                    return Some(Delta::Changed(x.into(), y.into()));
                 }
             }
         }
@@ -136,51 +173,127 @@ pub fn diff(a: &MemRegistry, b: &MemRegistry) -> Diff {
         ..Diff::default()
     };
     for delta in deltas(a, b) {
+        let c = delta.change();
         match delta {
-            Delta::Removed(x) => d
-                .removed
-                .push(change(&x, Some(side(x.type_code, x.data)), None)),
-            Delta::Added(y) => d
-                .added
-                .push(change(&y, None, Some(side(y.type_code, y.data)))),
-            Delta::Changed(x, y) => d.changed.push(change(
-                &x,
-                Some(side(x.type_code, x.data)),
-                Some(side(y.type_code, y.data)),
-            )),
+            Delta::Removed(_) => d.removed.push(c),
+            Delta::Added(_) => d.added.push(c),
+            Delta::Changed(..) => d.changed.push(c),
         }
     }
     d
 }
 
-/// Two sides read and ready to compare: their values (with what could not be compared
-/// left out) and what to say about them. Rendering streams from here, so a diff of two
-/// whole hives holds the two registries and nothing else of that size.
-#[derive(Debug)]
+/// A side's hives, each with the root its keys are named under and its current control
+/// set (named `CurrentControlSet`).
+type Trees = Vec<(HiveFile, &'static str, Option<u32>)>;
+
+/// What is compared.
+enum Sides {
+    /// Two registries (at least one side a profile or a `.reg` file).
+    Values { a: MemRegistry, b: MemRegistry },
+    /// Two sets of hives, compared root by root in a paired walk of their trees.
+    Trees { a: Trees, b: Trees },
+}
+
+/// Two sides read and ready to compare. Rendering streams from here, walking the sides
+/// again for each part of the output: a diff of two whole hives holds the two hives and
+/// nothing else of their size.
 pub struct Compared {
-    pub a: MemRegistry,
-    pub b: MemRegistry,
+    sides: Sides,
     pub not_compared: Vec<NotCompared>,
     pub duplicates: Vec<Duplicate>,
+    differs: bool,
 }
 
 impl Compared {
-    /// The differences as they are found.
-    pub fn deltas(&self) -> impl Iterator<Item = Delta<'_>> + '_ {
-        deltas(&self.a, &self.b)
+    /// Calls `f` with every difference, in key order (two registries: by folded key path
+    /// and name; two hives: depth first, subkeys and values by folded name).
+    pub fn each_delta(&self, f: &mut dyn FnMut(Delta<'_>)) -> Result<(), HiveError> {
+        self.walk(f, &mut |_| {})
+    }
+
+    fn walk(
+        &self,
+        f: &mut dyn FnMut(Delta<'_>),
+        shadowed: &mut dyn FnMut(Duplicate),
+    ) -> Result<(), HiveError> {
+        match &self.sides {
+            Sides::Values { a, b } => deltas(a, b).for_each(f),
+            Sides::Trees { a, b } => {
+                for (ha, root, ca) in a {
+                    let Some((hb, _, cb)) = b.iter().find(|(_, r, _)| r == root) else {
+                        continue;
+                    };
+                    HiveFile::zip(root, Some((ha, *ca)), Some((hb, *cb)), &mut |ev| match ev {
+                        ZipEvent::Differs { key, name, a, b } => match (a, b) {
+                            (Some((ta, da)), Some((tb, db))) => f(Delta::Changed(
+                                Val {
+                                    key,
+                                    name,
+                                    type_code: ta,
+                                    data: da,
+                                },
+                                Val {
+                                    key,
+                                    name,
+                                    type_code: tb,
+                                    data: db,
+                                },
+                            )),
+                            (Some((t, d)), None) => f(Delta::Removed(Val {
+                                key,
+                                name,
+                                type_code: t,
+                                data: d,
+                            })),
+                            (None, Some((t, d))) => f(Delta::Added(Val {
+                                key,
+                                name,
+                                type_code: t,
+                                data: d,
+                            })),
+                            (None, None) => {}
+                        },
+                        ZipEvent::Shadowed {
+                            on_b,
+                            key,
+                            name,
+                            first,
+                        } => shadowed(Duplicate {
+                            side: if on_b { "b" } else { "a" },
+                            key: key.to_string(),
+                            name: name.to_string(),
+                            first: first.to_string(),
+                        }),
+                    })?;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Whether the sides differ where both were compared.
     pub fn differs(&self) -> bool {
-        self.deltas().next().is_some()
+        self.differs
     }
 
     /// Everything collected into a [`Diff`].
-    pub fn diff(&self) -> Diff {
-        let mut d = diff(&self.a, &self.b);
-        d.not_compared = self.not_compared.clone();
-        d.duplicates = self.duplicates.clone();
-        d
+    pub fn diff(&self) -> Result<Diff, HiveError> {
+        let mut d = Diff {
+            version: 1,
+            not_compared: self.not_compared.clone(),
+            duplicates: self.duplicates.clone(),
+            ..Diff::default()
+        };
+        self.each_delta(&mut |delta| {
+            let c = delta.change();
+            match delta {
+                Delta::Removed(_) => d.removed.push(c),
+                Delta::Added(_) => d.added.push(c),
+                Delta::Changed(..) => d.changed.push(c),
+            }
+        })?;
+        Ok(d)
     }
 
     /// The human rendering, streamed: `-` lines (only in A), `+` lines (only in B), `!`
@@ -194,20 +307,46 @@ impl Compared {
                 format!("\"{}\"", p(n))
             }
         };
-        let shown = |i: &Identified<'_>| {
-            let s = side(i.type_code, i.data);
+        let shown = |v: &Val<'_>| {
+            let s = v.side();
             format!("{} {}", s.type_name, p(&s.data))
         };
-        for d in self.deltas() {
-            if let Delta::Removed(x) = d {
-                writeln!(w, "- [{}] {} = {}", p(x.key), name(x.name), shown(&x))?;
-            }
-        }
-        for d in self.deltas() {
-            if let Delta::Added(y) = d {
-                writeln!(w, "+ [{}] {} = {}", p(y.key), name(y.name), shown(&y))?;
-            }
-        }
+        let mut result = Ok(());
+        let mut pass = |pick: &dyn Fn(&Delta<'_>) -> Option<String>| -> std::io::Result<()> {
+            let mut io = Ok(());
+            self.each_delta(&mut |d| {
+                if io.is_ok() {
+                    if let Some(line) = pick(&d) {
+                        io = w.write_all(line.as_bytes());
+                    }
+                }
+            })
+            .map_err(std::io::Error::other)?;
+            io
+        };
+        result = result.and_then(|_| {
+            pass(&|d| match d {
+                Delta::Removed(x) => Some(format!(
+                    "- [{}] {} = {}\n",
+                    p(x.key),
+                    name(x.name),
+                    shown(x)
+                )),
+                _ => None,
+            })
+        });
+        result = result.and_then(|_| {
+            pass(&|d| match d {
+                Delta::Added(y) => Some(format!(
+                    "+ [{}] {} = {}\n",
+                    p(y.key),
+                    name(y.name),
+                    shown(y)
+                )),
+                _ => None,
+            })
+        });
+        result?;
         for n in &self.not_compared {
             writeln!(
                 w,
@@ -226,64 +365,67 @@ impl Compared {
                 name(&s.first)
             )?;
         }
-        for d in self.deltas() {
-            if let Delta::Changed(x, y) = d {
-                writeln!(
+        let mut io = Ok(());
+        self.each_delta(&mut |d| {
+            if let (Delta::Changed(x, y), true) = (d, io.is_ok()) {
+                io = writeln!(
                     w,
                     "~ [{}] {}: {} -> {}",
                     p(x.key),
                     name(x.name),
                     shown(&x),
                     shown(&y)
-                )?;
+                );
             }
-        }
-        Ok(())
+        })
+        .map_err(std::io::Error::other)?;
+        io
     }
 
     /// The JSON document ([`Diff`]'s shape), streamed and pretty-printed.
     pub fn write_json(&self, w: &mut dyn std::io::Write) -> serde_json::Result<()> {
         let mut ser =
             serde_json::Serializer::with_formatter(w, serde_json::ser::PrettyFormatter::new());
-        serde::Serialize::serialize(self, &mut ser)
+        Serialize::serialize(self, &mut ser)
     }
 }
 
-/// A sequence serialized from an iterator made on demand.
-struct Seq<F>(F);
+/// One kind of difference, serialized as a sequence straight from a walk.
+struct Picked<'c> {
+    c: &'c Compared,
+    want: fn(&Delta<'_>) -> bool,
+}
 
-impl<F, I> Serialize for Seq<F>
-where
-    F: Fn() -> I,
-    I: Iterator,
-    I::Item: Serialize,
-{
+impl Serialize for Picked<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq((self.0)())
+        use serde::ser::{Error, SerializeSeq};
+        let mut seq = s.serialize_seq(None)?;
+        let mut err = None;
+        self.c
+            .each_delta(&mut |d| {
+                if err.is_none() && (self.want)(&d) {
+                    if let Err(e) = seq.serialize_element(&d.change()) {
+                        err = Some(e);
+                    }
+                }
+            })
+            .map_err(S::Error::custom)?;
+        if let Some(e) = err {
+            return Err(e);
+        }
+        seq.end()
     }
 }
 
 impl Serialize for Compared {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let pick = |want: fn(&Delta<'_>) -> bool| {
-            move || {
-                self.deltas().filter(want).map(|d| match d {
-                    Delta::Removed(x) => change(&x, Some(side(x.type_code, x.data)), None),
-                    Delta::Added(y) => change(&y, None, Some(side(y.type_code, y.data))),
-                    Delta::Changed(x, y) => change(
-                        &x,
-                        Some(side(x.type_code, x.data)),
-                        Some(side(y.type_code, y.data)),
-                    ),
-                })
-            }
-        };
+        let pick = |want| Picked { c: self, want };
         let mut st = s.serialize_struct("Diff", 6)?;
         st.serialize_field("version", &1u32)?;
-        st.serialize_field("added", &Seq(pick(|d| matches!(d, Delta::Added(_)))))?;
-        st.serialize_field("removed", &Seq(pick(|d| matches!(d, Delta::Removed(_)))))?;
-        st.serialize_field("changed", &Seq(pick(|d| matches!(d, Delta::Changed(..)))))?;
+        st.serialize_field("added", &pick(|d| matches!(d, Delta::Added(_))))?;
+        st.serialize_field("removed", &pick(|d| matches!(d, Delta::Removed(_))))?;
+        st.serialize_field("changed", &pick(|d| matches!(d, Delta::Changed(..))))?;
         st.serialize_field("not_compared", &self.not_compared)?;
         st.serialize_field("duplicates", &self.duplicates)?;
         st.end()
@@ -291,48 +433,96 @@ impl Serialize for Compared {
 }
 
 /// The differences from side `a` to side `b`. A hive is read only where the other side has
-/// keys (everything when both sides are hives). Where one side is hives without one for a
-/// root (`HKEY_LOCAL_MACHINE\SOFTWARE` of a volume with only its SYSTEM hive), nothing
-/// under that root is compared, and [`Diff::not_compared`] says so.
-pub fn compare(a: Source, b: Source) -> Result<Compared, crate::hive::HiveError> {
-    let (ka, kb) = (b.keys(), a.keys());
+/// keys; two sides of hives are compared whole, root by root, in a paired walk of their
+/// trees. Where one side is hives without one for a root (`HKEY_LOCAL_MACHINE\SOFTWARE` of
+/// a volume with only its SYSTEM hive), nothing under that root is compared, and
+/// [`Compared::not_compared`] says so. Every hive is read here, so errors come before any
+/// output.
+pub fn compare(a: Source, b: Source) -> Result<Compared, HiveError> {
     let (roots_a, roots_b) = (a.roots(), b.roots());
-    let mut ra = a.values(ka.as_deref())?;
-    let mut rb = b.values(kb.as_deref())?;
     let mut not_compared = Vec::new();
-    for root in [SYSTEM_ROOT, SOFTWARE_ROOT] {
-        let lacks = |roots: &Option<Vec<&str>>| roots.as_ref().is_some_and(|r| !r.contains(&root));
-        let missing_on = match (lacks(&roots_a), lacks(&roots_b)) {
-            (true, true) => continue,
-            (true, false) => "a",
-            (false, true) => "b",
-            (false, false) => continue,
-        };
-        let under = |r: &MemRegistry| r.entries().any(|(k, ..)| below(k, root));
-        if under(&ra) || under(&rb) {
-            not_compared.push(NotCompared {
-                root: root.to_string(),
-                missing_on,
+    let lacks =
+        |roots: &Option<Vec<&str>>, root: &str| roots.as_ref().is_some_and(|r| !r.contains(&root));
+    let sides = match (a, b) {
+        (Source::Hive(ha), Source::Hive(hb)) => {
+            let trees = |hives: Vec<(HiveFile, &'static str)>| -> Result<Trees, HiveError> {
+                hives
+                    .into_iter()
+                    .map(|(mut h, root)| {
+                        let current = h.control_sets(root)?.map(|c| c.current);
+                        h.read_whole()?;
+                        Ok((h, root, current))
+                    })
+                    .collect()
+            };
+            for root in [SYSTEM_ROOT, SOFTWARE_ROOT] {
+                match (lacks(&roots_a, root), lacks(&roots_b, root)) {
+                    (true, false) => not_compared.push(NotCompared {
+                        root: root.to_string(),
+                        missing_on: "a",
+                    }),
+                    (false, true) => not_compared.push(NotCompared {
+                        root: root.to_string(),
+                        missing_on: "b",
+                    }),
+                    _ => {}
+                }
+            }
+            Sides::Trees {
+                a: trees(ha)?,
+                b: trees(hb)?,
+            }
+        }
+        (a, b) => {
+            let (ka, kb) = (b.keys(), a.keys());
+            let mut ra = a.values(ka.as_deref())?;
+            let mut rb = b.values(kb.as_deref())?;
+            for root in [SYSTEM_ROOT, SOFTWARE_ROOT] {
+                let missing_on = match (lacks(&roots_a, root), lacks(&roots_b, root)) {
+                    (true, false) => "a",
+                    (false, true) => "b",
+                    _ => continue,
+                };
+                let under = |r: &MemRegistry| r.entries().any(|(k, ..)| below(k, root));
+                if under(&ra) || under(&rb) {
+                    not_compared.push(NotCompared {
+                        root: root.to_string(),
+                        missing_on,
+                    });
+                }
+                ra.retain_keys(|k| !below(k, root));
+                rb.retain_keys(|k| !below(k, root));
+            }
+            let mut duplicates = Vec::new();
+            for (side, r) in [("a", &ra), ("b", &rb)] {
+                duplicates.extend(r.shadowed().iter().map(|s| Duplicate {
+                    side,
+                    key: s.key.clone(),
+                    name: s.name.clone(),
+                    first: s.first.clone(),
+                }));
+            }
+            let differs = deltas(&ra, &rb).next().is_some();
+            return Ok(Compared {
+                sides: Sides::Values { a: ra, b: rb },
+                not_compared,
+                duplicates,
+                differs,
             });
         }
-        ra.retain_keys(|k| !below(k, root));
-        rb.retain_keys(|k| !below(k, root));
-    }
-    let mut duplicates = Vec::new();
-    for (side, r) in [("a", &ra), ("b", &rb)] {
-        duplicates.extend(r.shadowed().iter().map(|s| Duplicate {
-            side,
-            key: s.key.clone(),
-            name: s.name.clone(),
-            first: s.first.clone(),
-        }));
-    }
-    Ok(Compared {
-        a: ra,
-        b: rb,
+    };
+    // One walk before any output: its errors come now, and it finds the duplicates.
+    let mut c = Compared {
+        sides,
         not_compared,
-        duplicates,
-    })
+        duplicates: Vec::new(),
+        differs: false,
+    };
+    let (mut differs, mut duplicates) = (false, Vec::new());
+    c.walk(&mut |_| differs = true, &mut |d| duplicates.push(d))?;
+    c.differs = differs;
+    c.duplicates = duplicates;
+    Ok(c)
 }
 
 /// Whether `key` is `root` or below it.

@@ -18,12 +18,14 @@ mod query;
 mod request;
 mod volume;
 mod walk;
+mod zip;
 
 pub use base::{is_dirty, Header};
 pub use error::HiveError;
 pub use request::Request;
 pub use volume::{find_hives, HivePaths};
 pub use walk::WalkEvent;
+pub use zip::{ZipData, ZipEvent};
 
 use crate::keypath::{same_name, SELECT};
 use crate::memreg::MemRegistry;
@@ -187,6 +189,11 @@ impl HiveFile {
     /// Whether only part of the file has been read so far ([`HiveFile::open_lazy`]).
     pub fn is_partial(&self) -> bool {
         self.lazy.is_some()
+    }
+
+    /// Reads the rest of a lazily opened hive (nothing when it was read whole).
+    pub fn read_whole(&mut self) -> Result<(), HiveError> {
+        self.materialize()
     }
 
     /// Reads the rest of a lazily opened hive: the whole file, checked again.
@@ -426,6 +433,48 @@ impl HiveFile {
             Ok(true)
         };
         self.guarded(run)
+    }
+
+    /// Compares two hives' trees in one paired walk (see `zip.rs`): every value that is not
+    /// the same on both sides, and every shadowed value, comes to `f` as it is found. Either
+    /// side may be absent (everything on the other differs). Each side names its
+    /// `current` control set `CurrentControlSet`; keys are named under `prefix`. Both hives
+    /// must have been read whole ([`HiveFile::read_whole`]); nothing else of their size is
+    /// held.
+    pub fn zip(
+        prefix: &str,
+        a: Option<(&HiveFile, Option<u32>)>,
+        b: Option<(&HiveFile, Option<u32>)>,
+        f: &mut dyn FnMut(ZipEvent<'_>),
+    ) -> Result<(), HiveError> {
+        for (h, _) in a.iter().chain(b.iter()) {
+            if h.lazy.is_some() {
+                return Err(HiveError::Invalid {
+                    path: h.path.clone(),
+                    message: "compared before it was read whole (HiveFile::read_whole)".into(),
+                });
+            }
+        }
+        fn side<'x>(s: &Option<(&'x HiveFile, Option<u32>)>) -> Option<zip::ZipSide<'x>> {
+            s.as_ref().map(|(h, current)| zip::ZipSide {
+                reader: h.reader(),
+                current: *current,
+            })
+        }
+        let (za, zb) = (side(&a), side(&b));
+        let path = za
+            .as_ref()
+            .or(zb.as_ref())
+            .map(|z| z.reader.path.to_path_buf())
+            .unwrap_or_default();
+        quietly(|| zip::zip(prefix, za.as_ref(), zb.as_ref(), f)).unwrap_or_else(|_| {
+            Err(HiveError::Invalid {
+                path,
+                message:
+                    "the hive's structure could not be read (the reader stopped on damaged data)"
+                        .into(),
+            })
+        })
     }
 
     /// Runs a read of this hive; nt-hive has panicked on crafted input before, and no panic

@@ -65,7 +65,7 @@ impl Guard {
     }
 
     /// Whether the key `id` at `full` may be entered; `Err` names why not.
-    fn check(&mut self, id: Option<usize>, full: &str) -> Result<(), String> {
+    pub(crate) fn check(&mut self, id: Option<usize>, full: &str) -> Result<(), String> {
         let cycle = id.is_some_and(|id| self.ancestors.contains(&id));
         match self.faults {
             Faults::Stop => {
@@ -98,12 +98,12 @@ impl Guard {
         Ok(())
     }
 
-    fn push(&mut self, id: Option<usize>) {
+    pub(crate) fn push(&mut self, id: Option<usize>) {
         self.depth += 1;
         self.ancestors.extend(id);
     }
 
-    fn pop(&mut self, id: Option<usize>) {
+    pub(crate) fn pop(&mut self, id: Option<usize>) {
         self.depth -= 1;
         if id.is_some() {
             self.ancestors.pop();
@@ -134,7 +134,7 @@ impl Reader<'_> {
         }
     }
 
-    fn invalid(&self, message: String) -> HiveError {
+    pub(crate) fn invalid(&self, message: String) -> HiveError {
         HiveError::Invalid {
             path: self.path.to_path_buf(),
             message,
@@ -362,7 +362,7 @@ fn raw_type(v: &nt_hive::KeyValue<'_, &[u8]>) -> Result<u32, NtHiveError> {
 }
 
 /// A key's identity: where its name lies in the hive bytes.
-fn node_id(node: &KeyNode<'_, &[u8]>) -> Option<usize> {
+pub(crate) fn node_id(node: &KeyNode<'_, &[u8]>) -> Option<usize> {
     match node.name().ok()? {
         nt_hive::NtHiveNameString::Latin1(b) | nt_hive::NtHiveNameString::Utf16LE(b) => {
             Some(b.as_ptr() as usize)
