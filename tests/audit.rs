@@ -1542,3 +1542,34 @@ fn diff_of_two_hives_walks_to_what_the_registries_say() {
         assert_eq!(c.differs(), !merged.is_empty());
     }
 }
+
+/// A huge file that is no hive (16 GiB, sparse) is rejected after its first bytes by audit
+/// and export, and diff refuses it as a `.reg` file by its size: none of them reads it
+/// (diff was killed for memory, reading it whole).
+#[test]
+fn a_huge_file_that_is_no_hive_is_not_read() {
+    let d = util::tempdir();
+    let p = d.path().join("SYSTEM");
+    std::fs::File::create(&p)
+        .unwrap()
+        .set_len(16 << 30)
+        .unwrap();
+    let not_hive = format!("error: {}: offset 0x00000000: not a registry hive: the file starts with [00, 00, 00, 00], not \"regf\"\n", p.display());
+    let o = util::run_within(
+        util::tlsreg()
+            .args(["audit", "-p", "enable-tls12", "--system"])
+            .arg(&p),
+        20,
+    );
+    assert_eq!(
+        (o.status.code(), util::stderr(&o)),
+        (Some(2), not_hive.clone())
+    );
+    let o = util::run_within(util::tlsreg().args(["export", "--system"]).arg(&p), 20);
+    assert_eq!((o.status.code(), util::stderr(&o)), (Some(2), not_hive));
+    let o = util::run_within(util::tlsreg().arg("diff").arg(&p).arg("enable-tls12"), 20);
+    assert_eq!(
+        (o.status.code(), util::stderr(&o)),
+        (Some(2), format!("error: cannot read {}: it is 17179869184 bytes; a .reg file may be at most 268435456 bytes\n", p.display()))
+    );
+}

@@ -11,6 +11,10 @@ use crate::profile::ProfileRef;
 use crate::regfile::{Header, RegFile};
 use std::path::{Path, PathBuf};
 
+/// The largest `.reg` file a diff reads (a full export of a large SYSTEM hive is tens of
+/// megabytes).
+const MAX_REG_BYTES: u64 = 256 << 20;
+
 /// What a diff argument names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Input {
@@ -168,10 +172,10 @@ impl Source {
                 Ok(Source::Hive(vec![(h, root)]))
             }
             Input::Reg(path) => {
-                let bytes = std::fs::read(&path).map_err(|source| SourceError::Read {
-                    arg: path.display().to_string(),
-                    source,
-                })?;
+                // Bounded: a large file that is no hive is read no further than a .reg
+                // file may be.
+                let bytes = crate::input::read(&path, MAX_REG_BYTES, "a .reg file")
+                    .map_err(SourceError::Input)?;
                 let opts = crate::regfile::ReadOptions {
                     ansi: Some(encoding_rs::WINDOWS_1252),
                 };

@@ -134,8 +134,13 @@ pub fn is_dirty(primary: &[u8]) -> bool {
 /// `head`: a clean hive ends where its base block says its hive bins end (Windows reads no
 /// further, and a file that claims more than it holds is read to its end). A dirty hive is
 /// read whole, since the logs replayed onto it may reach past a stale size; so is a file
-/// whose declared size is not a whole number of 4 KiB bins.
+/// whose declared size is not a whole number of 4 KiB bins. A file that does not start
+/// with `regf` is read no further than `head`.
 pub(crate) fn primary_len(file_len: u64, head: &[u8]) -> u64 {
+    if !head.starts_with(b"regf") {
+        // Not a hive: its first bytes are enough to say so.
+        return file_len.min(head.len() as u64);
+    }
     let Some(b) = BaseBlock::read(head) else {
         return file_len;
     };

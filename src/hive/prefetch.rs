@@ -77,8 +77,9 @@ impl Lazy {
         // Bounded as a whole read is (`base::primary_len`), so both see the same bytes; a
         // file too short for a base block is read whole, and reported, by the caller.
         let len = match read_exact_at(&file, &mut head, 0) {
-            Ok(()) => super::base::primary_len(meta.len(), &head),
-            Err(_) => return Ok(None),
+            Ok(()) if head.starts_with(b"regf") => super::base::primary_len(meta.len(), &head),
+            // Too short, or no hive: the caller's whole read reports it.
+            _ => return Ok(None),
         };
         let len = usize::try_from(len).unwrap_or(usize::MAX);
         if len < BASE_BLOCK + 32 || len > isize::MAX as usize {
