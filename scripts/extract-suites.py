@@ -491,8 +491,14 @@ def git(args: list[str], cwd: str) -> bytes:
 
 
 def is_git(path: str) -> bool:
-    r = subprocess.run(["git", "rev-parse", "--git-dir"], cwd=path, capture_output=True)
-    return r.returncode == 0
+    """Whether `path` is itself a git directory or the top of a work tree (not merely a
+    folder inside some other repository)."""
+    r = subprocess.run(["git", "rev-parse", "--absolute-git-dir"], cwd=path,
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        return False
+    here = os.path.realpath(path)
+    return os.path.realpath(r.stdout.strip()) in (here, os.path.join(here, ".git"))
 
 
 def read_sources(root: str, commit: str | None) -> tuple[str, dict[str, bytes]]:

@@ -8,7 +8,9 @@ use super::*;
 use crate::catalog::suites::{is_known_suite, CIPHER_SUITES, ECC_CURVES};
 use crate::catalog::TLS13_MIN_BUILD;
 
-const PROTOCOLS: &[&str] = &["SSL 2.0", "SSL 3.0", "TLS 1.0", "TLS 1.1", "TLS 1.2", "TLS 1.3"];
+const PROTOCOLS: &[&str] = &[
+    "SSL 2.0", "SSL 3.0", "TLS 1.0", "TLS 1.1", "TLS 1.2", "TLS 1.3",
+];
 
 /// Names the tables have that `suites::CIPHER_SUITES` lacks (the Vista page's spelling of
 /// `SSL_CK_RC4_128_EXPORT40_WITH_MD5`).
@@ -51,7 +53,11 @@ fn tables_are_well_formed() {
     assert_eq!(SOURCE_COMMIT.len(), 40);
     for t in TABLES {
         assert!(t.page.starts_with("desktop-src/SecAuthN/") && t.page.ends_with(".md"));
-        assert!(t.max_build.is_none_or(|max| t.min_build <= max), "{}", t.page);
+        assert!(
+            t.max_build.is_none_or(|max| t.min_build <= max),
+            "{}",
+            t.page
+        );
         assert!(t.client || t.server, "{} names no edition", t.page);
         assert!(!t.evidence.is_empty() && !t.builds_source.is_empty());
         assert!(rows_of(t).count() > 0, "{} has no rows", t.page);
@@ -86,7 +92,10 @@ fn rows_are_well_formed() {
     assert_eq!(ROWS.len(), 909);
     for r in ROWS {
         assert!(
-            !r.name.is_empty() && r.name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'),
+            !r.name.is_empty()
+                && r.name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_'),
             "{:?}",
             r.name
         );
@@ -99,9 +108,20 @@ fn rows_are_well_formed() {
     }
     // Positions run 1..=n within each listing of each page.
     for t in TABLES {
-        for l in [Listing::EnabledByDefault, Listing::NotEnabledByDefault, Listing::Psk] {
-            let orders: Vec<u16> = rows_of(t).filter(|r| r.listing == l).map(|r| r.order).collect();
-            assert!(orders.iter().copied().eq(1..=orders.len() as u16), "{}", t.page);
+        for l in [
+            Listing::EnabledByDefault,
+            Listing::NotEnabledByDefault,
+            Listing::Psk,
+        ] {
+            let orders: Vec<u16> = rows_of(t)
+                .filter(|r| r.listing == l)
+                .map(|r| r.order)
+                .collect();
+            assert!(
+                orders.iter().copied().eq(1..=orders.len() as u16),
+                "{}",
+                t.page
+            );
         }
     }
     let names = |k| {
@@ -156,9 +176,15 @@ fn no_ecdhe_rsa_gcm_before_windows_10() {
         assert!(r.min_build() >= 10240, "{} on {}", r.name, r.table.page);
     }
     for build in [6002, 7601, 9200, 9600] {
-        assert_eq!(known_on("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", build), Some(false));
+        assert_eq!(
+            known_on("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", build),
+            Some(false)
+        );
     }
-    assert_eq!(known_on("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", 10240), Some(true));
+    assert_eq!(
+        known_on("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", 10240),
+        Some(true)
+    );
     assert!(builds_having("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256_P256").is_empty());
 }
 
@@ -168,7 +194,12 @@ fn curve_suffixed_names_end_with_windows_8_1() {
     let suffixed = |n: &str| CURVE_SUFFIX.iter().any(|s| n.ends_with(s));
     for r in suites().filter(|r| suffixed(r.name)) {
         assert!(r.name.starts_with("TLS_ECDHE_"), "{}", r.name);
-        assert!(r.max_build().is_some_and(|m| m <= 9600), "{} on {}", r.name, r.table.page);
+        assert!(
+            r.max_build().is_some_and(|m| m <= 9600),
+            "{} on {}",
+            r.name,
+            r.table.page
+        );
     }
     for t in [&VISTA, &WIN7, &WIN8, &WIN81] {
         assert!(rows_of(t).any(|r| suffixed(r.name)), "{}", t.page);
@@ -183,8 +214,14 @@ fn curve_suffixed_names_end_with_windows_8_1() {
     assert_eq!(known_on(name, 9600), Some(true));
     assert_eq!(known_on(name, 10240), Some(false));
     assert_eq!(known_on(name, 14393), Some(false));
-    assert_eq!(known_on("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", 9600), Some(false));
-    assert_eq!(known_on("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", 10240), Some(true));
+    assert_eq!(
+        known_on("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", 9600),
+        Some(false)
+    );
+    assert_eq!(
+        known_on("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", 10240),
+        Some(true)
+    );
     // P521 suffixes: supported but not enabled by default on 7 to 8.1.
     let p521 = "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384_P521";
     assert_eq!(enabled_by_default_on(p521, 9600), Some(false));
@@ -218,9 +255,18 @@ fn tls13_names_from_server_2022() {
         }
     }
     assert_eq!(known_on("TLS_AES_256_GCM_SHA384", 19045), Some(false));
-    assert_eq!(enabled_by_default_on("TLS_AES_256_GCM_SHA384", 20348), Some(true));
-    assert_eq!(enabled_by_default_on("TLS_AES_256_GCM_SHA384", 22000), Some(true));
-    assert_eq!(enabled_by_default_on("TLS_AES_256_GCM_SHA384", 26100), Some(true));
+    assert_eq!(
+        enabled_by_default_on("TLS_AES_256_GCM_SHA384", 20348),
+        Some(true)
+    );
+    assert_eq!(
+        enabled_by_default_on("TLS_AES_256_GCM_SHA384", 22000),
+        Some(true)
+    );
+    assert_eq!(
+        enabled_by_default_on("TLS_AES_256_GCM_SHA384", 26100),
+        Some(true)
+    );
 }
 
 /// §9: `TLS_CHACHA20_POLY1305_SHA256` from 20348, never on by default; no ECDHE ChaCha20.
@@ -229,7 +275,9 @@ fn chacha20_from_server_2022_off_by_default() {
     let name = "TLS_CHACHA20_POLY1305_SHA256";
     let rows = builds_having(name);
     assert_eq!(rows.len(), 4);
-    assert!(rows.iter().all(|r| !r.enabled_by_default && r.min_build() >= 20348));
+    assert!(rows
+        .iter()
+        .all(|r| !r.enabled_by_default && r.min_build() >= 20348));
     assert_eq!(known_on(name, 19045), Some(false));
     for build in [20348, 22000, 22621, 26100] {
         assert_eq!(known_on(name, build), Some(true), "{build}");
@@ -298,12 +346,18 @@ fn curves() {
     assert_eq!(enabled_by_default_on("curve25519", 14393), Some(true));
     assert_eq!(enabled_by_default_on("NistP256", 26100), Some(true));
     assert_eq!(known_on("nistp521", 10240), Some(true));
-    assert_eq!(known_on("NistP256", 9600), None, "no curve page before Windows 10");
+    assert_eq!(
+        known_on("NistP256", 9600),
+        None,
+        "no curve page before Windows 10"
+    );
     // The ML-KEM groups need an update revision the build does not tell.
     let mlkem = "x25519_mlkem768";
     let row = builds_having(mlkem);
     assert_eq!(row.len(), 1);
-    assert!(row[0].needs_update.is_some_and(|n| n.contains("26100.8514")));
+    assert!(row[0]
+        .needs_update
+        .is_some_and(|n| n.contains("26100.8514")));
     assert_eq!(row[0].protocols, ["TLS 1.3"]);
     assert_eq!(known_on(mlkem, 26100), None);
     assert_eq!(enabled_by_default_on(mlkem, 26100), Some(false));
@@ -347,7 +401,10 @@ fn page_notes_and_double_rows() {
 fn editions_are_combined_or_unknown() {
     assert_eq!(combine(&[None, None]), None);
     assert_eq!(combine(&[Some(Some(true)), None]), Some(true));
-    assert_eq!(combine(&[Some(Some(false)), Some(Some(false))]), Some(false));
+    assert_eq!(
+        combine(&[Some(Some(false)), Some(Some(false))]),
+        Some(false)
+    );
     assert_eq!(combine(&[Some(Some(true)), Some(Some(false))]), None);
     assert_eq!(combine(&[Some(None), Some(Some(true))]), None);
 }
