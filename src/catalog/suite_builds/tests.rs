@@ -20,6 +20,18 @@ const SUITES_IN_NO_TABLE: &[&str] = &[
     "SSL_CK_RC2_128_CBC_WITH_MD5",
     "SSL_CK_RC2_128_CBC_EXPORT40_WITH_MD5",
 ];
+/// Curve-suffixed names `suites::is_known_suite` accepts that no table has (§9: "suffixed
+/// `TLS_ECDHE_RSA_*_GCM_*_P256` names never existed").
+const SUFFIXED_IN_NO_TABLE: &[&str] = &[
+    "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384_P256",
+    "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384_P256",
+    "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384_P384",
+    "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384_P521",
+    "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256_P256",
+    "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256_P384",
+    "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256_P521",
+    "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384_P256",
+];
 /// Curve and group names the tables have that `suites::ECC_CURVES` lacks.
 const NEW_CURVES: &[&str] = &[
     "x25519_mlkem768",
@@ -165,6 +177,13 @@ fn every_name_is_in_the_catalogue_or_listed_as_new() {
         .filter(|s| builds_having(s).is_empty())
         .collect();
     assert_eq!(unlisted, SUITES_IN_NO_TABLE);
+    let suffixed: Vec<String> = CIPHER_SUITES
+        .iter()
+        .filter(|b| b.starts_with("TLS_ECDHE_"))
+        .flat_map(|b| CURVE_SUFFIX.iter().map(move |s| format!("{b}{s}")))
+        .filter(|n| is_known_suite(n) && builds_having(n).is_empty())
+        .collect();
+    assert_eq!(suffixed, SUFFIXED_IN_NO_TABLE);
     assert!(ECC_CURVES.iter().all(|c| !builds_having(c).is_empty()));
 }
 
