@@ -10,6 +10,7 @@
 
 pub mod defaults;
 mod names;
+pub mod suite_builds;
 pub mod suites;
 pub mod traps;
 
