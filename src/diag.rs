@@ -71,11 +71,19 @@ pub enum Code {
     TripleDes168168,
     RegTls13Below20348,
     ControlSetMix,
+    // profile hostility (issue 11)
+    /// An `extends` entry that is neither a built-in name nor a `.yaml`/`.yml` file, or such a
+    /// file that is not a profile; the file's content is never quoted.
+    ExtendsNotAProfile,
+    /// A value or key name that YAML reads as a number, boolean or null when unquoted.
+    UnquotedName,
+    /// Values set or deleted at or below a key the same profile deletes.
+    DeletedKeyWritten,
 }
 
 impl Code {
     /// Every profile code, in the order README lists them.
-    pub const PROFILE: [Code; 25] = [
+    pub const PROFILE: [Code; 28] = [
         Code::YamlSyntax,
         Code::Io,
         Code::Encoding,
@@ -101,6 +109,10 @@ impl Code {
         Code::UnknownCipherSuite,
         Code::UnknownCurve,
         Code::RawOverridesSetting,
+        // profile hostility (issue 11)
+        Code::ExtendsNotAProfile,
+        Code::UnquotedName,
+        Code::DeletedKeyWritten,
     ];
     /// Every `.reg` reader and lint code, in the order README lists them.
     pub const REG: [Code; 23] = [
@@ -136,7 +148,7 @@ impl Code {
             Code::YamlSyntax => ("yaml-syntax", Error, "the file is not valid YAML"),
             Code::Io => ("io", Error, "the file cannot be read"),
             Code::Encoding => ("encoding", Error, "the file is not UTF-8 text"),
-            Code::TooLarge => ("too-large", Error, "the file is larger than a profile can be"),
+            Code::TooLarge => ("too-large", Error, "the file, its YAML after aliases are expanded, or the data it writes is larger than a profile can be"),
             Code::WrongType => ("wrong-type", Error, "a field has the wrong kind of value (text, number, list, mapping)"),
             Code::UnknownField => ("unknown-field", Error, "a field the profile format does not have"),
             Code::UnknownName => ("unknown-name", Error, "a protocol, cipher, hash or key exchange Windows does not have"),
@@ -181,6 +193,10 @@ impl Code {
             Code::TripleDes168168 => ("triple-des-168-168", Warning, "\"Triple DES 168/168\": the pre-Vista name; Vista and later read \"Triple DES 168\""),
             Code::RegTls13Below20348 => ("tls13-below-20348", Warning, "TLS 1.3 keys for a target below build 20348"),
             Code::ControlSetMix => ("control-set-mix", Warning, "CurrentControlSet and ControlSet00N in one file, or ControlSet00N in a file for a live system"),
+            // profile hostility (issue 11)
+            Code::ExtendsNotAProfile => ("extends-not-a-profile", Error, "an `extends` entry that is not a built-in profile or a .yaml/.yml profile; its content is never shown"),
+            Code::UnquotedName => ("unquoted-name", Error, "a name YAML reads as a number, boolean or null unless it is quoted"),
+            Code::DeletedKeyWritten => ("deleted-key-written", Error, "a value set or deleted at or below a key the same profile deletes"),
         }
     }
 }

@@ -538,3 +538,73 @@ fn export_output_never_replaces_a_log_a_device_or_a_fifo() {
         assert!(fs::metadata(&fifo).unwrap().file_type().is_fifo());
     }
 }
+
+#[test]
+fn extended_files_that_are_not_profiles_are_never_quoted() {
+    // A pull request adding `extends: <secret file>` must not get the secret printed in CI.
+    let dir = util::tempdir();
+    let d = dir.path();
+    let shadow = "root:$6$SECRETHASH:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n";
+    util::write(&d.join("secrets.yaml"), shadow);
+    util::write(&d.join("shadow"), shadow);
+    util::write(
+        &d.join("creds.yml"),
+        "password: SECRET-hunter2\ntoken: SECRET-abc\n",
+    );
+    util::write(&d.join("list.yaml"), "- SECRET-one\n- SECRET-two\n");
+    util::write(&d.join("broken.yaml"), "a: [SECRET\n  SECRET: x\n");
+    util::write(&d.join("dup.yaml"), "SECRET: 1\nSECRET: 2\n");
+    fs::write(d.join("bin.yaml"), b"SECRET\xff\xfe\x00").unwrap();
+    for (ext, want) in [
+        ("secrets.yaml", "error[extends-not-a-profile]: secrets.yaml:1:1: secrets.yaml is not a profile: the top-level key on line 1, column 1, is not a profile field; its lines are not shown\n"),
+        ("shadow", "error[extends-not-a-profile]: p.yaml:1:10: extends \"shadow\": not a built-in profile, and a file is extended only when its name ends in .yaml or .yml; it was not read\n"),
+        ("/etc/shadow", "error[extends-not-a-profile]: p.yaml:1:10: extends \"/etc/shadow\": not a built-in profile, and a file is extended only when its name ends in .yaml or .yml; it was not read\n"),
+        ("creds.yml", "error[extends-not-a-profile]: creds.yml:1:1: creds.yml is not a profile: the top-level key on line 1, column 1, is not a profile field; its lines are not shown\n"),
+        ("list.yaml", "error[extends-not-a-profile]: list.yaml:1:1: list.yaml is not a profile: its top level is a list, not a mapping of profile fields; its lines are not shown\n"),
+        ("broken.yaml", "error[yaml-syntax]: broken.yaml:2:9: the file is not valid YAML here; broken.yaml may not be a profile, so its lines are not shown (`tlsreg show broken.yaml` shows them)\n"),
+        ("dup.yaml", "error[duplicate-name]: dup.yaml:2:1: a mapping key is given twice (first on line 1); dup.yaml may not be a profile, so its lines are not shown (`tlsreg show dup.yaml` shows them)\n"),
+        ("bin.yaml", "error[extends-not-a-profile]: p.yaml:1:10: extends \"bin.yaml\": bin.yaml is not UTF-8 text, so it is not a profile; its content is not shown\n"),
+    ] {
+        util::write(&d.join("p.yaml"), &format!("extends: {ext}\n"));
+        let o = run(tlsreg().current_dir(d).args(["compile", "p.yaml", "-o", "out"]));
+        assert_eq!(o.status.code(), Some(2), "{ext}");
+        let err = stderr(&o);
+        assert!(err.starts_with(want), "{ext}: {err}");
+        let o2 = run(tlsreg()
+            .current_dir(d)
+            .args(["compile", "p.yaml", "-o", "out", "--report", "json"]));
+        assert_eq!(o2.status.code(), Some(2), "{ext}");
+        for text in [err, stdout(&o), stdout(&o2), stderr(&o2)] {
+            assert!(!text.contains("SECRET"), "{ext} leaks: {text}");
+        }
+    }
+    assert!(!d.join("out").exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn profile_inputs_that_are_not_files_fail_fast() {
+    // A FIFO blocked forever and /dev/zero was read until memory ran out.
+    let dir = util::tempdir();
+    let d = dir.path();
+    for f in ["fifo", "x.yaml"] {
+        let st = std::process::Command::new("mkfifo")
+            .arg(d.join(f))
+            .status()
+            .unwrap();
+        assert!(st.success());
+    }
+    std::os::unix::fs::symlink("/dev/zero", d.join("zero.yaml")).unwrap();
+    util::write(&d.join("p.yaml"), "extends: [x.yaml, zero.yaml]\n");
+    for (arg, want) in [
+        ("fifo", "error[io]: fifo: cannot read the profile: it is a FIFO, not a regular file\n".to_string()),
+        ("x.yaml", "error[io]: x.yaml: cannot read the profile: it is a FIFO, not a regular file\n".to_string()),
+        ("zero.yaml", "error[io]: zero.yaml: cannot read the profile: it is a character device, not a regular file\n".to_string()),
+        ("p.yaml", "error[io]: p.yaml:1:11: extends \"x.yaml\": cannot read the profile: it is a FIFO, not a regular file\n  |\n1 | extends: [x.yaml, zero.yaml]\n  |           ^^^^^^\n\nerror[io]: p.yaml:1:19: extends \"zero.yaml\": cannot read the profile: it is a character device, not a regular file\n  |\n1 | extends: [x.yaml, zero.yaml]\n  |                   ^^^^^^^^^\nerror: nothing was written\n".to_string()),
+    ] {
+        let o = util::run_timeout(tlsreg().current_dir(d).args(["compile", arg, "-o", "out"]), 20);
+        assert_eq!(o.status.code(), Some(2), "{arg}: {}", stderr(&o));
+        assert!(stderr(&o).starts_with(&want), "{arg}: {}", stderr(&o));
+    }
+    assert!(!d.join("out").exists());
+}

@@ -114,7 +114,7 @@ fn io_not_a_regular_file() {
     assert_eq!(
         load_err(&p),
         format!(
-            "error[io]: {}: cannot read the profile: it is not a regular file\n",
+            "error[io]: {}: cannot read the profile: it is a directory, not a regular file\n",
             p.display()
         )
     );
@@ -882,6 +882,42 @@ fn extends_not_found_no_suggestion() {
 1 | extends: qqq
   |          ^^^
 "#
+    );
+}
+
+#[test]
+fn extends_not_a_profile() {
+    let d = util::tempdir();
+    util::write(&d.path().join("notes.txt"), "password: SECRET\n");
+    util::write(&d.path().join("creds.YAML"), "password: SECRET\n");
+    assert_eq!(
+        util::diagnose_in(d.path(), "extends: [notes.txt, creds.YAML]\n").unwrap_err(),
+        format!(
+            r#"error[extends-not-a-profile]: {}:1:1: {} is not a profile: the top-level key on line 1, column 1, is not a profile field; its lines are not shown
+
+error[extends-not-a-profile]: p.yaml:1:11: extends "notes.txt": not a built-in profile, and a file is extended only when its name ends in .yaml or .yml; it was not read
+  |
+1 | extends: [notes.txt, creds.YAML]
+  |           ^^^^^^^^^
+"#,
+            d.path().join("creds.YAML").display(),
+            d.path().join("creds.YAML").display()
+        )
+    );
+}
+
+#[test]
+fn an_extended_profile_keeps_its_excerpts() {
+    // A file that is a profile is quoted as before, however deep its mistake.
+    let d = util::tempdir();
+    util::write(
+        &d.path().join("base.yaml"),
+        "name: base\nraw:\n  - key: HKLM\\SOFTWARE\\A\n    values: { v: { type: sz, data: 5 } }\n",
+    );
+    let e = util::diagnose_in(d.path(), "extends: [base.yaml]\n").unwrap_err();
+    assert!(
+        e.contains("4 |     values: { v: { type: sz, data: 5 } }"),
+        "{e}"
     );
 }
 
