@@ -269,8 +269,9 @@ pub struct Diagnostic {
     pub file: String,
     pub line: usize,
     pub col: usize,
-    /// The source line, for the excerpt.
-    pub source_line: Option<String>,
+    /// The source line, for the excerpt; shared, so that many diagnostics on one long line
+    /// do not each hold a copy of it.
+    pub source_line: Option<std::sync::Arc<str>>,
     /// How many characters the caret underlines.
     pub len: usize,
 }
@@ -312,7 +313,7 @@ impl Diagnostic {
             col: pos.col,
             source_line: src
                 .and_then(|s| s.lines().nth(pos.line.saturating_sub(1)))
-                .map(str::to_string),
+                .map(std::sync::Arc::from),
             len: pos.len.max(1),
         }
     }
@@ -403,13 +404,23 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+/// How many diagnostics [`Diagnostics::push`] compares a new one with.
+pub const MAX_LISTED: usize = 1000;
+
 /// All diagnostics of one load, errors first within each file and line order.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Diagnostics(pub Vec<Diagnostic>);
 
 impl Diagnostics {
+    /// Adds `d` unless it is already there. Past [`MAX_LISTED`] diagnostics, warnings are
+    /// dropped and errors added without the look for a twin, so that a hostile input with a
+    /// problem per item costs linear time.
     pub fn push(&mut self, d: Diagnostic) {
-        if !self.0.contains(&d) {
+        if self.0.len() < MAX_LISTED {
+            if !self.0.contains(&d) {
+                self.0.push(d);
+            }
+        } else if d.is_error() {
             self.0.push(d);
         }
     }

@@ -358,7 +358,7 @@ fn hostile_yaml_fails_fast_with_exit_2() {
     }
     for (file, text, want) in [
         ("deep.yaml", deep.as_bytes().to_vec(), "error[too-deep]: deep.yaml:1:70: the YAML nests deeper than 64 levels here"),
-        ("bomb.yaml", bomb.into_bytes(), "error[yaml-syntax]: bomb.yaml:1:1: repetition limit exceeded"),
+        ("bomb.yaml", bomb.into_bytes(), "error[too-large]: bomb.yaml:6:8: the YAML, with its aliases expanded, grows past 100000 nodes here"),
         ("bin.yaml", b"name: \xff\xfe\n".to_vec(), "error[encoding]: bin.yaml:1:7: the file is not UTF-8 text (invalid byte 0xff at offset 6)"),
     ] {
         fs::write(dir.path().join(file), text).unwrap();
@@ -607,4 +607,69 @@ fn profile_inputs_that_are_not_files_fail_fast() {
         assert!(stderr(&o).starts_with(&want), "{arg}: {}", stderr(&o));
     }
     assert!(!d.join("out").exists());
+}
+
+/// A profile of `n` raw values that all alias one string of `len` bytes.
+fn alias_fan_out(n: usize, len: usize) -> String {
+    let mut s = format!(
+        "raw:\n  - key: HKLM\\SOFTWARE\\Fan\n    values:\n      v0: {{ type: sz, data: &a {} }}\n",
+        "x".repeat(len)
+    );
+    for i in 1..n {
+        s.push_str(&format!("      v{i}: {{ type: sz, data: *a }}\n"));
+    }
+    s
+}
+
+#[test]
+fn alias_fan_out_is_refused_before_it_expands() {
+    // 2,000 aliases of one 100 KB string (a 134 KB file) wrote a 400 MB .reg; 20,000
+    // aborted the process. Both now stop at the alias that crosses the bound.
+    let dir = util::tempdir();
+    for n in [2_000, 20_000] {
+        let file = format!("fan{n}.yaml");
+        fs::write(dir.path().join(&file), alias_fan_out(n, 100_000)).unwrap();
+        let o = util::run_timeout(
+            tlsreg()
+                .current_dir(dir.path())
+                .args(["compile", &file, "-o", "out"]),
+            60,
+        );
+        assert_eq!(o.status.code(), Some(2), "{file}");
+        assert_eq!(
+            stderr(&o),
+            format!("error[too-large]: {file}:45:30: the YAML, with its aliases expanded, grows past 4194304 bytes of text here; a profile may hold at most 4194304 bytes of text and 100000 nodes\n   |\n45 |       v41: {{ type: sz, data: *a }}\n   |                              ^\nerror: nothing was written\n")
+        );
+    }
+    assert!(!dir.path().join("out").exists());
+}
+
+#[test]
+fn profiles_under_the_bounds_compile() {
+    // Just under the data bound: five 100,000-character strings (1,000,010 bytes as UTF-16),
+    // four of them aliases; and 99,000 YAML nodes.
+    let dir = util::tempdir();
+    fs::write(dir.path().join("five.yaml"), alias_fan_out(5, 100_000)).unwrap();
+    let refs: Vec<String> = (0..98_990).map(|i| format!("r{i}")).collect();
+    fs::write(
+        dir.path().join("nodes.yaml"),
+        format!("references: [{}]\n", refs.join(",")),
+    )
+    .unwrap();
+    for file in ["five.yaml", "nodes.yaml"] {
+        let o = run(tlsreg()
+            .current_dir(dir.path())
+            .args(["compile", file, "-o", "out"]));
+        assert_eq!(o.status.code(), Some(0), "{file}: {}", stderr(&o));
+    }
+    // One more string crosses the data bound, at the value that does.
+    fs::write(dir.path().join("six.yaml"), alias_fan_out(6, 100_000)).unwrap();
+    let o = run(tlsreg()
+        .current_dir(dir.path())
+        .args(["compile", "six.yaml", "-o", "out2"]));
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "error[too-large]: six.yaml:9:7: with this value, the values the profile writes hold more than 1048576 bytes of data; a profile may write at most that much\n  |\n9 |       v5: { type: sz, data: *a }\n  |       ^^\nerror: nothing was written\n"
+    );
 }

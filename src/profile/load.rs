@@ -333,6 +333,9 @@ pub fn load_with(
     let profile = l.resolve(id, label.to_string(), src, dir, default_name, Shown::Always);
     let mut diags = l.diags;
     if let Some(p) = &profile {
+        if let Some(d) = p.check_size() {
+            diags.push(d);
+        }
         for w in p.check().0 {
             diags.push(w);
         }

@@ -3,6 +3,7 @@
 
 mod ctx;
 mod depth;
+mod expansion;
 mod raw;
 mod sections;
 mod traps;
@@ -24,6 +25,24 @@ use serde_yaml::{Mapping, Value};
 
 /// The largest profile file read (a profile is a few kilobytes; this bounds hostile input).
 pub const MAX_PROFILE_BYTES: usize = 16 * 1024 * 1024;
+
+/// The most text (bytes of all scalars) a profile's YAML may hold once every alias is
+/// replaced by what it names. A profile is a few kilobytes; the largest legitimate raw data,
+/// a few hundred kilobytes of binary, is about three times that as hex text. Without this
+/// bound, 2,000 aliases of one 100 KB string (a 134 KB file) expand to 200 MB.
+pub const MAX_EXPANDED_BYTES: u64 = 4 * 1024 * 1024;
+
+/// The most YAML nodes (scalars and collections) a profile may hold once every alias is
+/// replaced by what it names. A profile that sets every setting has a few hundred; a raw
+/// section of a thousand values a few thousand. Each node costs a few hundred bytes of
+/// memory while a profile is decoded, so this keeps that under about 50 MB.
+pub const MAX_EXPANDED_NODES: u64 = 100_000;
+
+/// The bound on a profile's expanded YAML.
+pub const EXPANSION_BOUND: crate::yamlpos::Bound = crate::yamlpos::Bound {
+    bytes: MAX_EXPANDED_BYTES,
+    nodes: MAX_EXPANDED_NODES,
+};
 
 const TOP_FIELDS: &[&str] = &[
     "name",
@@ -99,7 +118,22 @@ pub fn decode(
         });
         return None;
     }
-    let idx = PosIndex::new(src);
+    let idx = PosIndex::new(src, EXPANSION_BOUND);
+    let over = match idx.too_large() {
+        Some(t) => Some((t.at, t.what.clone())),
+        // yaml-rust2 stopped early where libyaml may go on: count what serde_yaml expands.
+        None if !idx.complete() => expansion::check(src, EXPANSION_BOUND),
+        None => None,
+    };
+    if let Some((at, what)) = over {
+        let msg = format!("the YAML, with its aliases expanded, grows past {what} here; a profile may hold at most {MAX_EXPANDED_BYTES} bytes of text and {MAX_EXPANDED_NODES} nodes");
+        diags.push(if hidden {
+            unshown(Code::TooLarge, &msg, at)
+        } else {
+            Diagnostic::new(Code::TooLarge, msg, label, Some(src), at)
+        });
+        return None;
+    }
     if !idx.duplicates().is_empty() {
         for d in idx.duplicates() {
             if hidden {
@@ -203,6 +237,7 @@ pub fn decode(
         line_starts,
         idx,
         diags,
+        lines: Default::default(),
     };
     if value.is_null() {
         // An empty file is an empty profile.
