@@ -41,6 +41,36 @@ pub struct PosIndex {
     too_large: Option<TooLarge>,
     /// Whether the scan reached the end of the document (yaml-rust2 parsed all of it).
     complete: bool,
+    /// Unquoted mapping keys that YAML reads as something other than text.
+    retyped: Vec<RetypedKey>,
+}
+
+/// An unquoted mapping key that YAML reads as a number, boolean or null (`0x10`, `TRUE`).
+#[derive(Debug, Clone, PartialEq)]
+struct RetypedKey {
+    /// The mapping it is a key of.
+    mapping: Path,
+    /// Its text in the file.
+    text: String,
+    at: Pos,
+}
+
+/// What serde_yaml reads an unquoted scalar as, when that is not text. Only scalars that
+/// could be a YAML 1.2 number, boolean or null are parsed.
+fn retyped(text: &str) -> Option<serde_yaml::Value> {
+    let first = text.chars().next()?;
+    let maybe = first.is_ascii_digit()
+        || matches!(first, '+' | '-' | '.' | '~')
+        || matches!(
+            text,
+            "true" | "True" | "TRUE" | "false" | "False" | "FALSE" | "null" | "Null" | "NULL"
+        );
+    if !maybe || text.len() > 64 {
+        return None;
+    }
+    serde_yaml::from_str::<serde_yaml::Value>(text)
+        .ok()
+        .filter(|v| !v.is_string())
 }
 
 /// How large a document may grow once its aliases are expanded: the bytes of its scalars and
@@ -96,6 +126,7 @@ struct Builder<'a> {
     root_done: bool,
     duplicates: Vec<DuplicateKey>,
     size: Size,
+    retyped: Vec<RetypedKey>,
 }
 
 /// The expanded size of the document so far, counted in one pass over the events: a scalar
@@ -269,13 +300,22 @@ impl MarkedEventReceiver for Builder<'_> {
         self.size.event(&ev, pos(mark, 1));
         match ev {
             Event::Scalar(..) | Event::Alias(_) if self.in_complex_key() => {}
-            Event::Scalar(text, style, ..) => {
+            Event::Scalar(text, style, _, tag) => {
                 let quoted = matches!(
                     style,
                     TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted
                 );
                 let len = (text.chars().count() + if quoted { 2 } else { 0 }).max(1);
                 if self.awaiting_key() {
+                    if style == TScalarStyle::Plain && tag.is_none() && retyped(&text).is_some() {
+                        if let Some(Frame::Map { path, .. }) = self.stack.last() {
+                            self.retyped.push(RetypedKey {
+                                mapping: path.clone(),
+                                text: text.clone(),
+                                at: pos(mark, len),
+                            });
+                        }
+                    }
                     self.on_key(text, pos(mark, len));
                 } else {
                     self.on_node(pos(mark, len));
@@ -358,6 +398,7 @@ impl PosIndex {
             map: HashMap::new(),
             root_done: false,
             duplicates: Vec::new(),
+            retyped: Vec::new(),
             size: Size {
                 bound,
                 bytes: 0,
@@ -387,7 +428,18 @@ impl PosIndex {
             duplicates: b.duplicates,
             too_large: b.size.over,
             complete,
+            retyped: b.retyped,
         }
+    }
+
+    /// The text and place of the unquoted key of the mapping at `mapping` that YAML read as
+    /// `key` (a number, boolean or null), if the file has one.
+    pub fn retyped_key(&self, mapping: &[Seg], key: &serde_yaml::Value) -> Option<(&str, Pos)> {
+        self.retyped
+            .iter()
+            .filter(|r| r.mapping == mapping)
+            .find(|r| retyped(&r.text).as_ref() == Some(key))
+            .map(|r| (r.text.as_str(), r.at))
     }
 
     /// Where the document outgrew the bound it was indexed with, if it did.

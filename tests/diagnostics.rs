@@ -886,6 +886,48 @@ fn extends_not_found_no_suggestion() {
 }
 
 #[test]
+fn unquoted_name() {
+    // Each was silently renamed before: 0x10 became the value "16", TRUE "true".
+    let src = "raw:\n  - key: HKLM\\SOFTWARE\\A\n    values:\n      0x10: { type: dword, data: 1 }\n      1e3: { type: dword, data: 1 }\n      TRUE: { type: dword, data: 1 }\n      .inf: { type: dword, data: 1 }\n      ~: { type: dword, data: 1 }\n";
+    assert_eq!(
+        err(src),
+        r#"error[unquoted-name]: p.yaml:4:7: raw[0].values has the key 0x10, which YAML reads as a number (16), not as text; quote it: "0x10"
+  |
+4 |       0x10: { type: dword, data: 1 }
+  |       ^^^^
+
+error[unquoted-name]: p.yaml:5:7: raw[0].values has the key 1e3, which YAML reads as a number (1000.0), not as text; quote it: "1e3"
+  |
+5 |       1e3: { type: dword, data: 1 }
+  |       ^^^
+
+error[unquoted-name]: p.yaml:6:7: raw[0].values has the key TRUE, which YAML reads as a boolean (true), not as text; quote it: "TRUE"
+  |
+6 |       TRUE: { type: dword, data: 1 }
+  |       ^^^^
+
+error[unquoted-name]: p.yaml:7:7: raw[0].values has the key .inf, which YAML reads as a number (.inf), not as text; quote it: ".inf"
+  |
+7 |       .inf: { type: dword, data: 1 }
+  |       ^^^^
+
+error[wrong-type]: p.yaml:8:7: raw[0].values has a key that YAML reads as nothing (an unquoted NULL, null or ~); quote it: "NULL"
+  |
+8 |       ~: { type: dword, data: 1 }
+  |       ^
+"#
+    );
+    // Quoted, each is the name it looks like; `yes` and `012` are text in YAML 1.2.
+    assert_eq!(
+        plan("raw:\n  - key: HKLM\\SOFTWARE\\A\n    values:\n      \"0x10\": { type: dword, data: 1 }\n      'TRUE': { type: dword, data: 1 }\n      yes: { type: dword, data: 1 }\n      012: { type: dword, data: 1 }\n")
+            .iter()
+            .map(|l| l.split("name: ").nth(1).unwrap().split(',').next().unwrap().to_string())
+            .collect::<Vec<_>>(),
+        ["\"0x10\"", "\"TRUE\"", "\"yes\"", "\"012\""]
+    );
+}
+
+#[test]
 fn extends_not_a_profile() {
     let d = util::tempdir();
     util::write(&d.path().join("notes.txt"), "password: SECRET\n");

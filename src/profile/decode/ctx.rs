@@ -128,6 +128,25 @@ impl Ctx<'_> {
         };
         let mut out = Vec::new();
         for (k, val) in map {
+            if k.is_number() || k.is_bool() {
+                // Never renamed: `0x10` would become "16", `TRUE` "true".
+                let field = field_name(path);
+                let (shown, read) = (key_text(k).unwrap_or_default(), kind(k));
+                match self.idx.retyped_key(path, k) {
+                    Some((text, at)) => {
+                        let msg = format!("{field} has the key {text}, which YAML reads as {read} ({shown}), not as text; quote it: {}", quote(text));
+                        let mut d = Diagnostic::new(Code::UnquotedName, msg, self.file, None, at);
+                        d.source_line = self.line_text(at.line);
+                        self.diags.push(d);
+                    }
+                    None => self.at(
+                        path,
+                        Code::UnquotedName,
+                        format!("{field} has a key that YAML reads as {read} ({shown}), not as text; quote it"),
+                    ),
+                }
+                continue;
+            }
             match key_text(k) {
                 Some(t) => {
                     let p = with(path, Seg::Key(t.clone()));
