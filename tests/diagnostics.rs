@@ -928,6 +928,42 @@ error[wrong-type]: p.yaml:8:7: raw[0].values has a key that YAML reads as nothin
 }
 
 #[test]
+fn deleted_key_written() {
+    // Deleting a key and setting values in it wrote `[-K]` then `[K]` with the values: the
+    // profile's own audit then failed on the deletion. A value deletion there is redundant
+    // and left out of the plan (its `[K]` header would recreate the key).
+    let src = "raw:\n  - key: HKLM\\SOFTWARE\\Contoso\n    delete-key: true\n    values:\n      Old: delete\n  - key: HKLM\\SOFTWARE\\contoso\\Sub\n    values:\n      Mode: { type: dword, data: 1 }\n";
+    assert_eq!(
+        err(src),
+        r#"error[deleted-key-written]: p.yaml:8:7: raw sets "Mode" in HKEY_LOCAL_MACHINE\SOFTWARE\contoso\Sub, below HKEY_LOCAL_MACHINE\SOFTWARE\Contoso, a key this profile deletes (delete-key on line 3); a profile says how the registry ends up, so delete the key or set values in it, not both (to drop old values, delete them by name: `Old: delete`)
+  |
+8 |       Mode: { type: dword, data: 1 }
+  |       ^^^^
+"#
+    );
+    assert_eq!(
+        plan("raw:\n  - key: HKLM\\SOFTWARE\\Contoso\n    delete-key: true\n    values:\n      Old: delete\n"),
+        [r#"DeleteKey { key: "HKEY_LOCAL_MACHINE\\SOFTWARE\\Contoso" }"#]
+    );
+    // A later layer's deletion removes what earlier layers set there; setting values below
+    // a key an earlier layer deletes is the same contradiction.
+    let d = util::tempdir();
+    util::write(&d.path().join("base.yaml"), "protocols:\n  SSL 3.0: disabled\nraw:\n  - key: HKLM\\SOFTWARE\\Old\n    delete-key: true\n");
+    let src = "extends: [base.yaml]\nraw:\n  - key: HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\n    delete-key: true\n  - key: HKLM\\SOFTWARE\\Old\\Sub\n    values:\n      V: { type: dword, data: 1 }\n";
+    assert_eq!(
+        util::diagnose_in(d.path(), src).unwrap_err(),
+        format!(
+            r#"error[deleted-key-written]: p.yaml:7:7: raw sets "V" in HKEY_LOCAL_MACHINE\SOFTWARE\Old\Sub, below HKEY_LOCAL_MACHINE\SOFTWARE\Old, a key this profile deletes (delete-key on {}:5); a profile says how the registry ends up, so delete the key or set values in it, not both (to drop old values, delete them by name: `Old: delete`)
+  |
+7 |       V: {{ type: dword, data: 1 }}
+  |       ^
+"#,
+            d.path().join("base.yaml").display()
+        )
+    );
+}
+
+#[test]
 fn extends_not_a_profile() {
     let d = util::tempdir();
     util::write(&d.path().join("notes.txt"), "password: SECRET\n");
