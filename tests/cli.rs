@@ -673,3 +673,43 @@ fn profiles_under_the_bounds_compile() {
         "error[too-large]: six.yaml:9:7: with this value, the values the profile writes hold more than 1048576 bytes of data; a profile may write at most that much\n  |\n9 |       v5: { type: sz, data: *a }\n  |       ^^\nerror: nothing was written\n"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn show_escapes_hostile_extends_paths_in_its_comments() {
+    // A line break in an extends path ended the `# resolved from:` comment and injected
+    // YAML (here a second `name:`); control characters reached the terminal raw.
+    let dir = util::tempdir();
+    let hostile = "a\nname: pwned\r\x1b[31m\u{85}#: x.yaml";
+    util::write(
+        &dir.path().join(hostile),
+        "protocols:\n  TLS 1.2: enabled\n",
+    );
+    util::write(
+        &dir.path().join("p.yaml"),
+        "extends: [\"a\\nname: pwned\\r\\e[31m\\N#: x.yaml\"]\nname: mine\n",
+    );
+    let o = run(tlsreg().current_dir(dir.path()).args(["show", "p.yaml"]));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        !out.chars().any(|c| c.is_control() && c != '\n'),
+        "raw control characters: {out:?}"
+    );
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with('#')).count(),
+        1,
+        "{out}"
+    );
+    let v: serde_yaml::Value = serde_yaml::from_str(&out).expect("show prints YAML");
+    assert_eq!(v["name"], "mine", "{out}");
+    assert_eq!(v["protocols"]["TLS 1.2"], "enabled", "{out}");
+    // And the output is a profile that loads to the same settings.
+    let again = tlsreg::profile::load_with("again.yaml", &out, None, "again").unwrap();
+    let orig = tlsreg::profile::load(&tlsreg::profile::ProfileRef::File(
+        dir.path().join("p.yaml"),
+    ))
+    .unwrap();
+    assert_eq!(again.profile.plan(), orig.profile.plan());
+    assert_eq!(again.profile.name, orig.profile.name);
+}
