@@ -71,11 +71,19 @@ pub enum Code {
     TripleDes168168,
     RegTls13Below20348,
     ControlSetMix,
+    // profile hostility (issue 11)
+    /// An `extends` entry that is neither a built-in name nor a `.yaml`/`.yml` file, or such a
+    /// file that is not a profile; the file's content is never quoted.
+    ExtendsNotAProfile,
+    /// A value or key name that YAML reads as a number, boolean or null when unquoted.
+    UnquotedName,
+    /// Values set or deleted at or below a key the same profile deletes.
+    DeletedKeyWritten,
 }
 
 impl Code {
     /// Every profile code, in the order README lists them.
-    pub const PROFILE: [Code; 25] = [
+    pub const PROFILE: [Code; 28] = [
         Code::YamlSyntax,
         Code::Io,
         Code::Encoding,
@@ -101,6 +109,10 @@ impl Code {
         Code::UnknownCipherSuite,
         Code::UnknownCurve,
         Code::RawOverridesSetting,
+        // profile hostility (issue 11)
+        Code::ExtendsNotAProfile,
+        Code::UnquotedName,
+        Code::DeletedKeyWritten,
     ];
     /// Every `.reg` reader and lint code, in the order README lists them.
     pub const REG: [Code; 23] = [
@@ -136,7 +148,7 @@ impl Code {
             Code::YamlSyntax => ("yaml-syntax", Error, "the file is not valid YAML"),
             Code::Io => ("io", Error, "the file cannot be read"),
             Code::Encoding => ("encoding", Error, "the file is not UTF-8 text"),
-            Code::TooLarge => ("too-large", Error, "the file is larger than a profile can be"),
+            Code::TooLarge => ("too-large", Error, "the file, its YAML after aliases are expanded, or the data it writes is larger than a profile can be"),
             Code::WrongType => ("wrong-type", Error, "a field has the wrong kind of value (text, number, list, mapping)"),
             Code::UnknownField => ("unknown-field", Error, "a field the profile format does not have"),
             Code::UnknownName => ("unknown-name", Error, "a protocol, cipher, hash or key exchange Windows does not have"),
@@ -181,6 +193,10 @@ impl Code {
             Code::TripleDes168168 => ("triple-des-168-168", Warning, "\"Triple DES 168/168\": the pre-Vista name; Vista and later read \"Triple DES 168\""),
             Code::RegTls13Below20348 => ("tls13-below-20348", Warning, "TLS 1.3 keys for a target below build 20348"),
             Code::ControlSetMix => ("control-set-mix", Warning, "CurrentControlSet and ControlSet00N in one file, or ControlSet00N in a file for a live system"),
+            // profile hostility (issue 11)
+            Code::ExtendsNotAProfile => ("extends-not-a-profile", Error, "an `extends` entry that is not a built-in profile or a .yaml/.yml profile; its content is never shown"),
+            Code::UnquotedName => ("unquoted-name", Error, "a name YAML reads as a number, boolean or null unless it is quoted"),
+            Code::DeletedKeyWritten => ("deleted-key-written", Error, "a value set or deleted at or below a key the same profile deletes"),
         }
     }
 }
@@ -253,8 +269,9 @@ pub struct Diagnostic {
     pub file: String,
     pub line: usize,
     pub col: usize,
-    /// The source line, for the excerpt.
-    pub source_line: Option<String>,
+    /// The source line, for the excerpt; shared, so that many diagnostics on one long line
+    /// do not each hold a copy of it.
+    pub source_line: Option<std::sync::Arc<str>>,
     /// How many characters the caret underlines.
     pub len: usize,
 }
@@ -296,7 +313,7 @@ impl Diagnostic {
             col: pos.col,
             source_line: src
                 .and_then(|s| s.lines().nth(pos.line.saturating_sub(1)))
-                .map(str::to_string),
+                .map(std::sync::Arc::from),
             len: pos.len.max(1),
         }
     }
@@ -400,13 +417,23 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+/// How many diagnostics [`Diagnostics::push`] compares a new one with.
+pub const MAX_LISTED: usize = 1000;
+
 /// All diagnostics of one load, errors first within each file and line order.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Diagnostics(pub Vec<Diagnostic>);
 
 impl Diagnostics {
+    /// Adds `d` unless it is already there. Past [`MAX_LISTED`] diagnostics, warnings are
+    /// dropped and errors added without the look for a twin, so that a hostile input with a
+    /// problem per item costs linear time.
     pub fn push(&mut self, d: Diagnostic) {
-        if !self.0.contains(&d) {
+        if self.0.len() < MAX_LISTED {
+            if !self.0.contains(&d) {
+                self.0.push(d);
+            }
+        } else if d.is_error() {
             self.0.push(d);
         }
     }

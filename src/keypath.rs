@@ -139,6 +139,19 @@ pub fn same_name(a: &str, b: &str) -> bool {
     fold(a) == fold(b)
 }
 
+/// The key of `keys` (folded full paths, as [`fold`] gives them) that `key` is or is below,
+/// if any. It walks the ancestors of `key`, so the cost is `key`'s depth, not `keys`' size.
+pub fn covering(keys: &std::collections::HashSet<String>, key: &str) -> Option<String> {
+    let folded = fold(key);
+    let mut at = folded.as_str();
+    loop {
+        if keys.contains(at) {
+            return Some(at.to_string());
+        }
+        at = &at[..at.rfind('\\')?];
+    }
+}
+
 /// `ControlSet00N`.
 pub fn control_set_name(n: u32) -> String {
     format!("ControlSet{n:03}")

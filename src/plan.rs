@@ -260,13 +260,18 @@ impl PlanBuilder {
     pub fn finish_sourced(self) -> SourcedPlan {
         let mut ops = Vec::new();
         let mut sources = Vec::new();
+        // A value deletion at or below a deleted key is redundant, and writing it would
+        // recreate the key (a `.reg` header creates its key): it is left out.
+        let deleted: std::collections::HashSet<String> =
+            self.deleted_keys.iter().map(|(k, _, _)| fold(k)).collect();
         for (key, source, said) in self.deleted_keys {
             ops.push(Op::DeleteKey { key });
             sources.push((source, said));
         }
         for k in self.keys {
+            let under_deleted = crate::keypath::covering(&deleted, &k.key).is_some();
             for v in &k.values {
-                if v.data.is_none() {
+                if v.data.is_none() && !under_deleted {
                     ops.push(Op::DeleteValue {
                         key: k.key.clone(),
                         name: v.name.clone(),

@@ -1573,3 +1573,72 @@ fn a_huge_file_that_is_no_hive_is_not_read() {
         (Some(2), format!("error: cannot read {}: it is 17179869184 bytes; a .reg file may be at most 268435456 bytes\n", p.display()))
     );
 }
+
+#[test]
+fn a_later_delete_key_removes_what_earlier_layers_set_below_it() {
+    // The child's delete-key used to leave the base's values below the key in the plan:
+    // the .reg deleted the key, then wrote them back, and the strict audit of that very
+    // output failed ("the profile deletes this key, but it exists").
+    let d = util::tempdir();
+    util::write(
+        &d.path().join("base.yaml"),
+        "raw:\n  - key: HKLM\\SOFTWARE\\Contoso\\App\n    values:\n      Mode: { type: dword, data: 1 }\n  - key: HKLM\\SOFTWARE\\Contoso\\App\\Sub\n    values:\n      Deep: { type: sz, data: x }\n  - key: HKLM\\SOFTWARE\\Contoso\\Keep\n    values:\n      Stay: { type: dword, data: 2 }\n",
+    );
+    let child_src =
+        "extends: [base.yaml]\nraw:\n  - key: HKLM\\SOFTWARE\\contoso\\APP\n    delete-key: true\n";
+    let child = tlsreg::profile::load_with("child.yaml", child_src, Some(d.path()), "child")
+        .unwrap()
+        .profile;
+    let base = tlsreg::profile::load(&tlsreg::profile::ProfileRef::File(
+        d.path().join("base.yaml"),
+    ))
+    .unwrap()
+    .profile;
+    let mut regs = Vec::new();
+    for (name, p) in [("base", &base), ("child", &child)] {
+        let out = tlsreg::compile::reg_outputs(name, p, Default::default())
+            .unwrap()
+            .remove(0);
+        let path = d.path().join(&out.file_name);
+        std::fs::write(&path, &out.bytes).unwrap();
+        regs.push(path);
+    }
+    // The base applied first, then the child, as a machine would get them.
+    let Some(got) = run_oracle(
+        "reg2values.sh",
+        &[&"--keys" as &dyn AsRef<std::ffi::OsStr>, &regs[0], &regs[1]],
+    ) else {
+        return;
+    };
+    let got = lines(&got);
+    assert_eq!(
+        got.iter()
+            .filter(|l| l.contains("Contoso"))
+            .cloned()
+            .collect::<Vec<_>>(),
+        [
+            "HKEY_LOCAL_MACHINE\\SOFTWARE\\Contoso\\Keep\t\tKEY\t",
+            "HKEY_LOCAL_MACHINE\\SOFTWARE\\Contoso\\Keep\tStay\tREG_DWORD\t0x00000002",
+        ],
+        "{got:?}"
+    );
+    let values: Vec<String> = got
+        .into_iter()
+        .filter(|l| !l.contains("\t\tKEY\t"))
+        .collect();
+    let mut sw = values;
+    sw.push("HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\tCurrentBuild\tREG_SZ\t20348".into());
+    let hive = d.path().join("SOFTWARE");
+    let Some(()) = mkhive(&hive, r"HKEY_LOCAL_MACHINE\SOFTWARE", "SOFTWARE", &sw) else {
+        return;
+    };
+    let inputs = Inputs {
+        system: None,
+        software: Some(hive),
+        os_build: None,
+        no_recover: false,
+    };
+    let r = audit::audit(&child, &inputs, Options { effective: false }).unwrap();
+    assert!(r.compliant, "{}", findings(&r));
+    assert_eq!((r.summary.pass, r.summary.fail), (2, 0), "{}", findings(&r));
+}

@@ -358,7 +358,7 @@ fn hostile_yaml_fails_fast_with_exit_2() {
     }
     for (file, text, want) in [
         ("deep.yaml", deep.as_bytes().to_vec(), "error[too-deep]: deep.yaml:1:70: the YAML nests deeper than 64 levels here"),
-        ("bomb.yaml", bomb.into_bytes(), "error[yaml-syntax]: bomb.yaml:1:1: repetition limit exceeded"),
+        ("bomb.yaml", bomb.into_bytes(), "error[too-large]: bomb.yaml:6:8: the YAML, with its aliases expanded, grows past 100000 nodes here"),
         ("bin.yaml", b"name: \xff\xfe\n".to_vec(), "error[encoding]: bin.yaml:1:7: the file is not UTF-8 text (invalid byte 0xff at offset 6)"),
     ] {
         fs::write(dir.path().join(file), text).unwrap();
@@ -713,4 +713,179 @@ fn errors_name_their_path_once() {
         // The batch table goes to stdout; the error to stderr.
         assert!(err.ends_with(&want), "{args:?}: {err}");
     }
+}
+
+#[test]
+fn extended_files_that_are_not_profiles_are_never_quoted() {
+    // A pull request adding `extends: <secret file>` must not get the secret printed in CI.
+    let dir = util::tempdir();
+    let d = dir.path();
+    let shadow = "root:$6$SECRETHASH:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n";
+    util::write(&d.join("secrets.yaml"), shadow);
+    util::write(&d.join("shadow"), shadow);
+    util::write(
+        &d.join("creds.yml"),
+        "password: SECRET-hunter2\ntoken: SECRET-abc\n",
+    );
+    util::write(&d.join("list.yaml"), "- SECRET-one\n- SECRET-two\n");
+    util::write(&d.join("broken.yaml"), "a: [SECRET\n  SECRET: x\n");
+    util::write(&d.join("dup.yaml"), "SECRET: 1\nSECRET: 2\n");
+    fs::write(d.join("bin.yaml"), b"SECRET\xff\xfe\x00").unwrap();
+    for (ext, want) in [
+        ("secrets.yaml", "error[extends-not-a-profile]: secrets.yaml:1:1: secrets.yaml is not a profile: the top-level key on line 1, column 1, is not a profile field; its lines are not shown\n"),
+        ("shadow", "error[extends-not-a-profile]: p.yaml:1:10: extends \"shadow\": not a built-in profile, and a file is extended only when its name ends in .yaml or .yml; it was not read\n"),
+        ("/etc/shadow", "error[extends-not-a-profile]: p.yaml:1:10: extends \"/etc/shadow\": not a built-in profile, and a file is extended only when its name ends in .yaml or .yml; it was not read\n"),
+        ("creds.yml", "error[extends-not-a-profile]: creds.yml:1:1: creds.yml is not a profile: the top-level key on line 1, column 1, is not a profile field; its lines are not shown\n"),
+        ("list.yaml", "error[extends-not-a-profile]: list.yaml:1:1: list.yaml is not a profile: its top level is a list, not a mapping of profile fields; its lines are not shown\n"),
+        ("broken.yaml", "error[yaml-syntax]: broken.yaml:2:9: the file is not valid YAML here; broken.yaml may not be a profile, so its lines are not shown (`tlsreg show broken.yaml` shows them)\n"),
+        ("dup.yaml", "error[duplicate-name]: dup.yaml:2:1: a mapping key is given twice (first on line 1); dup.yaml may not be a profile, so its lines are not shown (`tlsreg show dup.yaml` shows them)\n"),
+        ("bin.yaml", "error[extends-not-a-profile]: p.yaml:1:10: extends \"bin.yaml\": bin.yaml is not UTF-8 text, so it is not a profile; its content is not shown\n"),
+    ] {
+        util::write(&d.join("p.yaml"), &format!("extends: {ext}\n"));
+        let o = run(tlsreg().current_dir(d).args(["compile", "p.yaml", "-o", "out"]));
+        assert_eq!(o.status.code(), Some(2), "{ext}");
+        let err = stderr(&o);
+        assert!(err.starts_with(want), "{ext}: {err}");
+        let o2 = run(tlsreg()
+            .current_dir(d)
+            .args(["compile", "p.yaml", "-o", "out", "--report", "json"]));
+        assert_eq!(o2.status.code(), Some(2), "{ext}");
+        for text in [err, stdout(&o), stdout(&o2), stderr(&o2)] {
+            assert!(!text.contains("SECRET"), "{ext} leaks: {text}");
+        }
+    }
+    assert!(!d.join("out").exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn profile_inputs_that_are_not_files_fail_fast() {
+    // A FIFO blocked forever and /dev/zero was read until memory ran out.
+    let dir = util::tempdir();
+    let d = dir.path();
+    for f in ["fifo", "x.yaml"] {
+        let st = std::process::Command::new("mkfifo")
+            .arg(d.join(f))
+            .status()
+            .unwrap();
+        assert!(st.success());
+    }
+    std::os::unix::fs::symlink("/dev/zero", d.join("zero.yaml")).unwrap();
+    util::write(&d.join("p.yaml"), "extends: [x.yaml, zero.yaml]\n");
+    for (arg, want) in [
+        ("fifo", "error[io]: fifo: cannot read the profile: it is a FIFO, not a regular file\n".to_string()),
+        ("x.yaml", "error[io]: x.yaml: cannot read the profile: it is a FIFO, not a regular file\n".to_string()),
+        ("zero.yaml", "error[io]: zero.yaml: cannot read the profile: it is a character device, not a regular file\n".to_string()),
+        ("p.yaml", "error[io]: p.yaml:1:11: extends \"x.yaml\": cannot read the profile: it is a FIFO, not a regular file\n  |\n1 | extends: [x.yaml, zero.yaml]\n  |           ^^^^^^\n\nerror[io]: p.yaml:1:19: extends \"zero.yaml\": cannot read the profile: it is a character device, not a regular file\n  |\n1 | extends: [x.yaml, zero.yaml]\n  |                   ^^^^^^^^^\nerror: nothing was written\n".to_string()),
+    ] {
+        let o = util::run_timeout(tlsreg().current_dir(d).args(["compile", arg, "-o", "out"]), 20);
+        assert_eq!(o.status.code(), Some(2), "{arg}: {}", stderr(&o));
+        assert!(stderr(&o).starts_with(&want), "{arg}: {}", stderr(&o));
+    }
+    assert!(!d.join("out").exists());
+}
+
+/// A profile of `n` raw values that all alias one string of `len` bytes.
+fn alias_fan_out(n: usize, len: usize) -> String {
+    let mut s = format!(
+        "raw:\n  - key: HKLM\\SOFTWARE\\Fan\n    values:\n      v0: {{ type: sz, data: &a {} }}\n",
+        "x".repeat(len)
+    );
+    for i in 1..n {
+        s.push_str(&format!("      v{i}: {{ type: sz, data: *a }}\n"));
+    }
+    s
+}
+
+#[test]
+fn alias_fan_out_is_refused_before_it_expands() {
+    // 2,000 aliases of one 100 KB string (a 134 KB file) wrote a 400 MB .reg; 20,000
+    // aborted the process. Both now stop at the alias that crosses the bound.
+    let dir = util::tempdir();
+    for n in [2_000, 20_000] {
+        let file = format!("fan{n}.yaml");
+        fs::write(dir.path().join(&file), alias_fan_out(n, 100_000)).unwrap();
+        let o = util::run_timeout(
+            tlsreg()
+                .current_dir(dir.path())
+                .args(["compile", &file, "-o", "out"]),
+            60,
+        );
+        assert_eq!(o.status.code(), Some(2), "{file}");
+        assert_eq!(
+            stderr(&o),
+            format!("error[too-large]: {file}:45:30: the YAML, with its aliases expanded, grows past 4194304 bytes of text here; a profile may hold at most 4194304 bytes of text and 100000 nodes\n   |\n45 |       v41: {{ type: sz, data: *a }}\n   |                              ^\nerror: nothing was written\n")
+        );
+    }
+    assert!(!dir.path().join("out").exists());
+}
+
+#[test]
+fn profiles_under_the_bounds_compile() {
+    // Just under the data bound: five 100,000-character strings (1,000,010 bytes as UTF-16),
+    // four of them aliases; and 99,000 YAML nodes.
+    let dir = util::tempdir();
+    fs::write(dir.path().join("five.yaml"), alias_fan_out(5, 100_000)).unwrap();
+    let refs: Vec<String> = (0..98_990).map(|i| format!("r{i}")).collect();
+    fs::write(
+        dir.path().join("nodes.yaml"),
+        format!("references: [{}]\n", refs.join(",")),
+    )
+    .unwrap();
+    for file in ["five.yaml", "nodes.yaml"] {
+        let o = run(tlsreg()
+            .current_dir(dir.path())
+            .args(["compile", file, "-o", "out"]));
+        assert_eq!(o.status.code(), Some(0), "{file}: {}", stderr(&o));
+    }
+    // One more string crosses the data bound, at the value that does.
+    fs::write(dir.path().join("six.yaml"), alias_fan_out(6, 100_000)).unwrap();
+    let o = run(tlsreg()
+        .current_dir(dir.path())
+        .args(["compile", "six.yaml", "-o", "out2"]));
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "error[too-large]: six.yaml:9:7: with this value, the values the profile writes hold more than 1048576 bytes of data; a profile may write at most that much\n  |\n9 |       v5: { type: sz, data: *a }\n  |       ^^\nerror: nothing was written\n"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn show_escapes_hostile_extends_paths_in_its_comments() {
+    // A line break in an extends path ended the `# resolved from:` comment and injected
+    // YAML (here a second `name:`); control characters reached the terminal raw.
+    let dir = util::tempdir();
+    let hostile = "a\nname: pwned\r\x1b[31m\u{85}#: x.yaml";
+    util::write(
+        &dir.path().join(hostile),
+        "protocols:\n  TLS 1.2: enabled\n",
+    );
+    util::write(
+        &dir.path().join("p.yaml"),
+        "extends: [\"a\\nname: pwned\\r\\e[31m\\N#: x.yaml\"]\nname: mine\n",
+    );
+    let o = run(tlsreg().current_dir(dir.path()).args(["show", "p.yaml"]));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        !out.chars().any(|c| c.is_control() && c != '\n'),
+        "raw control characters: {out:?}"
+    );
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with('#')).count(),
+        1,
+        "{out}"
+    );
+    let v: serde_yaml::Value = serde_yaml::from_str(&out).expect("show prints YAML");
+    assert_eq!(v["name"], "mine", "{out}");
+    assert_eq!(v["protocols"]["TLS 1.2"], "enabled", "{out}");
+    // And the output is a profile that loads to the same settings.
+    let again = tlsreg::profile::load_with("again.yaml", &out, None, "again").unwrap();
+    let orig = tlsreg::profile::load(&tlsreg::profile::ProfileRef::File(
+        dir.path().join("p.yaml"),
+    ))
+    .unwrap();
+    assert_eq!(again.profile.plan(), orig.profile.plan());
+    assert_eq!(again.profile.name, orig.profile.name);
 }

@@ -114,7 +114,7 @@ fn io_not_a_regular_file() {
     assert_eq!(
         load_err(&p),
         format!(
-            "error[io]: {}: cannot read the profile: it is not a regular file\n",
+            "error[io]: {}: cannot read the profile: it is a directory, not a regular file\n",
             p.display()
         )
     );
@@ -882,6 +882,120 @@ fn extends_not_found_no_suggestion() {
 1 | extends: qqq
   |          ^^^
 "#
+    );
+}
+
+#[test]
+fn unquoted_name() {
+    // Each was silently renamed before: 0x10 became the value "16", TRUE "true".
+    let src = "raw:\n  - key: HKLM\\SOFTWARE\\A\n    values:\n      0x10: { type: dword, data: 1 }\n      1e3: { type: dword, data: 1 }\n      TRUE: { type: dword, data: 1 }\n      .inf: { type: dword, data: 1 }\n      ~: { type: dword, data: 1 }\n";
+    assert_eq!(
+        err(src),
+        r#"error[unquoted-name]: p.yaml:4:7: raw[0].values has the key 0x10, which YAML reads as a number (16), not as text; quote it: "0x10"
+  |
+4 |       0x10: { type: dword, data: 1 }
+  |       ^^^^
+
+error[unquoted-name]: p.yaml:5:7: raw[0].values has the key 1e3, which YAML reads as a number (1000.0), not as text; quote it: "1e3"
+  |
+5 |       1e3: { type: dword, data: 1 }
+  |       ^^^
+
+error[unquoted-name]: p.yaml:6:7: raw[0].values has the key TRUE, which YAML reads as a boolean (true), not as text; quote it: "TRUE"
+  |
+6 |       TRUE: { type: dword, data: 1 }
+  |       ^^^^
+
+error[unquoted-name]: p.yaml:7:7: raw[0].values has the key .inf, which YAML reads as a number (.inf), not as text; quote it: ".inf"
+  |
+7 |       .inf: { type: dword, data: 1 }
+  |       ^^^^
+
+error[wrong-type]: p.yaml:8:7: raw[0].values has a key that YAML reads as nothing (an unquoted NULL, null or ~); quote it: "NULL"
+  |
+8 |       ~: { type: dword, data: 1 }
+  |       ^
+"#
+    );
+    // Quoted, each is the name it looks like; `yes` and `012` are text in YAML 1.2.
+    assert_eq!(
+        plan("raw:\n  - key: HKLM\\SOFTWARE\\A\n    values:\n      \"0x10\": { type: dword, data: 1 }\n      'TRUE': { type: dword, data: 1 }\n      yes: { type: dword, data: 1 }\n      012: { type: dword, data: 1 }\n")
+            .iter()
+            .map(|l| l.split("name: ").nth(1).unwrap().split(',').next().unwrap().to_string())
+            .collect::<Vec<_>>(),
+        ["\"0x10\"", "\"TRUE\"", "\"yes\"", "\"012\""]
+    );
+}
+
+#[test]
+fn deleted_key_written() {
+    // Deleting a key and setting values in it wrote `[-K]` then `[K]` with the values: the
+    // profile's own audit then failed on the deletion. A value deletion there is redundant
+    // and left out of the plan (its `[K]` header would recreate the key).
+    let src = "raw:\n  - key: HKLM\\SOFTWARE\\Contoso\n    delete-key: true\n    values:\n      Old: delete\n  - key: HKLM\\SOFTWARE\\contoso\\Sub\n    values:\n      Mode: { type: dword, data: 1 }\n";
+    assert_eq!(
+        err(src),
+        r#"error[deleted-key-written]: p.yaml:8:7: raw sets "Mode" in HKEY_LOCAL_MACHINE\SOFTWARE\contoso\Sub, below HKEY_LOCAL_MACHINE\SOFTWARE\Contoso, a key this profile deletes (delete-key on line 3); a profile says how the registry ends up, so delete the key or set values in it, not both (to drop old values, delete them by name: `Old: delete`)
+  |
+8 |       Mode: { type: dword, data: 1 }
+  |       ^^^^
+"#
+    );
+    assert_eq!(
+        plan("raw:\n  - key: HKLM\\SOFTWARE\\Contoso\n    delete-key: true\n    values:\n      Old: delete\n"),
+        [r#"DeleteKey { key: "HKEY_LOCAL_MACHINE\\SOFTWARE\\Contoso" }"#]
+    );
+    // A later layer's deletion removes what earlier layers set there; setting values below
+    // a key an earlier layer deletes is the same contradiction.
+    let d = util::tempdir();
+    util::write(&d.path().join("base.yaml"), "protocols:\n  SSL 3.0: disabled\nraw:\n  - key: HKLM\\SOFTWARE\\Old\n    delete-key: true\n");
+    let src = "extends: [base.yaml]\nraw:\n  - key: HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\n    delete-key: true\n  - key: HKLM\\SOFTWARE\\Old\\Sub\n    values:\n      V: { type: dword, data: 1 }\n";
+    assert_eq!(
+        util::diagnose_in(d.path(), src).unwrap_err(),
+        format!(
+            r#"error[deleted-key-written]: p.yaml:7:7: raw sets "V" in HKEY_LOCAL_MACHINE\SOFTWARE\Old\Sub, below HKEY_LOCAL_MACHINE\SOFTWARE\Old, a key this profile deletes (delete-key on {}:5); a profile says how the registry ends up, so delete the key or set values in it, not both (to drop old values, delete them by name: `Old: delete`)
+  |
+7 |       V: {{ type: dword, data: 1 }}
+  |       ^
+"#,
+            d.path().join("base.yaml").display()
+        )
+    );
+}
+
+#[test]
+fn extends_not_a_profile() {
+    let d = util::tempdir();
+    util::write(&d.path().join("notes.txt"), "password: SECRET\n");
+    util::write(&d.path().join("creds.YAML"), "password: SECRET\n");
+    assert_eq!(
+        util::diagnose_in(d.path(), "extends: [notes.txt, creds.YAML]\n").unwrap_err(),
+        format!(
+            r#"error[extends-not-a-profile]: {}:1:1: {} is not a profile: the top-level key on line 1, column 1, is not a profile field; its lines are not shown
+
+error[extends-not-a-profile]: p.yaml:1:11: extends "notes.txt": not a built-in profile, and a file is extended only when its name ends in .yaml or .yml; it was not read
+  |
+1 | extends: [notes.txt, creds.YAML]
+  |           ^^^^^^^^^
+"#,
+            d.path().join("creds.YAML").display(),
+            d.path().join("creds.YAML").display()
+        )
+    );
+}
+
+#[test]
+fn an_extended_profile_keeps_its_excerpts() {
+    // A file that is a profile is quoted as before, however deep its mistake.
+    let d = util::tempdir();
+    util::write(
+        &d.path().join("base.yaml"),
+        "name: base\nraw:\n  - key: HKLM\\SOFTWARE\\A\n    values: { v: { type: sz, data: 5 } }\n",
+    );
+    let e = util::diagnose_in(d.path(), "extends: [base.yaml]\n").unwrap_err();
+    assert!(
+        e.contains("4 |     values: { v: { type: sz, data: 5 } }"),
+        "{e}"
     );
 }
 

@@ -131,22 +131,25 @@ pub fn is_dirty(primary: &[u8]) -> bool {
 }
 
 /// How much of a primary hive file of `file_len` bytes to read, given its first bytes
-/// `head`: a hive ends where its base block says its hive bins end (Windows reads no
-/// further, and a file that claims more than it holds is read to its end). That holds for
-/// a dirty hive too: what its logs add past a stale size comes from the logs, which the
-/// replay may grow the hive by. A file whose declared size is not a whole number of 4 KiB
-/// bins is read whole; one that does not start with `regf` no further than `head`.
+/// `head`: a clean hive ends where its base block says its hive bins end (Windows reads no
+/// further, and a file that claims more than it holds is read to its end). A dirty hive
+/// (sequence numbers differ or the checksum is wrong) has a header that cannot be trusted
+/// for its size (regipy's replay, for one, leaves cells past a stale size): it is read to
+/// the end of the file, up to the 4 GiB of hive bins that cell offsets (32 bits) can
+/// address at all. So is a file whose declared size is not a whole number of 4 KiB bins. A
+/// file that does not start with `regf` is read no further than `head`.
 pub(crate) fn primary_len(file_len: u64, head: &[u8]) -> u64 {
     if !head.starts_with(b"regf") {
         // Not a hive: its first bytes are enough to say so.
         return file_len.min(head.len() as u64);
     }
+    let addressable = file_len.min(BASE_BLOCK as u64 + u64::from(u32::MAX));
     let Some(b) = BaseBlock::read(head) else {
-        return file_len;
+        return addressable;
     };
     let declared = u64::from(b.header.data_size);
-    if declared < BASE_BLOCK as u64 || declared % BASE_BLOCK as u64 != 0 {
-        return file_len;
+    if b.header.dirty() || declared < BASE_BLOCK as u64 || declared % BASE_BLOCK as u64 != 0 {
+        return addressable;
     }
     file_len.min(BASE_BLOCK as u64 + declared)
 }

@@ -1,11 +1,11 @@
 //! Finding profiles (built-in names or files), following `extends` (later entries win,
 //! cycles rejected) and merging the layers into one [`Profile`].
 
-use super::decode::{decode, MAX_PROFILE_BYTES};
+use super::decode::{decode, Shown, MAX_PROFILE_BYTES};
 use super::{Origin, Profile};
 use crate::builtin;
 use crate::catalog::did_you_mean;
-use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::diag::{quote, Code, Diagnostic, Diagnostics};
 use std::path::{Path, PathBuf};
 
 /// How deep `extends` may nest.
@@ -26,7 +26,9 @@ impl ProfileRef {
             || arg.contains('\\')
             || arg.ends_with(".yaml")
             || arg.ends_with(".yml");
-        if looks_like_path || (builtin::get(arg).is_none() && Path::new(arg).is_file()) {
+        // `exists`, not `is_file`: a FIFO or device named here is then refused by the reader
+        // with what it is, instead of being looked up as a built-in name.
+        if looks_like_path || (builtin::get(arg).is_none() && Path::new(arg).exists()) {
             ProfileRef::File(PathBuf::from(arg))
         } else {
             ProfileRef::Builtin(arg.to_string())
@@ -66,33 +68,32 @@ struct Loader {
     stack: Vec<(String, String)>,
 }
 
-/// Reads a profile file as UTF-8 text (a BOM is allowed), bounded in size.
+/// Reads a profile file as UTF-8 text (a BOM is allowed), bounded in size; only a regular
+/// file is read ([`crate::input::read`]), so a FIFO or a device fails at once.
 pub fn read_text(path: &Path, label: &str) -> Result<String, Diagnostic> {
+    use crate::input::InputError;
     let at = crate::yamlpos::Pos {
         line: 0,
         col: 0,
         len: 0,
     };
     let io = |msg: String| Diagnostic::new(Code::Io, msg, label, None, at);
-    let meta = std::fs::metadata(path).map_err(|e| io(format!("cannot read the profile: {e}")))?;
-    if !meta.is_file() {
-        return Err(io(
-            "cannot read the profile: it is not a regular file".to_string()
-        ));
-    }
-    if meta.len() > MAX_PROFILE_BYTES as u64 {
-        return Err(Diagnostic::new(
-            Code::TooLarge,
-            format!(
-                "the file is {} bytes; a profile may be at most {MAX_PROFILE_BYTES} bytes",
-                meta.len()
+    let bytes =
+        crate::input::read(path, MAX_PROFILE_BYTES as u64, "a profile").map_err(|e| match e {
+            InputError::TooLarge { size, .. } => Diagnostic::new(
+                Code::TooLarge,
+                format!(
+                    "the file is {size} bytes; a profile may be at most {MAX_PROFILE_BYTES} bytes"
+                ),
+                label,
+                None,
+                at,
             ),
-            label,
-            None,
-            at,
-        ));
-    }
-    let bytes = std::fs::read(path).map_err(|e| io(format!("cannot read the profile: {e}")))?;
+            InputError::NotAFile { kind, .. } => io(format!(
+                "cannot read the profile: it is a {kind}, not a regular file"
+            )),
+            InputError::Io { source, .. } => io(format!("cannot read the profile: {source}")),
+        })?;
     let bom = if bytes.starts_with(b"\xEF\xBB\xBF") {
         3
     } else {
@@ -126,8 +127,9 @@ impl Loader {
         src: &str,
         dir: Option<&Path>,
         default_name: &str,
+        shown: Shown,
     ) -> Option<Profile> {
-        let layer = decode(&label, src, default_name, &mut self.diags)?;
+        let layer = decode(&label, src, default_name, &mut self.diags, shown)?;
         self.stack.push((id, label.clone()));
         let mut base = Profile::default();
         let mut ok = true;
@@ -151,17 +153,31 @@ impl Loader {
     }
 
     fn base(&mut self, ext: &str, origin: &Origin, dir: Option<&Path>) -> Option<Profile> {
+        // Only built-in names and `.yaml`/`.yml` files: anything else is never opened, so
+        // `extends: /etc/shadow` cannot make a diagnostic quote a file that is not a profile.
         let r = match dir {
-            Some(d)
-                if matches!(ProfileRef::parse(ext), ProfileRef::File(_))
-                    || builtin::get(ext).is_none() && d.join(ext).is_file() =>
-            {
+            Some(d) if is_profile_file_name(ext) => {
                 // `./` adds nothing to a label.
                 ProfileRef::File(if d == Path::new(".") {
                     PathBuf::from(ext)
                 } else {
                     d.join(ext)
                 })
+            }
+            Some(d)
+                if builtin::get(ext).is_none()
+                    && (ext.contains(['/', '\\'])
+                        || std::fs::symlink_metadata(d.join(ext)).is_ok()) =>
+            {
+                self.err(
+                    origin,
+                    Code::ExtendsNotAProfile,
+                    format!(
+                        "extends {}: not a built-in profile, and a file is extended only when its name ends in .yaml or .yml; it was not read",
+                        quote(ext)
+                    ),
+                );
+                return None;
             }
             _ => ProfileRef::Builtin(ext.to_string()),
         };
@@ -199,12 +215,16 @@ impl Loader {
                         self.err(origin, Code::ExtendsNotFound, msg);
                         return None;
                     }
-                    Err(e) => {
-                        self.err(
-                            origin,
-                            Code::ExtendsNotFound,
-                            format!("extends \"{ext}\": {}", e.message),
+                    Err(e) if e.code == Code::Encoding => {
+                        // Its bytes are not quoted: it may not be a profile.
+                        let msg = format!(
+                            "extends \"{ext}\": {label} is not UTF-8 text, so it is not a profile; its content is not shown"
                         );
+                        self.err(origin, Code::ExtendsNotAProfile, msg);
+                        return None;
+                    }
+                    Err(e) => {
+                        self.err(origin, e.code, format!("extends \"{ext}\": {}", e.message));
                         return None;
                     }
                 }
@@ -229,14 +249,26 @@ impl Loader {
             return None;
         }
         let name = r.output_name();
+        // A file reached through `extends` is quoted only once it is known to be a profile.
+        let shown = match r {
+            ProfileRef::Builtin(_) => Shown::Always,
+            ProfileRef::File(_) => Shown::IfProfile,
+        };
         self.resolve(
             id,
             label,
             &src,
             sub_dir.as_deref().or(dir.filter(|_| false)),
             &name,
+            shown,
         )
     }
+}
+
+/// Whether `extends` may name this file: its name ends in `.yaml` or `.yml`, in any case.
+pub fn is_profile_file_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.ends_with(".yaml") || lower.ends_with(".yml")
 }
 
 /// Loads a profile by reference, following `extends`.
@@ -298,9 +330,12 @@ pub fn load_with(
     } else {
         id
     };
-    let profile = l.resolve(id, label.to_string(), src, dir, default_name);
+    let profile = l.resolve(id, label.to_string(), src, dir, default_name, Shown::Always);
     let mut diags = l.diags;
     if let Some(p) = &profile {
+        if let Some(d) = p.check_size() {
+            diags.push(d);
+        }
         for w in p.check().0 {
             diags.push(w);
         }

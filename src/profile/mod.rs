@@ -21,12 +21,18 @@ use std::collections::BTreeMap;
 
 pub use load::{builtin_summaries, load, load_with, Loaded, ProfileRef};
 
+/// The most data (bytes as the registry stores them: strings as UTF-16) the values of one
+/// resolved profile may hold together. The registry's standard hive format stores at most
+/// 1 MB in one value, and the largest legitimate raw data is a few hundred kilobytes; this
+/// keeps a `.reg` file under about 7 MB.
+pub const MAX_PLAN_DATA_BYTES: usize = 1024 * 1024;
+
 /// Where a setting was written: for diagnostics that point at it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Origin {
     pub file: String,
     pub pos: Pos,
-    pub line_text: Option<String>,
+    pub line_text: Option<std::sync::Arc<str>>,
 }
 
 impl Origin {
@@ -101,13 +107,31 @@ impl Profile {
         if t.description.is_some() {
             self.description = t.description.clone();
         }
+        // A set, not `Vec::contains`: 100,000 references took 16 s that way.
+        let mut known: std::collections::HashSet<String> =
+            self.references.iter().cloned().collect();
         for r in &t.references {
-            if !self.references.contains(r) {
+            if known.insert(r.clone()) {
                 self.references.push(r.clone());
             }
         }
         if t.target.is_some() {
             self.target = t.target;
+        }
+        // What `t` deletes with delete-key goes, with everything below it, before `t`'s own
+        // entries are laid over: a later layer's deletion removes what earlier ones set there.
+        let deleted: std::collections::HashSet<String> = t
+            .raw
+            .iter()
+            .filter(|e| e.op == RawOp::DeleteKey)
+            .map(|e| fold(&e.key))
+            .collect();
+        if !deleted.is_empty() {
+            self.settings
+                .retain(|k, _| crate::keypath::covering(&deleted, &k.key_path()).is_none());
+            self.raw.retain(|e| {
+                e.op == RawOp::DeleteKey || crate::keypath::covering(&deleted, &e.key).is_none()
+            });
         }
         for (k, v) in &t.settings {
             self.settings.insert(*k, v.clone());
@@ -152,9 +176,113 @@ impl Profile {
         b.finish_sourced()
     }
 
-    /// Warnings about known traps in the resolved profile.
+    /// A profile describes one end state: a key it deletes cannot also hold values it sets
+    /// (the `.reg` would recreate the key, and the audit of the profile's own output would
+    /// fail). Each such value is an error that names the deletion.
+    fn check_deleted_keys(&self, out: &mut Diagnostics) {
+        let deletions: std::collections::HashMap<String, &RawEntry> = self
+            .raw
+            .iter()
+            .filter(|e| e.op == RawOp::DeleteKey)
+            .map(|e| (fold(&e.key), e))
+            .collect();
+        if deletions.is_empty() {
+            return;
+        }
+        let deleted: std::collections::HashSet<String> = deletions.keys().cloned().collect();
+        let mut report = |origin: &Origin, what: String, key: &str| {
+            if let Some(at) = crate::keypath::covering(&deleted, key) {
+                let d = deletions[&at];
+                let below = if fold(key) == at {
+                    String::new()
+                } else {
+                    format!(", below {}", d.key)
+                };
+                let place = if d.origin.file == origin.file {
+                    format!("line {}", d.origin.pos.line)
+                } else {
+                    format!("{}:{}", d.origin.file, d.origin.pos.line)
+                };
+                out.push(origin.diag(Code::DeletedKeyWritten, format!(
+                    "{what}{below}, a key this profile deletes (delete-key on {place}); a profile says how the registry ends up, so delete the key or set values in it, not both (to drop old values, delete them by name: `Old: delete`)"
+                )));
+            }
+        };
+        for (key, (setting, origin)) in &self.settings {
+            let mut b = PlanBuilder::default();
+            b.add_setting(key, setting);
+            let sets = b
+                .finish()
+                .ops
+                .iter()
+                .any(|op| matches!(op, crate::plan::Op::SetValue { .. }));
+            if sets {
+                report(
+                    origin,
+                    format!(
+                        "the setting {} sets values in {}",
+                        key.label(),
+                        key.key_path()
+                    ),
+                    &key.key_path(),
+                );
+            }
+        }
+        for e in &self.raw {
+            match &e.op {
+                RawOp::Set { name, .. } => report(
+                    &e.origin,
+                    format!("raw sets {} in {}", crate::diag::quote(name), e.key),
+                    &e.key,
+                ),
+                // Deleting a value of a deleted key is only redundant: the plan leaves it out.
+                RawOp::DeleteValue { .. } | RawOp::DeleteKey => {}
+            }
+        }
+    }
+
+    /// The error when the values this profile writes hold more than [`MAX_PLAN_DATA_BYTES`]
+    /// of data together, at the setting or raw value that crosses the bound.
+    pub fn check_size(&self) -> Option<Diagnostic> {
+        let mut total = 0usize;
+        let over = |total: usize, o: &Origin| {
+            (total > MAX_PLAN_DATA_BYTES).then(|| {
+                o.diag(
+                    Code::TooLarge,
+                    format!(
+                        "with this value, the values the profile writes hold more than {MAX_PLAN_DATA_BYTES} bytes of data; a profile may write at most that much"
+                    ),
+                )
+            })
+        };
+        for (key, (setting, origin)) in &self.settings {
+            let mut b = PlanBuilder::default();
+            b.add_setting(key, setting);
+            for op in b.finish().ops {
+                if let crate::plan::Op::SetValue { data, .. } = op {
+                    total = total.saturating_add(data.to_bytes().len());
+                }
+            }
+            if let Some(d) = over(total, origin) {
+                return Some(d);
+            }
+        }
+        for e in &self.raw {
+            if let RawOp::Set { data, .. } = &e.op {
+                total = total.saturating_add(data.to_bytes().len());
+                if let Some(d) = over(total, &e.origin) {
+                    return Some(d);
+                }
+            }
+        }
+        None
+    }
+
+    /// Warnings about known traps in the resolved profile, and the errors that need all of
+    /// it (values written at or below a key it deletes).
     pub fn check(&self) -> Diagnostics {
         let mut out = Diagnostics::default();
+        self.check_deleted_keys(&mut out);
         let warn = |o: &Origin, code, msg: String| o.diag(code, msg);
         let min_build = self.target.map(|t| t.min_build);
         for (key, (setting, origin)) in &self.settings {

@@ -306,5 +306,45 @@ pub fn to_yaml(p: &Profile) -> String {
     }
     let body =
         serde_yaml::to_string(&Value::Mapping(top)).expect("a YAML mapping of strings serializes");
-    format!("# resolved from: {}\n{body}", p.chain.join(" -> "))
+    let chain: Vec<String> = p.chain.iter().map(|l| comment_text(l)).collect();
+    format!("# resolved from: {}\n{body}", chain.join(" -> "))
+}
+
+// Comments (issue 11): the only text `show` writes outside serde_yaml's quoting.
+
+/// `s` made safe for the inside of a one-line YAML comment: control characters (line breaks
+/// included), the line and paragraph separators and the BOM become `\u{..}` escapes, so a
+/// file name such as `"a\nname: x.yaml"` cannot end the comment and inject YAML.
+fn comment_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comments_stay_one_line() {
+        let p = Profile {
+            name: "p".into(),
+            chain: vec![
+                "a\nname: pwned\r\u{1b}[31m\u{85}\u{2028}.yaml".into(),
+                "p.yaml".into(),
+            ],
+            ..Profile::default()
+        };
+        let y = to_yaml(&p);
+        assert_eq!(
+            y,
+            "# resolved from: a\\u{a}name: pwned\\u{d}\\u{1b}[31m\\u{85}\\u{2028}.yaml -> p.yaml\nname: p\n"
+        );
+    }
 }

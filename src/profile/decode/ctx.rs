@@ -8,7 +8,9 @@ use crate::profile::Origin;
 use crate::setting::{Setting, State};
 use crate::yamlpos::{Path, PosIndex, Seg};
 use serde_yaml::Value;
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 pub(super) struct Ctx<'a> {
     pub(super) file: &'a str,
@@ -17,6 +19,8 @@ pub(super) struct Ctx<'a> {
     pub(super) line_starts: Vec<usize>,
     pub(super) idx: PosIndex,
     pub(super) diags: &'a mut Diagnostics,
+    /// The lines handed out so far by [`Ctx::line_text`].
+    pub(super) lines: RefCell<HashMap<usize, Arc<str>>>,
 }
 
 pub(super) fn with(path: &[Seg], seg: Seg) -> Path {
@@ -62,19 +66,22 @@ impl Ctx<'_> {
         }
     }
 
-    /// The text of a 1-based line, without its line end.
-    pub(super) fn line_text(&self, line: usize) -> Option<String> {
+    /// The text of a 1-based line, without its line end; one shared copy per line, however
+    /// many settings and diagnostics point into it (a 700 KB one-line list of 100,000 items
+    /// once made 100,000 copies).
+    pub(super) fn line_text(&self, line: usize) -> Option<Arc<str>> {
+        if let Some(t) = self.lines.borrow().get(&line) {
+            return Some(t.clone());
+        }
         let start = *self.line_starts.get(line.checked_sub(1)?)?;
         let end = self
             .line_starts
             .get(line)
             .copied()
             .unwrap_or(self.src.len());
-        Some(
-            self.src[start..end]
-                .trim_end_matches(['\n', '\r'])
-                .to_string(),
-        )
+        let text: Arc<str> = Arc::from(self.src[start..end].trim_end_matches(['\n', '\r']));
+        self.lines.borrow_mut().insert(line, text.clone());
+        Some(text)
     }
 
     /// A diagnostic at the value (or, `at_key`, the key) at `path`.
@@ -121,6 +128,25 @@ impl Ctx<'_> {
         };
         let mut out = Vec::new();
         for (k, val) in map {
+            if k.is_number() || k.is_bool() {
+                // Never renamed: `0x10` would become "16", `TRUE` "true".
+                let field = field_name(path);
+                let (shown, read) = (key_text(k).unwrap_or_default(), kind(k));
+                match self.idx.retyped_key(path, k) {
+                    Some((text, at)) => {
+                        let msg = format!("{field} has the key {text}, which YAML reads as {read} ({shown}), not as text; quote it: {}", quote(text));
+                        let mut d = Diagnostic::new(Code::UnquotedName, msg, self.file, None, at);
+                        d.source_line = self.line_text(at.line);
+                        self.diags.push(d);
+                    }
+                    None => self.at(
+                        path,
+                        Code::UnquotedName,
+                        format!("{field} has a key that YAML reads as {read} ({shown}), not as text; quote it"),
+                    ),
+                }
+                continue;
+            }
             match key_text(k) {
                 Some(t) => {
                     let p = with(path, Seg::Key(t.clone()));

@@ -3,6 +3,7 @@
 
 mod ctx;
 mod depth;
+mod expansion;
 mod raw;
 mod sections;
 mod traps;
@@ -25,6 +26,24 @@ use serde_yaml::{Mapping, Value};
 /// The largest profile file read (a profile is a few kilobytes; this bounds hostile input).
 pub const MAX_PROFILE_BYTES: usize = 16 * 1024 * 1024;
 
+/// The most text (bytes of all scalars) a profile's YAML may hold once every alias is
+/// replaced by what it names. A profile is a few kilobytes; the largest legitimate raw data,
+/// a few hundred kilobytes of binary, is about three times that as hex text. Without this
+/// bound, 2,000 aliases of one 100 KB string (a 134 KB file) expand to 200 MB.
+pub const MAX_EXPANDED_BYTES: u64 = 4 * 1024 * 1024;
+
+/// The most YAML nodes (scalars and collections) a profile may hold once every alias is
+/// replaced by what it names. A profile that sets every setting has a few hundred; a raw
+/// section of a thousand values a few thousand. Each node costs a few hundred bytes of
+/// memory while a profile is decoded, so this keeps that under about 50 MB.
+pub const MAX_EXPANDED_NODES: u64 = 100_000;
+
+/// The bound on a profile's expanded YAML.
+pub const EXPANSION_BOUND: crate::yamlpos::Bound = crate::yamlpos::Bound {
+    bytes: MAX_EXPANDED_BYTES,
+    nodes: MAX_EXPANDED_NODES,
+};
+
 const TOP_FIELDS: &[&str] = &[
     "name",
     "description",
@@ -43,6 +62,17 @@ const TOP_FIELDS: &[&str] = &[
     "raw",
 ];
 
+/// How much of a file its diagnostics may quote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    /// A profile the user named, or a built-in one: diagnostics quote its lines and text.
+    Always,
+    /// A file reached through `extends`: quoted only once it is known to be a profile (valid
+    /// YAML whose top level is a mapping of profile fields). Before that its diagnostics give
+    /// a place and no text, so `extends: secrets.yaml` cannot print a secret.
+    IfProfile,
+}
+
 /// Decodes one profile. `label` names the file in diagnostics; `default_name` is used when
 /// the file has no `name:`. Returns `None` when the file is not a YAML mapping at all.
 pub fn decode(
@@ -50,8 +80,20 @@ pub fn decode(
     src: &str,
     default_name: &str,
     diags: &mut Diagnostics,
+    shown: Shown,
 ) -> Option<Layer> {
     let top = Pos1::root();
+    let hidden = shown == Shown::IfProfile;
+    // A diagnostic about a file not yet known to be a profile: its place, no text of it.
+    let unshown = |code: Code, what: &str, pos: crate::yamlpos::Pos| {
+        Diagnostic::new(
+            code,
+            format!("{what}; {label} may not be a profile, so its lines are not shown (`tlsreg show {label}` shows them)"),
+            label,
+            None,
+            pos,
+        )
+    };
     if src.len() > MAX_PROFILE_BYTES {
         diags.push(Diagnostic::new(
             Code::TooLarge,
@@ -66,12 +108,42 @@ pub fn decode(
         return None;
     }
     if let Some(pos) = too_deep(src) {
-        diags.push(Diagnostic::new(Code::TooDeep, format!("the YAML nests deeper than {MAX_FLOW_DEPTH} levels here; a profile needs a handful"), label, Some(src), pos));
+        let msg = format!(
+            "the YAML nests deeper than {MAX_FLOW_DEPTH} levels here; a profile needs a handful"
+        );
+        diags.push(if hidden {
+            unshown(Code::TooDeep, &msg, pos)
+        } else {
+            Diagnostic::new(Code::TooDeep, msg, label, Some(src), pos)
+        });
         return None;
     }
-    let idx = PosIndex::new(src);
+    let idx = PosIndex::new(src, EXPANSION_BOUND);
+    let over = match idx.too_large() {
+        Some(t) => Some((t.at, t.what.clone())),
+        // yaml-rust2 stopped early where libyaml may go on: count what serde_yaml expands.
+        None if !idx.complete() => expansion::check(src, EXPANSION_BOUND),
+        None => None,
+    };
+    if let Some((at, what)) = over {
+        let msg = format!("the YAML, with its aliases expanded, grows past {what} here; a profile may hold at most {MAX_EXPANDED_BYTES} bytes of text and {MAX_EXPANDED_NODES} nodes");
+        diags.push(if hidden {
+            unshown(Code::TooLarge, &msg, at)
+        } else {
+            Diagnostic::new(Code::TooLarge, msg, label, Some(src), at)
+        });
+        return None;
+    }
     if !idx.duplicates().is_empty() {
         for d in idx.duplicates() {
+            if hidden {
+                let what = format!(
+                    "a mapping key is given twice (first on line {})",
+                    d.first.line
+                );
+                diags.push(unshown(Code::DuplicateName, &what, d.second));
+                continue;
+            }
             let msg = format!(
                 "{} is given twice in one mapping (first on line {}); keep one",
                 quote(&d.key),
@@ -120,6 +192,14 @@ pub fn decode(
             {
                 msg.push_str(" (YAML does not allow tabs for indentation; indent with spaces)");
             }
+            if hidden {
+                diags.push(unshown(
+                    Code::YamlSyntax,
+                    "the file is not valid YAML here",
+                    pos,
+                ));
+                return None;
+            }
             diags.push(Diagnostic::new(
                 Code::YamlSyntax,
                 msg,
@@ -131,6 +211,14 @@ pub fn decode(
         }
     };
     if let Err(e) = value.apply_merge() {
+        if hidden {
+            diags.push(unshown(
+                Code::YamlSyntax,
+                "a YAML merge key (<<) cannot be applied",
+                top,
+            ));
+            return None;
+        }
         diags.push(Diagnostic::new(
             Code::YamlSyntax,
             e.to_string(),
@@ -149,10 +237,23 @@ pub fn decode(
         line_starts,
         idx,
         diags,
+        lines: Default::default(),
     };
     if value.is_null() {
         // An empty file is an empty profile.
         value = Value::Mapping(Mapping::new());
+    }
+    if hidden {
+        if let Some((pos, why)) = not_a_profile(&value, &cx.idx) {
+            cx.diags.push(Diagnostic::new(
+                Code::ExtendsNotAProfile,
+                format!("{label} is not a profile: {why}; its lines are not shown"),
+                label,
+                None,
+                pos,
+            ));
+            return None;
+        }
     }
     let fields = cx.fields(&[], &value, TOP_FIELDS, "a mapping of profile fields")?;
     let mut layer = Layer {
@@ -216,6 +317,40 @@ pub fn decode(
         }
     }
     Some(layer)
+}
+
+/// Why a parsed file is not a profile, and where: its top level is not a mapping, or has a
+/// key that is not a profile field. Says nothing of the file's text.
+fn not_a_profile(value: &Value, idx: &PosIndex) -> Option<(crate::yamlpos::Pos, String)> {
+    let Some(map) = value.as_mapping() else {
+        let what = ctx::kind(value);
+        return Some((
+            Pos1::root(),
+            format!("its top level is {what}, not a mapping of profile fields"),
+        ));
+    };
+    for k in map.keys() {
+        let field = k.as_str().filter(|f| TOP_FIELDS.contains(f));
+        if field.is_none() {
+            let pos = k
+                .as_str()
+                .map(|t| idx.key(&[crate::yamlpos::Seg::Key(t.to_string())]))
+                .unwrap_or_else(Pos1::root);
+            let hint = k
+                .as_str()
+                .and_then(|t| crate::catalog::did_you_mean(t, TOP_FIELDS.iter().copied()))
+                .map(|s| format!(" (did you mean \"{s}\"?)"))
+                .unwrap_or_default();
+            return Some((
+                pos,
+                format!(
+                    "the top-level key on line {}, column {}, is not a profile field{hint}",
+                    pos.line, pos.col
+                ),
+            ));
+        }
+    }
+    None
 }
 
 /// Position helpers that do not need an index.

@@ -273,6 +273,10 @@ pub(super) fn list_setting(
             cx.at(p, Code::InvalidList, msg);
             ok = false;
         } else if suites && !catalog::suites::is_known_suite(name) {
+            if cx.diags.0.len() >= crate::diag::MAX_LISTED {
+                // A warning past the list's end is dropped: skip the costly did-you-mean.
+                continue;
+            }
             let hint = did_you_mean(name, catalog::suites::CIPHER_SUITES.iter().copied())
                 .map(|s| format!("; did you mean \"{s}\"?"))
                 .unwrap_or_default();
