@@ -38,19 +38,34 @@ print(len(found))
 '''
 
 
+class TooSlow(Exception):
+    pass
+
+
+TIMEOUT = 600.0
+
+
 def run_peak(cmd, **kw):
-    """Runs cmd under /usr/bin/time; its peak RSS in KiB."""
-    p = subprocess.run(['/usr/bin/time', '-f', '%M'] + cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kw)
+    """Runs cmd under /usr/bin/time; its peak RSS in KiB. A run over TIMEOUT seconds is
+    stopped (TooSlow)."""
+    try:
+        p = subprocess.run(['/usr/bin/time', '-f', '%M'] + cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                           timeout=TIMEOUT, **kw)
+    except subprocess.TimeoutExpired:
+        raise TooSlow()
     return int(p.stderr.decode().strip().splitlines()[-1])
 
 
 def timed(cmd, runs):
     """Median seconds and peak RSS (KiB) of `runs` runs of cmd (a list, or a callable
-    returning its peak)."""
+    returning its peak); (None, None) when a run took longer than TIMEOUT."""
     times, peaks = [], []
     for _ in range(runs):
         t0 = time.perf_counter()
-        peak = cmd() if callable(cmd) else run_peak(cmd)
+        try:
+            peak = cmd() if callable(cmd) else run_peak(cmd)
+        except TooSlow:
+            return None, None
         times.append(time.perf_counter() - t0)
         peaks.append(peak)
     return statistics.median(times), max(peaks)
@@ -60,7 +75,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--runs', type=int, default=5)
     ap.add_argument('--tlsreg', default=os.path.join(ROOT, 'target', 'release', 'tlsreg'))
+    ap.add_argument('--timeout', type=float, default=TIMEOUT, help='seconds a peer run may take (default 600)')
     a = ap.parse_args()
+    global TIMEOUT
+    TIMEOUT = a.timeout
     for f in (A, B, a.tlsreg):
         if not os.path.exists(f):
             sys.exit(f'missing {f} (build with cargo build --release; the hives come from ../shared/testdata)')
@@ -98,9 +116,12 @@ def main():
     base = results['tlsreg'][0]
     print(f'\n{"tool":<12} {"median":>10} {"peak RSS":>12} {"vs tlsreg":>10}')
     for name, (t, peak) in results.items():
-        print(f'{name:<12} {t * 1000:>8.0f}ms {peak:>9} KiB {t / base:>9.1f}x')
+        if t is None:
+            print(f'{name:<12} {">" + str(int(TIMEOUT)) + " s":>10} {"-":>12} {">" + str(int(TIMEOUT / base)) + "x":>10}')
+        else:
+            print(f'{name:<12} {t * 1000:>8.0f}ms {peak:>9} KiB {t / base:>9.1f}x')
     for peer in ('hivex', 'regipy'):
-        if peer in results:
+        if peer in results and results[peer][0] is not None:
             print(f'{peer} / tlsreg = {results[peer][0] / base:.1f}x the time')
     peak = results['tlsreg'][1]
     print(f'tlsreg peak RSS = {peak} KiB, {peak / size_kib:.2f}x the two hives (goal < 3x)')
