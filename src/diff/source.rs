@@ -49,6 +49,12 @@ pub enum SourceError {
         #[source]
         source: std::io::Error,
     },
+    /// A `.reg` file that is not a regular file, too large, or unreadable.
+    #[error(transparent)]
+    RegRead(#[from] crate::regfile::ReadError),
+    /// A FIFO, device or socket: reading it could block or never end.
+    #[error(transparent)]
+    Input(#[from] crate::input::InputError),
     /// A folder that is neither a mounted volume nor a `config` folder.
     #[error(transparent)]
     Volume(std::io::Error),
@@ -66,7 +72,8 @@ impl Input {
     /// Tells what `arg` names: a folder is a mounted volume or config folder (its hives
     /// found by [`crate::hive::find_hives`]); a file starting with `regf` is a hive; any
     /// other file is a `.reg` file unless its name ends in `.yaml` or `.yml`; anything else
-    /// is a profile (a YAML file or a built-in name).
+    /// is a profile (a YAML file or a built-in name). A FIFO, device or socket is refused
+    /// before anything opens it.
     pub fn classify(arg: &str) -> Result<Input, SourceError> {
         let path = Path::new(arg);
         if path.is_dir() {
@@ -75,6 +82,14 @@ impl Input {
                 system: found.system,
                 software: found.software,
             });
+        }
+        if let Ok(meta) = std::fs::metadata(path) {
+            if !meta.is_file() {
+                return Err(SourceError::Input(crate::input::InputError::NotAFile {
+                    path: path.to_path_buf(),
+                    kind: crate::input::kind_of(&meta),
+                }));
+            }
         }
         if path.is_file() {
             let mut head = [0u8; 4];
@@ -148,14 +163,7 @@ impl Source {
                 Ok(Source::Hive(vec![(h, root)]))
             }
             Input::Reg(path) => {
-                let bytes = std::fs::read(&path).map_err(|source| SourceError::Read {
-                    arg: path.display().to_string(),
-                    source,
-                })?;
-                let opts = crate::regfile::ReadOptions {
-                    ansi: Some(encoding_rs::WINDOWS_1252),
-                };
-                let f = crate::regfile::parse(&bytes, opts);
+                let f = crate::regfile::read_file(&path, "windows-1252")?;
                 let failed = f.has_errors();
                 let mut r = MemRegistry::new();
                 if !failed {
