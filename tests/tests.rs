@@ -14,3 +14,4 @@ mod oracle;
 mod powershell;
 mod regfile;
 mod snapshots;
+mod wine;

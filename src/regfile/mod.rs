@@ -108,6 +108,9 @@ impl RegFile {
     /// `diags` (the reader's, the linter's) named as in `file`, each with its source line
     /// for the excerpt: what `tlsreg lint` and `tlsreg import` show.
     pub fn placed(&self, file: &str, diags: &[Diagnostic]) -> Diagnostics {
+        // The lines once, as the reader split them (a lone CR ends a line too); looking each
+        // excerpt up from the start would make many diagnostics quadratic.
+        let lines = read::lines(&self.text);
         Diagnostics(
             diags
                 .iter()
@@ -117,7 +120,13 @@ impl RegFile {
                         col: d.col,
                         len: 1,
                     };
-                    Diagnostic::new(d.code, d.message.clone(), file, Some(&self.text), pos)
+                    let mut placed = Diagnostic::new(d.code, d.message.clone(), file, None, pos);
+                    placed.source_line = d
+                        .line
+                        .checked_sub(1)
+                        .and_then(|i| lines.get(i))
+                        .map(|l| l.to_string());
+                    placed
                 })
                 .collect(),
         )
