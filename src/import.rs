@@ -6,13 +6,13 @@ use crate::catalog::{
     self, CipherRef, DotNetValue, DotNetVersion, HashRef, KeyBits, KeyExchangeRef, ProtocolId,
     ScalarRef, Side, View,
 };
-use crate::keypath::{fold, same_name};
+use crate::keypath::fold;
 use crate::memreg::MemRegistry;
 use crate::profile::{lists, Origin, Profile, RawEntry, RawOp};
 use crate::regfile::{Item, RegFile};
 use crate::setting::{Setting, SettingKey, State};
 use crate::value::{self, RegData};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// A value the import could not carry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -210,27 +210,25 @@ pub fn import(file: &RegFile, name: &str, label: &str) -> (Profile, Vec<Skipped>
 
     // Values, key by key in file order: named where the catalogue writes exactly them.
     let cat = Catalogue::new();
-    let line_of = |key: &str, name: &str| {
-        file.items.iter().rev().find_map(|l| match &l.item {
-            Item::Value {
-                key: k,
-                name: n,
-                data: Some(_),
-            } if same_name(k, key) && same_name(n, name) => Some(l.line),
-            _ => None,
-        })
-    };
+    // One pass over the items: the line that last sets each value, and the keys in the
+    // order they first get a value (looking either up per value was quadratic).
+    let mut last_line: HashMap<(String, String), usize> = HashMap::new();
     let mut keys_in_order: Vec<String> = Vec::new();
+    let mut keys_seen: HashSet<String> = HashSet::new();
     for l in &file.items {
         if let Item::Value {
-            key, data: Some(_), ..
+            key,
+            name,
+            data: Some(_),
         } = &l.item
         {
-            if !keys_in_order.iter().any(|k| same_name(k, key)) {
+            last_line.insert((fold(key), fold(name)), l.line);
+            if keys_seen.insert(fold(key)) {
                 keys_in_order.push(key.clone());
             }
         }
     }
+    let line_of = |key: &str, name: &str| last_line.get(&(fold(key), fold(name))).copied();
     for key in keys_in_order {
         let mut values: BTreeMap<String, RegData> = BTreeMap::new();
         let mut spelled: BTreeMap<String, String> = BTreeMap::new();

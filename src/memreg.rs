@@ -61,9 +61,18 @@ impl MemRegistry {
     pub fn apply_op(&mut self, op: &Op) {
         match op {
             Op::DeleteKey { key } => {
+                // The key and its subtree: the key, then every id starting with "key\\",
+                // which sort together (before "key]"). A range, not a scan of every key.
                 let id = fold(key);
-                let prefix = format!("{id}\\");
-                self.keys.retain(|k, _| *k != id && !k.starts_with(&prefix));
+                self.keys.remove(&id);
+                let doomed: Vec<String> = self
+                    .keys
+                    .range(format!("{id}\\")..format!("{id}]"))
+                    .map(|(k, _)| k.clone())
+                    .collect();
+                for k in doomed {
+                    self.keys.remove(&k);
+                }
             }
             Op::DeleteValue { key, name } => {
                 self.create_key(key);
@@ -141,6 +150,17 @@ impl MemRegistry {
         })
     }
 
+    /// Every value, moved out: (key as spelled, name as spelled, type, bytes), keys in
+    /// folded order. Each key's memory is freed as the iteration passes it.
+    pub fn into_entries(self) -> impl Iterator<Item = (String, String, u32, Vec<u8>)> {
+        self.keys.into_values().flat_map(|k| {
+            let path = k.path;
+            k.values
+                .into_values()
+                .map(move |(n, t, b)| (path.clone(), n, t, b))
+        })
+    }
+
     /// Key paths that exist, as spelled.
     pub fn key_paths(&self) -> Vec<String> {
         self.keys.values().map(|k| k.path.clone()).collect()
@@ -212,6 +232,29 @@ pub fn value_line(key: &str, name: &str, type_code: u32, data: &[u8]) -> String 
 mod tests {
     use super::*;
     use crate::value::RegData;
+
+    #[test]
+    fn delete_key_takes_its_subtree_and_nothing_beside_it() {
+        let mut r = MemRegistry::new();
+        for k in ["A", "A\\B", "A\\B\\C", "AB", "A]", "A[", "B"] {
+            r.create_key(&format!("HKEY_LOCAL_MACHINE\\SOFTWARE\\{k}"));
+        }
+        r.apply_op(&Op::DeleteKey {
+            key: r"hkey_local_machine\software\a".into(),
+        });
+        let mut left = r.key_paths();
+        left.sort();
+        assert_eq!(
+            left,
+            [
+                "HKEY_LOCAL_MACHINE\\SOFTWARE",
+                "HKEY_LOCAL_MACHINE\\SOFTWARE\\AB",
+                "HKEY_LOCAL_MACHINE\\SOFTWARE\\A[",
+                "HKEY_LOCAL_MACHINE\\SOFTWARE\\A]",
+                "HKEY_LOCAL_MACHINE\\SOFTWARE\\B",
+            ]
+        );
+    }
 
     #[test]
     fn lines_follow_the_oracle_format() {

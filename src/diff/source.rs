@@ -212,11 +212,17 @@ impl Source {
     pub fn values(self, keys: Option<&[String]>) -> Result<MemRegistry, HiveError> {
         match self {
             Source::Values(r) => Ok(r),
+            Source::Hive(mut hives) if hives.len() == 1 => {
+                let (mut h, root) = hives.pop().expect("one hive");
+                hive_values(&mut h, root, keys)
+            }
             Source::Hive(hives) => {
                 let mut all = MemRegistry::new();
                 for (mut h, root) in hives {
-                    for (k, n, t, d) in hive_values(&mut h, root, keys)?.entries() {
-                        all.set_raw(k, n, t, d.to_vec());
+                    let values = hive_values(&mut h, root, keys)?;
+                    drop(h);
+                    for (k, n, t, d) in values.into_entries() {
+                        all.set_raw(&k, &n, t, d);
                     }
                 }
                 Ok(all)
@@ -263,8 +269,8 @@ pub fn hive_values(
     let raw = h.extract(root, &requests)?;
     let Some(n) = current else { return Ok(raw) };
     let mut out = MemRegistry::new();
-    for (k, name, t, d) in raw.entries() {
-        out.set_raw(&unresolve(k, root, n), name, t, d.to_vec());
+    for (k, name, t, d) in raw.into_entries() {
+        out.set_raw(&unresolve(&k, root, n), &name, t, d);
     }
     Ok(out)
 }
