@@ -323,3 +323,136 @@ fn diff_compares_profiles_reg_files_and_hives() {
         "{out}"
     );
 }
+
+/// `import` writes only profiles that compile: names YAML would retype are quoted, and what
+/// a profile cannot carry (a value named `<<`, key names with control characters or
+/// padding spaces) is left out with a warning naming key and value. Compiling the import
+/// gives, as hivex reads it, exactly the file's values minus those.
+#[test]
+fn import_writes_only_profiles_that_compile() {
+    let names = [
+        "0x10",
+        "1e3",
+        "TRUE",
+        "~",
+        "null",
+        "yes",
+        "on",
+        ".inf",
+        "-1",
+        "1_000",
+        "0o17",
+        "=",
+        "!tag",
+        "&a",
+        "*a",
+        "? q",
+        "- x",
+        "a: b",
+        "a #b",
+        "#c",
+        "@x",
+        "%p",
+        "`b",
+        "'q",
+        "\\\"q",
+        " lead",
+        "trail ",
+        "ctl\u{1}x",
+        "ctl\u{7f}x",
+        "u\u{2028}x",
+        "nbsp\u{a0}",
+        "",
+        "]",
+        "[x",
+        "{x}",
+        "|x",
+        ">x",
+        "<<",
+    ];
+    let mut text = String::from(
+        "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Q]\r\n",
+    );
+    for (i, n) in names.iter().enumerate() {
+        text.push_str(&format!("\"{n}\"=dword:{i:08x}\r\n"));
+    }
+    text.push_str("\"s\"=\"<<\"\r\n\"m\"=hex(7):7e,00,00,00,3c,00,3c,00,00,00,00,00\r\n");
+    let keys = [
+        "<<",
+        "TRUE",
+        "~",
+        "0x10",
+        "a: b",
+        " lead",
+        "trail ",
+        "ctl\u{1}k",
+    ];
+    for k in keys {
+        text.push_str(&format!(
+            "[HKEY_LOCAL_MACHINE\\SOFTWARE\\QK\\{k}]\r\n\"v\"=\"{k}\"\r\n"
+        ));
+    }
+    text.push_str("[-HKEY_USERS\\S-1-5-18]\r\n");
+    let left_out = [
+        ("HKEY_LOCAL_MACHINE\\SOFTWARE\\Q", "<<"),
+        ("HKEY_LOCAL_MACHINE\\SOFTWARE\\QK\\ lead", "v"),
+        ("HKEY_LOCAL_MACHINE\\SOFTWARE\\QK\\trail ", "v"),
+        ("HKEY_LOCAL_MACHINE\\SOFTWARE\\QK\\ctl\u{1}k", "v"),
+    ];
+    let d = util::tempdir();
+    let reg = d.path().join("q.reg");
+    std::fs::write(&reg, utf16(&text)).unwrap();
+    let o = run(tlsreg().arg("import").arg(&reg));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let warnings: Vec<String> = stderr(&o)
+        .lines()
+        .filter(|l| l.starts_with("warning: "))
+        .map(str::to_string)
+        .collect();
+    let shown = |s: &str| s.replace('\u{1}', "\\u{1}");
+    for (k, n) in left_out {
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains(&format!("[{}] {n}: ", shown(k))) && w.ends_with("; left out")),
+            "no warning for [{k}] {n}: {warnings:#?}"
+        );
+    }
+    assert!(
+        warnings.iter().any(|w| w
+            .contains("[-HKEY_USERS\\S-1-5-18]: a profile does not delete a whole hive; left out")),
+        "{warnings:#?}"
+    );
+    assert_eq!(warnings.len(), left_out.len() + 1, "{warnings:#?}");
+    let yaml = d.path().join("q.yaml");
+    std::fs::write(&yaml, &o.stdout).unwrap();
+    let out = d.path().join("out");
+    let o = run(tlsreg().arg("compile").arg(&yaml).arg("-o").arg(&out));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "the import compiles: {}",
+        stderr(&o)
+    );
+    // The file's values as tlsreg reads them.
+    let f = parse(&utf16(&text), ReadOptions::default());
+    let mut r = tlsreg::memreg::MemRegistry::new();
+    f.apply(&mut r);
+    let want: Vec<String> = r
+        .value_lines()
+        .into_iter()
+        .filter(|l| {
+            let mut p = l.split('\t');
+            let (k, n) = (p.next().unwrap(), p.next().unwrap());
+            !left_out.iter().any(|(lk, ln)| *lk == k && *ln == n)
+        })
+        .collect();
+    assert_eq!(want.len(), names.len() - 1 + 2 + keys.len() - 3);
+    let Some(got) = crate::util::run_oracle(
+        "reg2values.sh",
+        &[&out.join("q.reg") as &dyn AsRef<std::ffi::OsStr>],
+    ) else {
+        return;
+    };
+    assert_eq!(util::lines(&got), want);
+}
