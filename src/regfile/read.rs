@@ -652,7 +652,9 @@ impl Parser {
         let (mut s, mut at, mut line_col) = (first, n, col);
         let mut spaced = false;
         loop {
-            spaced |= s.trim_end_matches(WS).contains([' ', '\t']);
+            // Spaces inside the list (not those before a comment or a backslash).
+            let list = s.split([';', '\\']).next().unwrap_or_default();
+            spaced |= list.trim_end_matches(WS).contains(WS);
             match hex_line(s, &mut bytes) {
                 Err((off, part)) => {
                     let why = if part.contains(WS) {
@@ -782,6 +784,40 @@ mod tests {
                 "HKEY_LOCAL_MACHINE\\SOFTWARE\\A\tm\tREG_MULTI_SZ\ta",
                 "HKEY_LOCAL_MACHINE\\SOFTWARE\\A\tq\tREG_QWORD\t0x0000000000000001",
             ]
+        );
+    }
+
+    #[test]
+    fn continuation_lines_as_regedit_reads_them() {
+        let h = "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\A]\r\n";
+        let read = |body: &str| {
+            let f = parse(format!("{h}{body}").as_bytes(), ReadOptions::default());
+            let codes: Vec<&str> = f.diagnostics.iter().map(|d| d.code.as_str()).collect();
+            let mut r = crate::memreg::MemRegistry::new();
+            f.apply(&mut r);
+            (r.value_lines(), codes.join(","))
+        };
+        let b = |hex: &str| {
+            vec![format!(
+                "HKEY_LOCAL_MACHINE\\SOFTWARE\\A\tb\tREG_BINARY\thex:{hex}"
+            )]
+        };
+        // A comment after the backslash, and comment and blank lines between.
+        assert_eq!(
+            read("\"b\"=hex:01,\\ ; c\r\n; c\r\n\r\n  02\r\n"),
+            (b("0102"), String::new())
+        );
+        // Lone CR line ends.
+        assert_eq!(read("\"b\"=hex:01,\\\r  02\r"), (b("0102"), String::new()));
+        // A continuation that is not hex drops the value and that line.
+        assert_eq!(
+            read("\"b\"=hex:01,\\\r\n\"c\"=dword:00000001\r\n").0,
+            Vec::<String>::new()
+        );
+        // Spaces after a comma: read, with a warning.
+        assert_eq!(
+            read("\"b\"=hex:01, 02\r\n"),
+            (b("0102"), "hex-spacing".into())
         );
     }
 
