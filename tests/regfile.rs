@@ -456,3 +456,16 @@ fn import_writes_only_profiles_that_compile() {
     };
     assert_eq!(util::lines(&got), want);
 }
+
+#[test]
+fn readme_lists_every_reg_code() {
+    let readme = std::fs::read_to_string(util::root().join("README.md")).unwrap();
+    for (code, sev, meaning) in CODES {
+        let sev = match sev {
+            tlsreg::regfile::Severity::Error => "error",
+            tlsreg::regfile::Severity::Warning => "warning",
+        };
+        let row = format!("| `{code}` | {sev} | {meaning} |");
+        assert!(readme.contains(&row), "README.md lacks the row {row}");
+    }
+}
