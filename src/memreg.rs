@@ -150,17 +150,6 @@ impl MemRegistry {
         })
     }
 
-    /// Every value, moved out: (key as spelled, name as spelled, type, bytes), keys in
-    /// folded order. Each key's memory is freed as the iteration passes it.
-    pub fn into_entries(self) -> impl Iterator<Item = (String, String, u32, Vec<u8>)> {
-        self.keys.into_values().flat_map(|k| {
-            let path = k.path;
-            k.values
-                .into_values()
-                .map(move |(n, t, b)| (path.clone(), n, t, b))
-        })
-    }
-
     /// Key paths that exist, as spelled.
     pub fn key_paths(&self) -> Vec<String> {
         self.keys.values().map(|k| k.path.clone()).collect()

@@ -8,9 +8,11 @@ mod source;
 
 pub use source::{hive_values, Input, Note, Source, SourceError};
 
+use crate::keypath::fold;
 use crate::memreg::{data_field, MemRegistry};
 use crate::value::type_name;
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// One value as it stands on one side.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -56,37 +58,50 @@ fn side(t: u32, b: &[u8]) -> Side {
     }
 }
 
-/// The differences from `a` to `b`. Both registries are walked in place, in folded key and
-/// name order (no copy of either: a diff of two big hives holds each once).
+/// A value by its identity (folded key and name): key and name as spelled, type, data.
+type Values = BTreeMap<(String, String), (String, String, u32, Vec<u8>)>;
+
+/// The differences from `a` to `b`.
 pub fn diff(a: &MemRegistry, b: &MemRegistry) -> Diff {
+    let map = |r: &MemRegistry| -> Values {
+        r.entries()
+            .map(|(k, n, t, d)| {
+                (
+                    (fold(k), fold(n)),
+                    (k.to_string(), n.to_string(), t, d.to_vec()),
+                )
+            })
+            .collect()
+    };
+    let (ma, mb) = (map(a), map(b));
     let mut d = Diff {
         version: 1,
         ..Diff::default()
     };
-    for (k, n, t, v) in a.entries() {
-        match b.get(k, n) {
+    for (id, (k, n, t, v)) in &ma {
+        match mb.get(id) {
             None => d.removed.push(Change {
-                key: k.to_string(),
-                name: n.to_string(),
-                old: Some(side(t, v)),
+                key: k.clone(),
+                name: n.clone(),
+                old: Some(side(*t, v)),
                 new: None,
             }),
-            Some((t2, v2)) if t2 != t || v2 != v => d.changed.push(Change {
-                key: k.to_string(),
-                name: n.to_string(),
-                old: Some(side(t, v)),
-                new: Some(side(t2, v2)),
+            Some((_, _, t2, v2)) if t2 != t || v2 != v => d.changed.push(Change {
+                key: k.clone(),
+                name: n.clone(),
+                old: Some(side(*t, v)),
+                new: Some(side(*t2, v2)),
             }),
             _ => {}
         }
     }
-    for (k, n, t, v) in b.entries() {
-        if a.get(k, n).is_none() {
+    for (id, (k, n, t, v)) in &mb {
+        if !ma.contains_key(id) {
             d.added.push(Change {
-                key: k.to_string(),
-                name: n.to_string(),
+                key: k.clone(),
+                name: n.clone(),
                 old: None,
-                new: Some(side(t, v)),
+                new: Some(side(*t, v)),
             });
         }
     }
@@ -104,13 +119,7 @@ pub fn compare(a: Source, b: Source) -> Result<Diff, crate::hive::HiveError> {
 
 /// The human rendering: `+`, `-` and `~` lines.
 pub fn human(d: &Diff) -> String {
-    let mut out = Vec::new();
-    write_human(d, &mut out).expect("writing to memory does not fail");
-    String::from_utf8(out).expect("the lines are UTF-8")
-}
-
-/// [`human`], written line by line to `w` (a big diff is not held twice).
-pub fn write_human(d: &Diff, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let mut out = String::new();
     let name = |n: &str| {
         if n.is_empty() {
             "@".to_string()
@@ -120,38 +129,35 @@ pub fn write_human(d: &Diff, w: &mut dyn std::io::Write) -> std::io::Result<()> 
     };
     for c in &d.removed {
         let o = c.old.as_ref().expect("removed has old");
-        writeln!(
-            w,
-            "- [{}] {} = {} {}",
+        out.push_str(&format!(
+            "- [{}] {} = {} {}\n",
             c.key,
             name(&c.name),
             o.type_name,
             o.data
-        )?;
+        ));
     }
     for c in &d.added {
         let n = c.new.as_ref().expect("added has new");
-        writeln!(
-            w,
-            "+ [{}] {} = {} {}",
+        out.push_str(&format!(
+            "+ [{}] {} = {} {}\n",
             c.key,
             name(&c.name),
             n.type_name,
             n.data
-        )?;
+        ));
     }
     for c in &d.changed {
         let (o, n) = (c.old.as_ref().expect("old"), c.new.as_ref().expect("new"));
-        writeln!(
-            w,
-            "~ [{}] {}: {} {} -> {} {}",
+        out.push_str(&format!(
+            "~ [{}] {}: {} {} -> {} {}\n",
             c.key,
             name(&c.name),
             o.type_name,
             o.data,
             n.type_name,
             n.data
-        )?;
+        ));
     }
-    Ok(())
+    out
 }

@@ -49,12 +49,6 @@ pub enum SourceError {
         #[source]
         source: std::io::Error,
     },
-    /// A `.reg` file that is not a regular file, too large, or unreadable.
-    #[error(transparent)]
-    RegRead(#[from] crate::regfile::ReadError),
-    /// A FIFO, device or socket: reading it could block or never end.
-    #[error(transparent)]
-    Input(#[from] crate::input::InputError),
     /// A folder that is neither a mounted volume nor a `config` folder.
     #[error(transparent)]
     Volume(std::io::Error),
@@ -72,8 +66,7 @@ impl Input {
     /// Tells what `arg` names: a folder is a mounted volume or config folder (its hives
     /// found by [`crate::hive::find_hives`]); a file starting with `regf` is a hive; any
     /// other file is a `.reg` file unless its name ends in `.yaml` or `.yml`; anything else
-    /// is a profile (a YAML file or a built-in name). A FIFO, device or socket is refused
-    /// before anything opens it.
+    /// is a profile (a YAML file or a built-in name).
     pub fn classify(arg: &str) -> Result<Input, SourceError> {
         let path = Path::new(arg);
         if path.is_dir() {
@@ -82,14 +75,6 @@ impl Input {
                 system: found.system,
                 software: found.software,
             });
-        }
-        if let Ok(meta) = std::fs::metadata(path) {
-            if !meta.is_file() {
-                return Err(SourceError::Input(crate::input::InputError::NotAFile {
-                    path: path.to_path_buf(),
-                    kind: crate::input::kind_of(&meta),
-                }));
-            }
         }
         if path.is_file() {
             let mut head = [0u8; 4];
@@ -163,7 +148,14 @@ impl Source {
                 Ok(Source::Hive(vec![(h, root)]))
             }
             Input::Reg(path) => {
-                let f = crate::regfile::read_file(&path, "windows-1252")?;
+                let bytes = std::fs::read(&path).map_err(|source| SourceError::Read {
+                    arg: path.display().to_string(),
+                    source,
+                })?;
+                let opts = crate::regfile::ReadOptions {
+                    ansi: Some(encoding_rs::WINDOWS_1252),
+                };
+                let f = crate::regfile::parse(&bytes, opts);
                 let failed = f.has_errors();
                 let mut r = MemRegistry::new();
                 if !failed {
@@ -212,17 +204,11 @@ impl Source {
     pub fn values(self, keys: Option<&[String]>) -> Result<MemRegistry, HiveError> {
         match self {
             Source::Values(r) => Ok(r),
-            Source::Hive(mut hives) if hives.len() == 1 => {
-                let (mut h, root) = hives.pop().expect("one hive");
-                hive_values(&mut h, root, keys)
-            }
             Source::Hive(hives) => {
                 let mut all = MemRegistry::new();
                 for (mut h, root) in hives {
-                    let values = hive_values(&mut h, root, keys)?;
-                    drop(h);
-                    for (k, n, t, d) in values.into_entries() {
-                        all.set_raw(&k, &n, t, d);
+                    for (k, n, t, d) in hive_values(&mut h, root, keys)?.entries() {
+                        all.set_raw(k, n, t, d.to_vec());
                     }
                 }
                 Ok(all)
@@ -269,8 +255,8 @@ pub fn hive_values(
     let raw = h.extract(root, &requests)?;
     let Some(n) = current else { return Ok(raw) };
     let mut out = MemRegistry::new();
-    for (k, name, t, d) in raw.into_entries() {
-        out.set_raw(&unresolve(&k, root, n), &name, t, d);
+    for (k, name, t, d) in raw.entries() {
+        out.set_raw(&unresolve(k, root, n), name, t, d.to_vec());
     }
     Ok(out)
 }

@@ -268,11 +268,7 @@ fn diff(a: &str, b: &str, format: Report, recover: bool, ui: &Ui) -> Result<u8> 
     let sb = diff_side(b, recover, ui)?;
     let d = tlsreg::diff::compare(sa, sb)?;
     match format {
-        Report::Human => {
-            let mut w = std::io::BufWriter::new(std::io::stdout().lock());
-            tlsreg::diff::write_human(&d, &mut w)?;
-            w.flush()?;
-        }
+        Report::Human => write!(std::io::stdout().lock(), "{}", tlsreg::diff::human(&d))?,
         Report::Json => writeln!(
             std::io::stdout().lock(),
             "{}",
