@@ -79,6 +79,16 @@ pub enum Code {
     UnquotedName,
     /// Values set or deleted at or below a key the same profile deletes.
     DeletedKeyWritten,
+    // .reg reading vs regedit (issue 11)
+    Utf16Be,
+    HeaderSpacing,
+    NulInLine,
+    UnicodeSpace,
+    TypeCase,
+    HexSpacing,
+    NoFinalNul,
+    AnsiHexString,
+    ValueAfterDelete,
 }
 
 impl Code {
@@ -115,7 +125,7 @@ impl Code {
         Code::DeletedKeyWritten,
     ];
     /// Every `.reg` reader and lint code, in the order README lists them.
-    pub const REG: [Code; 23] = [
+    pub const REG: [Code; 32] = [
         Code::RegEncoding,
         Code::MissingHeader,
         Code::BadHeader,
@@ -139,6 +149,15 @@ impl Code {
         Code::TripleDes168168,
         Code::RegTls13Below20348,
         Code::ControlSetMix,
+        Code::Utf16Be,
+        Code::HeaderSpacing,
+        Code::NulInLine,
+        Code::UnicodeSpace,
+        Code::TypeCase,
+        Code::HexSpacing,
+        Code::NoFinalNul,
+        Code::AnsiHexString,
+        Code::ValueAfterDelete,
     ];
 
     /// The name, severity and meaning of the code: the one table of them.
@@ -197,6 +216,16 @@ impl Code {
             Code::ExtendsNotAProfile => ("extends-not-a-profile", Error, "an `extends` entry that is not a built-in profile or a .yaml/.yml profile; its content is never shown"),
             Code::UnquotedName => ("unquoted-name", Error, "a name YAML reads as a number, boolean or null unless it is quoted"),
             Code::DeletedKeyWritten => ("deleted-key-written", Error, "a value set or deleted at or below a key the same profile deletes"),
+            // .reg reading vs regedit (issue 11)
+            Code::Utf16Be => ("utf16-be", Warning, "UTF-16BE: regedit reads only UTF-16LE as Unicode and ignores the whole file"),
+            Code::HeaderSpacing => ("header-spacing", Warning, "a blank line before the header or spaces after it: regedit ignores the whole file"),
+            Code::NulInLine => ("nul-in-line", Error, "a NUL character inside a line: regedit ends the line there and loses the text after it"),
+            Code::UnicodeSpace => ("unicode-space", Error, "a line indented with a space other than space or tab (U+00A0 ...): regedit skips the line"),
+            Code::TypeCase => ("type-case", Error, "DWORD:, HEX: or Hex(N): not in lower case: regedit skips the line"),
+            Code::HexSpacing => ("hex-spacing", Warning, "spaces inside a hex list: regedit allows them only after a comma, hivex not at all"),
+            Code::NoFinalNul => ("no-final-nul", Warning, "hex(1), hex(2) or hex(7) data without its final NUL: regedit adds one, hivex does not"),
+            Code::AnsiHexString => ("ansi-hex-string", Warning, "hex(1), hex(2) or hex(7) data in a 5.00 file that is not UTF-16LE: regedit reads the bytes as ANSI characters"),
+            Code::ValueAfterDelete => ("value-after-delete", Warning, "a value line after [-KEY]: regedit has no key open and skips it"),
         }
     }
 }

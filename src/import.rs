@@ -6,13 +6,13 @@ use crate::catalog::{
     self, CipherRef, DotNetValue, DotNetVersion, HashRef, KeyBits, KeyExchangeRef, ProtocolId,
     ScalarRef, Side, View,
 };
-use crate::keypath::{fold, same_name};
+use crate::keypath::{canonical_key, check_value_name, fold};
 use crate::memreg::MemRegistry;
 use crate::profile::{lists, Origin, Profile, RawEntry, RawOp};
 use crate::regfile::{Item, RegFile};
 use crate::setting::{Setting, SettingKey, State};
 use crate::value::{self, RegData};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// A value the import could not carry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +45,63 @@ fn reg_data(t: u32, b: &[u8]) -> Option<RegData> {
         }
         11 => value::qword(t, b).map(RegData::Qword),
         _ => None,
+    }
+}
+
+/// Why a profile cannot carry a value of `key` named `name`, if it cannot: the key or
+/// name fails the profile's own checks ([`canonical_key`], [`check_value_name`]), or the name
+/// is `<<`, which YAML loaders (the profile loader too) take as a merge key even quoted.
+fn cannot_carry(key: &str, name: &str) -> Option<String> {
+    if let Err(e) = canonical_key(key) {
+        return Some(format!("a profile cannot name this key ({e})"));
+    }
+    if name == "<<" {
+        return Some(
+            "a value named \"<<\" is YAML's merge key, which a profile cannot carry as a name"
+                .into(),
+        );
+    }
+    check_value_name(name)
+        .err()
+        .map(|e| format!("a profile cannot carry this value name ({e})"))
+}
+
+/// Why a profile cannot delete `key`, if it cannot (as the profile's `raw` section checks).
+fn cannot_delete(key: &str) -> Option<String> {
+    match canonical_key(key) {
+        Err(e) => Some(format!("a profile cannot name this key ({e})")),
+        Ok(k)
+            if k.split('\\').count() < 3
+                && matches!(
+                    k.split('\\').next(),
+                    Some("HKEY_LOCAL_MACHINE" | "HKEY_USERS")
+                ) =>
+        {
+            Some("a profile does not delete a whole hive".into())
+        }
+        Ok(_) => None,
+    }
+}
+
+/// A key path or value name for a warning: control characters escaped.
+fn shown(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_debug().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// A value name for a warning (`@` for the default value).
+fn shown_name(n: &str) -> String {
+    if n.is_empty() {
+        "@".into()
+    } else {
+        shown(n)
     }
 }
 
@@ -185,6 +242,13 @@ pub fn import(file: &RegFile, name: &str, label: &str) -> (Profile, Vec<Skipped>
             Item::DeleteKey { path }
                 if !reg.key_exists(path) && seen.insert((fold(path), String::new())) =>
             {
+                if let Some(why) = cannot_delete(path) {
+                    skipped.push(Skipped {
+                        line: l.line,
+                        reason: format!("[-{}]: {why}; left out", shown(path)),
+                    });
+                    continue;
+                }
                 deletions.push(RawEntry {
                     key: path.clone(),
                     op: RawOp::DeleteKey,
@@ -198,6 +262,17 @@ pub fn import(file: &RegFile, name: &str, label: &str) -> (Profile, Vec<Skipped>
             } if reg.get(key, name).is_none()
                 && seen.insert((fold(key), format!("v:{}", fold(name)))) =>
             {
+                if let Some(why) = cannot_carry(key, name) {
+                    skipped.push(Skipped {
+                        line: l.line,
+                        reason: format!(
+                            "[{}] {} (deleted): {why}; left out",
+                            shown(key),
+                            shown_name(name)
+                        ),
+                    });
+                    continue;
+                }
                 deletions.push(RawEntry {
                     key: key.clone(),
                     op: RawOp::DeleteValue { name: name.clone() },
@@ -210,31 +285,36 @@ pub fn import(file: &RegFile, name: &str, label: &str) -> (Profile, Vec<Skipped>
 
     // Values, key by key in file order: named where the catalogue writes exactly them.
     let cat = Catalogue::new();
-    let line_of = |key: &str, name: &str| {
-        file.items.iter().rev().find_map(|l| match &l.item {
-            Item::Value {
-                key: k,
-                name: n,
-                data: Some(_),
-            } if same_name(k, key) && same_name(n, name) => Some(l.line),
-            _ => None,
-        })
-    };
+    // One pass over the items: the line that last sets each value, and the keys in the
+    // order they first get a value (looking either up per value was quadratic).
+    let mut last_line: HashMap<(String, String), usize> = HashMap::new();
     let mut keys_in_order: Vec<String> = Vec::new();
+    let mut keys_seen: HashSet<String> = HashSet::new();
     for l in &file.items {
         if let Item::Value {
-            key, data: Some(_), ..
+            key,
+            name,
+            data: Some(_),
         } = &l.item
         {
-            if !keys_in_order.iter().any(|k| same_name(k, key)) {
+            last_line.insert((fold(key), fold(name)), l.line);
+            if keys_seen.insert(fold(key)) {
                 keys_in_order.push(key.clone());
             }
         }
     }
+    let line_of = |key: &str, name: &str| last_line.get(&(fold(key), fold(name))).copied();
     for key in keys_in_order {
         let mut values: BTreeMap<String, RegData> = BTreeMap::new();
         let mut spelled: BTreeMap<String, String> = BTreeMap::new();
         for (n, t, b) in reg.values(&key) {
+            if let Some(why) = cannot_carry(&key, n) {
+                skipped.push(Skipped {
+                    line: line_of(&key, n).unwrap_or(0),
+                    reason: format!("[{}] {}: {why}; left out", shown(&key), shown_name(n)),
+                });
+                continue;
+            }
             match reg_data(t, b) {
                 Some(d) => {
                     values.insert(fold(n), d);
@@ -243,8 +323,9 @@ pub fn import(file: &RegFile, name: &str, label: &str) -> (Profile, Vec<Skipped>
                 None => skipped.push(Skipped {
                     line: line_of(&key, n).unwrap_or(0),
                     reason: format!(
-                        "[{key}] {}: {} data a profile cannot carry ({} bytes); left out",
-                        if n.is_empty() { "@" } else { n },
+                        "[{}] {}: {} data a profile cannot carry ({} bytes); left out",
+                        shown(&key),
+                        shown_name(n),
                         crate::regfile::describe_type(t),
                         b.len()
                     ),

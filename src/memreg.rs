@@ -136,9 +136,18 @@ impl MemRegistry {
     pub fn apply_op(&mut self, op: &Op) {
         match op {
             Op::DeleteKey { key } => {
+                // The key and its subtree: the key, then every id starting with "key\\",
+                // which sort together (before "key]"). A range, not a scan of every key.
                 let id = fold(key);
-                let prefix = format!("{id}\\");
-                self.keys.retain(|k, _| *k != id && !k.starts_with(&prefix));
+                self.keys.remove(&id);
+                let doomed: Vec<String> = self
+                    .keys
+                    .range(format!("{id}\\")..format!("{id}]"))
+                    .map(|(k, _)| k.clone())
+                    .collect();
+                for k in doomed {
+                    self.keys.remove(&k);
+                }
             }
             Op::DeleteValue { key, name } => {
                 self.create_key(key);
@@ -353,6 +362,29 @@ pub fn value_line(key: &str, name: &str, type_code: u32, data: &[u8]) -> String 
 mod tests {
     use super::*;
     use crate::value::RegData;
+
+    #[test]
+    fn delete_key_takes_its_subtree_and_nothing_beside_it() {
+        let mut r = MemRegistry::new();
+        for k in ["A", "A\\B", "A\\B\\C", "AB", "A]", "A[", "B"] {
+            r.create_key(&format!("HKEY_LOCAL_MACHINE\\SOFTWARE\\{k}"));
+        }
+        r.apply_op(&Op::DeleteKey {
+            key: r"hkey_local_machine\software\a".into(),
+        });
+        let mut left = r.key_paths();
+        left.sort();
+        assert_eq!(
+            left,
+            [
+                "HKEY_LOCAL_MACHINE\\SOFTWARE",
+                "HKEY_LOCAL_MACHINE\\SOFTWARE\\AB",
+                "HKEY_LOCAL_MACHINE\\SOFTWARE\\A[",
+                "HKEY_LOCAL_MACHINE\\SOFTWARE\\A]",
+                "HKEY_LOCAL_MACHINE\\SOFTWARE\\B",
+            ]
+        );
+    }
 
     #[test]
     fn lines_follow_the_oracle_format() {

@@ -889,3 +889,68 @@ fn show_escapes_hostile_extends_paths_in_its_comments() {
     assert_eq!(again.profile.plan(), orig.profile.plan());
     assert_eq!(again.profile.name, orig.profile.name);
 }
+
+/// Runs `tlsreg ARGS` with a deadline: a command that blocks on a FIFO or reads a device
+/// forever fails the test instead of hanging it.
+fn run_within(args: &[&std::ffi::OsStr], secs: u64) -> (Option<i32>, String, String) {
+    use std::io::Read;
+    let mut child = tlsreg()
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("tlsreg {args:?} did not finish within {secs} s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let (mut out, mut err) = (String::new(), String::new());
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    (status.code(), out, err)
+}
+
+#[test]
+fn reg_inputs_must_be_regular_files() {
+    let dir = util::tempdir();
+    let fifo = dir.path().join("pipe.reg");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+    let zero = std::path::Path::new("/dev/zero");
+    for (args, path, kind) in [
+        (vec!["lint"], fifo.as_path(), "FIFO"),
+        (vec!["import"], fifo.as_path(), "FIFO"),
+        (vec!["lint"], zero, "character device"),
+        (vec!["import"], zero, "character device"),
+    ] {
+        let mut a: Vec<&std::ffi::OsStr> = args.iter().map(std::ffi::OsStr::new).collect();
+        a.push(path.as_os_str());
+        let (code, out, err) = run_within(&a, 20);
+        assert_eq!(code, Some(2), "{args:?} {}: {err}", path.display());
+        assert!(out.is_empty(), "{args:?}: exit 2 writes nothing: {out}");
+        let want = format!(
+            "cannot read {}: it is a {kind}, not a regular file",
+            path.display()
+        );
+        assert!(err.contains(&want), "{args:?}: {err}");
+    }
+}

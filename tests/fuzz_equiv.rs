@@ -145,6 +145,29 @@ proptest! {
         let _ = tlsreg::import::import(&f, "fuzz", "fuzz.reg");
     }
 
+    /// The shapes of issue 11 around random text (continuation lines and comments, lone
+    /// CR, NUL, non-ASCII spaces, [-KEY], upper-case types, spaced hex lists, names YAML
+    /// retypes): the reader never panics, and what `import` writes always loads as a profile.
+    #[test]
+    fn reg_reader_takes_issue_11_shapes(parts in proptest::collection::vec("[\"@=,;#\\\\ \t\r\n\u{0}\u{a0}\u{3000}<>~:\\[\\]a-fA-F0-9xX()-]{0,12}|dword:|DWORD:|hex:|HEX:|hex\\(7\\):|hex\\(1\\):|\\[-?HKEY_LOCAL_MACHINE\\\\SOFTWARE\\\\F\\]|<<|TRUE|~|\r\n", 0..40), utf16 in any::<bool>()) {
+        let text = format!("Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\F]\r\n{}", parts.concat());
+        let bytes = if utf16 {
+            let mut v = vec![0xFF, 0xFE];
+            v.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+            v
+        } else {
+            text.into_bytes()
+        };
+        let f = tlsreg::regfile::parse(&bytes, Default::default());
+        let diags = tlsreg::regfile::lint::check(&f, Default::default());
+        let _ = f.placed("fuzz.reg", &diags).render(false);
+        let (p, _) = tlsreg::import::import(&f, "fuzz", "fuzz.reg");
+        let yaml = tlsreg::import::to_yaml(&p, "fuzz.reg");
+        if let Err(e) = tlsreg::profile::load_with("fuzz.yaml", &yaml, None, "fuzz") {
+            panic!("the import does not load:\n{}\n{yaml}", e.render(false));
+        }
+    }
+
     #[test]
     fn profile_loader_takes_any_text(text in "\\PC{0,400}", seed in 0usize..16, edits in proptest::collection::vec((any::<usize>(), 32u8..127), 0..12), cut in any::<usize>(), dup in any::<usize>()) {
         let _ = tlsreg::profile::load_with("fuzz.yaml", &text, None, "fuzz");

@@ -88,6 +88,26 @@ fn reader_codes_render_whole() {
         assert_eq!(got, *want, "{code}");
         assert_eq!(rc, 1, "{code}");
     }
+    // Where regedit reads a file differently (issue 11; tests/wine.rs compares with Wine).
+    let k = "[HKEY_LOCAL_MACHINE\\SOFTWARE\\A]\r\n";
+    let mut be = vec![0xFE, 0xFF];
+    be.extend(format!("{h}{k}").encode_utf16().flat_map(u16::to_be_bytes));
+    let cases: &[(&str, Vec<u8>, &str)] = &[
+        ("utf16-be", be, "warning[utf16-be]: f.reg:1:1: the file is UTF-16BE: regedit reads only UTF-16LE (byte-order mark FF FE) as Unicode, does not recognise the header and ignores the whole file\n  |\n1 | Windows Registry Editor Version 5.00\n  | ^\n"),
+        ("header-spacing", utf16(&format!("\r\n{h}{k}")), "warning[header-spacing]: f.reg:2:1: 1 blank line before the header: regedit reads only the first line as the header, and ignores the whole file\n  |\n2 | Windows Registry Editor Version 5.00\n  | ^\n"),
+        ("nul-in-line", utf16(&format!("{h}{k}\"a\"=dword:00000001\0x\r\n")), "error[nul-in-line]: f.reg:4:19: a NUL character inside the line: regedit ends the line here and loses the text after it (up to 4096 characters, across lines)\n  |\n4 | \"a\"=dword:00000001\0x\n  |                   ^\n"),
+        ("unicode-space", utf16(&format!("{h}{k}\u{a0}\"a\"=dword:00000001\r\n")), "error[unicode-space]: f.reg:4:1: the line is indented with U+00A0; regedit skips spaces and tabs only, so it skips this line\n  |\n4 | \u{a0}\"a\"=dword:00000001\n  | ^\n"),
+        ("type-case", utf16(&format!("{h}{k}\"a\"=DWORD:00000001\r\n")), "error[type-case]: f.reg:4:5: \"DWORD:\" is not in lower case: regedit reads only \"dword:\" and skips the line\n  |\n4 | \"a\"=DWORD:00000001\n  |     ^\n"),
+        ("hex-spacing", utf16(&format!("{h}{k}\"a\"=hex:01, 02\r\n")), "warning[hex-spacing]: f.reg:4:5: spaces inside the hex list: regedit reads them after a comma only, and hivex not at all; write \"xx,xx\"\n  |\n4 | \"a\"=hex:01, 02\n  |     ^\n"),
+        ("no-final-nul", utf16(&format!("{h}{k}\"a\"=hex(2):41,00\r\n")), "warning[no-final-nul]: f.reg:4:5: hex(2) data without its final NUL (00,00): regedit adds one, hivex does not\n  |\n4 | \"a\"=hex(2):41,00\n  |     ^\n"),
+        ("ansi-hex-string", format!("{h}{k}\"a\"=hex(2):41,00,00,00\r\n").into_bytes(), "warning[ansi-hex-string]: f.reg:4:5: hex(2) data in a file that is not UTF-16LE with a byte-order mark: regedit reads these bytes as ANSI characters, one per byte, so UTF-16 text comes out with a NUL after each character (save the file as UTF-16LE)\n  |\n4 | \"a\"=hex(2):41,00,00,00\n  |     ^\n"),
+        ("value-after-delete", utf16(&format!("{h}[-HKEY_LOCAL_MACHINE\\SOFTWARE\\A]\r\n\"a\"=dword:00000001\r\n")), "warning[value-after-delete]: f.reg:4:1: a value line after the [-KEY] on line 3: regedit has no key open there and skips it\n  |\n4 | \"a\"=dword:00000001\n  | ^\n"),
+    ];
+    for (code, bytes, want) in cases {
+        let (rc, got) = lint_text("f.reg", bytes);
+        assert_eq!(got, *want, "{code}");
+        assert_eq!(rc, 1, "{code}");
+    }
     // Bytes that are not valid in their encoding, and UTF-8 non-ASCII text without a BOM.
     let mut bad = utf16(&format!("{h}[HKEY_LOCAL_MACHINE\\SOFTWARE\\A]\r\n"));
     bad.extend([0x00, 0xD8, 0x41, 0x00]);
@@ -155,11 +175,24 @@ fn every_encoding_reads_to_the_values_hivex_imports() {
     let cases: &[(&str, &Vec<String>, &[&str])] = &[
         ("utf16le-bom.reg", &unicode, &[]),
         ("utf16le-bom-lf.reg", &unicode, &[]),
-        ("utf16be-bom.reg", &unicode, &[]),
+        ("utf16be-bom.reg", &unicode, &["utf16-be"]),
         ("utf8-bom.reg", &unicode, &["utf8-bom"]),
-        ("utf8-nobom.reg", &unicode, &["ansi-text"]),
+        (
+            "utf8-nobom.reg",
+            &unicode,
+            &[
+                "ansi-text",
+                "ansi-hex-string",
+                "ansi-hex-string",
+                "ansi-hex-string",
+            ],
+        ),
         ("content-utf16le.reg", &ansi, &[]),
-        ("ansi-5.00.reg", &ansi, &[]),
+        (
+            "ansi-5.00.reg",
+            &ansi,
+            &["ansi-hex-string", "ansi-hex-string", "ansi-hex-string"],
+        ),
         ("regedit4-ansi.reg", &ansi, &[]),
     ];
     for (file, want, codes) in cases {
@@ -289,4 +322,150 @@ fn diff_compares_profiles_reg_files_and_hives() {
             .all(|l| l.starts_with("- [") && l.contains("v2.0.50727")),
         "{out}"
     );
+}
+
+/// `import` writes only profiles that compile: names YAML would retype are quoted, and what
+/// a profile cannot carry (a value named `<<`, key names with control characters or
+/// padding spaces) is left out with a warning naming key and value. Compiling the import
+/// gives, as hivex reads it, exactly the file's values minus those.
+#[test]
+fn import_writes_only_profiles_that_compile() {
+    let names = [
+        "0x10",
+        "1e3",
+        "TRUE",
+        "~",
+        "null",
+        "yes",
+        "on",
+        ".inf",
+        "-1",
+        "1_000",
+        "0o17",
+        "=",
+        "!tag",
+        "&a",
+        "*a",
+        "? q",
+        "- x",
+        "a: b",
+        "a #b",
+        "#c",
+        "@x",
+        "%p",
+        "`b",
+        "'q",
+        "\\\"q",
+        " lead",
+        "trail ",
+        "ctl\u{1}x",
+        "ctl\u{7f}x",
+        "u\u{2028}x",
+        "nbsp\u{a0}",
+        "",
+        "]",
+        "[x",
+        "{x}",
+        "|x",
+        ">x",
+        "<<",
+    ];
+    let mut text = String::from(
+        "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Q]\r\n",
+    );
+    for (i, n) in names.iter().enumerate() {
+        text.push_str(&format!("\"{n}\"=dword:{i:08x}\r\n"));
+    }
+    text.push_str("\"s\"=\"<<\"\r\n\"m\"=hex(7):7e,00,00,00,3c,00,3c,00,00,00,00,00\r\n");
+    let keys = [
+        "<<",
+        "TRUE",
+        "~",
+        "0x10",
+        "a: b",
+        " lead",
+        "trail ",
+        "ctl\u{1}k",
+    ];
+    for k in keys {
+        text.push_str(&format!(
+            "[HKEY_LOCAL_MACHINE\\SOFTWARE\\QK\\{k}]\r\n\"v\"=\"{k}\"\r\n"
+        ));
+    }
+    text.push_str("[-HKEY_USERS\\S-1-5-18]\r\n");
+    let left_out = [
+        ("HKEY_LOCAL_MACHINE\\SOFTWARE\\Q", "<<"),
+        ("HKEY_LOCAL_MACHINE\\SOFTWARE\\QK\\ lead", "v"),
+        ("HKEY_LOCAL_MACHINE\\SOFTWARE\\QK\\trail ", "v"),
+        ("HKEY_LOCAL_MACHINE\\SOFTWARE\\QK\\ctl\u{1}k", "v"),
+    ];
+    let d = util::tempdir();
+    let reg = d.path().join("q.reg");
+    std::fs::write(&reg, utf16(&text)).unwrap();
+    let o = run(tlsreg().arg("import").arg(&reg));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let warnings: Vec<String> = stderr(&o)
+        .lines()
+        .filter(|l| l.starts_with("warning: "))
+        .map(str::to_string)
+        .collect();
+    let shown = |s: &str| s.replace('\u{1}', "\\u{1}");
+    for (k, n) in left_out {
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains(&format!("[{}] {n}: ", shown(k))) && w.ends_with("; left out")),
+            "no warning for [{k}] {n}: {warnings:#?}"
+        );
+    }
+    assert!(
+        warnings.iter().any(|w| w
+            .contains("[-HKEY_USERS\\S-1-5-18]: a profile does not delete a whole hive; left out")),
+        "{warnings:#?}"
+    );
+    assert_eq!(warnings.len(), left_out.len() + 1, "{warnings:#?}");
+    let yaml = d.path().join("q.yaml");
+    std::fs::write(&yaml, &o.stdout).unwrap();
+    let out = d.path().join("out");
+    let o = run(tlsreg().arg("compile").arg(&yaml).arg("-o").arg(&out));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "the import compiles: {}",
+        stderr(&o)
+    );
+    // The file's values as tlsreg reads them.
+    let f = parse(&utf16(&text), ReadOptions::default());
+    let mut r = tlsreg::memreg::MemRegistry::new();
+    f.apply(&mut r);
+    let want: Vec<String> = r
+        .value_lines()
+        .into_iter()
+        .filter(|l| {
+            let mut p = l.split('\t');
+            let (k, n) = (p.next().unwrap(), p.next().unwrap());
+            !left_out.iter().any(|(lk, ln)| *lk == k && *ln == n)
+        })
+        .collect();
+    assert_eq!(want.len(), names.len() - 1 + 2 + keys.len() - 3);
+    let Some(got) = crate::util::run_oracle(
+        "reg2values.sh",
+        &[&out.join("q.reg") as &dyn AsRef<std::ffi::OsStr>],
+    ) else {
+        return;
+    };
+    assert_eq!(util::lines(&got), want);
+}
+
+#[test]
+fn readme_lists_every_reg_code() {
+    let readme = std::fs::read_to_string(util::root().join("README.md")).unwrap();
+    for (code, sev, meaning) in CODES {
+        let sev = match sev {
+            tlsreg::regfile::Severity::Error => "error",
+            tlsreg::regfile::Severity::Warning => "warning",
+        };
+        let row = format!("| `{code}` | {sev} | {meaning} |");
+        assert!(readme.contains(&row), "README.md lacks the row {row}");
+    }
 }

@@ -15,3 +15,4 @@ mod powershell;
 mod regfile;
 mod snapshots;
 mod suite_tables;
+mod wine;

@@ -11,10 +11,6 @@ use crate::profile::ProfileRef;
 use crate::regfile::{Header, RegFile};
 use std::path::{Path, PathBuf};
 
-/// The largest `.reg` file a diff reads (a full export of a large SYSTEM hive is tens of
-/// megabytes).
-const MAX_REG_BYTES: u64 = 256 << 20;
-
 /// What a diff argument names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Input {
@@ -174,7 +170,7 @@ impl Source {
             Input::Reg(path) => {
                 // Bounded: a large file that is no hive is read no further than a .reg
                 // file may be.
-                let bytes = crate::input::read(&path, MAX_REG_BYTES, "a .reg file")
+                let bytes = crate::input::read(&path, crate::regfile::MAX_REG_BYTES, "a .reg file")
                     .map_err(SourceError::Input)?;
                 let opts = crate::regfile::ReadOptions {
                     ansi: Some(encoding_rs::WINDOWS_1252),

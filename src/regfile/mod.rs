@@ -8,11 +8,12 @@ pub mod read;
 pub mod write;
 
 use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::input::InputError;
 use crate::value::type_name;
 use crate::yamlpos::Pos;
 use encoding_rs::Encoding;
 use serde::Serialize;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 pub use crate::diag::Severity;
 pub use read::parse;
@@ -107,6 +108,9 @@ impl RegFile {
     /// `diags` (the reader's, the linter's) named as in `file`, each with its source line
     /// for the excerpt: what `tlsreg lint` and `tlsreg import` show.
     pub fn placed(&self, file: &str, diags: &[Diagnostic]) -> Diagnostics {
+        // The lines once, as the reader split them (a lone CR ends a line too); looking each
+        // excerpt up from the start would make many diagnostics quadratic.
+        let lines = read::lines(&self.text);
         Diagnostics(
             diags
                 .iter()
@@ -116,7 +120,13 @@ impl RegFile {
                         col: d.col,
                         len: 1,
                     };
-                    Diagnostic::new(d.code, d.message.clone(), file, Some(&self.text), pos)
+                    let mut placed = Diagnostic::new(d.code, d.message.clone(), file, None, pos);
+                    placed.source_line = d
+                        .line
+                        .checked_sub(1)
+                        .and_then(|i| lines.get(i))
+                        .map(|l| std::sync::Arc::from(*l));
+                    placed
                 })
                 .collect(),
         )
@@ -128,23 +138,24 @@ impl RegFile {
 pub enum ReadError {
     #[error("unknown encoding label \"{0}\"")]
     UnknownEncoding(String),
-    #[error("cannot read {}", path.display())]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    /// Not a regular file, larger than [`MAX_REG_BYTES`], or unreadable; the message names
+    /// the path.
+    #[error(transparent)]
+    Input(#[from] InputError),
 }
 
-/// Reads and parses the `.reg` file at `path`; `encoding` is the encoding_rs label of a
-/// file without BOM that is not UTF-8 (e.g. `windows-1252`).
+/// The largest `.reg` file read: 256 MiB. A full export of a big SYSTEM hive is about
+/// 35 MB (UTF-16, twice its text), and a 2 GiB hive cannot hold more than a few hundred
+/// megabytes of value data; the bound keeps a device or a runaway file from filling memory.
+pub const MAX_REG_BYTES: u64 = 256 << 20;
+
+/// Reads and parses the `.reg` file at `path` (a regular file of at most
+/// [`MAX_REG_BYTES`]); `encoding` is the encoding_rs label of a file without BOM that is not
+/// UTF-8 (e.g. `windows-1252`).
 pub fn read_file(path: &Path, encoding: &str) -> Result<RegFile, ReadError> {
     let ansi = Encoding::for_label(encoding.as_bytes())
         .ok_or_else(|| ReadError::UnknownEncoding(encoding.to_string()))?;
-    let bytes = std::fs::read(path).map_err(|source| ReadError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let bytes = crate::input::read(path, MAX_REG_BYTES, "a .reg file")?;
     Ok(parse(&bytes, ReadOptions { ansi: Some(ansi) }))
 }
 

@@ -55,6 +55,31 @@ fn decode(
     (enc.name(), bom, text.into_owned())
 }
 
+/// The lines of a decoded `.reg` text as regedit splits them: at CR LF, a lone LF or a lone
+/// CR (Wine's line reader). Line `n` of diagnostics is `lines(text)[n - 1]`.
+pub fn lines(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let b = text.as_bytes();
+    let (mut start, mut i) = (0, 0);
+    while i < b.len() {
+        match b[i] {
+            b'\r' => {
+                out.push(&text[start..i]);
+                i += if b.get(i + 1) == Some(&b'\n') { 2 } else { 1 };
+                start = i;
+            }
+            b'\n' => {
+                out.push(&text[start..i]);
+                i += 1;
+                start = i;
+            }
+            _ => i += 1,
+        }
+    }
+    out.push(&text[start..]);
+    out
+}
+
 /// Parses `.reg` bytes. Problems are collected; nothing panics.
 pub fn parse(bytes: &[u8], opts: ReadOptions) -> RegFile {
     let mut diags = Vec::new();
@@ -62,9 +87,11 @@ pub fn parse(bytes: &[u8], opts: ReadOptions) -> RegFile {
     let mut p = Parser {
         diags,
         items: Vec::new(),
-        key: None,
+        key: Open::Before,
         header: Header::Missing,
         ansi: opts.ansi.unwrap_or(WINDOWS_1252),
+        unicode: encoding.starts_with("UTF-16") || bom,
+        stop: false,
     };
     p.run(&text, encoding, bom);
     RegFile {
@@ -77,13 +104,117 @@ pub fn parse(bytes: &[u8], opts: ReadOptions) -> RegFile {
     }
 }
 
+/// The key value lines apply to, as regedit keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Open {
+    /// Before the first key line.
+    Before,
+    /// After a `[KEY]` that regedit opens.
+    Key(String),
+    /// After a `[-KEY]` on this line: regedit has no key open.
+    Deleted(usize),
+    /// After a key line regedit cannot open (it has its own diagnostic).
+    Failed,
+}
+
 struct Parser {
     diags: Vec<Diagnostic>,
     items: Vec<Located>,
-    /// The current key, `None` before the first `[KEY]` and after a `[-KEY]`.
-    key: Option<String>,
+    key: Open,
     header: Header,
     ansi: &'static Encoding,
+    /// UTF-16 or a BOM: string data in hex form is UTF-16LE. Regedit reads only UTF-16LE
+    /// with a BOM as Unicode, and ignores the other files with a BOM or in UTF-16 whole
+    /// (their own warnings say so); in a file without either, such data is ANSI bytes.
+    unicode: bool,
+    /// Regedit stops reading here (a `\0` escape).
+    stop: bool,
+}
+
+/// The spaces regedit skips around tokens: space and tab, nothing else.
+const WS: [char; 2] = [' ', '\t'];
+
+/// Whether a line read with Wine's rules ends here: nothing, or a `;` comment.
+fn ends(rest: &str) -> bool {
+    let r = rest.trim_start_matches(WS);
+    r.is_empty() || r.starts_with(';')
+}
+
+/// The column of `sub` (a slice of `line`, which starts at column `col`).
+fn col_of(line: &str, sub: &str, col: usize) -> usize {
+    let off = (sub.as_ptr() as usize)
+        .saturating_sub(line.as_ptr() as usize)
+        .min(line.len());
+    col + line.get(..off).map_or(0, |p| p.chars().count())
+}
+
+/// What one line of a hex list comes to.
+enum HexLine {
+    /// The list ends on this line.
+    Done,
+    /// A continuation backslash at this byte offset.
+    More(usize),
+}
+
+/// Reads one line of a comma-separated hex list as Wine's `convert_hex_csv_to_hex` does
+/// (each item as `wcstoul(.., 16)` reads it: leading spaces, a sign, a `0x`, any number of
+/// digits worth at most 0xff). `Err` is the byte offset and text of the item regedit fails
+/// on (it then skips the whole value).
+fn hex_line(s: &str, out: &mut Vec<u8>) -> Result<HexLine, (usize, String)> {
+    let b = s.as_bytes();
+    let item = |at: usize| -> (usize, String) {
+        let end = s[at..].find(',').map_or(s.len(), |e| at + e);
+        (at, s[at..end].trim_matches(WS).to_string())
+    };
+    let mut p = 0;
+    while p < b.len() {
+        let start = p;
+        let mut q = p;
+        while q < b.len() && matches!(b[q], b' ' | b'\t' | 0x0b | 0x0c) {
+            q += 1;
+        }
+        let neg = q < b.len() && b[q] == b'-';
+        if q < b.len() && matches!(b[q], b'+' | b'-') {
+            q += 1;
+        }
+        if q + 2 < b.len() + 1
+            && b.get(q) == Some(&b'0')
+            && matches!(b.get(q + 1), Some(b'x' | b'X'))
+            && b.get(q + 2).is_some_and(u8::is_ascii_hexdigit)
+        {
+            q += 2;
+        }
+        let digits = q;
+        let mut v: u64 = 0;
+        while q < b.len() && b[q].is_ascii_hexdigit() {
+            v = v.saturating_mul(16) + u64::from((b[q] as char).to_digit(16).unwrap_or(0));
+            q += 1;
+        }
+        if q == digits {
+            // No number: a continuation backslash, a comment, or an error.
+            let r = s[start..].trim_start_matches(WS);
+            let at = s.len() - r.len();
+            return match r.as_bytes().first() {
+                Some(b'\\') => Ok(HexLine::More(at)),
+                Some(b';') => Ok(HexLine::Done),
+                _ => Err(item(start)),
+            };
+        }
+        let v = if neg && v != 0 { u64::MAX } else { v };
+        if v > 0xff {
+            return Err(item(start));
+        }
+        out.push(v as u8);
+        if q < b.len() && b[q] != b',' {
+            return if ends(&s[q..]) {
+                Ok(HexLine::Done)
+            } else {
+                Err(item(start))
+            };
+        }
+        p = q + 1;
+    }
+    Ok(HexLine::Done)
 }
 
 impl Parser {
@@ -91,71 +222,117 @@ impl Parser {
         self.diags.push(placed(code, line, col, message));
     }
 
+    /// The line with a NUL cut off (regedit ends the line there and loses what follows).
+    fn cut_nul<'a>(&mut self, line: &'a str, n: usize) -> &'a str {
+        match line.find('\0') {
+            Some(at) => {
+                self.diag(Code::NulInLine, n, line[..at].chars().count() + 1, "a NUL character inside the line: regedit ends the line here and loses the text after it (up to 4096 characters, across lines)".into());
+                &line[..at]
+            }
+            None => line,
+        }
+    }
+
     fn run(&mut self, text: &str, encoding: &str, bom: bool) {
-        let lines: Vec<&str> = text
-            .split('\n')
-            .map(|l| l.strip_suffix('\r').unwrap_or(l))
-            .collect();
+        let lines = lines(text);
         let mut i = 0;
-        // The header: the first line that is not blank.
+        // The header: regedit reads only the first line (leading spaces and tabs allowed);
+        // this reader takes the first line that is not blank, and says when they differ.
         while i < lines.len() && lines[i].trim().is_empty() {
             i += 1;
         }
-        match lines.get(i).map(|l| l.trim_end()) {
-            Some(HEADER) => {
-                self.header = Header::V5;
+        let first = lines.get(i).map_or("", |l| l.trim_start_matches(WS));
+        let exact = match first {
+            HEADER => Some(Header::V5),
+            "REGEDIT4" => Some(Header::Regedit4),
+            _ => None,
+        };
+        let spaced = match first.trim_end() {
+            HEADER => Some(Header::V5),
+            "REGEDIT4" => Some(Header::Regedit4),
+            _ => None,
+        };
+        let is_exact = exact.is_some();
+        match (exact, spaced) {
+            (Some(h), _) | (None, Some(h)) => {
+                if i > 0 {
+                    self.diag(Code::HeaderSpacing, i + 1, 1, format!("{} blank line{} before the header: regedit reads only the first line as the header, and ignores the whole file", i, if i == 1 { "" } else { "s" }));
+                }
+                if !is_exact {
+                    let at = lines[i].trim_end().chars().count() + 1;
+                    self.diag(Code::HeaderSpacing, i + 1, at, "spaces after the header: regedit does not recognise it and ignores the whole file".into());
+                }
+                self.header = h;
                 i += 1;
             }
-            Some("REGEDIT4") => {
-                self.header = Header::Regedit4;
-                i += 1;
+            (None, None) => {
+                let l = first.trim_end();
+                if l.to_ascii_uppercase().starts_with("REGEDIT")
+                    || l.to_ascii_lowercase()
+                        .starts_with("windows registry editor")
+                {
+                    self.header = Header::Other(l.to_string());
+                    self.diag(Code::BadHeader, i + 1, 1, format!("the header \"{l}\" is not \"Windows Registry Editor Version 5.00\" or \"REGEDIT4\" exactly; regedit ignores the whole file"));
+                    i += 1;
+                } else {
+                    self.diag(Code::MissingHeader, i.min(lines.len().saturating_sub(1)) + 1, 1, "the file has no \"Windows Registry Editor Version 5.00\" or \"REGEDIT4\" line first; regedit ignores the whole file".into());
+                }
             }
-            Some(l) if l.to_ascii_uppercase().starts_with("REGEDIT") || l.to_ascii_lowercase().starts_with("windows registry editor") => {
-                self.header = Header::Other(l.to_string());
-                self.diag(Code::BadHeader, i + 1, 1, format!("the header \"{l}\" is not \"Windows Registry Editor Version 5.00\" or \"REGEDIT4\" exactly; regedit ignores the whole file"));
-                i += 1;
-            }
-            _ => self.diag(Code::MissingHeader, i.min(lines.len().saturating_sub(1)) + 1, 1, "the file has no \"Windows Registry Editor Version 5.00\" or \"REGEDIT4\" line first; regedit ignores the whole file".into()),
         }
         if encoding == "UTF-8" && bom && self.header == Header::V5 {
             self.diag(Code::Utf8Bom, 1, 1, "UTF-8 with a byte-order mark under the 5.00 header: regedit ignores the whole file (save it as UTF-16LE, as regedit does)".into());
+        } else if encoding == "UTF-8" && bom && self.header == Header::Regedit4 {
+            self.diag(Code::Utf8Bom, 1, 1, "UTF-8 with a byte-order mark: regedit reads the mark as part of the header line and ignores the whole file (save a REGEDIT4 file as ANSI)".into());
+        }
+        if encoding == "UTF-16BE" && bom {
+            self.diag(Code::Utf16Be, 1, 1, "the file is UTF-16BE: regedit reads only UTF-16LE (byte-order mark FF FE) as Unicode, does not recognise the header and ignores the whole file".into());
         }
         if !bom && !text.is_ascii() && self.header != Header::Regedit4 && encoding == "UTF-8" {
             self.diag(Code::AnsiText, 1, 1, "the file has non-ASCII text but no byte-order mark; regedit reads such a file in the ANSI code page, so that text would be garbled".into());
         }
-        while i < lines.len() {
-            let start = i;
-            let line = lines[i];
+        while i < lines.len() && !self.stop {
+            let n = i + 1;
+            let line = self.cut_nul(lines[i], n);
             i += 1;
-            let trimmed = line.trim_start();
-            if trimmed.is_empty() || trimmed.starts_with(';') {
-                continue;
+            let body = line.trim_start_matches(WS);
+            let col = line.len() - body.len() + 1;
+            match body.chars().next() {
+                None | Some(';' | '#') => {}
+                Some('[') => self.key_line(body, n, col),
+                Some('@' | '"') => self.value_line(body, n, col, &lines, &mut i),
+                Some(_) => {
+                    let t = body.trim_start();
+                    if t.len() < body.len() && t.starts_with(['[', '@', '"']) {
+                        let c = body.chars().next().unwrap_or(' ');
+                        self.diag(Code::UnicodeSpace, n, col, format!("the line is indented with U+{:04X}; regedit skips spaces and tabs only, so it skips this line", c as u32));
+                    } else if !t.is_empty() && !t.starts_with([';', '#']) {
+                        self.diag(
+                            Code::Syntax,
+                            n,
+                            col,
+                            format!(
+                                "a line that is neither a [KEY] nor a \"name\"=value: \"{}\"",
+                                truncate(body.trim_end())
+                            ),
+                        );
+                    }
+                }
             }
-            let indent = line.chars().count() - trimmed.chars().count();
-            if trimmed.starts_with('[') {
-                self.key_line(trimmed, start + 1, indent + 1);
-                continue;
-            }
-            // Join continuation lines: a trailing backslash (after spaces) continues.
-            let mut logical = trimmed.trim_end().to_string();
-            while logical.ends_with('\\') && i < lines.len() && !in_open_string(&logical) {
-                logical.pop();
-                logical.push_str(lines[i].trim());
-                i += 1;
-            }
-            self.value_line(&logical, start + 1, indent + 1);
         }
     }
 
     fn key_line(&mut self, line: &str, n: usize, col: usize) {
+        if line[1..].starts_with(WS) {
+            self.diag(Code::Syntax, n, col + 1, "a space after \"[\": regedit skips this line, and the values below it go to the key before".into());
+            return;
+        }
         let Some(end) = line.rfind(']') else {
             self.diag(
                 Code::Syntax,
                 n,
                 col,
-                "a key line without its closing \"]\"; the block is skipped".into(),
+                "a key line without its closing \"]\": regedit skips this line, and the values below it go to the key before".into(),
             );
-            self.key = None;
             return;
         };
         if !line[end + 1..].trim().is_empty() && !line[end + 1..].trim_start().starts_with(';') {
@@ -174,6 +351,12 @@ impl Parser {
             Some(p) => (true, p),
             None => (false, inner),
         };
+        // Regedit closes the open key first, whatever follows.
+        self.key = if delete {
+            Open::Deleted(n)
+        } else {
+            Open::Failed
+        };
         let path_col = col + 1 + delete as usize;
         let path = path.trim_end_matches('\\');
         let root = path.split('\\').next().unwrap_or_default();
@@ -183,24 +366,23 @@ impl Parser {
             .map(|(l, _)| *l);
         let path = match full {
             Some(long) => format!("{long}{}", &path[root.len()..]),
-            None => match ROOTS
-                .iter()
-                .find(|(_, short)| root.eq_ignore_ascii_case(short))
-            {
-                Some((long, short)) => {
-                    self.diag(Code::AbbreviatedRoot, n, path_col, format!("\"{short}\" is an abbreviation; regedit ignores this block (write {long})"));
-                    format!("{long}{}", &path[root.len()..])
+            None => {
+                match ROOTS
+                    .iter()
+                    .find(|(_, short)| root.eq_ignore_ascii_case(short))
+                {
+                    Some((long, short)) => {
+                        self.diag(Code::AbbreviatedRoot, n, path_col, format!("\"{short}\" is an abbreviation; regedit ignores this block (write {long})"));
+                    }
+                    None => {
+                        self.diag(Code::Syntax, n, path_col, format!("\"{root}\" is not a registry root (HKEY_LOCAL_MACHINE, HKEY_CURRENT_USER, HKEY_USERS, HKEY_CLASSES_ROOT, HKEY_CURRENT_CONFIG); the block is skipped"));
+                    }
                 }
-                None => {
-                    self.diag(Code::Syntax, n, path_col, format!("\"{root}\" is not a registry root (HKEY_LOCAL_MACHINE, HKEY_CURRENT_USER, HKEY_USERS, HKEY_CLASSES_ROOT, HKEY_CURRENT_CONFIG); the block is skipped"));
-                    self.key = None;
-                    return;
-                }
-            },
+                return;
+            }
         };
         if path.split('\\').count() > MAX_DEPTH {
             self.diag(Code::Syntax, n, path_col, format!("the key path is deeper than {} levels, the registry's limit; the block is skipped", MAX_DEPTH));
-            self.key = None;
             return;
         }
         if path.split('\\').any(str::is_empty) {
@@ -210,7 +392,6 @@ impl Parser {
                 path_col,
                 "the key path has an empty component (\\\\); the block is skipped".into(),
             );
-            self.key = None;
             return;
         }
         if delete {
@@ -219,14 +400,13 @@ impl Parser {
                 col,
                 item: Item::DeleteKey { path },
             });
-            self.key = None;
         } else {
             self.items.push(Located {
                 line: n,
                 col,
                 item: Item::Key { path: path.clone() },
             });
-            self.key = Some(path);
+            self.key = Open::Key(path);
         }
     }
 
@@ -239,6 +419,17 @@ impl Parser {
                 '"' => return Some((out, &s[i + 1..])),
                 '\\' => match chars.next() {
                     Some((_, e @ ('\\' | '"'))) => out.push(e),
+                    Some((j, '0')) => {
+                        self.diag(
+                            Code::Syntax,
+                            n,
+                            col + s[..j].chars().count() - 1,
+                            "\"\\0\" in a quoted string: regedit stops reading the file here"
+                                .into(),
+                        );
+                        self.stop = true;
+                        return None;
+                    }
                     Some((j, e)) => {
                         self.diag(
                             Code::UnknownEscape,
@@ -262,49 +453,49 @@ impl Parser {
         None
     }
 
-    fn value_line(&mut self, line: &str, n: usize, col: usize) {
+    /// A value line (starting with `@` or `"`); continuation lines of hex data are taken
+    /// from `lines[*next..]`, and `*next` moves past them.
+    fn value_line(&mut self, line: &str, n: usize, col: usize, lines: &[&str], next: &mut usize) {
         let (name, rest) = if let Some(r) = line.strip_prefix('@') {
             (String::new(), r)
-        } else if line.starts_with('"') {
+        } else {
             match self.quoted(line, n, col) {
                 Some(x) => x,
                 None => return,
             }
-        } else {
-            self.diag(
-                Code::Syntax,
-                n,
-                col,
-                format!(
-                    "a line that is neither a [KEY] nor a \"name\"=value: \"{}\"",
-                    truncate(line)
-                ),
-            );
-            return;
         };
-        let rest_col = col + line.chars().count() - rest.chars().count();
-        let rest = rest.trim_start();
+        let at = |s: &str| col_of(line, s, col);
+        let rest = rest.trim_start_matches(WS);
         let Some(data) = rest.strip_prefix('=') else {
             self.diag(
                 Code::Syntax,
                 n,
-                rest_col,
+                at(rest),
                 "\"=\" expected after the value name".into(),
             );
             return;
         };
-        let data = data.trim_start();
-        let data_col = col + line.chars().count() - data.chars().count();
-        let Some(key) = self.key.clone() else {
-            self.diag(
-                Code::ValueBeforeKey,
-                n,
-                col,
-                "a value line outside any [KEY] block; it is skipped".into(),
-            );
-            return;
+        let data = data.trim_matches(WS);
+        let data_col = at(data);
+        let parsed = self.data(data, n, data_col, lines, next);
+        let key = match &self.key {
+            Open::Key(k) => k.clone(),
+            Open::Before => {
+                self.diag(
+                    Code::ValueBeforeKey,
+                    n,
+                    col,
+                    "a value line outside any [KEY] block; it is skipped".into(),
+                );
+                return;
+            }
+            Open::Deleted(k) => {
+                let k = *k;
+                self.diag(Code::ValueAfterDelete, n, col, format!("a value line after the [-KEY] on line {k}: regedit has no key open there and skips it"));
+                return;
+            }
+            Open::Failed => return,
         };
-        let parsed = self.data(data, n, data_col);
         if let Some(d) = parsed {
             self.items.push(Located {
                 line: n,
@@ -314,15 +505,34 @@ impl Parser {
         }
     }
 
-    /// The data after `=`: `Some(None)` for `-` (delete), `Some(Some(..))` for a value.
-    fn data(&mut self, data: &str, n: usize, col: usize) -> Option<Option<(u32, Vec<u8>)>> {
-        let strip_comment = |s: &str| s.split(';').next().unwrap_or_default().trim().to_string();
-        if data.trim() == "-" {
-            return Some(None);
+    /// The data after `=` (spaces and tabs trimmed): `Some(None)` for `-` (delete),
+    /// `Some(Some(..))` for a value, `None` for a line regedit skips.
+    fn data(
+        &mut self,
+        data: &str,
+        n: usize,
+        col: usize,
+        lines: &[&str],
+        next: &mut usize,
+    ) -> Option<Option<(u32, Vec<u8>)>> {
+        if let Some(rest) = data.strip_prefix('-') {
+            if ends(rest) {
+                return Some(None);
+            }
+            self.diag(
+                Code::Syntax,
+                n,
+                col,
+                format!(
+                    "text after \"-\": \"{}\"; regedit skips the line",
+                    truncate(rest.trim())
+                ),
+            );
+            return None;
         }
         if data.starts_with('"') {
             let (text, rest) = self.quoted(data, n, col)?;
-            if !rest.trim().is_empty() && !rest.trim_start().starts_with(';') {
+            if !ends(rest) {
                 self.diag(
                     Code::Syntax,
                     n,
@@ -336,51 +546,33 @@ impl Parser {
             }
             return Some(Some((1, crate::value::utf16z(&text))));
         }
-        let lower = data.to_ascii_lowercase();
-        if let Some(digits) = lower.strip_prefix("dword:") {
-            let digits = strip_comment(digits);
-            if digits.is_empty()
-                || digits.len() > 8
-                || !digits.chars().all(|c| c.is_ascii_hexdigit())
+        if let Some(digits) = data.strip_prefix("dword:") {
+            return self.dword(digits, n, col);
+        }
+        let (type_code, hex) = if let Some(h) = data.strip_prefix("hex:") {
+            (3u32, h)
+        } else if let Some(r) = data.strip_prefix("hex(") {
+            // As Wine: `wcstoul` of what follows, then exactly "):".
+            let t = r.trim_start_matches([' ', '\t', '+']);
+            let digits = t.len() - t.trim_start_matches(|c: char| c.is_ascii_hexdigit()).len();
+            let close = r.len() - t.len() + digits;
+            if !r[close..].starts_with("):")
+                || r.as_bytes()
+                    .get(1)
+                    .is_some_and(|c| c.eq_ignore_ascii_case(&b'x'))
             {
-                self.diag(
-                    Code::BadData,
-                    n,
-                    col,
-                    format!("dword:{digits} is not 1 to 8 hex digits; the value is skipped"),
-                );
-                return None;
-            }
-            if digits.len() < 8 {
-                self.diag(Code::DwordDigits, n, col, format!("dword:{digits} has {} digits; regedit writes 8 (dword:{:0>8}) and hivex rejects fewer", digits.len(), digits));
-            }
-            let v = u32::from_str_radix(&digits, 16).unwrap_or_default();
-            return Some(Some((4, v.to_le_bytes().to_vec())));
-        }
-        if lower.starts_with("str(") || lower.starts_with("str:") {
-            self.diag(
-                Code::UnsupportedType,
-                n,
-                col,
-                "str(N): is a Wine and hivex extension regedit does not know; the value is skipped"
-                    .into(),
-            );
-            return None;
-        }
-        let (type_code, hex) = if let Some(h) = lower.strip_prefix("hex:") {
-            (3u32, h.to_string())
-        } else if let Some(r) = lower.strip_prefix("hex(") {
-            let Some(close) = r.find("):") else {
                 self.diag(
                     Code::Syntax,
                     n,
                     col,
-                    "hex( without its closing \"):\"".into(),
+                    "hex( without a hex type number and its closing \"):\"; regedit skips the line"
+                        .into(),
                 );
                 return None;
-            };
-            match u32::from_str_radix(&r[..close], 16) {
-                Ok(t) => (t, r[close + 2..].to_string()),
+            }
+            match u32::from_str_radix(&t[..digits], 16) {
+                Ok(v) => (v, &r[close + 2..]),
+                Err(_) if digits == 0 => (0, &r[close + 2..]),
                 Err(_) => {
                     self.diag(
                         Code::BadData,
@@ -392,61 +584,174 @@ impl Parser {
                 }
             }
         } else {
-            self.diag(
-                Code::Syntax,
-                n,
-                col,
-                format!("value data regedit cannot read: \"{}\"", truncate(data)),
-            );
+            let lower = data.to_ascii_lowercase();
+            if let Some(t) = ["dword:", "hex:", "hex("]
+                .iter()
+                .find(|t| lower.starts_with(*t))
+            {
+                self.diag(Code::TypeCase, n, col, format!("\"{}\" is not in lower case: regedit reads only \"{t}\" and skips the line", &data[..t.len()]));
+            } else if lower.starts_with("str(") || lower.starts_with("str:") {
+                self.diag(
+                    Code::UnsupportedType,
+                    n,
+                    col,
+                    "str(N): is a Wine and hivex extension regedit does not know; the value is skipped"
+                        .into(),
+                );
+            } else {
+                self.diag(
+                    Code::Syntax,
+                    n,
+                    col,
+                    format!("value data regedit cannot read: \"{}\"", truncate(data)),
+                );
+            }
             return None;
         };
-        let hex = strip_comment(&hex);
+        let bytes = self.hex(hex, n, col, lines, next)?;
+        Some(Some((
+            type_code,
+            self.string_bytes(type_code, bytes, n, col),
+        )))
+    }
+
+    /// `dword:` digits as Wine's `convert_hex_to_dword` reads them.
+    fn dword(&mut self, s: &str, n: usize, col: usize) -> Option<Option<(u32, Vec<u8>)>> {
+        let t = s.trim_start_matches(WS);
+        let count = t.len() - t.trim_start_matches(|c: char| c.is_ascii_hexdigit()).len();
+        let digits = &t[..count];
+        if t.is_empty() || count > 8 || !ends(&t[count..]) {
+            let shown = s.split(';').next().unwrap_or_default().trim();
+            self.diag(
+                Code::BadData,
+                n,
+                col,
+                format!("dword:{shown} is not 1 to 8 hex digits; the value is skipped"),
+            );
+            return None;
+        }
+        if count < 8 {
+            self.diag(Code::DwordDigits, n, col, format!("dword:{digits} has {count} digits; regedit writes 8 (dword:{digits:0>8}) and hivex rejects fewer"));
+        }
+        let v = u32::from_str_radix(digits, 16).unwrap_or_default();
+        Some(Some((4, v.to_le_bytes().to_vec())))
+    }
+
+    /// A hex list and its continuation lines, as regedit reads them: after a backslash only
+    /// a comment may follow; blank and `;` lines between continuation lines are skipped; a
+    /// continuation line must start with a hex digit. `None` when regedit skips the value.
+    fn hex(
+        &mut self,
+        first: &str,
+        n: usize,
+        col: usize,
+        lines: &[&str],
+        next: &mut usize,
+    ) -> Option<Vec<u8>> {
         let mut bytes = Vec::new();
-        for (k, part) in hex.split(',').enumerate() {
-            let part = part.trim();
-            if part.is_empty() && (hex.trim().is_empty() || k > 0 && hex.trim_end().ends_with(','))
-            {
-                continue;
-            }
-            match u8::from_str_radix(part, 16) {
-                Ok(b) if part.len() <= 2 => bytes.push(b),
-                _ => {
+        let (mut s, mut at, mut line_col) = (first, n, col);
+        let mut spaced = false;
+        loop {
+            // Spaces inside the list (not those before a comment or a backslash).
+            let list = s.split([';', '\\']).next().unwrap_or_default();
+            spaced |= list.trim_end_matches(WS).contains(WS);
+            match hex_line(s, &mut bytes) {
+                Err((off, part)) => {
+                    let why = if part.contains(WS) {
+                        "; regedit allows spaces only after a comma"
+                    } else {
+                        ""
+                    };
                     self.diag(
                         Code::BadData,
-                        n,
-                        col,
+                        at,
+                        if at == n {
+                            line_col
+                        } else {
+                            line_col + s[..off].chars().count()
+                        },
                         format!(
-                            "\"{}\" is not a hex byte; the value is skipped",
-                            truncate(part)
+                            "\"{}\" is not a hex byte{why}; the value is skipped",
+                            truncate(&part)
                         ),
                     );
                     return None;
                 }
+                Ok(HexLine::Done) => break,
+                Ok(HexLine::More(b)) => {
+                    if !ends(&s[b + 1..]) {
+                        self.diag(Code::BadData, at, line_col + s[..b + 1].chars().count(), format!("text after the continuation backslash: \"{}\"; regedit skips the value", truncate(s[b + 1..].trim())));
+                        return None;
+                    }
+                    // The next line with data: blank and comment lines are skipped.
+                    loop {
+                        let Some(l) = lines.get(*next) else {
+                            return Some(self.spaced(bytes, spaced, n, col));
+                        };
+                        at = *next + 1;
+                        *next += 1;
+                        let l = self.cut_nul(l, at);
+                        let t = l.trim_start_matches(WS);
+                        if t.is_empty() || t.starts_with(';') {
+                            continue;
+                        }
+                        if !t.starts_with(|c: char| c.is_ascii_hexdigit()) {
+                            self.diag(Code::BadData, at, l.len() - t.len() + 1, format!("the value continued from line {n} goes on with \"{}\", not a hex byte: regedit skips the value and this line", truncate(t.trim_end())));
+                            return None;
+                        }
+                        s = t;
+                        line_col = l.len() - t.len() + 1;
+                        break;
+                    }
+                }
             }
         }
-        // REGEDIT4 files carry string types as ANSI bytes; regedit stores them as UTF-16.
-        if self.header == Header::Regedit4 && matches!(type_code, 1 | 2 | 7) {
-            let (s, _) = self.ansi.decode_without_bom_handling(&bytes);
-            bytes = s.encode_utf16().flat_map(u16::to_le_bytes).collect();
-        }
-        Some(Some((type_code, bytes)))
+        Some(self.spaced(bytes, spaced, n, col))
     }
-}
 
-/// Whether a line ends inside an open quoted string (a backslash there is data).
-fn in_open_string(s: &str) -> bool {
-    let mut open = false;
-    let mut escaped = false;
-    for c in s.chars() {
-        if escaped {
-            escaped = false;
-        } else if c == '\\' && open {
-            escaped = true;
-        } else if c == '"' {
-            open = !open;
+    fn spaced(&mut self, bytes: Vec<u8>, spaced: bool, n: usize, col: usize) -> Vec<u8> {
+        if spaced {
+            self.diag(Code::HexSpacing, n, col, "spaces inside the hex list: regedit reads them after a comma only, and hivex not at all; write \"xx,xx\"".into());
         }
+        bytes
     }
-    open
+
+    /// String data given in hex (`hex(1)`, `hex(2)`, `hex(7)`) as regedit stores it: a final
+    /// NUL added when missing; in a REGEDIT4 file that is not UTF-16LE, ANSI bytes widened to
+    /// UTF-16LE. A 5.00 file that is not UTF-16LE is read as if it were, with a warning.
+    fn string_bytes(&mut self, t: u32, mut bytes: Vec<u8>, n: usize, col: usize) -> Vec<u8> {
+        if !matches!(t, 1 | 2 | 7) || bytes.is_empty() {
+            return bytes;
+        }
+        let widen = !self.unicode && self.header == Header::Regedit4;
+        if !self.unicode && !widen {
+            self.diag(Code::AnsiHexString, n, col, format!("hex({t}) data in a file that is not UTF-16LE with a byte-order mark: regedit reads these bytes as ANSI characters, one per byte, so UTF-16 text comes out with a NUL after each character (save the file as UTF-16LE)"));
+        }
+        if widen {
+            if bytes.last() != Some(&0) {
+                self.diag(Code::NoFinalNul, n, col, format!("hex({t}) data without its final NUL (00): regedit adds one, hivex does not"));
+                bytes.push(0);
+            }
+            let (s, _) = self.ansi.decode_without_bom_handling(&bytes);
+            return s.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        }
+        if bytes.len() % 2 == 1 {
+            self.diag(Code::BadData, n, col, format!("hex({t}) data has an odd number of bytes ({}), so it is not UTF-16 text; regedit overwrites its last byte", bytes.len()));
+            return bytes;
+        }
+        if bytes[bytes.len() - 2..] != [0, 0] {
+            self.diag(
+                Code::NoFinalNul,
+                n,
+                col,
+                format!(
+                    "hex({t}) data without its final NUL (00,00): regedit adds one, hivex does not"
+                ),
+            );
+            bytes.extend([0, 0]);
+        }
+        bytes
+    }
 }
 
 fn truncate(s: &str) -> String {
@@ -479,6 +784,40 @@ mod tests {
                 "HKEY_LOCAL_MACHINE\\SOFTWARE\\A\tm\tREG_MULTI_SZ\ta",
                 "HKEY_LOCAL_MACHINE\\SOFTWARE\\A\tq\tREG_QWORD\t0x0000000000000001",
             ]
+        );
+    }
+
+    #[test]
+    fn continuation_lines_as_regedit_reads_them() {
+        let h = "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\A]\r\n";
+        let read = |body: &str| {
+            let f = parse(format!("{h}{body}").as_bytes(), ReadOptions::default());
+            let codes: Vec<&str> = f.diagnostics.iter().map(|d| d.code.as_str()).collect();
+            let mut r = crate::memreg::MemRegistry::new();
+            f.apply(&mut r);
+            (r.value_lines(), codes.join(","))
+        };
+        let b = |hex: &str| {
+            vec![format!(
+                "HKEY_LOCAL_MACHINE\\SOFTWARE\\A\tb\tREG_BINARY\thex:{hex}"
+            )]
+        };
+        // A comment after the backslash, and comment and blank lines between.
+        assert_eq!(
+            read("\"b\"=hex:01,\\ ; c\r\n; c\r\n\r\n  02\r\n"),
+            (b("0102"), String::new())
+        );
+        // Lone CR line ends.
+        assert_eq!(read("\"b\"=hex:01,\\\r  02\r"), (b("0102"), String::new()));
+        // A continuation that is not hex drops the value and that line.
+        assert_eq!(
+            read("\"b\"=hex:01,\\\r\n\"c\"=dword:00000001\r\n").0,
+            Vec::<String>::new()
+        );
+        // Spaces after a comma: read, with a warning.
+        assert_eq!(
+            read("\"b\"=hex:01, 02\r\n"),
+            (b("0102"), "hex-spacing".into())
         );
     }
 
