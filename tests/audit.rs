@@ -439,10 +439,94 @@ fn strict_fails_where_nothing_is_set_and_effective_follows_the_defaults() {
         "Windows 11 is named by its build"
     );
     assert_eq!(st(&r, "TLS 1.3"), Status::Pass);
-    // No public source gives the TLS 1.0 default of build 26100: its own status.
+    // Server 2025 / Windows 11 24H2 (26100): TLS 1.0 to 1.3 enabled on both sides, as
+    // Microsoft's protocols table says since its 2025 revision (it was "unknown" here).
     let r = effective("26100");
-    assert_eq!(st(&r, "TLS 1.0"), Status::Unknown);
-    assert!(!r.compliant);
+    assert_eq!(
+        [
+            st(&r, "TLS 1.0"),
+            st(&r, "TLS 1.2"),
+            st(&r, "SSL 2.0"),
+            st(&r, "SSL 3.0"),
+            st(&r, "TLS 1.3")
+        ],
+        [
+            Status::Pass,
+            Status::Pass,
+            Status::Pass,
+            Status::Fail,
+            Status::Pass
+        ]
+    );
+}
+
+/// TLS 1.3 on Windows 10 1903-22H2 is not supported, but the registry switches it on
+/// (experimental): a profile that wants it disabled fails where it is on, and the trap says
+/// what it is. It counted as "not supported", so "disabled" passed.
+#[test]
+fn experimental_tls13_on_windows_10_is_judged_from_its_values() {
+    let d = util::tempdir();
+    let hive = d.path().join("SYSTEM");
+    let p = r"HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.3";
+    let spec = [
+        "HKEY_LOCAL_MACHINE\\SYSTEM\\Select\tCurrent\tREG_DWORD\t0x00000001".to_string(),
+        format!("{p}\\Server\tEnabled\tREG_DWORD\t0x00000001"),
+        format!("{p}\\Server\tDisabledByDefault\tREG_DWORD\t0x00000000"),
+        format!("{p}\\Client\tEnabled\tREG_DWORD\t0x00000001"),
+    ];
+    if mkhive(&hive, r"HKEY_LOCAL_MACHINE\SYSTEM", "SYSTEM", &spec).is_none() {
+        return;
+    }
+    let prof = profile("protocols:\n  TLS 1.3: disabled\n");
+    let inputs = Inputs {
+        system: Some(hive),
+        software: Some(fixture("empty-19045-software")),
+        os_build: None,
+        no_recover: false,
+    };
+    let r = audit::audit(&prof, &inputs, Options { effective: true }).unwrap();
+    let server = find(&r, Check::Effective, "protocol TLS 1.3 (server)", None);
+    assert_eq!(server.status, Status::Fail, "{}", findings(&r));
+    assert_eq!(server.actual.as_deref(), Some("enabled (Enabled=0x1, DisabledByDefault=0x0): experimental TLS 1.3 on this Windows 10 build, which Microsoft calls not a safe system configuration"));
+    let client = find(&r, Check::Effective, "protocol TLS 1.3 (client)", None);
+    assert_eq!(client.status, Status::Unknown, "{}", findings(&r));
+    assert!(
+        r.findings.iter().any(
+            |f| f.check == Check::Trap && f.reason.contains("switches on experimental TLS 1.3")
+        ),
+        "{}",
+        findings(&r)
+    );
+    // On 17763 (no TLS 1.3 in Schannel at all) the same values do nothing.
+    let inputs = Inputs {
+        software: Some(fixture("ccs2-software")),
+        ..inputs
+    };
+    let r = audit::audit(&prof, &inputs, Options { effective: true }).unwrap();
+    assert_eq!(
+        find(&r, Check::Effective, "protocol TLS 1.3 (server)", None).status,
+        Status::Pass
+    );
+}
+
+/// Build 6002 is Vista SP2 on a client (no TLS 1.2 at all) and Server 2008 SP2 on a
+/// server (TLS 1.2 off by default, with KB4019276); `--os-build 6002` alone cannot tell.
+#[test]
+fn build_6002_is_judged_by_its_edition() {
+    let p = profile("protocols:\n  TLS 1.2: enabled\n");
+    let st = |software: Option<&str>, os_build: Option<u32>| {
+        let r = audit_with(&p, Some("empty-system"), software, os_build, true);
+        let f = find(&r, Check::Effective, "protocol TLS 1.2 (server)", None);
+        (f.status, f.actual.clone().unwrap_or_default())
+    };
+    assert_eq!(
+        st(Some("2008sp2-kb-software"), None),
+        (
+            Status::Fail,
+            "the OS default for this build (off unless an application asks for it)".into()
+        )
+    );
+    assert_eq!(st(None, Some(6002)).0, Status::Unknown);
 }
 
 #[test]

@@ -4,10 +4,12 @@
 
 use super::report::{Check, Finding, Status};
 use super::{reg_dword, reg_text, Ctx};
-use crate::catalog::defaults::{algorithm_default, protocol_default, ProtocolDefault};
+use crate::catalog::defaults::{
+    algorithm_default, experimental_tls13, protocol_default_for, ProtocolDefault,
+};
 use crate::catalog::traps::POLICY_FUNCTIONS_TYPE;
 use crate::catalog::{
-    Protocol, Side, DISABLED_BY_DEFAULT, ENABLED, FUNCTIONS, LOCAL_SSL, SSL_POLICY,
+    Protocol, ProtocolId, Side, DISABLED_BY_DEFAULT, ENABLED, FUNCTIONS, LOCAL_SSL, SSL_POLICY,
 };
 use crate::keypath::resolve;
 use crate::memreg::MemRegistry;
@@ -26,14 +28,55 @@ fn effective_protocol(
     key: &str,
     protocol: &Protocol,
     side: Side,
-    build: Option<u32>,
+    os: Option<&super::OsInfo>,
 ) -> (ProtocolDefault, String) {
     let enabled = reg_dword(reg, key, ENABLED);
     let dbd = reg_dword(reg, key, DISABLED_BY_DEFAULT);
-    let default = match build {
-        Some(b) => protocol_default(protocol, side, b),
+    let build = os.map(|o| o.build);
+    let mut default = match os {
+        Some(o) => protocol_default_for(protocol, side, o.build, o.is_server()),
         None => ProtocolDefault::Unknown,
     };
+    // TLS 1.3 on Windows 10 1903-22H2: not supported, but the registry can switch it on
+    // (experimental, "not a safe system configuration"): judged from the values like a
+    // protocol that is off by default, and said so.
+    let experimental = protocol.id == ProtocolId::Tls13
+        && build.is_some_and(experimental_tls13)
+        && default == ProtocolDefault::NotSupported;
+    if experimental {
+        default = ProtocolDefault::OffByDefault;
+    }
+    if experimental && dbd.is_none() && enabled.is_some_and(|e| e != 0) {
+        // Which DisabledByDefault experimental TLS 1.3 assumes is documented nowhere.
+        return (
+            ProtocolDefault::Unknown,
+            "Enabled is set without DisabledByDefault on a build whose TLS 1.3 is experimental: what Schannel does is not documented".into(),
+        );
+    }
+    let (state, why) = judged(enabled, dbd, default);
+    if experimental && state == ProtocolDefault::Enabled {
+        return (
+            state,
+            format!("{why}: experimental TLS 1.3 on this Windows 10 build, which Microsoft calls not a safe system configuration"),
+        );
+    }
+    if experimental && state == ProtocolDefault::OffByDefault && enabled.is_none() && dbd.is_none()
+    {
+        return (
+            ProtocolDefault::NotSupported,
+            "not supported on this build (no value switches on its experimental TLS 1.3)".into(),
+        );
+    }
+    (state, why)
+}
+
+/// A protocol's state from its `Enabled` and `DisabledByDefault` DWORDs and the build's
+/// default.
+fn judged(
+    enabled: Option<u32>,
+    dbd: Option<u32>,
+    default: ProtocolDefault,
+) -> (ProtocolDefault, String) {
     let vals = format!(
         "Enabled={}, DisabledByDefault={}",
         enabled.map_or("absent".into(), |v| format!("{v:#x}")),
@@ -79,7 +122,6 @@ pub(super) fn finding(
     setting: &Setting,
     label: &str,
 ) -> Option<Finding> {
-    let build = cx.os.map(|o| o.build);
     let (k, reg) = cx.locate(&key.key_path());
     let not_audited = |reason: &str| Finding {
         check: Check::Effective,
@@ -96,7 +138,7 @@ pub(super) fn finding(
             let Some(reg) = reg else {
                 return Some(not_audited("no SYSTEM hive was given"));
             };
-            let (state, why) = effective_protocol(reg, &k, p.entry(), *side, build);
+            let (state, why) = effective_protocol(reg, &k, p.entry(), *side, cx.os);
             let (expected, ok) = match setting {
                 Setting::State(State::Enabled) => ("enabled", state == ProtocolDefault::Enabled),
                 Setting::State(State::Disabled) => {

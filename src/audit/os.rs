@@ -44,7 +44,8 @@ impl OsInfo {
                 .is_some_and(|p| p.contains("Server"))
             || edition_id
                 .as_deref()
-                .is_some_and(|e| e.starts_with("Server"));
+                // Windows 10/11 Enterprise multi-session says ServerRdsh and is a client.
+                .is_some_and(|e| e.starts_with("Server") && !e.eq_ignore_ascii_case("ServerRdsh"));
         let mut info = OsInfo {
             name: String::new(),
             product_name,
@@ -64,6 +65,15 @@ impl OsInfo {
     pub fn read(reg: &MemRegistry) -> Option<OsInfo> {
         let cv = current_version_key();
         OsInfo::from_values(|n| reg_text(reg, &cv, n), reg_dword(reg, &cv, "UBR"))
+    }
+
+    /// Whether this is Windows Server (`Some(true)`) or a client; `None` when only the
+    /// build is known (`--os-build`).
+    pub fn is_server(&self) -> Option<bool> {
+        let known = self.product_name.is_some()
+            || self.installation_type.is_some()
+            || self.edition_id.is_some();
+        known.then_some(self.server)
     }
 
     /// Only a build number is known (`--os-build`).
@@ -114,6 +124,24 @@ mod tests {
         let os = OsInfo::from_values(vals, Some(4317)).unwrap();
         assert_eq!(os.name, "Windows 11 Enterprise 23H2 (build 22631.4317)");
         assert!(!os.server);
+    }
+
+    /// Windows 11 Enterprise multi-session reports EditionID `ServerRdsh` but is a client,
+    /// named Windows 11 from build 22000 (it was taken for a server).
+    #[test]
+    fn multi_session_is_a_client() {
+        let vals = |k: &str| match k {
+            "CurrentBuild" => Some("22631".to_string()),
+            "ProductName" => Some("Windows 10 Enterprise multi-session".to_string()),
+            "EditionID" => Some("ServerRdsh".to_string()),
+            "InstallationType" => Some("Client".to_string()),
+            _ => None,
+        };
+        let os = OsInfo::from_values(vals, None).unwrap();
+        assert!(!os.server);
+        assert_eq!(os.is_server(), Some(false));
+        assert_eq!(os.name, "Windows 11 Enterprise multi-session (build 22631)");
+        assert_eq!(OsInfo::from_build(6002).is_server(), None);
     }
 
     /// `CurrentBuild` that is not a number falls back to `CurrentBuildNumber` (it made the

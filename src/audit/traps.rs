@@ -69,7 +69,12 @@ pub(super) fn traps(cx: &Ctx) -> Vec<Finding> {
                 }
                 Some(p) => {
                     if let Some(b) = build.filter(|b| protocol_too_new(p.id, *b)) {
-                        out.push(trap(&k, None, None, format!("a TLS 1.3 key on build {b}: Schannel has TLS 1.3 only from build {TLS13_MIN_BUILD}; enabled on Server 2019 it resets connections")));
+                        let reason = if crate::catalog::defaults::experimental_tls13(b) {
+                            format!("a TLS 1.3 key on build {b}: TLS 1.3 is supported only from build {TLS13_MIN_BUILD}; on this Windows 10 build the key switches on experimental TLS 1.3, which Microsoft calls not a safe system configuration")
+                        } else {
+                            format!("a TLS 1.3 key on build {b}: Schannel has TLS 1.3 only from build {TLS13_MIN_BUILD}; enabled on Server 2019 it resets connections")
+                        };
+                        out.push(trap(&k, None, None, reason));
                     }
                 }
             }

@@ -1,6 +1,9 @@
 //! What Windows does when no registry value says otherwise, per build: protocol defaults by
-//! side (schannel-reference.md §2.1, from Microsoft's "Protocols in TLS/SSL (Schannel
-//! SSP)") and the algorithm rule of KB245030 (read from each [`Algorithm`] entry).
+//! side (Microsoft's "Protocols in TLS/SSL (Schannel SSP)", [PROTO], as revised on
+//! 2025-03-20 with Server 2025 and Windows 11 24H2: MicrosoftDocs/win32 `47e64c18`,
+//! `desktop-src/SecAuthN/protocols-in-tls-ssl--schannel-ssp-.md`), the experimental TLS 1.3
+//! of Windows 10 1903-22H2, and the algorithm rule of KB245030 (read from each
+//! [`Algorithm`] entry).
 
 use super::{Algorithm, Protocol, ProtocolId, Side};
 use serde::Serialize;
@@ -20,9 +23,9 @@ pub enum ProtocolDefault {
 /// The rows of §2.1's table: the build ranges that share defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Row {
-    /// Vista / Server 2008 (6000-6001).
+    /// Vista / Server 2008 (6000-6001), and Vista SP2 (6002 on a client).
     Vista,
-    /// Server 2008 SP2 (6002, and 6003 after its 2019 updates).
+    /// Server 2008 SP2 (6002 on a server, and 6003 after its 2019 updates).
     Server2008Sp2,
     /// Windows 7 / Server 2008 R2 (7600-7601).
     Win7,
@@ -39,7 +42,6 @@ enum Row {
 fn row(build: u32) -> Option<Row> {
     Some(match build {
         6000..=6001 => Row::Vista,
-        6002..=6003 => Row::Server2008Sp2,
         7600..=7601 => Row::Win7,
         9200..=14392 => Row::Win8To1511,
         14393..=20347 => Row::Win10,
@@ -51,13 +53,56 @@ fn row(build: u32) -> Option<Row> {
     })
 }
 
-/// The OS default of a protocol on one side for a build.
+/// The OS default of a protocol on one side for a build, whatever the edition: where the
+/// client and the server of one build differ (6002 is both Vista SP2 and Server 2008 SP2),
+/// unknown.
 pub fn protocol_default(protocol: &Protocol, side: Side, build: u32) -> ProtocolDefault {
+    protocol_default_for(protocol, side, build, None)
+}
+
+/// The OS default of a protocol on one side for a build and edition (`server`: Windows
+/// Server, else a client; `None` when not known). Build 6002 (and 6003) is Windows Vista
+/// SP2 on a client, which has no TLS 1.1 or 1.2 at all, and Windows Server 2008 SP2 on a
+/// server, which gets them (off by default) with KB4019276.
+pub fn protocol_default_for(
+    protocol: &Protocol,
+    side: Side,
+    build: u32,
+    server: Option<bool>,
+) -> ProtocolDefault {
+    if matches!(build, 6002..=6003) {
+        return match server {
+            Some(true) => row_default(protocol, side, Row::Server2008Sp2),
+            Some(false) => row_default(protocol, side, Row::Vista),
+            None => {
+                let (v, s) = (
+                    row_default(protocol, side, Row::Vista),
+                    row_default(protocol, side, Row::Server2008Sp2),
+                );
+                if v == s {
+                    v
+                } else {
+                    ProtocolDefault::Unknown
+                }
+            }
+        };
+    }
+    match row(build) {
+        Some(r) => row_default(protocol, side, r),
+        None => ProtocolDefault::Unknown,
+    }
+}
+
+/// Whether `build` is a Windows 10 release (1903 to 22H2) where TLS 1.3 is in Schannel but
+/// not supported: the registry can switch it on, and Microsoft calls that "not a safe
+/// system configuration" ([PROTO]).
+pub fn experimental_tls13(build: u32) -> bool {
+    (18362..=19045).contains(&build)
+}
+
+fn row_default(protocol: &Protocol, side: Side, row: Row) -> ProtocolDefault {
     use ProtocolDefault::*;
     use Row::*;
-    let Some(row) = row(build) else {
-        return Unknown;
-    };
     match protocol.id {
         ProtocolId::Ssl20 => match row {
             Vista | Server2008Sp2 | Win7 if side == Side::Server => Enabled,
@@ -68,7 +113,6 @@ pub fn protocol_default(protocol: &Protocol, side: Side, build: u32) -> Protocol
             Vista | Server2008Sp2 | Win7 | Win8To1511 => Enabled,
             _ => OffByDefault,
         },
-        ProtocolId::Tls10 | ProtocolId::Tls11 if row == Win11_24H2 => Unknown,
         ProtocolId::Tls10 => Enabled,
         ProtocolId::Tls11 | ProtocolId::Tls12 => match row {
             Vista => NotSupported,
@@ -117,7 +161,14 @@ mod tests {
         assert_eq!(d(Ssl30, false, 17763), ProtocolDefault::OffByDefault);
         assert_eq!(d(Tls13, true, 17763), ProtocolDefault::NotSupported);
         assert_eq!(d(Tls13, true, 20348), ProtocolDefault::Enabled);
-        assert_eq!(d(Tls10, true, 26100), ProtocolDefault::Unknown);
+        // Server 2025 / Windows 11 24H2: TLS 1.0 to 1.3 enabled on both sides ([PROTO],
+        // MicrosoftDocs/win32 47e64c18, ms.date 03/20/2025).
+        for id in [Tls10, Tls11, Tls12, Tls13] {
+            assert_eq!(d(id, true, 26100), ProtocolDefault::Enabled);
+            assert_eq!(d(id, false, 26100), ProtocolDefault::Enabled);
+        }
+        assert_eq!(d(Ssl30, true, 26100), ProtocolDefault::OffByDefault);
+        assert_eq!(d(Ssl20, true, 26100), ProtocolDefault::NotSupported);
         assert_eq!(d(Ssl20, true, 7601), ProtocolDefault::Enabled);
         assert_eq!(d(Ssl20, false, 7601), ProtocolDefault::OffByDefault);
         assert_eq!(d(Ssl20, true, 9600), ProtocolDefault::OffByDefault);
@@ -140,7 +191,25 @@ mod tests {
                 );
             }
         }
-        assert_eq!(d(Tls12, false, 6003), ProtocolDefault::OffByDefault);
+        // 6003 is Server 2008 SP2 only when the edition is known to be a server.
+        assert_eq!(d(Tls12, false, 6003), ProtocolDefault::Unknown);
+        assert_eq!(d(Tls10, false, 6003), ProtocolDefault::Enabled);
+    }
+
+    /// 6002 is Vista SP2 on a client (no TLS 1.1/1.2 at all) and Server 2008 SP2 on a
+    /// server (TLS 1.1/1.2 off by default, with KB4019276).
+    #[test]
+    fn build_6002_depends_on_the_edition() {
+        use ProtocolId::*;
+        let at =
+            |id: ProtocolId, server| protocol_default_for(id.entry(), Side::Server, 6002, server);
+        assert_eq!(at(Tls12, Some(true)), ProtocolDefault::OffByDefault);
+        assert_eq!(at(Tls12, Some(false)), ProtocolDefault::NotSupported);
+        assert_eq!(at(Tls12, None), ProtocolDefault::Unknown);
+        assert_eq!(at(Tls10, None), ProtocolDefault::Enabled);
+        assert!(
+            experimental_tls13(19045) && !experimental_tls13(20348) && !experimental_tls13(17763)
+        );
     }
 
     #[test]
