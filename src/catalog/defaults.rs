@@ -1,5 +1,5 @@
 //! What Windows does when no registry value says otherwise, per build: protocol defaults by
-//! side (Microsoft's "Protocols in TLS/SSL (Schannel SSP)", [PROTO], as revised on
+//! side (Microsoft's "Protocols in TLS/SSL (Schannel SSP)", \[PROTO\], as revised on
 //! 2025-03-20 with Server 2025 and Windows 11 24H2: MicrosoftDocs/win32 `47e64c18`,
 //! `desktop-src/SecAuthN/protocols-in-tls-ssl--schannel-ssp-.md`), the experimental TLS 1.3
 //! of Windows 10 1903-22H2, and the algorithm rule of KB245030 (read from each
@@ -95,7 +95,7 @@ pub fn protocol_default_for(
 
 /// Whether `build` is a Windows 10 release (1903 to 22H2) where TLS 1.3 is in Schannel but
 /// not supported: the registry can switch it on, and Microsoft calls that "not a safe
-/// system configuration" ([PROTO]).
+/// system configuration" (\[PROTO\]).
 pub fn experimental_tls13(build: u32) -> bool {
     (18362..=19045).contains(&build)
 }
