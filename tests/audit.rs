@@ -1726,3 +1726,45 @@ fn a_later_delete_key_removes_what_earlier_layers_set_below_it() {
     assert!(r.compliant, "{}", findings(&r));
     assert_eq!((r.summary.pass, r.summary.fail), (2, 0), "{}", findings(&r));
 }
+
+/// Names in the policy `Functions` that the image's build does not know are reported (from
+/// Microsoft's per-OS suite tables): the Windows 10 spelling of an ECDHE GCM suite on
+/// Server 2012 R2, while its `_P256` spelling there is known.
+#[test]
+fn functions_names_the_build_does_not_know_are_reported() {
+    let d = util::tempdir();
+    let hive = d.path().join("SOFTWARE");
+    let cv = r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows NT\CurrentVersion";
+    let ssl =
+        r"HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\Cryptography\Configuration\SSL\00010002";
+    let spec = [
+        format!("{cv}\tProductName\tREG_SZ\tWindows Server 2012 R2 Standard"),
+        format!("{cv}\tCurrentBuild\tREG_SZ\t9600"),
+        format!("{cv}\tInstallationType\tREG_SZ\tServer"),
+        format!("{cv}\tEditionID\tREG_SZ\tServerStandard"),
+        format!("{ssl}\tFunctions\tREG_SZ\tTLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256_P256,TLS_RSA_WITH_AES_256_GCM_SHA384"),
+    ];
+    if mkhive(&hive, r"HKEY_LOCAL_MACHINE\SOFTWARE", "SOFTWARE", &spec).is_none() {
+        return;
+    }
+    let p = profile("protocols:\n  TLS 1.2: os-default\n");
+    let inputs = Inputs {
+        system: None,
+        software: Some(hive),
+        os_build: None,
+        no_recover: false,
+    };
+    let r = audit::audit(&p, &inputs, Options::default()).unwrap();
+    let unknown: Vec<&str> = r
+        .findings
+        .iter()
+        .filter(|f| f.check == Check::Trap && f.value.as_deref() == Some("Functions"))
+        .filter_map(|f| f.actual.as_deref())
+        .collect();
+    assert_eq!(
+        unknown,
+        ["TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"],
+        "{}",
+        findings(&r)
+    );
+}

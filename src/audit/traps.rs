@@ -5,7 +5,7 @@
 //! [`crate::catalog::traps`]; the wording is the audit's.
 
 use super::report::{Check, Finding, Status};
-use super::{reg_dword, show, Ctx};
+use super::{reg_dword, reg_text, show, Ctx};
 use crate::catalog::traps::{
     name_trap, nested_cipher, protocol_too_new, NameTrap, DWORD_VALUES, ENABLED_ALL_ONES,
     POLICY_FUNCTIONS_TYPE,
@@ -95,7 +95,36 @@ pub(super) fn traps(cx: &Ctx) -> Vec<Finding> {
         if let Some((t, b)) = sw.get(SSL_POLICY, FUNCTIONS) {
             if t != POLICY_FUNCTIONS_TYPE {
                 out.push(trap(SSL_POLICY, Some(FUNCTIONS), Some(show(t, b)), format!("the policy Functions is {}; Windows reads it only as REG_SZ (comma-separated) and ignores this one", type_name(t))));
+            } else if let (Some(list), Some(os)) = (reg_text(sw, SSL_POLICY, FUNCTIONS), cx.os) {
+                out.extend(unknown_suites(&list, os));
             }
+        }
+    }
+    out
+}
+
+/// The names in the policy `Functions` list that Microsoft's suite table for the image's
+/// build (and edition, when known) does not list: that Windows does not know them. What
+/// Schannel does with an unknown name there is documented nowhere; a Windows 10-style
+/// ECDHE name on 2012 R2, for one, is no suite at all.
+fn unknown_suites(list: &str, os: &super::OsInfo) -> Vec<Finding> {
+    use crate::catalog::suite_builds::{known_on, known_on_edition, Edition};
+    let edition = os
+        .is_server()
+        .map(|s| if s { Edition::Server } else { Edition::Client });
+    let mut out = Vec::new();
+    for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        let known = match edition {
+            Some(e) => known_on_edition(name, os.build, e),
+            None => known_on(name, os.build),
+        };
+        if known == Some(false) {
+            out.push(trap(
+                SSL_POLICY,
+                Some(FUNCTIONS),
+                Some(name.to_string()),
+                format!("{name} is in no Microsoft cipher-suite table for {} (build {}): that Windows does not know it, and what Schannel does with an unknown name in Functions is not documented", os.name, os.build),
+            ));
         }
     }
     out
