@@ -79,6 +79,10 @@ pub enum Code {
     UnquotedName,
     /// Values set or deleted at or below a key the same profile deletes.
     DeletedKeyWritten,
+    // build-aware lists (issue 12)
+    /// A cipher-suite or curve name that Microsoft's table for some build of the target
+    /// does not list.
+    UnknownOnBuild,
     // .reg reading vs regedit (issue 11)
     Utf16Be,
     HeaderSpacing,
@@ -93,7 +97,7 @@ pub enum Code {
 
 impl Code {
     /// Every profile code, in the order README lists them.
-    pub const PROFILE: [Code; 28] = [
+    pub const PROFILE: [Code; 29] = [
         Code::YamlSyntax,
         Code::Io,
         Code::Encoding,
@@ -123,6 +127,7 @@ impl Code {
         Code::ExtendsNotAProfile,
         Code::UnquotedName,
         Code::DeletedKeyWritten,
+        Code::UnknownOnBuild,
     ];
     /// Every `.reg` reader and lint code, in the order README lists them.
     pub const REG: [Code; 32] = [
@@ -216,6 +221,8 @@ impl Code {
             Code::ExtendsNotAProfile => ("extends-not-a-profile", Error, "an `extends` entry that is not a built-in profile or a .yaml/.yml profile; its content is never shown"),
             Code::UnquotedName => ("unquoted-name", Error, "a name YAML reads as a number, boolean or null unless it is quoted"),
             Code::DeletedKeyWritten => ("deleted-key-written", Error, "a value set or deleted at or below a key the same profile deletes"),
+            // build-aware lists (issue 12)
+            Code::UnknownOnBuild => ("unknown-on-build", Warning, "a cipher-suite or curve name that Microsoft's table for a build of the target does not list: that Windows does not know it"),
             // .reg reading vs regedit (issue 11)
             Code::Utf16Be => ("utf16-be", Warning, "UTF-16BE: regedit reads only UTF-16LE as Unicode and ignores the whole file"),
             Code::HeaderSpacing => ("header-spacing", Warning, "a blank line before the header or spaces after it: regedit ignores the whole file"),

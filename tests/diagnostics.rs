@@ -1493,3 +1493,25 @@ fn readme_lists_every_code() {
         assert!(readme.contains(&row), "README.md lacks the row {row}");
     }
 }
+
+#[test]
+fn unknown_on_build() {
+    // Windows 10 spells ECDHE suites without the curve; 2012 R2 (9600) knows only the
+    // suffixed names, and no build has curve25519 in its table before 1607.
+    let src = "target:\n  min-build: 9600\ncipher-suites:\n  - TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256\n  - TLS_RSA_WITH_AES_128_GCM_SHA256\necc-curves: [NistP256, curve25519]\n";
+    assert_eq!(
+        ok(src),
+        r#"warning[unknown-on-build]: p.yaml:3:1: TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256 is not in Microsoft's table for build 9600 (client, server), and target.min-build is 9600: that Windows does not know it; before build 10240 Windows names ECDHE suites with their curve, as TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256_P256
+  |
+3 | cipher-suites:
+  | ^^^^^^^^^^^^^
+
+warning[unknown-on-build]: p.yaml:6:1: curve25519 is not in Microsoft's table for build 10240 (client), and target.min-build is 9600: that Windows does not know it
+  |
+6 | ecc-curves: [NistP256, curve25519]
+  | ^^^^^^^^^^
+"#
+    );
+    // The same lists from Windows 10 1607 on: nothing to say.
+    assert!(!ok(&src.replace("9600", "14393")).contains("unknown-on-build"));
+}

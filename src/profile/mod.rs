@@ -312,6 +312,9 @@ impl Profile {
                             catalog::MAX_SUITE_LIST_CHARS
                         )));
                     }
+                    if let Some(b) = min_build {
+                        unknown_on_build(origin, suites, b, &mut out);
+                    }
                     if let Some(b) = min_build.filter(|b| *b < TLS13_MIN_BUILD) {
                         let tls13: Vec<&str> = suites
                             .iter()
@@ -330,6 +333,11 @@ impl Profile {
                                 if tls13.len() == 1 { "is" } else { "are" }
                             )));
                         }
+                    }
+                }
+                (SettingKey::EccCurves, Setting::List(curves)) => {
+                    if let Some(b) = min_build {
+                        unknown_on_build(origin, curves, b, &mut out);
                     }
                 }
                 _ => {}
@@ -353,6 +361,60 @@ impl Profile {
             }
         }
         out
+    }
+}
+
+/// Warns about each name of a suite or curve list that Microsoft's table for some build from
+/// `min_build` on does not list (TLS 1.3 suites below 20348 have their own warning).
+fn unknown_on_build(origin: &Origin, names: &[String], min_build: u32, out: &mut Diagnostics) {
+    use catalog::suite_builds::{builds_having, unknown_from, Edition};
+    for name in names {
+        if min_build < TLS13_MIN_BUILD && traps::is_tls13_suite(name) {
+            continue;
+        }
+        let missing = unknown_from(name, min_build, None);
+        if missing.is_empty() {
+            continue;
+        }
+        let mut parts: Vec<(u32, Vec<&str>)> = Vec::new();
+        for (b, e) in missing {
+            let e = match e {
+                Edition::Client => "client",
+                Edition::Server => "server",
+            };
+            match parts.last_mut() {
+                Some((pb, es)) if *pb == b => es.push(e),
+                _ => parts.push((b, vec![e])),
+            }
+        }
+        let show = |(b, es): &(u32, Vec<&str>)| format!("{b} ({})", es.join(", "));
+        let builds = match &parts[..] {
+            [first, .., last] if parts.len() > 3 => format!(
+                "{} builds from {} to {}",
+                parts.len(),
+                show(first),
+                show(last)
+            ),
+            [one] => format!("build {}", show(one)),
+            _ => format!(
+                "builds {}",
+                parts.iter().map(show).collect::<Vec<_>>().join(", ")
+            ),
+        };
+        let suffixed = format!("{name}_P256");
+        let hint = if !builds_having(&suffixed).is_empty() {
+            format!(
+                "; before build 10240 Windows names ECDHE suites with their curve, as {suffixed}"
+            )
+        } else {
+            String::new()
+        };
+        out.push(origin.diag(
+            Code::UnknownOnBuild,
+            format!(
+                "{name} is not in Microsoft's table for {builds}, and target.min-build is {min_build}: that Windows does not know it{hint}"
+            ),
+        ));
     }
 }
 

@@ -312,5 +312,34 @@ pub fn enabled_by_default_on(name: &str, build: u32) -> Option<bool> {
     by_build(name, build, enabled)
 }
 
+/// The builds from `min_build` on (up to `max_build`, when given) whose table, for an
+/// edition that table names, does not list `name`: (first build of that table, edition),
+/// one per table, in build order. Empty when every covering table lists it, and for a name
+/// no table has at all (that is another warning).
+pub fn unknown_from(name: &str, min_build: u32, max_build: Option<u32>) -> Vec<(u32, Edition)> {
+    if builds_having(name).is_empty() {
+        return Vec::new();
+    }
+    let kind = kind_of(name);
+    // One build per table that reaches into the range: its first build, or `min_build`.
+    let mut builds: Vec<u32> = TABLES
+        .iter()
+        .filter(|t| t.kind == kind)
+        .map(|t| t.min_build.max(min_build))
+        .filter(|b| max_build.is_none_or(|m| *b <= m))
+        .collect();
+    builds.sort_unstable();
+    builds.dedup();
+    let mut out = Vec::new();
+    for b in builds {
+        for e in Edition::ALL {
+            if matches!(verdict(name, b, e), Verdict::Absent(_)) {
+                out.push((b, e));
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests;
