@@ -83,6 +83,8 @@ pub enum Code {
     /// A cipher-suite or curve name that Microsoft's table for some build of the target
     /// does not list.
     UnknownOnBuild,
+    /// The same in a `.reg` file's `Functions` or `EccCurves`, for `--os-build`.
+    RegUnknownOnBuild,
     // .reg reading vs regedit (issue 11)
     Utf16Be,
     HeaderSpacing,
@@ -130,7 +132,7 @@ impl Code {
         Code::UnknownOnBuild,
     ];
     /// Every `.reg` reader and lint code, in the order README lists them.
-    pub const REG: [Code; 32] = [
+    pub const REG: [Code; 33] = [
         Code::RegEncoding,
         Code::MissingHeader,
         Code::BadHeader,
@@ -163,6 +165,7 @@ impl Code {
         Code::NoFinalNul,
         Code::AnsiHexString,
         Code::ValueAfterDelete,
+        Code::RegUnknownOnBuild,
     ];
 
     /// The name, severity and meaning of the code: the one table of them.
@@ -223,6 +226,7 @@ impl Code {
             Code::DeletedKeyWritten => ("deleted-key-written", Error, "a value set or deleted at or below a key the same profile deletes"),
             // build-aware lists (issue 12)
             Code::UnknownOnBuild => ("unknown-on-build", Warning, "a cipher-suite or curve name that Microsoft's table for a build of the target does not list: that Windows does not know it"),
+            Code::RegUnknownOnBuild => ("unknown-on-build", Warning, "a Functions or EccCurves name that Microsoft's table for the --os-build does not list: that Windows does not know it"),
             // .reg reading vs regedit (issue 11)
             Code::Utf16Be => ("utf16-be", Warning, "UTF-16BE: regedit reads only UTF-16LE as Unicode and ignores the whole file"),
             Code::HeaderSpacing => ("header-spacing", Warning, "a blank line before the header or spaces after it: regedit ignores the whole file"),

@@ -157,8 +157,65 @@ pub fn lint(file: &RegFile, opts: LintOptions) -> Vec<Diagnostic> {
         out.push(warn(Code::ControlSetMix, *line, *col, message));
     }
     values(file, &mut out);
+    if let Some(b) = opts.os_build {
+        unknown_on_build(file, b, &mut out);
+    }
     out.sort_by_key(|d| (d.line, d.col));
     out
+}
+
+/// Names in the SSL policy's `Functions` (REG_SZ) or `EccCurves` (REG_MULTI_SZ) that
+/// Microsoft's table for `build` does not list.
+fn unknown_on_build(file: &RegFile, build: u32, out: &mut Vec<Diagnostic>) {
+    use crate::catalog::suite_builds::unknown_from;
+    for Located { line, col, item } in &file.items {
+        let Item::Value {
+            key,
+            name,
+            data: Some((t, bytes)),
+        } = item
+        else {
+            continue;
+        };
+        if !same_name(key, catalog::SSL_POLICY) {
+            continue;
+        }
+        let names: Vec<String> = if same_name(name, catalog::FUNCTIONS) {
+            crate::value::read_text(*t, bytes)
+                .map(|s| s.split(',').map(|n| n.trim().to_string()).collect())
+                .unwrap_or_default()
+        } else if same_name(name, catalog::ECC_CURVES_VALUE) {
+            if *t == 7 {
+                crate::value::read_multi_sz(bytes)
+            } else {
+                Vec::new()
+            }
+        } else {
+            continue;
+        };
+        let unknown: Vec<&str> = names
+            .iter()
+            .map(String::as_str)
+            .filter(|n| !n.is_empty())
+            .filter(|n| !unknown_from(n, build, Some(build)).is_empty())
+            .collect();
+        if !unknown.is_empty() {
+            out.push(warn(
+                Code::RegUnknownOnBuild,
+                *line,
+                *col,
+                format!(
+                    "{} not in Microsoft's table for build {build}: that Windows does not know {}",
+                    if unknown.len() == 1 {
+                        format!("{} is", unknown[0])
+                    } else {
+                        format!("{} are", unknown.join(", "))
+                    },
+                    if unknown.len() == 1 { "it" } else { "them" }
+                ),
+            ));
+        }
+    }
 }
 
 /// Value traps, and values named twice in one block.
