@@ -1501,12 +1501,12 @@ fn unknown_on_build() {
     let src = "target:\n  min-build: 9600\ncipher-suites:\n  - TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256\n  - TLS_RSA_WITH_AES_128_GCM_SHA256\necc-curves: [NistP256, curve25519]\n";
     assert_eq!(
         ok(src),
-        r#"warning[unknown-on-build]: p.yaml:3:1: TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256 is not in Microsoft's table for build 9600 (client, server), and target.min-build is 9600: that Windows does not know it; before build 10240 Windows names ECDHE suites with their curve, as TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256_P256
+        r#"warning[unknown-on-build]: p.yaml:3:1: TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256 is not in Microsoft's table for build 9600 (client, server), and the target is build 9600 and later: that Windows does not know it; before build 10240 Windows names ECDHE suites with their curve, as TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256_P256
   |
 3 | cipher-suites:
   | ^^^^^^^^^^^^^
 
-warning[unknown-on-build]: p.yaml:6:1: curve25519 is not in Microsoft's table for build 10240 (client), and target.min-build is 9600: that Windows does not know it
+warning[unknown-on-build]: p.yaml:6:1: curve25519 is not in Microsoft's table for build 10240 (client), and the target is build 9600 and later: that Windows does not know it
   |
 6 | ecc-curves: [NistP256, curve25519]
   | ^^^^^^^^^^
@@ -1514,4 +1514,14 @@ warning[unknown-on-build]: p.yaml:6:1: curve25519 is not in Microsoft's table fo
     );
     // The same lists from Windows 10 1607 on: nothing to say.
     assert!(!ok(&src.replace("9600", "14393")).contains("unknown-on-build"));
+    // A range that ends before Windows 10: only the 8.1 table counts, and the suffixed
+    // spelling is what it knows.
+    let ranged = "target:\n  min-build: windows-server-2012-r2\n  max-build: 9600\ncipher-suites: [TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256_P256, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256]\n";
+    let out = ok(ranged);
+    assert!(out.contains("warning[unknown-on-build]: p.yaml:4:1: TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 is not in Microsoft's table for build 9600 (client, server), and the target is builds 9600 to 9600"), "{out}");
+    assert_eq!(out.matches("unknown-on-build").count(), 1, "{out}");
+    assert_eq!(
+        err("target:\n  min-build: 14393\n  max-build: 9600\n"),
+        "error[out-of-range]: p.yaml:3:14: target.max-build 9600 is below target.min-build 14393\n  |\n3 |   max-build: 9600\n  |              ^^^^\n"
+    );
 }

@@ -47,8 +47,10 @@ impl Origin {
 /// The Windows builds a profile is meant for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Target {
-    /// The oldest build the profile will be applied to.
+    /// The oldest build the profile will be applied to (0 when only `max-build` is given).
     pub min_build: u32,
+    /// The newest, when the profile is not for every later build too.
+    pub max_build: Option<u32>,
 }
 
 /// One raw registry operation from the `raw:` section.
@@ -285,6 +287,7 @@ impl Profile {
         self.check_deleted_keys(&mut out);
         let warn = |o: &Origin, code, msg: String| o.diag(code, msg);
         let min_build = self.target.map(|t| t.min_build);
+        let max_build = self.target.and_then(|t| t.max_build);
         for (key, (setting, origin)) in &self.settings {
             match (key, setting) {
                 (
@@ -313,7 +316,7 @@ impl Profile {
                         )));
                     }
                     if let Some(b) = min_build {
-                        unknown_on_build(origin, suites, b, &mut out);
+                        unknown_on_build(origin, suites, b, max_build, &mut out);
                     }
                     if let Some(b) = min_build.filter(|b| *b < TLS13_MIN_BUILD) {
                         let tls13: Vec<&str> = suites
@@ -337,7 +340,7 @@ impl Profile {
                 }
                 (SettingKey::EccCurves, Setting::List(curves)) => {
                     if let Some(b) = min_build {
-                        unknown_on_build(origin, curves, b, &mut out);
+                        unknown_on_build(origin, curves, b, max_build, &mut out);
                     }
                 }
                 _ => {}
@@ -365,14 +368,21 @@ impl Profile {
 }
 
 /// Warns about each name of a suite or curve list that Microsoft's table for some build from
-/// `min_build` on does not list (TLS 1.3 suites below 20348 have their own warning).
-fn unknown_on_build(origin: &Origin, names: &[String], min_build: u32, out: &mut Diagnostics) {
+/// `min_build` on (to `max_build`) does not list (TLS 1.3 suites below 20348 have their own
+/// warning).
+fn unknown_on_build(
+    origin: &Origin,
+    names: &[String],
+    min_build: u32,
+    max_build: Option<u32>,
+    out: &mut Diagnostics,
+) {
     use catalog::suite_builds::{builds_having, unknown_from, Edition};
     for name in names {
         if min_build < TLS13_MIN_BUILD && traps::is_tls13_suite(name) {
             continue;
         }
-        let missing = unknown_from(name, min_build, None);
+        let missing = unknown_from(name, min_build, max_build);
         if missing.is_empty() {
             continue;
         }
@@ -412,7 +422,11 @@ fn unknown_on_build(origin: &Origin, names: &[String], min_build: u32, out: &mut
         out.push(origin.diag(
             Code::UnknownOnBuild,
             format!(
-                "{name} is not in Microsoft's table for {builds}, and target.min-build is {min_build}: that Windows does not know it{hint}"
+                "{name} is not in Microsoft's table for {builds}, and the target is {}: that Windows does not know it{hint}",
+                match max_build {
+                    Some(m) => format!("builds {min_build} to {m}"),
+                    None => format!("build {min_build} and later"),
+                }
             ),
         ));
     }

@@ -82,7 +82,12 @@ pub fn to_yaml(p: &Profile) -> String {
     }
     if let Some(t) = p.target {
         let mut m = Mapping::new();
-        m.insert(s("min-build"), Value::Number(Number::from(t.min_build)));
+        if t.min_build > 0 || t.max_build.is_none() {
+            m.insert(s("min-build"), Value::Number(Number::from(t.min_build)));
+        }
+        if let Some(max) = t.max_build {
+            m.insert(s("max-build"), Value::Number(Number::from(max)));
+        }
         top.insert(s("target"), Value::Mapping(m));
     }
 

@@ -49,25 +49,59 @@ fn put(
 }
 
 pub(super) fn target(cx: &mut Ctx, path: &[Seg], v: &Value) -> Option<Target> {
-    let f = cx.fields(path, v, &["min-build"], "a mapping with min-build")?;
-    let (p, v) = f.get("min-build")?;
-    match v {
-        Value::String(s) => {
-            match NAMED_BUILDS.iter().find(|(n, _)| n.eq_ignore_ascii_case(s)) {
-                Some((_, b)) => Some(Target { min_build: *b }),
-                None => {
-                    let hint = did_you_mean(s, NAMED_BUILDS.iter().map(|(n, _)| *n))
-                        .map(|x| format!("; did you mean \"{x}\"?"))
-                        .unwrap_or_default();
-                    cx.at(p, Code::OutOfRange, format!("target.min-build {} is not a build number or a known Windows name{hint}", quote(s)));
-                    None
+    let f = cx.fields(
+        path,
+        v,
+        &["min-build", "max-build"],
+        "a mapping with min-build and/or max-build",
+    )?;
+    let mut build = |field: &str| -> Option<Option<u32>> {
+        let Some((p, v)) = f.get(field) else {
+            return Some(None);
+        };
+        match v {
+            Value::String(s) => {
+                match NAMED_BUILDS.iter().find(|(n, _)| n.eq_ignore_ascii_case(s)) {
+                    Some((_, b)) => Some(Some(*b)),
+                    None => {
+                        let hint = did_you_mean(s, NAMED_BUILDS.iter().map(|(n, _)| *n))
+                            .map(|x| format!("; did you mean \"{x}\"?"))
+                            .unwrap_or_default();
+                        cx.at(p, Code::OutOfRange, format!("target.{field} {} is not a build number or a known Windows name{hint}", quote(s)));
+                        None
+                    }
                 }
             }
+            other => cx.u32_in(p, other, 2195, 99_999).map(Some),
         }
-        other => cx
-            .u32_in(p, other, 2195, 99_999)
-            .map(|b| Target { min_build: b }),
+    };
+    let (min, max) = (build("min-build")?, build("max-build")?);
+    if min.is_none() && max.is_none() {
+        // An unknown field has had its own error; an empty mapping gets this one.
+        if v.as_mapping().is_some_and(|m| m.is_empty()) {
+            cx.at(
+                path,
+                Code::WrongType,
+                "target needs min-build, max-build or both".into(),
+            );
+        }
+        return None;
     }
+    if let (Some(lo), Some(hi)) = (min, max) {
+        if hi < lo {
+            let (p, _) = f.get("max-build")?;
+            cx.at(
+                p,
+                Code::OutOfRange,
+                format!("target.max-build {hi} is below target.min-build {lo}"),
+            );
+            return None;
+        }
+    }
+    Some(Target {
+        min_build: min.unwrap_or(0),
+        max_build: max,
+    })
 }
 
 pub(super) fn protocols(cx: &mut Ctx, path: &[Seg], v: &Value, profile: &mut Profile) {
