@@ -28,6 +28,8 @@ pub struct Options {
     /// Replace `CurrentControlSet` with `ControlSet00N` (required for the hivex flavour when
     /// the plan writes to the SYSTEM hive).
     pub control_set: Option<u32>,
+    /// Write the suite and curve lists for this Windows build ([`Profile::for_build`]).
+    pub target_build: Option<u32>,
 }
 
 /// One output file: its name (no folder) and its bytes.
@@ -75,6 +77,35 @@ pub enum CompileError {
     Reg(#[from] EmitError),
     #[error(transparent)]
     PowerShell(#[from] crate::emit::powershell::PsError),
+    /// Build `build` knows none of the list's names: writing an empty list would leave
+    /// Windows no suite (or curve) at all.
+    #[error("build {build} knows none of the names in the {list} list; nothing would be left")]
+    NothingLeft { build: u32, list: &'static str },
+}
+
+/// The profile as compiled for `opts.target_build` (itself when none is given), with what
+/// changed in its lists. An emptied list is an error.
+pub fn resolve_for_build(
+    profile: &Profile,
+    opts: Options,
+) -> Result<(Profile, Vec<crate::profile::BuildChange>), CompileError> {
+    let Some(build) = opts.target_build else {
+        return Ok((profile.clone(), Vec::new()));
+    };
+    let (resolved, changes) = profile.for_build(build, None);
+    for (key, list) in [
+        (crate::setting::SettingKey::CipherSuites, "cipher-suite"),
+        (crate::setting::SettingKey::EccCurves, "curve"),
+    ] {
+        let len = |p: &Profile| match p.settings.get(&key) {
+            Some((crate::setting::Setting::List(l), _)) => l.len(),
+            _ => 0,
+        };
+        if len(profile) > 0 && len(&resolved) == 0 {
+            return Err(CompileError::NothingLeft { build, list });
+        }
+    }
+    Ok((resolved, changes))
 }
 
 /// The PowerShell script of a profile under `name` (`NAME.ps1`, or `NAME.revert.ps1`).
@@ -225,19 +256,20 @@ impl Batch {
         loaded: &Loaded,
         opts: Options,
         formats: Formats,
-    ) -> Result<(), CompileError> {
+    ) -> Result<Vec<crate::profile::BuildChange>, CompileError> {
         let name = r.output_name();
+        let (profile, changes) = resolve_for_build(&loaded.profile, opts)?;
         let mut outs = Vec::new();
         if formats.reg {
-            outs.extend(reg_outputs(&name, &loaded.profile, opts)?);
+            outs.extend(reg_outputs(&name, &profile, opts)?);
         }
         if formats.ps1 {
-            outs.push(ps1_output(&name, &loaded.profile, opts.revert)?);
+            outs.push(ps1_output(&name, &profile, opts.revert)?);
         }
         self.inputs.extend(profile_inputs(r, loaded));
         self.outputs
             .extend(outs.into_iter().map(|o| (arg.to_string(), o)));
-        Ok(())
+        Ok(changes)
     }
 
     /// Writes every output into `out_dir` atomically, or with `check` compares them with

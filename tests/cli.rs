@@ -954,3 +954,58 @@ fn reg_inputs_must_be_regular_files() {
         assert!(err.contains(&want), "{args:?}: {err}");
     }
 }
+
+/// `compile --target-build`: the lists as that build knows them (hivex reads the written
+/// `Functions`): on Server 2012 R2 the Windows 10 ECDHE names become their `_P256`/`_P384`/
+/// `_P521` spellings and names the build does not know are left out, each with a warning;
+/// a list the build knows nothing of is an error, not an empty `Functions`.
+#[test]
+fn target_build_writes_the_lists_that_build_knows() {
+    use tlsreg::catalog::suite_builds::known_on;
+    let dir = util::tempdir();
+    let o = run(tlsreg()
+        .args([
+            "compile",
+            "best-practices",
+            "--target-build",
+            "windows-server-2012-r2",
+            "-o",
+        ])
+        .arg(dir.path()));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("warning: builtin:best-practices: for build 9600: TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 is left out: Microsoft's table for that build does not list it\n"), "{err}");
+    assert!(err.contains("warning: builtin:best-practices: for build 9600: TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256 is written as TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256_P256, TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256_P384, TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256_P521, the names that build knows\n"), "{err}");
+    let reg = dir.path().join("best-practices.reg");
+    let Some(got) = util::run_oracle("reg2values.sh", &[&reg]) else {
+        return;
+    };
+    let functions = util::lines(&got)
+        .into_iter()
+        .find(|l| l.contains("\tFunctions\tREG_SZ\t"))
+        .expect("Functions written");
+    let list = functions.rsplit('\t').next().unwrap();
+    let names: Vec<&str> = list.split(',').collect();
+    assert!(names.len() > 10, "{list}");
+    for n in &names {
+        assert_eq!(known_on(n, 9600), Some(true), "{n} on 9600");
+    }
+    // Without --target-build the file is the Windows 10 one (unchanged snapshot).
+    let o = run(tlsreg().args(["compile", "best-practices", "-o", "-"]));
+    assert!(o.stderr.is_empty());
+    // Nothing left: an error, and nothing written.
+    let p = dir.path().join("only13.yaml");
+    util::write(
+        &p,
+        "cipher-suites: [TLS_AES_256_GCM_SHA384, TLS_AES_128_GCM_SHA256]\n",
+    );
+    let out = dir.path().join("out");
+    let o = run(tlsreg()
+        .arg("compile")
+        .arg(&p)
+        .args(["--target-build", "17763", "-o"])
+        .arg(&out));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains(&format!("error: {}: build 17763 knows none of the names in the cipher-suite list; nothing would be left\n", p.display())), "{}", stderr(&o));
+    assert!(!out.exists());
+}

@@ -195,6 +195,7 @@ fn hivex_flavour_is_utf8_with_lf() {
             flavor: Flavor::Hivex,
             control_set: Some(1),
             revert: false,
+            target_build: None,
         },
     )
     .unwrap();

@@ -40,6 +40,10 @@ fuzz_target!(|data: &[u8]| {
     };
     let p = &loaded.profile;
     let _ = p.plan();
+    // The lists as two builds know them (leaving out, respelling).
+    for build in [9600, 17763] {
+        let _ = compile::resolve_for_build(p, Options { target_build: Some(build), ..Options::default() });
+    }
     for revert in [false, true] {
         let _ = compile::reg_outputs(
             "fuzz",
@@ -48,6 +52,7 @@ fuzz_target!(|data: &[u8]| {
                 flavor: Flavor::Regedit,
                 revert,
                 control_set: None,
+                target_build: None,
             },
         );
         let _ = compile::reg_outputs(
@@ -57,6 +62,7 @@ fuzz_target!(|data: &[u8]| {
                 flavor: Flavor::Hivex,
                 revert,
                 control_set: Some(1),
+                target_build: None,
             },
         );
         let _ = compile::ps1_output("fuzz", p, revert);

@@ -367,6 +367,89 @@ impl Profile {
     }
 }
 
+/// What resolving a profile for one build changed in its lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BuildChange {
+    /// A name that build does not know, left out.
+    LeftOut { name: String },
+    /// An unsuffixed ECDHE name replaced by the curve-suffixed names that build knows.
+    Respelled { name: String, into: Vec<String> },
+}
+
+impl std::fmt::Display for BuildChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BuildChange::LeftOut { name } => write!(
+                f,
+                "{name} is left out: Microsoft's table for that build does not list it"
+            ),
+            BuildChange::Respelled { name, into } => write!(
+                f,
+                "{name} is written as {}, the names that build knows",
+                into.join(", ")
+            ),
+        }
+    }
+}
+
+impl Profile {
+    /// The profile as written for one build (and edition, when known): in the cipher-suite
+    /// and curve lists, a name Microsoft's table for that build does not list is left out,
+    /// and an unsuffixed ECDHE suite becomes the curve-suffixed names (`_P256`, `_P384`,
+    /// `_P521`) the build knows where only those exist (Windows before 10240). A name no
+    /// table covers for the build stays (unknown is not absent). Every change is returned.
+    pub fn for_build(
+        &self,
+        build: u32,
+        edition: Option<catalog::suite_builds::Edition>,
+    ) -> (Profile, Vec<BuildChange>) {
+        use catalog::suite_builds::{known_on, known_on_edition};
+        let known = |n: &str| match edition {
+            Some(e) => known_on_edition(n, build, e),
+            None => known_on(n, build),
+        };
+        let mut out = self.clone();
+        let mut changes = Vec::new();
+        for key in [SettingKey::CipherSuites, SettingKey::EccCurves] {
+            let Some((Setting::List(list), _)) = out.settings.get_mut(&key) else {
+                continue;
+            };
+            let mut kept: Vec<String> = Vec::new();
+            for name in list.iter() {
+                match known(name) {
+                    Some(false) => {
+                        let into: Vec<String> = ["_P256", "_P384", "_P521"]
+                            .iter()
+                            .map(|sfx| format!("{name}{sfx}"))
+                            .filter(|n| known(n) == Some(true))
+                            .collect();
+                        if into.is_empty() {
+                            changes.push(BuildChange::LeftOut { name: name.clone() });
+                        } else {
+                            for n in &into {
+                                if !kept.iter().any(|k| k.eq_ignore_ascii_case(n)) {
+                                    kept.push(n.clone());
+                                }
+                            }
+                            changes.push(BuildChange::Respelled {
+                                name: name.clone(),
+                                into,
+                            });
+                        }
+                    }
+                    _ => {
+                        if !kept.iter().any(|k| k.eq_ignore_ascii_case(name)) {
+                            kept.push(name.clone());
+                        }
+                    }
+                }
+            }
+            *list = kept;
+        }
+        (out, changes)
+    }
+}
+
 /// Warns about each name of a suite or curve list that Microsoft's table for some build from
 /// `min_build` on (to `max_build`) does not list (TLS 1.3 suites below 20348 have their own
 /// warning).

@@ -78,6 +78,11 @@ pub enum Command {
         /// N is the hive's SYSTEM\Select\Current).
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=999))]
         control_set: Option<u32>,
+        /// Write the cipher-suite and curve lists for this Windows build (a number or a name
+        /// such as windows-server-2012-r2): names it does not know are left out, ECDHE suites
+        /// get the curve-suffixed names Windows before 10240 uses, each change a warning.
+        #[arg(long, value_name = "BUILD", value_parser = parse_build)]
+        target_build: Option<u32>,
         /// Write nothing; exit 1 if the files in the output folder differ from what would be written.
         #[arg(long)]
         check: bool,
@@ -199,4 +204,22 @@ pub struct AuditArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = AuditFormat::Human)]
     pub format: AuditFormat,
+}
+
+/// A Windows build: a number, or a name of `tlsreg::catalog::NAMED_BUILDS`.
+fn parse_build(s: &str) -> Result<u32, String> {
+    if let Ok(n) = s.parse::<u32>() {
+        return Ok(n);
+    }
+    tlsreg::catalog::NAMED_BUILDS
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(s))
+        .map(|(_, b)| *b)
+        .ok_or_else(|| {
+            let names: Vec<&str> = tlsreg::catalog::NAMED_BUILDS
+                .iter()
+                .map(|(n, _)| *n)
+                .collect();
+            format!("not a build number or one of: {}", names.join(", "))
+        })
 }

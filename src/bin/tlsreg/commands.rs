@@ -74,10 +74,12 @@ pub fn run(cmd: Command, ui: &Ui) -> Result<u8> {
             revert,
             flavor,
             control_set,
+            target_build,
             check,
             report,
         } => {
             let opts = Options {
+                target_build,
                 flavor: match flavor {
                     FlavorArg::Regedit => Flavor::Regedit,
                     FlavorArg::Hivex => Flavor::Hivex,
@@ -140,13 +142,25 @@ fn compile(
             failed = true;
             continue;
         };
-        if let Err(e) = batch.add(arg, &r, &l, opts, formats) {
-            failed = true;
-            let _ = writeln!(
-                std::io::stderr(),
-                "error: {}",
-                p(&format!("{}: {e}", r.label()))
-            );
+        match batch.add(arg, &r, &l, opts, formats) {
+            Ok(changes) => {
+                for c in changes {
+                    let b = opts.target_build.unwrap_or_default();
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "warning: {}",
+                        p(&format!("{}: for build {b}: {c}", r.label()))
+                    );
+                }
+            }
+            Err(e) => {
+                failed = true;
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "error: {}",
+                    p(&format!("{}: {e}", r.label()))
+                );
+            }
         }
     }
     if failed {
