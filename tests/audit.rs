@@ -1768,3 +1768,73 @@ fn functions_names_the_build_does_not_know_are_reported() {
         findings(&r)
     );
 }
+
+/// The audit asks for the lists as the image's build knows them: a Server 2012 R2 image
+/// carrying what `compile --target-build 9600` wrote passes `best-practices`' suite order
+/// (it failed: the audit wanted the Windows 10 names, which 2012 R2 does not know).
+#[test]
+fn the_audit_judges_the_list_the_images_build_knows() {
+    let d = util::tempdir();
+    let p = builtin("best-practices");
+    let opts = tlsreg::compile::Options {
+        target_build: Some(9600),
+        ..Default::default()
+    };
+    let (resolved, changes) = tlsreg::compile::resolve_for_build(&p, opts).unwrap();
+    assert!(!changes.is_empty());
+    let reg = tlsreg::compile::reg_outputs("bp", &resolved, opts)
+        .unwrap()
+        .remove(0);
+    let reg_path = d.path().join("bp.reg");
+    std::fs::write(&reg_path, &reg.bytes).unwrap();
+    let Some(got) = run_oracle("reg2values.sh", &[&reg_path]) else {
+        return;
+    };
+    let (mut sys, mut sw): (Vec<String>, Vec<String>) = lines(&got)
+        .into_iter()
+        .partition(|l| l.starts_with(r"HKEY_LOCAL_MACHINE\SYSTEM\"));
+    sys.push("HKEY_LOCAL_MACHINE\\SYSTEM\\Select\tCurrent\tREG_DWORD\t0x00000001".into());
+    let cv = r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows NT\CurrentVersion";
+    for (n, v) in [
+        ("ProductName", "Windows Server 2012 R2 Standard"),
+        ("CurrentBuild", "9600"),
+        ("InstallationType", "Server"),
+        ("EditionID", "ServerStandard"),
+    ] {
+        sw.push(format!("{cv}\t{n}\tREG_SZ\t{v}"));
+    }
+    let (s1, s2) = (d.path().join("SYSTEM"), d.path().join("SOFTWARE"));
+    let (Some(()), Some(())) = (
+        mkhive(&s1, r"HKEY_LOCAL_MACHINE\SYSTEM", "SYSTEM", &sys),
+        mkhive(&s2, r"HKEY_LOCAL_MACHINE\SOFTWARE", "SOFTWARE", &sw),
+    ) else {
+        return;
+    };
+    let inputs = Inputs {
+        system: Some(s1),
+        software: Some(s2),
+        os_build: None,
+        no_recover: false,
+    };
+    for effective in [false, true] {
+        let r = audit::audit(&p, &inputs, Options { effective }).unwrap();
+        let suites: Vec<Status> = r
+            .findings
+            .iter()
+            .filter(|f| f.setting == "cipher-suites")
+            .map(|f| f.status)
+            .collect();
+        assert!(
+            !suites.is_empty() && suites.iter().all(|s| *s == Status::Pass),
+            "{}",
+            findings(&r)
+        );
+        assert!(
+            !r.findings
+                .iter()
+                .any(|f| f.check == Check::Trap && f.value.as_deref() == Some("Functions")),
+            "{}",
+            findings(&r)
+        );
+    }
+}

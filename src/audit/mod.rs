@@ -149,6 +149,25 @@ pub fn audit(profile: &Profile, inputs: &Inputs, opts: Options) -> Result<Report
         .as_ref()
         .and_then(|s| s.os.clone())
         .or_else(|| inputs.os_build.map(OsInfo::from_build));
+    // The suite and curve lists as the image's build knows them (what `compile
+    // --target-build` writes for it): names its table does not list are not asked for,
+    // ECDHE names are asked for in the curve-suffixed spelling before 10240.
+    let resolved;
+    let (profile, plan) = match &os {
+        Some(o) => {
+            let edition = o.is_server().map(|s| {
+                if s {
+                    crate::catalog::suite_builds::Edition::Server
+                } else {
+                    crate::catalog::suite_builds::Edition::Client
+                }
+            });
+            resolved = profile.for_build(o.build, edition).0;
+            let plan = resolved.sourced_plan();
+            (&resolved, plan)
+        }
+        None => (profile, plan),
+    };
     let control_sets = system.as_ref().map(|s| s.control_sets);
     let hives: Vec<&HiveInfo> = system
         .iter()
