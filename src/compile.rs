@@ -81,6 +81,65 @@ pub enum CompileError {
     /// Windows no suite (or curve) at all.
     #[error("build {build} knows none of the names in the {list} list; nothing would be left")]
     NothingLeft { build: u32, list: &'static str },
+    /// The target range spans builds that know different names: one file would be wrong
+    /// for part of it.
+    #[error("the cipher-suite or curve list cannot be one list for every build of the target: builds know different names from build {}; compile once per build with --target-build (for example --target-build {}), or narrow the target", starts.iter().map(u32::to_string).collect::<Vec<_>>().join(", from build "), starts[0])]
+    ListsDifferInRange { starts: Vec<u32> },
+}
+
+/// The lists of a profile whose `target` is a range, without `--target-build`: resolved at
+/// the first build of every Microsoft table in the range. One file is right for the whole
+/// range only when they all agree; then it is written with those lists. Otherwise the
+/// compile is refused, naming the builds where the lists change, so that no file is wrong
+/// for part of the range. A profile without a target is written as it says.
+fn resolve_for_target(
+    profile: &Profile,
+) -> Result<(Profile, Vec<crate::profile::BuildChange>), CompileError> {
+    use crate::catalog::suite_builds::TABLES;
+    let lists = |p: &Profile| -> Vec<Option<Vec<String>>> {
+        [
+            crate::setting::SettingKey::CipherSuites,
+            crate::setting::SettingKey::EccCurves,
+        ]
+        .iter()
+        .map(|k| match p.settings.get(k) {
+            Some((crate::setting::Setting::List(l), _)) => Some(l.clone()),
+            _ => None,
+        })
+        .collect()
+    };
+    let Some(target) = profile.target else {
+        return Ok((profile.clone(), Vec::new()));
+    };
+    if lists(profile).iter().all(Option::is_none) {
+        return Ok((profile.clone(), Vec::new()));
+    }
+    let mut builds: Vec<u32> = TABLES
+        .iter()
+        .map(|t| t.min_build.max(target.min_build))
+        .filter(|b| target.max_build.is_none_or(|m| *b <= m))
+        .collect();
+    builds.push(target.min_build);
+    builds.sort_unstable();
+    builds.dedup();
+    let mut families: Vec<(u32, Vec<Option<Vec<String>>>, Profile, Vec<_>)> = Vec::new();
+    for b in builds {
+        let (p, changes) = profile.for_build(b, None);
+        let l = lists(&p);
+        if families.last().is_none_or(|f| f.1 != l) {
+            families.push((b, l, p, changes));
+        }
+    }
+    match families.len() {
+        0 => Ok((profile.clone(), Vec::new())),
+        1 => {
+            let (_, _, p, changes) = families.remove(0);
+            Ok((p, changes))
+        }
+        _ => Err(CompileError::ListsDifferInRange {
+            starts: families.iter().map(|f| f.0).collect(),
+        }),
+    }
 }
 
 /// The profile as compiled for `opts.target_build` (itself when none is given), with what
@@ -90,7 +149,7 @@ pub fn resolve_for_build(
     opts: Options,
 ) -> Result<(Profile, Vec<crate::profile::BuildChange>), CompileError> {
     let Some(build) = opts.target_build else {
-        return Ok((profile.clone(), Vec::new()));
+        return resolve_for_target(profile);
     };
     let (resolved, changes) = profile.for_build(build, None);
     for (key, list) in [

@@ -1009,3 +1009,35 @@ fn target_build_writes_the_lists_that_build_knows() {
     assert!(stderr(&o).contains(&format!("error: {}: build 17763 knows none of the names in the cipher-suite list; nothing would be left\n", p.display())), "{}", stderr(&o));
     assert!(!out.exists());
 }
+
+/// Without `--target-build`, a profile whose target range spans builds that know different
+/// names is refused (one file would be wrong for part of the range); a range where every
+/// build knows the same names gets those names; the built-ins compile as before.
+#[test]
+fn a_target_range_gets_one_right_file_or_none() {
+    let dir = util::tempdir();
+    let wide = dir.path().join("wide.yaml");
+    util::write(&wide, "target:\n  min-build: 9600\ncipher-suites: [TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256, TLS_RSA_WITH_AES_128_GCM_SHA256]\n");
+    let out = dir.path().join("out");
+    let o = run(tlsreg().arg("compile").arg(&wide).arg("-o").arg(&out));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains(&format!("error: {}: the cipher-suite or curve list cannot be one list for every build of the target: builds know different names from build 9600, from build 10240; compile once per build with --target-build (for example --target-build 9600), or narrow the target\n", wide.display())), "{}", stderr(&o));
+    assert!(!out.exists());
+    let narrow = dir.path().join("narrow.yaml");
+    util::write(&narrow, "target:\n  min-build: 9600\n  max-build: 9600\ncipher-suites: [TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256, TLS_RSA_WITH_AES_128_GCM_SHA256]\n");
+    let o = run(tlsreg().arg("compile").arg(&narrow).args(["-o", "-"]));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = String::from_utf16(
+        &o.stdout[2..]
+            .chunks(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    assert!(text.contains("\"Functions\"=\"TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256_P256,TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256_P384,TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256_P521,TLS_RSA_WITH_AES_128_GCM_SHA256\""), "{text}");
+    for name in util::builtins() {
+        let o = run(tlsreg().args(["compile", name, "-o", "-"]));
+        assert_eq!(o.status.code(), Some(0), "{name}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("for build"), "{name}: {}", stderr(&o));
+    }
+}

@@ -371,21 +371,25 @@ impl Profile {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BuildChange {
     /// A name that build does not know, left out.
-    LeftOut { name: String },
+    LeftOut { build: u32, name: String },
     /// An unsuffixed ECDHE name replaced by the curve-suffixed names that build knows.
-    Respelled { name: String, into: Vec<String> },
+    Respelled {
+        build: u32,
+        name: String,
+        into: Vec<String>,
+    },
 }
 
 impl std::fmt::Display for BuildChange {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            BuildChange::LeftOut { name } => write!(
+            BuildChange::LeftOut { build, name } => write!(
                 f,
-                "{name} is left out: Microsoft's table for that build does not list it"
+                "for build {build}: {name} is left out: Microsoft's table for that build does not list it"
             ),
-            BuildChange::Respelled { name, into } => write!(
+            BuildChange::Respelled { build, name, into } => write!(
                 f,
-                "{name} is written as {}, the names that build knows",
+                "for build {build}: {name} is written as {}, the names that build knows",
                 into.join(", ")
             ),
         }
@@ -424,7 +428,10 @@ impl Profile {
                             .filter(|n| known(n) == Some(true))
                             .collect();
                         if into.is_empty() {
-                            changes.push(BuildChange::LeftOut { name: name.clone() });
+                            changes.push(BuildChange::LeftOut {
+                                build,
+                                name: name.clone(),
+                            });
                         } else {
                             for n in &into {
                                 if !kept.iter().any(|k| k.eq_ignore_ascii_case(n)) {
@@ -432,6 +439,7 @@ impl Profile {
                                 }
                             }
                             changes.push(BuildChange::Respelled {
+                                build,
                                 name: name.clone(),
                                 into,
                             });

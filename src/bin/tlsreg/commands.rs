@@ -145,11 +145,10 @@ fn compile(
         match batch.add(arg, &r, &l, opts, formats) {
             Ok(changes) => {
                 for c in changes {
-                    let b = opts.target_build.unwrap_or_default();
                     let _ = writeln!(
                         std::io::stderr(),
                         "warning: {}",
-                        p(&format!("{}: for build {b}: {c}", r.label()))
+                        p(&format!("{}: {c}", r.label()))
                     );
                 }
             }
