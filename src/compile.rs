@@ -122,7 +122,14 @@ fn resolve_for_target(
     builds.push(target.min_build);
     builds.sort_unstable();
     builds.dedup();
-    let mut families: Vec<(u32, Vec<Option<Vec<String>>>, Profile, Vec<_>)> = Vec::new();
+    // (first build, its lists, the profile resolved there, what changed)
+    type Family = (
+        u32,
+        Vec<Option<Vec<String>>>,
+        Profile,
+        Vec<crate::profile::BuildChange>,
+    );
+    let mut families: Vec<Family> = Vec::new();
     for b in builds {
         let (p, changes) = profile.for_build(b, None);
         let l = lists(&p);
