@@ -1148,6 +1148,13 @@ fn unknown_cipher_suite() {
   |     ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
 "#
     );
+    // A curve-suffixed spelling no Windows ever had (ECDHE_RSA GCM came with Windows 10,
+    // unsuffixed); it passed as known before.
+    let out = ok("cipher-suites:\n  - TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256_P256\n");
+    assert!(
+        out.starts_with("warning[unknown-cipher-suite]: p.yaml:2:5: \"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256_P256\" is not a cipher suite any Windows version lists"),
+        "{out}"
+    );
 }
 
 #[test]

@@ -76,7 +76,9 @@ pub const ECC_CURVES: &[&str] = &[
     "secP256k1",
 ];
 
-/// Whether `name` is a cipher-suite name Windows knows, allowing the pre-Windows 10 suffixes.
+/// Whether `name` is a cipher-suite name Windows knows, with the pre-Windows 10 curve
+/// suffixes only where a Microsoft table lists the suffixed name (no `_P256` spelling of a
+/// `TLS_ECDHE_RSA_*_GCM_*` suite ever existed; schannel-reference.md §9).
 pub fn is_known_suite(name: &str) -> bool {
     if CIPHER_SUITES.contains(&name) {
         return true;
@@ -84,7 +86,7 @@ pub fn is_known_suite(name: &str) -> bool {
     CURVE_SUFFIXES.iter().any(|sfx| {
         name.strip_suffix(sfx)
             .is_some_and(|base| base.starts_with("TLS_ECDHE_") && CIPHER_SUITES.contains(&base))
-    })
+    }) && !super::suite_builds::builds_having(name).is_empty()
 }
 
 #[cfg(test)]
@@ -94,6 +96,8 @@ mod tests {
     #[test]
     fn suffixed_suites_are_known() {
         assert!(is_known_suite("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA_P256"));
+        // In no Microsoft table: Windows 7-8.1 had no ECDHE_RSA GCM suite at all.
+        assert!(!is_known_suite("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256_P256"));
         assert!(!is_known_suite("TLS_RSA_WITH_AES_128_CBC_SHA_P256"));
         assert!(!is_known_suite("ECDHE-RSA-AES128-GCM-SHA256"));
     }
