@@ -97,7 +97,9 @@ mod tests {
     fn suffixed_suites_are_known() {
         assert!(is_known_suite("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA_P256"));
         // In no Microsoft table: Windows 7-8.1 had no ECDHE_RSA GCM suite at all.
-        assert!(!is_known_suite("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256_P256"));
+        assert!(!is_known_suite(
+            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256_P256"
+        ));
         assert!(!is_known_suite("TLS_RSA_WITH_AES_128_CBC_SHA_P256"));
         assert!(!is_known_suite("ECDHE-RSA-AES128-GCM-SHA256"));
     }
