@@ -3,7 +3,7 @@
 //! regedit's column), written straight into the output buffer.
 
 use crate::hive::{HiveError, HiveFile, WalkEvent};
-use crate::keypath::{fold, is_current_control_set, relative_to, resolve_relative, unresolve};
+use crate::keypath::{is_current_control_set, relative_to, resolve_relative, unresolve};
 use crate::output::{self, OutputError};
 use crate::regfile::write::Utf16Writer;
 use std::path::Path;
@@ -128,8 +128,6 @@ pub fn export(
     };
     let mut skip_key = false;
     let mut skip_below: Option<String> = None;
-    // The current key's value names, folded → as spelled.
-    let mut seen: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     let mut write_error: Option<std::io::Error> = None;
     for start in &starts {
         let found = hive.walk(&opts.root, start, &mut |ev| match ev {
@@ -143,7 +141,6 @@ pub fn export(
                     return;
                 }
                 skip_below = None;
-                seen.clear();
                 if p.chars().any(|c| c.is_control()) {
                     warnings.push(format!("{}: a key name with a control character cannot be written to a .reg file; it and its subkeys are left out", p.escape_debug()));
                     skipped_keys.push(p.clone());
@@ -155,21 +152,23 @@ pub fn export(
                 keys += 1;
                 out.key(&p);
             }
+            WalkEvent::Value { name, .. } | WalkEvent::Shadowed { name, .. }
+                if !skip_key && name.chars().any(|c| matches!(c, '\0' | '\r' | '\n')) =>
+            {
+                warnings.push(format!("{}: value \"{}\": a name with NUL, CR or LF cannot be written to a .reg file; left out", current_key, name.escape_debug()));
+                skipped_values.push((current_key.clone(), name.to_string()));
+            }
+            WalkEvent::Shadowed { name, first, .. } => {
+                if skip_key {
+                    return;
+                }
+                warnings.push(format!("{}: value \"{}\": an earlier value of this key is named \"{}\" (Windows compares value names case-insensitively and reads the first; regedit would let this one replace it); left out", current_key, name.escape_debug(), first.escape_debug()));
+                skipped_values.push((current_key.clone(), name.to_string()));
+            }
             WalkEvent::Value { name, type_code, data } => {
                 if skip_key {
                     return;
                 }
-                if name.chars().any(|c| matches!(c, '\0' | '\r' | '\n')) {
-                    warnings.push(format!("{}: value \"{}\": a name with NUL, CR or LF cannot be written to a .reg file; left out", current_key, name.escape_debug()));
-                    skipped_values.push((current_key.clone(), name.to_string()));
-                    return;
-                }
-                if let Some(first) = seen.get(&fold(name)) {
-                    warnings.push(format!("{}: value \"{}\": an earlier value of this key is named \"{}\" (Windows compares value names case-insensitively and reads the first; regedit would let this one replace it); left out", current_key, name.escape_debug(), first.escape_debug()));
-                    skipped_values.push((current_key.clone(), name.to_string()));
-                    return;
-                }
-                seen.insert(fold(name), name.to_string());
                 out.value(name, type_code, data);
                 values += 1;
                 if out.bytes.len() >= CHUNK && write_error.is_none() {

@@ -99,18 +99,20 @@ impl MemRegistry {
             .insert(fold(name), (name.to_string(), type_code, bytes));
     }
 
-    /// Records a value that an earlier one of the same name hides (see [`Shadowed`]); the
-    /// model's value is not changed.
-    pub fn note_shadowed(&mut self, key: &str, name: &str, type_code: u32, data: Vec<u8>) {
-        let first = self
-            .keys
-            .get(&fold(key))
-            .and_then(|k| k.values.get(&fold(name)))
-            .map_or_else(|| name.to_string(), |(n, ..)| n.clone());
+    /// Records a value that the earlier value `first` of the same name hides (see
+    /// [`Shadowed`]); the model's value is not changed.
+    pub fn note_shadowed(
+        &mut self,
+        key: &str,
+        name: &str,
+        first: &str,
+        type_code: u32,
+        data: Vec<u8>,
+    ) {
         self.shadowed.push(Shadowed {
             key: key.to_string(),
             name: name.to_string(),
-            first,
+            first: first.to_string(),
             type_code,
             data,
         });

@@ -57,6 +57,12 @@ fn content(label: &str, bytes: Vec<u8>) -> Content {
                 name,
                 type_code,
                 data,
+            }
+            | WalkEvent::Shadowed {
+                name,
+                type_code,
+                data,
+                ..
             } => {
                 c.values
                     .insert((key.clone(), name.to_string(), type_code, data.to_vec()));

@@ -58,35 +58,35 @@ pub(crate) fn extract(
 }
 
 /// A traversal callback that copies keys and values into `out` (faults never reach it:
-/// extraction stops on them). Within one key, a value whose name an earlier value already
-/// has (Windows compares names case-insensitively) is not copied: Windows' lookup returns
-/// the first, so the model keeps the first and records the other as shadowed.
-/// `visited` holds the keys copied before (requests may overlap), whose shadowed values are
-/// already recorded.
+/// extraction stops on them); a shadowed value is recorded, not copied (Windows reads the
+/// first of two same-named values, and so does the model). `visited` holds the keys copied
+/// before (requests may overlap), whose shadowed values are already recorded.
 fn copy_into<'a>(
     out: &'a mut MemRegistry,
     visited: &'a mut HashSet<String>,
 ) -> impl FnMut(WalkEvent<'_>) + 'a {
     let mut key = String::new();
-    let mut seen: HashSet<String> = HashSet::new();
     let mut first_visit = true;
     move |ev| match ev {
         WalkEvent::Key(k) => {
             out.create_key(k);
             key.clear();
             key.push_str(k);
-            seen.clear();
             first_visit = visited.insert(fold(k));
         }
         WalkEvent::Value {
             name,
             type_code,
             data,
+        } => out.set_raw(&key, name, type_code, data.to_vec()),
+        WalkEvent::Shadowed {
+            name,
+            first,
+            type_code,
+            data,
         } => {
-            if seen.insert(fold(name)) {
-                out.set_raw(&key, name, type_code, data.to_vec());
-            } else if first_visit {
-                out.note_shadowed(&key, name, type_code, data.to_vec());
+            if first_visit {
+                out.note_shadowed(&key, name, first, type_code, data.to_vec());
             }
         }
         WalkEvent::Damaged { .. } => {}

@@ -6,8 +6,9 @@
 //! [`HiveFile::extract`](super::HiveFile::extract) both use that traversal.
 
 use super::error::HiveError;
-use crate::keypath::MAX_DEPTH;
+use crate::keypath::{fold, MAX_DEPTH};
 use nt_hive::{KeyNode, KeyValueData, NtHiveError};
+use std::collections::hash_map::{Entry, HashMap};
 use std::path::Path;
 
 /// Most keys one tree request copies.
@@ -21,6 +22,15 @@ pub enum WalkEvent<'a> {
     /// A value of the last key.
     Value {
         name: &'a str,
+        type_code: u32,
+        data: &'a [u8],
+    },
+    /// A value of the last key whose name an earlier value of that key already has (names
+    /// compare case-insensitively): Windows' lookup returns the first, so this one is never
+    /// read. `first` is the earlier value's name as spelled.
+    Shadowed {
+        name: &'a str,
+        first: &'a str,
         type_code: u32,
         data: &'a [u8],
     },
@@ -208,7 +218,8 @@ impl Reader<'_> {
         }
     }
 
-    /// One key: [`WalkEvent::Key`], then a [`WalkEvent::Value`] for each of its values.
+    /// One key: [`WalkEvent::Key`], then a [`WalkEvent::Value`] for each of its values, or a
+    /// [`WalkEvent::Shadowed`] for a value whose name an earlier one has.
     pub(crate) fn key(
         &self,
         node: &KeyNode<'_, &[u8]>,
@@ -222,6 +233,9 @@ impl Reader<'_> {
             Some(Ok(values)) => values,
             Some(Err(e)) => return self.fault(faults, f, full, "the value list", self.nt_error(e)),
         };
+        // The key's value names so far, folded → as spelled: the one place that decides
+        // which of two same-named values Windows reads (the first).
+        let mut seen: HashMap<String, String> = HashMap::new();
         for v in values {
             let read = (|| {
                 let v = v?;
@@ -231,11 +245,22 @@ impl Reader<'_> {
                 Ok::<_, NtHiveError>((name, t, bytes))
             })();
             match read {
-                Ok((name, t, bytes)) => f(WalkEvent::Value {
-                    name: &name,
-                    type_code: t,
-                    data: &bytes,
-                }),
+                Ok((name, t, bytes)) => match seen.entry(fold(&name)) {
+                    Entry::Occupied(first) => f(WalkEvent::Shadowed {
+                        name: &name,
+                        first: first.get(),
+                        type_code: t,
+                        data: &bytes,
+                    }),
+                    Entry::Vacant(slot) => {
+                        slot.insert(name.clone());
+                        f(WalkEvent::Value {
+                            name: &name,
+                            type_code: t,
+                            data: &bytes,
+                        })
+                    }
+                },
                 Err(e) => self.fault(faults, f, full, "a value", self.nt_error(e))?,
             }
         }

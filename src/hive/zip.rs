@@ -173,8 +173,8 @@ impl Walker<'_, '_> {
     }
 }
 
-/// A key's values: the first of each name (later ones reported as shadowed), sorted by
-/// folded name.
+/// A key's values: the first of each name (the walk reports later ones as shadowed, and
+/// so does this, in the hive's order), sorted by folded name.
 fn values(
     side: &ZipSide<'_>,
     node: &Node<'_>,
@@ -183,31 +183,23 @@ fn values(
     f: &mut dyn FnMut(ZipEvent<'_>),
 ) -> Result<Values, HiveError> {
     let mut items: Vec<(String, String, u32, Vec<u8>)> = Vec::new();
-    side.reader.key(node, full, Faults::Stop, &mut |ev| {
-        if let WalkEvent::Value {
-            name,
-            type_code,
-            data,
-        } = ev
-        {
-            items.push((fold(name), name.to_string(), type_code, data.to_vec()));
-        }
-    })?;
-    // A stable sort keeps the hive's order among equal names: the first is Windows'.
-    items.sort_by(|x, y| x.0.cmp(&y.0));
-    let mut kept: Vec<(String, String, u32, Vec<u8>)> = Vec::with_capacity(items.len());
-    for it in items {
-        match kept.last() {
-            Some(prev) if prev.0 == it.0 => f(ZipEvent::Shadowed {
+    side.reader
+        .key(node, full, Faults::Stop, &mut |ev| match ev {
+            WalkEvent::Value {
+                name,
+                type_code,
+                data,
+            } => items.push((fold(name), name.to_string(), type_code, data.to_vec())),
+            WalkEvent::Shadowed { name, first, .. } => f(ZipEvent::Shadowed {
                 on_b,
                 key: full,
-                name: &it.1,
-                first: &prev.1,
+                name,
+                first,
             }),
-            _ => kept.push(it),
-        }
-    }
-    Ok(Values { items: kept })
+            WalkEvent::Key(_) | WalkEvent::Damaged { .. } => {}
+        })?;
+    items.sort_by(|x, y| x.0.cmp(&y.0));
+    Ok(Values { items })
 }
 
 /// A key's subkeys as (folded name, name, node), sorted by folded name, the first of each
