@@ -155,14 +155,7 @@ pub fn audit(profile: &Profile, inputs: &Inputs, opts: Options) -> Result<Report
     let resolved;
     let (profile, plan) = match &os {
         Some(o) => {
-            let edition = o.is_server().map(|s| {
-                if s {
-                    crate::catalog::suite_builds::Edition::Server
-                } else {
-                    crate::catalog::suite_builds::Edition::Client
-                }
-            });
-            resolved = profile.for_build(o.build, edition).0;
+            resolved = profile.for_build(o.build, o.edition()).0;
             let plan = resolved.sourced_plan();
             (&resolved, plan)
         }

@@ -2,6 +2,7 @@
 //! "Windows 10" in ProductName).
 
 use super::{reg_dword, reg_text};
+use crate::catalog::suite_builds::Edition;
 use crate::catalog::{CURRENT_VERSION, WINDOWS_11_BUILD};
 use crate::keypath::SOFTWARE_ROOT;
 use crate::memreg::MemRegistry;
@@ -74,6 +75,12 @@ impl OsInfo {
             || self.installation_type.is_some()
             || self.edition_id.is_some();
         known.then_some(self.server)
+    }
+
+    /// The edition as the suite tables name it; `None` when only the build is known.
+    pub fn edition(&self) -> Option<Edition> {
+        self.is_server()
+            .map(|s| if s { Edition::Server } else { Edition::Client })
     }
 
     /// Only a build number is known (`--os-build`).

@@ -108,17 +108,10 @@ pub(super) fn traps(cx: &Ctx) -> Vec<Finding> {
 /// Schannel does with an unknown name there is documented nowhere; a Windows 10-style
 /// ECDHE name on 2012 R2, for one, is no suite at all.
 fn unknown_suites(list: &str, os: &super::OsInfo) -> Vec<Finding> {
-    use crate::catalog::suite_builds::{known_on, known_on_edition, Edition};
-    let edition = os
-        .is_server()
-        .map(|s| if s { Edition::Server } else { Edition::Client });
+    use crate::catalog::suite_builds::known_for;
     let mut out = Vec::new();
     for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-        let known = match edition {
-            Some(e) => known_on_edition(name, os.build, e),
-            None => known_on(name, os.build),
-        };
-        if known == Some(false) {
+        if known_for(name, os.build, os.edition()) == Some(false) {
             out.push(trap(
                 SSL_POLICY,
                 Some(FUNCTIONS),

@@ -407,11 +407,7 @@ impl Profile {
         build: u32,
         edition: Option<catalog::suite_builds::Edition>,
     ) -> (Profile, Vec<BuildChange>) {
-        use catalog::suite_builds::{known_on, known_on_edition};
-        let known = |n: &str| match edition {
-            Some(e) => known_on_edition(n, build, e),
-            None => known_on(n, build),
-        };
+        let known = |n: &str| catalog::suite_builds::known_for(n, build, edition);
         let mut out = self.clone();
         let mut changes = Vec::new();
         for key in [SettingKey::CipherSuites, SettingKey::EccCurves] {

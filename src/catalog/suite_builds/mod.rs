@@ -293,6 +293,15 @@ pub fn known_on_edition(name: &str, build: u32, edition: Edition) -> Option<bool
     known(&verdict(name, build, edition))
 }
 
+/// Whether `build` knows `name`: for `edition` when it is known ([`known_on_edition`]),
+/// else whatever the edition ([`known_on`]).
+pub fn known_for(name: &str, build: u32, edition: Option<Edition>) -> Option<bool> {
+    match edition {
+        Some(e) => known_on_edition(name, build, e),
+        None => known_on(name, build),
+    }
+}
+
 /// Whether `build` knows `name`, whatever the edition (see the module text); `None` when
 /// no page covers the build or the editions' pages disagree.
 pub fn known_on(name: &str, build: u32) -> Option<bool> {
