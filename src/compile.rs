@@ -4,7 +4,8 @@
 
 use crate::emit::reg::{self, EmitError, HiveRoot};
 use crate::output::{self, Drift, OutputError};
-use crate::profile::{Loaded, Profile, ProfileRef};
+use crate::profile::{BuildChange, Loaded, Profile, ProfileRef};
+use crate::setting::{Setting, SettingKey};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -83,110 +84,226 @@ pub enum CompileError {
     NothingLeft { build: u32, list: &'static str },
     /// The target range spans builds that know different names: one file would be wrong
     /// for part of it.
-    #[error("the cipher-suite or curve list cannot be one list for every build of the target: builds know different names from build {}; compile once per build with --target-build (for example --target-build {}), or narrow the target", starts.iter().map(u32::to_string).collect::<Vec<_>>().join(", from build "), starts[0])]
+    #[error("the cipher-suite or curve list cannot be one list for every build of the target: builds know different names from build {}; compile once per build with --target-build (for example --target-build {}), or narrow the target", starts.iter().map(u32::to_string).collect::<Vec<_>>().join(", from build "), starts.first().copied().unwrap_or_default())]
     ListsDifferInRange { starts: Vec<u32> },
 }
 
-/// The lists of a profile whose `target` is a range, without `--target-build`: resolved at
-/// the first build of every Microsoft table in the range. One file is right for the whole
-/// range only when they all agree; then it is written with those lists. Otherwise the
-/// compile is refused, naming the builds where the lists change, so that no file is wrong
-/// for part of the range. A profile without a target is written as it says.
-fn resolve_for_target(
-    profile: &Profile,
-) -> Result<(Profile, Vec<crate::profile::BuildChange>), CompileError> {
-    use crate::catalog::suite_builds::TABLES;
-    let lists = |p: &Profile| -> Vec<Option<Vec<String>>> {
-        [
-            crate::setting::SettingKey::CipherSuites,
-            crate::setting::SettingKey::EccCurves,
-        ]
+/// A run of builds of a profile's target range that get the same cipher-suite and curve
+/// lists: one `.reg` file each when the lists differ across the range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Family {
+    /// Its first build.
+    pub first: u32,
+    /// Its last build: the last one a Microsoft table names before the next family (or the
+    /// target's `max-build`); `None` for every later build.
+    pub last: Option<u32>,
+    /// The profile with these builds' lists.
+    pub profile: Profile,
+    /// What resolving the lists for `first` changed.
+    pub changes: Vec<BuildChange>,
+}
+
+impl Family {
+    /// The part of its file names: `build-7601-9600`, `build-14393`, `build-20348-up`.
+    pub fn label(&self) -> String {
+        match self.last {
+            None => format!("build-{}-up", self.first),
+            Some(l) if l == self.first => format!("build-{l}"),
+            Some(l) => format!("build-{}-{l}", self.first),
+        }
+    }
+
+    /// Its builds in words: `builds 7601 to 9600`, `build 14393`, `builds 20348 and later`.
+    pub fn builds(&self) -> String {
+        match self.last {
+            None => format!("builds {} and later", self.first),
+            Some(l) if l == self.first => format!("build {l}"),
+            Some(l) => format!("builds {} to {l}", self.first),
+        }
+    }
+}
+
+/// A profile's lists as they will be written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolved {
+    /// One profile for every build it is compiled for (`--target-build`, no target, or a
+    /// target whose builds all get the same lists), with what resolving changed.
+    One {
+        profile: Profile,
+        changes: Vec<BuildChange>,
+    },
+    /// Builds of the target that get different lists, oldest first (at least two).
+    Families(Vec<Family>),
+}
+
+/// The lists of `list` keys of a profile, for comparing families.
+fn lists(p: &Profile) -> Vec<Option<&Vec<String>>> {
+    [SettingKey::CipherSuites, SettingKey::EccCurves]
         .iter()
         .map(|k| match p.settings.get(k) {
-            Some((crate::setting::Setting::List(l), _)) => Some(l.clone()),
+            Some((Setting::List(l), _)) => Some(l),
             _ => None,
         })
         .collect()
+}
+
+/// A list the profile writes that resolving for `build` emptied: writing it would leave
+/// Windows no suite (or curve) at all.
+fn check_not_emptied(before: &Profile, after: &Profile, build: u32) -> Result<(), CompileError> {
+    for (key, list) in [
+        (SettingKey::CipherSuites, "cipher-suite"),
+        (SettingKey::EccCurves, "curve"),
+    ] {
+        let len = |p: &Profile| match p.settings.get(&key) {
+            Some((Setting::List(l), _)) => l.len(),
+            _ => 0,
+        };
+        if len(before) > 0 && len(after) == 0 {
+            return Err(CompileError::NothingLeft { build, list });
+        }
+    }
+    Ok(())
+}
+
+/// The families of a profile whose `target` is a range: its lists resolved at the first
+/// build of every Microsoft table in the range (and at `min-build`); neighbours with the
+/// same lists are one family. A profile without a target or without lists is one family.
+pub fn families(profile: &Profile) -> Result<Vec<Family>, CompileError> {
+    use crate::catalog::suite_builds::TABLES;
+    let whole = || Family {
+        first: profile.target.map_or(0, |t| t.min_build),
+        last: profile.target.and_then(|t| t.max_build),
+        profile: profile.clone(),
+        changes: Vec::new(),
     };
     let Some(target) = profile.target else {
-        return Ok((profile.clone(), Vec::new()));
+        return Ok(vec![whole()]);
     };
     if lists(profile).iter().all(Option::is_none) {
-        return Ok((profile.clone(), Vec::new()));
+        return Ok(vec![whole()]);
     }
-    let mut builds: Vec<u32> = TABLES
+    let mut probes: Vec<u32> = TABLES
         .iter()
         .map(|t| t.min_build.max(target.min_build))
         .filter(|b| target.max_build.is_none_or(|m| *b <= m))
         .collect();
-    builds.push(target.min_build);
-    builds.sort_unstable();
-    builds.dedup();
-    // (first build, its lists, the profile resolved there, what changed)
-    type Family = (
-        u32,
-        Vec<Option<Vec<String>>>,
-        Profile,
-        Vec<crate::profile::BuildChange>,
-    );
-    let mut families: Vec<Family> = Vec::new();
-    for b in builds {
+    probes.push(target.min_build);
+    probes.sort_unstable();
+    probes.dedup();
+    let mut out: Vec<Family> = Vec::new();
+    for b in probes {
         let (p, changes) = profile.for_build(b, None);
-        let l = lists(&p);
-        if families.last().is_none_or(|f| f.1 != l) {
-            families.push((b, l, p, changes));
+        check_not_emptied(profile, &p, b)?;
+        if out.last().is_none_or(|f| lists(&f.profile) != lists(&p)) {
+            out.push(Family {
+                first: b,
+                last: None,
+                profile: p,
+                changes,
+            });
         }
     }
-    match families.len() {
-        0 => Ok((profile.clone(), Vec::new())),
-        1 => {
-            let (_, _, p, changes) = families.remove(0);
-            Ok((p, changes))
-        }
-        _ => Err(CompileError::ListsDifferInRange {
-            starts: families.iter().map(|f| f.0).collect(),
-        }),
+    // Each family ends where the next begins; its last build is the last one a table
+    // names in between (there are no Windows releases between Microsoft's tables).
+    let starts: Vec<u32> = out.iter().map(|f| f.first).skip(1).collect();
+    for (f, next) in out.iter_mut().zip(starts) {
+        let end = next - 1;
+        f.last = Some(
+            TABLES
+                .iter()
+                .filter(|t| t.min_build <= end && t.max_build.is_none_or(|m| m >= f.first))
+                .map(|t| t.max_build.unwrap_or(end).min(end))
+                .max()
+                .unwrap_or(f.first)
+                .max(f.first),
+        );
     }
+    if let Some(f) = out.last_mut() {
+        f.last = target.max_build;
+    }
+    Ok(out)
 }
 
-/// The profile as compiled for `opts.target_build` (itself when none is given), with what
-/// changed in its lists. An emptied list is an error.
+/// The profile's lists as compiled with `opts`: for `opts.target_build` (names that build
+/// does not know left out, ECDHE names respelled), else per family of its target range.
+/// A list that would be emptied is an error.
+pub fn resolve(profile: &Profile, opts: Options) -> Result<Resolved, CompileError> {
+    if let Some(build) = opts.target_build {
+        let (resolved, changes) = profile.for_build(build, None);
+        check_not_emptied(profile, &resolved, build)?;
+        return Ok(Resolved::One {
+            profile: resolved,
+            changes,
+        });
+    }
+    let mut fams = families(profile)?;
+    if fams.len() == 1 {
+        let f = fams.remove(0);
+        return Ok(Resolved::One {
+            profile: f.profile,
+            changes: f.changes,
+        });
+    }
+    Ok(Resolved::Families(fams))
+}
+
+/// The profile as compiled for `opts.target_build`, or for its whole target when that gets
+/// one list ([`resolve`]), with what changed; a target whose builds get different lists is
+/// [`CompileError::ListsDifferInRange`] here (use [`outputs`], which writes one file per
+/// family).
 pub fn resolve_for_build(
     profile: &Profile,
     opts: Options,
-) -> Result<(Profile, Vec<crate::profile::BuildChange>), CompileError> {
-    let Some(build) = opts.target_build else {
-        return resolve_for_target(profile);
-    };
-    let (resolved, changes) = profile.for_build(build, None);
-    for (key, list) in [
-        (crate::setting::SettingKey::CipherSuites, "cipher-suite"),
-        (crate::setting::SettingKey::EccCurves, "curve"),
-    ] {
-        let len = |p: &Profile| match p.settings.get(&key) {
-            Some((crate::setting::Setting::List(l), _)) => l.len(),
-            _ => 0,
-        };
-        if len(profile) > 0 && len(&resolved) == 0 {
-            return Err(CompileError::NothingLeft { build, list });
-        }
+) -> Result<(Profile, Vec<BuildChange>), CompileError> {
+    match resolve(profile, opts)? {
+        Resolved::One { profile, changes } => Ok((profile, changes)),
+        Resolved::Families(f) => Err(CompileError::ListsDifferInRange {
+            starts: f.iter().map(|f| f.first).collect(),
+        }),
     }
-    Ok((resolved, changes))
 }
 
 /// The PowerShell script of a profile under `name` (`NAME.ps1`, or `NAME.revert.ps1`).
 /// Scripts run on a live system, so `CurrentControlSet` stays as it is.
 pub fn ps1_output(name: &str, profile: &Profile, revert: bool) -> Result<Output, CompileError> {
-    let plan = if revert {
-        profile.plan().revert()
-    } else {
-        profile.plan()
+    let whole = Family {
+        first: 0,
+        last: None,
+        profile: profile.clone(),
+        changes: Vec::new(),
     };
-    let info = crate::emit::powershell::ScriptInfo {
-        profile: profile.name.clone(),
+    ps1_for_families(name, std::slice::from_ref(&whole), revert)
+}
+
+/// One script for every family: it reads the build when it runs and writes that family's
+/// lists ([`crate::emit::powershell::to_powershell_by_build`]).
+fn ps1_for_families(name: &str, fams: &[Family], revert: bool) -> Result<Output, CompileError> {
+    use crate::emit::powershell::{to_powershell_by_build, Branch, ScriptInfo};
+    let Some(first) = fams.first() else {
+        return Err(crate::emit::powershell::PsError::Misaligned.into());
+    };
+    let mut branches: Vec<Branch> = fams
+        .iter()
+        .map(|f| Branch {
+            first: f.first,
+            builds: f.builds(),
+            plan: if revert {
+                f.profile.plan().revert()
+            } else {
+                f.profile.plan()
+            },
+        })
+        .collect();
+    // Families whose plans are the same (an undo deletes the lists whatever they held)
+    // need no choice at run time.
+    if branches.windows(2).all(|w| w[0].plan == w[1].plan) {
+        branches.truncate(1);
+    }
+    let info = ScriptInfo {
+        profile: first.profile.name.clone(),
         prerequisites: !revert
             && crate::setting::needs_prerequisites(
-                profile.settings.iter().map(|(k, (v, _))| (k, v)),
+                first.profile.settings.iter().map(|(k, (v, _))| (k, v)),
             ),
         revert,
     };
@@ -195,13 +312,152 @@ pub fn ps1_output(name: &str, profile: &Profile, revert: bool) -> Result<Output,
     } else {
         name.to_string()
     };
+    let range = (first.first, fams.last().and_then(|f| f.last));
     Ok(Output {
         file_name: format!("{stem}.ps1"),
-        bytes: crate::emit::powershell::to_powershell(&plan, &info)?,
+        bytes: to_powershell_by_build(&branches, range, &info)?,
     })
 }
 
-/// Which kinds of output to make.
+/// What resolving the lists did, for the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Note {
+    /// A name left out or respelled for the one build (or target) compiled for.
+    Changed(BuildChange),
+    /// A family of the target range got its own `.reg` files.
+    Family {
+        /// Its builds in words ([`Family::builds`]).
+        builds: String,
+        /// The files written for it.
+        files: Vec<String>,
+        /// What its lists leave out or respell.
+        changes: Vec<BuildChange>,
+    },
+    /// A script that chooses between the families' lists when it runs.
+    ScriptByBuild { file: String, families: usize },
+}
+
+impl std::fmt::Display for Note {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Note::Changed(c) => write!(f, "{c}"),
+            Note::Family {
+                builds,
+                files,
+                changes,
+            } => {
+                write!(f, "{builds}: {}", files.join(", "))?;
+                let left: Vec<&str> = changes
+                    .iter()
+                    .filter_map(|c| match c {
+                        BuildChange::LeftOut { name, .. } => Some(name.as_str()),
+                        BuildChange::Respelled { .. } => None,
+                    })
+                    .collect();
+                let respelled: Vec<String> = changes
+                    .iter()
+                    .filter_map(|c| match c {
+                        BuildChange::Respelled { name, into, .. } => {
+                            Some(format!("{name} as {}", into.join(", ")))
+                        }
+                        BuildChange::LeftOut { .. } => None,
+                    })
+                    .collect();
+                if left.is_empty() && respelled.is_empty() {
+                    return write!(f, " (the lists as the profile writes them)");
+                }
+                let mut parts = Vec::new();
+                if !left.is_empty() {
+                    parts.push(format!(
+                        "left out, not in Microsoft's tables for these builds: {}",
+                        left.join(", ")
+                    ));
+                }
+                if !respelled.is_empty() {
+                    parts.push(format!(
+                        "written with the curve-suffixed names these builds know: {}",
+                        respelled.join("; ")
+                    ));
+                }
+                write!(f, " ({})", parts.join("; "))
+            }
+            Note::ScriptByBuild { file, families } => write!(
+                f,
+                "{file} reads the Windows build when it runs and writes the lists of that build's family ({families} families)"
+            ),
+        }
+    }
+}
+
+/// What compiling one profile made: its files, and what resolving its lists did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Compiled {
+    pub outputs: Vec<Output>,
+    pub notes: Vec<Note>,
+}
+
+/// Every output of one profile under `name`, as `compile` writes them. With
+/// `opts.target_build`, or when every build of its target gets the same lists: `NAME.reg`
+/// (per hive with the hivex flavour) and `NAME.ps1`. Otherwise one set of `.reg` files per
+/// [`Family`], `NAME.build-FIRST-LAST.reg` (`NAME.build-FIRST-up.reg` for the newest), so
+/// that no file is wrong for part of the range, and one `NAME.ps1` that picks the family's
+/// lists when it runs. Files that would be the same for every family (an undo) are one.
+pub fn outputs(
+    name: &str,
+    profile: &Profile,
+    opts: Options,
+    formats: Formats,
+) -> Result<Compiled, CompileError> {
+    let mut outs = Vec::new();
+    let mut notes = Vec::new();
+    match resolve(profile, opts)? {
+        Resolved::One { profile, changes } => {
+            if formats.reg {
+                outs.extend(reg_outputs(name, &profile, opts)?);
+            }
+            if formats.ps1 {
+                outs.push(ps1_output(name, &profile, opts.revert)?);
+            }
+            notes.extend(changes.into_iter().map(Note::Changed));
+        }
+        Resolved::Families(fams) => {
+            if formats.reg {
+                let per = fams
+                    .iter()
+                    .map(|f| reg_outputs(&format!("{name}.{}", f.label()), &f.profile, opts))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let bytes = |o: &Vec<Output>| o.iter().map(|o| o.bytes.clone()).collect::<Vec<_>>();
+                if per.windows(2).all(|w| bytes(&w[0]) == bytes(&w[1])) {
+                    outs.extend(reg_outputs(name, &fams[0].profile, opts)?);
+                } else {
+                    for (f, o) in fams.iter().zip(per) {
+                        notes.push(Note::Family {
+                            builds: f.builds(),
+                            files: o.iter().map(|o| o.file_name.clone()).collect(),
+                            changes: f.changes.clone(),
+                        });
+                        outs.extend(o);
+                    }
+                }
+            }
+            if formats.ps1 {
+                let o = ps1_for_families(name, &fams, opts.revert)?;
+                if !opts.revert {
+                    notes.push(Note::ScriptByBuild {
+                        file: o.file_name.clone(),
+                        families: fams.len(),
+                    });
+                }
+                outs.push(o);
+            }
+        }
+    }
+    Ok(Compiled {
+        outputs: outs,
+        notes,
+    })
+}
+
 /// The files a loaded profile was read from: the profile itself and every file in its
 /// `extends` chain (built-ins are not files). No output may replace one of them.
 pub fn profile_inputs(r: &ProfileRef, loaded: &Loaded) -> Vec<PathBuf> {
@@ -220,6 +476,7 @@ pub fn profile_inputs(r: &ProfileRef, loaded: &Loaded) -> Vec<PathBuf> {
     inputs
 }
 
+/// Which kinds of output to make.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Formats {
     /// `.reg` files (in the options' flavour).
@@ -322,20 +579,13 @@ impl Batch {
         loaded: &Loaded,
         opts: Options,
         formats: Formats,
-    ) -> Result<Vec<crate::profile::BuildChange>, CompileError> {
+    ) -> Result<Vec<Note>, CompileError> {
         let name = r.output_name();
-        let (profile, changes) = resolve_for_build(&loaded.profile, opts)?;
-        let mut outs = Vec::new();
-        if formats.reg {
-            outs.extend(reg_outputs(&name, &profile, opts)?);
-        }
-        if formats.ps1 {
-            outs.push(ps1_output(&name, &profile, opts.revert)?);
-        }
+        let compiled = outputs(&name, &loaded.profile, opts, formats)?;
         self.inputs.extend(profile_inputs(r, loaded));
         self.outputs
-            .extend(outs.into_iter().map(|o| (arg.to_string(), o)));
-        Ok(changes)
+            .extend(compiled.outputs.into_iter().map(|o| (arg.to_string(), o)));
+        Ok(compiled.notes)
     }
 
     /// Writes every output into `out_dir` atomically, or with `check` compares them with

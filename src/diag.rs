@@ -7,12 +7,25 @@ use serde::Serialize;
 use std::fmt;
 
 /// How bad a diagnostic is: errors stop compilation (and make a `.reg` line unreadable),
-/// warnings do not.
+/// warnings do not; notes say what the tool will do about something that is not wrong
+/// (a name that `compile` leaves out for the builds of the target that do not know it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
     Warning,
+    Note,
+}
+
+impl Severity {
+    /// The word diagnostics are rendered with: `error`, `warning`, `note`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "note",
+        }
+    }
 }
 
 /// Every diagnostic code. Each knows its stable kebab-case name ([`Code::as_str`], `Display`,
@@ -170,7 +183,7 @@ impl Code {
 
     /// The name, severity and meaning of the code: the one table of them.
     pub const fn info(self) -> (&'static str, Severity, &'static str) {
-        use Severity::{Error, Warning};
+        use Severity::{Error, Note, Warning};
         match self {
             Code::YamlSyntax => ("yaml-syntax", Error, "the file is not valid YAML"),
             Code::Io => ("io", Error, "the file cannot be read"),
@@ -191,7 +204,7 @@ impl Code {
             Code::ExtendsCycle => ("extends-cycle", Error, "profiles that extend each other in a circle"),
             Code::TooDeep => ("too-deep", Error, "YAML nested, or extends chained, deeper than a profile can need"),
             Code::Tls13Below20348 => ("tls13-below-20348", Warning, "TLS 1.3 enabled for a target older than build 20348 (Server 2022)"),
-            Code::Tls13SuiteBelow20348 => ("tls13-suite-below-20348", Warning, "TLS 1.3 cipher suites listed for a target older than build 20348"),
+            Code::Tls13SuiteBelow20348 => ("tls13-suite-below-20348", Note, "TLS 1.3 cipher suites listed for a target older than build 20348: compile leaves them out for the builds before it"),
             Code::ShaDisabledBreaksRdp => ("sha-disabled-breaks-rdp", Warning, "disabling the SHA (SHA-1) hash has broken RDP"),
             Code::SuiteListTooLong => ("suite-list-too-long", Warning, "the cipher-suite list is longer than the 1023 characters Windows reads"),
             Code::UnknownCipherSuite => ("unknown-cipher-suite", Warning, "a cipher-suite name no Windows version has"),
@@ -225,7 +238,7 @@ impl Code {
             Code::UnquotedName => ("unquoted-name", Error, "a name YAML reads as a number, boolean or null unless it is quoted"),
             Code::DeletedKeyWritten => ("deleted-key-written", Error, "a value set or deleted at or below a key the same profile deletes"),
             // build-aware lists (issue 12)
-            Code::UnknownOnBuild => ("unknown-on-build", Warning, "a cipher-suite or curve name that Microsoft's table for a build of the target does not list: that Windows does not know it"),
+            Code::UnknownOnBuild => ("unknown-on-build", Note, "a cipher-suite or curve name that Microsoft's table for a build of the target does not list: that Windows does not know it, and compile leaves it out (or respells it) for that build"),
             Code::RegUnknownOnBuild => ("unknown-on-build", Warning, "a Functions or EccCurves name that Microsoft's table for the --os-build does not list: that Windows does not know it"),
             // .reg reading vs regedit (issue 11)
             Code::Utf16Be => ("utf16-be", Warning, "UTF-16BE: regedit reads only UTF-16LE as Unicode and ignores the whole file"),
@@ -371,6 +384,7 @@ impl Diagnostic {
         let (sev, on) = match self.severity() {
             Severity::Error => ("error", "\x1b[1;31m"),
             Severity::Warning => ("warning", "\x1b[1;33m"),
+            Severity::Note => ("note", "\x1b[1;36m"),
         };
         let (on, bold, off) = if color {
             (on, "\x1b[1m", "\x1b[0m")

@@ -990,9 +990,15 @@ fn target_build_writes_the_lists_that_build_knows() {
     for n in &names {
         assert_eq!(known_on(n, 9600), Some(true), "{n} on 9600");
     }
-    // Without --target-build the file is the Windows 10 one (unchanged snapshot).
-    let o = run(tlsreg().args(["compile", "best-practices", "-o", "-"]));
-    assert!(o.stderr.is_empty());
+    // Without --target-build the built-in's range (7601 and later) gets one file per family:
+    // not one file for standard output.
+    let o = run(tlsreg().args(["compile", "best-practices", "--format", "reg", "-o", "-"]));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("best-practices.build-7601-9600.reg, best-practices.build-10240-20347.reg, best-practices.build-20348-up.reg"),
+        "{}",
+        stderr(&o)
+    );
     // Nothing left: an error, and nothing written.
     let p = dir.path().join("only13.yaml");
     util::write(
@@ -1011,21 +1017,90 @@ fn target_build_writes_the_lists_that_build_knows() {
 }
 
 /// Without `--target-build`, a profile whose target range spans builds that know different
-/// names is refused (one file would be wrong for part of the range); a range where every
-/// build knows the same names gets those names; the built-ins compile as before.
+/// names gets one `.reg` per build family, named by its builds, and one script that picks
+/// the family's list when it runs; a range where every build knows the same names gets one
+/// file; `--check` compares every family's file.
 #[test]
-fn a_target_range_gets_one_right_file_or_none() {
+fn a_target_range_gets_one_file_per_build_family() {
     let dir = util::tempdir();
     let wide = dir.path().join("wide.yaml");
     util::write(&wide, "target:\n  min-build: 9600\ncipher-suites: [TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256, TLS_RSA_WITH_AES_128_GCM_SHA256]\n");
     let out = dir.path().join("out");
-    let o = run(tlsreg().arg("compile").arg(&wide).arg("-o").arg(&out));
-    assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains(&format!("error: {}: the cipher-suite or curve list cannot be one list for every build of the target: builds know different names from build 9600, from build 10240; compile once per build with --target-build (for example --target-build 9600), or narrow the target\n", wide.display())), "{}", stderr(&o));
-    assert!(!out.exists());
+    let o = run(tlsreg()
+        .arg("compile")
+        .arg(&wide)
+        .args(["--format", "all", "-o"])
+        .arg(&out));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let w = wide.display();
+    assert_eq!(
+        stderr(&o),
+        format!("note: {w}: build 9600: wide.build-9600.reg (written with the curve-suffixed names these builds know: TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256 as TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256_P256, TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256_P384, TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256_P521)\nnote: {w}: builds 10240 and later: wide.build-10240-up.reg (the lists as the profile writes them)\nnote: {w}: wide.ps1 reads the Windows build when it runs and writes the lists of that build's family (2 families)\n")
+    );
+    let mut files: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        ["wide.build-10240-up.reg", "wide.build-9600.reg", "wide.ps1"]
+    );
+    let functions = |file: &str| -> Option<String> {
+        let got = util::run_oracle("reg2values.sh", &[&out.join(file)])?;
+        Some(
+            util::lines(&got)
+                .into_iter()
+                .find(|l| l.contains("\tFunctions\tREG_SZ\t"))
+                .expect("Functions written"),
+        )
+    };
+    if let Some(old) = functions("wide.build-9600.reg") {
+        assert!(old.ends_with("\tTLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256_P256,TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256_P384,TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256_P521,TLS_RSA_WITH_AES_128_GCM_SHA256"), "{old}");
+        let new = functions("wide.build-10240-up.reg").unwrap();
+        assert!(
+            new.ends_with(
+                "\tTLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256,TLS_RSA_WITH_AES_128_GCM_SHA256"
+            ),
+            "{new}"
+        );
+    }
+    // The script: one build check, then the list by build, newest first.
+    let ps = std::fs::read_to_string(out.join("wide.ps1")).unwrap();
+    assert!(
+        ps.contains("\r\n$script:Build = Assert-TlsregBuild -Min 9600 -Max 0\r\n"),
+        "{ps}"
+    );
+    let branch = ps.find("    if ($script:Build -ge 10240) {  # builds 10240 and later\r\n        Set-TlsregValue -Key 'HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\Cryptography\\Configuration\\SSL\\00010002' -Name 'Functions' -Kind 'String' -Data 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256,TLS_RSA_WITH_AES_128_GCM_SHA256' -Restart\r\n    } else {  # build 9600\r\n        Set-TlsregValue -Key 'HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\Cryptography\\Configuration\\SSL\\00010002' -Name 'Functions' -Kind 'String' -Data 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256_P256,TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256_P384,TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256_P521,TLS_RSA_WITH_AES_128_GCM_SHA256' -Restart\r\n    }\r\n");
+    assert!(branch.is_some(), "{ps}");
+    // --check knows every family's file.
+    let o = run(tlsreg()
+        .arg("compile")
+        .arg(&wide)
+        .args(["--format", "all", "--check", "-o"])
+        .arg(&out));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    std::fs::remove_file(out.join("wide.build-9600.reg")).unwrap();
+    let o = run(tlsreg()
+        .arg("compile")
+        .arg(&wide)
+        .args(["--format", "all", "--check", "-o"])
+        .arg(&out));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("missing    "), "{}", stdout(&o));
+    // Undo files are the same for every family: one.
+    let o = run(tlsreg()
+        .arg("compile")
+        .arg(&wide)
+        .args(["--revert", "--format", "reg", "-o", "-"]));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // A narrow range is one file.
     let narrow = dir.path().join("narrow.yaml");
     util::write(&narrow, "target:\n  min-build: 9600\n  max-build: 9600\ncipher-suites: [TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256, TLS_RSA_WITH_AES_128_GCM_SHA256]\n");
-    let o = run(tlsreg().arg("compile").arg(&narrow).args(["-o", "-"]));
+    let o = run(tlsreg()
+        .arg("compile")
+        .arg(&narrow)
+        .args(["--format", "reg", "-o", "-"]));
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let text = String::from_utf16(
         &o.stdout[2..]
@@ -1035,9 +1110,27 @@ fn a_target_range_gets_one_right_file_or_none() {
     )
     .unwrap();
     assert!(text.contains("\"Functions\"=\"TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256_P256,TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256_P384,TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256_P521,TLS_RSA_WITH_AES_128_GCM_SHA256\""), "{text}");
+    // A family that would have no suite at all is an error, and nothing is written.
+    let empty = dir.path().join("empty.yaml");
+    util::write(
+        &empty,
+        "target:\n  min-build: 17763\ncipher-suites: [TLS_AES_256_GCM_SHA384]\n",
+    );
+    let out2 = dir.path().join("out2");
+    let o = run(tlsreg().arg("compile").arg(&empty).arg("-o").arg(&out2));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("build 17763 knows none of the names in the cipher-suite list"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out2.exists());
+    // Every built-in compiles with no warning.
     for name in util::builtins() {
-        let o = run(tlsreg().args(["compile", name, "-o", "-"]));
+        let o = run(tlsreg()
+            .args(["compile", name, "-o"])
+            .arg(dir.path().join(name)));
         assert_eq!(o.status.code(), Some(0), "{name}: {}", stderr(&o));
-        assert!(!stderr(&o).contains("for build"), "{name}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("warning"), "{name}: {}", stderr(&o));
     }
 }

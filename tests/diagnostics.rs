@@ -5,7 +5,7 @@
 
 use crate::util;
 use std::path::Path;
-use tlsreg::diag::{Severity, CODES};
+use tlsreg::diag::CODES;
 use tlsreg::profile::{load, load_with, ProfileRef};
 
 /// The rendered errors (and warnings) of a profile that must not load.
@@ -51,10 +51,7 @@ fn plan(src: &str) -> Vec<String> {
 fn every_code_is_tested() {
     let me = include_str!("diagnostics.rs");
     for (code, sev, _) in CODES {
-        let sev = match sev {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
+        let sev = sev.as_str();
         let rendered = format!("{sev}[{code}]");
         assert!(
             me.contains(&rendered),
@@ -1098,7 +1095,7 @@ fn tls13_suite_below_20348() {
     let src = "target:\n  min-build: 17763\ncipher-suites: [TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_AES_128_GCM_SHA256]\n";
     assert_eq!(
         ok(src),
-        r#"warning[tls13-suite-below-20348]: p.yaml:3:1: TLS_AES_128_GCM_SHA256 is a TLS 1.3 suite, but target.min-build is 17763; builds before 20348 do not know it
+        r#"note[tls13-suite-below-20348]: p.yaml:3:1: TLS_AES_128_GCM_SHA256 is a TLS 1.3 suite, but target.min-build is 17763; builds before 20348 do not know it, and compile leaves it out of the files for those builds
   |
 3 | cipher-suites: [TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_AES_128_GCM_SHA256]
   | ^^^^^^^^^^^^^
@@ -1473,7 +1470,7 @@ fn a_misspelt_field_is_one_error() {
 fn every_tls13_suite_is_named() {
     assert_eq!(
         ok("target: {min-build: 17763}\ncipher-suites:\n  - TLS_AES_256_GCM_SHA384\n  - TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256\n  - TLS_AES_128_GCM_SHA256\n"),
-        "warning[tls13-suite-below-20348]: p.yaml:2:1: TLS_AES_256_GCM_SHA384, TLS_AES_128_GCM_SHA256 are TLS 1.3 suites, but target.min-build is 17763; builds before 20348 do not know them\n  |\n2 | cipher-suites:\n  | ^^^^^^^^^^^^^\n"
+        "note[tls13-suite-below-20348]: p.yaml:2:1: TLS_AES_256_GCM_SHA384, TLS_AES_128_GCM_SHA256 are TLS 1.3 suites, but target.min-build is 17763; builds before 20348 do not know them, and compile leaves them out of the files for those builds\n  |\n2 | cipher-suites:\n  | ^^^^^^^^^^^^^\n"
     );
 }
 
@@ -1492,10 +1489,7 @@ fn encoding_offsets_count_the_bom() {
 fn readme_lists_every_code() {
     let readme = std::fs::read_to_string(util::root().join("README.md")).unwrap();
     for (code, sev, meaning) in CODES {
-        let sev = match sev {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
+        let sev = sev.as_str();
         let row = format!("| `{code}` | {sev} | {meaning} |");
         assert!(readme.contains(&row), "README.md lacks the row {row}");
     }
@@ -1508,12 +1502,12 @@ fn unknown_on_build() {
     let src = "target:\n  min-build: 9600\ncipher-suites:\n  - TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256\n  - TLS_RSA_WITH_AES_128_GCM_SHA256\necc-curves: [NistP256, curve25519]\n";
     assert_eq!(
         ok(src),
-        r#"warning[unknown-on-build]: p.yaml:3:1: TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256 is not in Microsoft's table for build 9600 (client, server), and the target is build 9600 and later: that Windows does not know it; before build 10240 Windows names ECDHE suites with their curve, as TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256_P256
+        r#"note[unknown-on-build]: p.yaml:3:1: TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256 is not in Microsoft's table for build 9600 (client, server), and the target is build 9600 and later: that Windows does not know it; before build 10240 Windows names ECDHE suites with their curve, as TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256_P256: compile writes those names for the builds whose table lists them, and leaves the name out elsewhere
   |
 3 | cipher-suites:
   | ^^^^^^^^^^^^^
 
-warning[unknown-on-build]: p.yaml:6:1: curve25519 is not in Microsoft's table for build 10240 (client), and the target is build 9600 and later: that Windows does not know it
+note[unknown-on-build]: p.yaml:6:1: curve25519 is not in Microsoft's table for build 10240 (client), and the target is build 9600 and later: that Windows does not know it, so compile leaves it out of the files for those builds
   |
 6 | ecc-curves: [NistP256, curve25519]
   | ^^^^^^^^^^
@@ -1525,7 +1519,7 @@ warning[unknown-on-build]: p.yaml:6:1: curve25519 is not in Microsoft's table fo
     // spelling is what it knows.
     let ranged = "target:\n  min-build: windows-server-2012-r2\n  max-build: 9600\ncipher-suites: [TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256_P256, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256]\n";
     let out = ok(ranged);
-    assert!(out.contains("warning[unknown-on-build]: p.yaml:4:1: TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 is not in Microsoft's table for build 9600 (client, server), and the target is builds 9600 to 9600"), "{out}");
+    assert!(out.contains("note[unknown-on-build]: p.yaml:4:1: TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 is not in Microsoft's table for build 9600 (client, server), and the target is builds 9600 to 9600"), "{out}");
     assert_eq!(out.matches("unknown-on-build").count(), 1, "{out}");
     assert_eq!(
         err("target:\n  min-build: 14393\n  max-build: 9600\n"),

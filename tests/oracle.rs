@@ -37,20 +37,98 @@ pub(crate) fn write_reg(dir: &Path, name: &str, plan: &Plan) -> std::path::PathB
 fn every_builtin_imports_to_exactly_its_plan() {
     let dir = util::tempdir();
     for name in util::builtins() {
-        let outs = compile::reg_outputs(name, &builtin(name), Options::default()).unwrap();
-        assert_eq!(outs.len(), 1);
-        let path = dir.path().join(&outs[0].file_name);
-        std::fs::write(&path, &outs[0].bytes).unwrap();
+        let files = util::builtin_reg_files(name, Options::default());
+        assert!(!files.is_empty());
+        for (out, plan) in files {
+            let path = dir.path().join(&out.file_name);
+            std::fs::write(&path, &out.bytes).unwrap();
+            let Some(got) = run_oracle("reg2values.sh", &[&path]) else {
+                return;
+            };
+            assert_eq!(
+                lines(&got),
+                expected(&[&plan]),
+                "{}: hivex imported something else than the plan",
+                out.file_name
+            );
+            assert!(!lines(&got).is_empty(), "{} sets nothing", out.file_name);
+        }
+    }
+}
+
+/// The build families of a built-in are what the tables say: each family's file holds the
+/// suite list resolved for its first build, and the ECDHE names Windows 7 to 8.1 know.
+#[test]
+fn family_files_hold_the_names_their_builds_know() {
+    let dir = util::tempdir();
+    let files = util::builtin_reg_files("best-practices", Options::default());
+    let names: Vec<&str> = files.iter().map(|(o, _)| o.file_name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "best-practices.build-7601-9600.reg",
+            "best-practices.build-10240-20347.reg",
+            "best-practices.build-20348-up.reg"
+        ]
+    );
+    let functions = |got: &[String]| -> String {
+        got.iter()
+            .find(|l| l.contains("Functions"))
+            .cloned()
+            .expect("a Functions value")
+    };
+    let mut seen = Vec::new();
+    for (out, _) in &files {
+        let path = dir.path().join(&out.file_name);
+        std::fs::write(&path, &out.bytes).unwrap();
         let Some(got) = run_oracle("reg2values.sh", &[&path]) else {
             return;
         };
-        let plan = builtin(name).plan();
-        assert_eq!(
-            lines(&got),
-            expected(&[&plan]),
-            "{name}: hivex imported something else than the plan"
-        );
-        assert!(!lines(&got).is_empty(), "{name} sets nothing");
+        seen.push(functions(&lines(&got)));
+    }
+    // Windows 7 / 8.1: curve-suffixed ECDHE names, no TLS 1.3 suite, no ECDHE_RSA GCM.
+    assert!(
+        seen[0].contains("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256_P256"),
+        "{}",
+        seen[0]
+    );
+    assert!(!seen[0].contains("TLS_AES_"), "{}", seen[0]);
+    assert!(
+        !seen[0].contains("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"),
+        "{}",
+        seen[0]
+    );
+    // Windows 10 to Server 2022's predecessor: the profile's names without TLS 1.3 suites.
+    assert!(!seen[1].contains("_P256"), "{}", seen[1]);
+    assert!(!seen[1].contains("TLS_AES_"), "{}", seen[1]);
+    assert!(
+        seen[1].contains("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"),
+        "{}",
+        seen[1]
+    );
+    // 20348 and later: every name as written.
+    assert!(seen[2].contains("TLS_AES_256_GCM_SHA384"), "{}", seen[2]);
+    // Each name in each file is known on the family's first build.
+    for ((out, plan), first) in files.iter().zip([7601, 10240, 20348]) {
+        for op in &plan.ops {
+            if let tlsreg::plan::Op::SetValue {
+                name,
+                data: tlsreg::value::RegData::Sz(list),
+                ..
+            } = op
+            {
+                if name == "Functions" {
+                    for n in list.split(',') {
+                        assert_ne!(
+                            tlsreg::catalog::suite_builds::known_on(n, first),
+                            Some(false),
+                            "{}: {n} unknown on {first}",
+                            out.file_name
+                        );
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -58,33 +136,31 @@ fn every_builtin_imports_to_exactly_its_plan() {
 fn every_builtin_revert_removes_what_it_set() {
     let dir = util::tempdir();
     for name in util::builtins() {
-        let p = builtin(name);
-        let apply = compile::reg_outputs(name, &p, Options::default())
-            .unwrap()
-            .remove(0);
-        let revert = compile::reg_outputs(
+        let revert = util::builtin_reg_files(
             name,
-            &p,
             Options {
                 revert: true,
                 ..Options::default()
             },
-        )
-        .unwrap()
-        .remove(0);
-        assert_eq!(revert.file_name, format!("{name}.revert.reg"));
-        let a = dir.path().join(&apply.file_name);
-        let r = dir.path().join(&revert.file_name);
-        std::fs::write(&a, &apply.bytes).unwrap();
-        std::fs::write(&r, &revert.bytes).unwrap();
-        let Some(got) = run_oracle("reg2values.sh", &[&a, &r]) else {
-            return;
-        };
-        assert_eq!(
-            lines(&got),
-            Vec::<String>::new(),
-            "{name}: values left after the revert file"
         );
+        assert_eq!(revert.len(), 1, "{name}: one undo file for every build");
+        let (revert, _) = &revert[0];
+        assert_eq!(revert.file_name, format!("{name}.revert.reg"));
+        let r = dir.path().join(&revert.file_name);
+        std::fs::write(&r, &revert.bytes).unwrap();
+        for (apply, _) in util::builtin_reg_files(name, Options::default()) {
+            let a = dir.path().join(&apply.file_name);
+            std::fs::write(&a, &apply.bytes).unwrap();
+            let Some(got) = run_oracle("reg2values.sh", &[&a, &r]) else {
+                return;
+            };
+            assert_eq!(
+                lines(&got),
+                Vec::<String>::new(),
+                "{}: values left after the revert file",
+                apply.file_name
+            );
+        }
     }
 }
 

@@ -50,10 +50,7 @@ fn every_trap_has_a_fixture_and_its_whole_message() {
     // Every code of the table is covered here or by the reader tests below.
     let me = include_str!("regfile.rs");
     for (code, sev, _) in CODES {
-        let sev = match sev {
-            tlsreg::regfile::Severity::Error => "error",
-            tlsreg::regfile::Severity::Warning => "warning",
-        };
+        let sev = sev.as_str();
         assert!(
             me.contains(&format!("{sev}[{code}]")),
             "no test renders {sev}[{code}]"
@@ -462,10 +459,7 @@ fn import_writes_only_profiles_that_compile() {
 fn readme_lists_every_reg_code() {
     let readme = std::fs::read_to_string(util::root().join("README.md")).unwrap();
     for (code, sev, meaning) in CODES {
-        let sev = match sev {
-            tlsreg::regfile::Severity::Error => "error",
-            tlsreg::regfile::Severity::Warning => "warning",
-        };
+        let sev = sev.as_str();
         let row = format!("| `{code}` | {sev} | {meaning} |");
         assert!(readme.contains(&row), "README.md lacks the row {row}");
     }

@@ -29,6 +29,8 @@ fn utf16_text(bytes: &[u8]) -> String {
     String::from_utf16(&units).unwrap()
 }
 
+/// Every file `compile --format all` writes for each built-in (and with `--revert`): the
+/// `.reg` of each build family and the one script.
 #[test]
 fn builtin_outputs() {
     settings().bind(|| {
@@ -36,33 +38,72 @@ fn builtin_outputs() {
             let p = load(name);
             insta::assert_snapshot!(format!("{name}.show.yaml"), profile::show::to_yaml(&p));
             for revert in [false, true] {
-                let out = compile::reg_outputs(
-                    name,
-                    &p,
-                    Options {
-                        revert,
-                        ..Options::default()
-                    },
-                )
-                .unwrap()
-                .remove(0);
-                insta::assert_snapshot!(out.file_name.clone(), utf16_text(&out.bytes));
-                let ps = compile::ps1_output(name, &p, revert).unwrap();
-                let text =
-                    std::str::from_utf8(ps.bytes.strip_prefix(b"\xEF\xBB\xBF").expect("BOM"))
-                        .unwrap();
-                insta::assert_snapshot!(ps.file_name.clone(), text);
+                let opts = Options {
+                    revert,
+                    ..Options::default()
+                };
+                let formats = compile::Formats {
+                    reg: true,
+                    ps1: true,
+                };
+                for out in compile::outputs(name, &p, opts, formats).unwrap().outputs {
+                    let text = if out.file_name.ends_with(".reg") {
+                        utf16_text(&out.bytes)
+                    } else {
+                        std::str::from_utf8(out.bytes.strip_prefix(b"\xEF\xBB\xBF").expect("BOM"))
+                            .unwrap()
+                            .to_string()
+                    };
+                    insta::assert_snapshot!(out.file_name.clone(), text);
+                }
             }
         }
     });
+}
+
+/// No snapshot is left over from a file `compile` no longer writes.
+#[test]
+fn every_snapshot_is_an_output() {
+    let mut want: Vec<String> = Vec::new();
+    for name in util::builtins() {
+        want.push(format!("{name}.show.yaml.snap"));
+        for revert in [false, true] {
+            let opts = Options {
+                revert,
+                ..Options::default()
+            };
+            let formats = compile::Formats {
+                reg: true,
+                ps1: true,
+            };
+            for o in compile::outputs(name, &load(name), opts, formats)
+                .unwrap()
+                .outputs
+            {
+                want.push(format!("{}.snap", o.file_name));
+            }
+        }
+    }
+    want.sort();
+    let mut have: Vec<String> = std::fs::read_dir(util::root().join("snapshots"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".snap"))
+        .collect();
+    have.sort();
+    assert_eq!(have, want, "snapshots/ holds other files than the outputs");
 }
 
 #[test]
 fn builtin_profiles_load_without_warnings() {
     for name in util::builtins() {
         let l = profile::load(&ProfileRef::Builtin(name.to_string())).unwrap();
+        // Notes (what compile does per build) are not warnings.
         assert!(
-            l.warnings.0.is_empty(),
+            l.warnings
+                .0
+                .iter()
+                .all(|d| d.severity() == tlsreg::diag::Severity::Note),
             "{name}:\n{}",
             l.warnings.render(false)
         );
@@ -141,17 +182,13 @@ fn assert_regedit_bytes(what: &str, bytes: &[u8]) {
 fn builtin_reg_files_are_regedit_bytes() {
     for name in util::builtins() {
         for revert in [false, true] {
-            let out = compile::reg_outputs(
-                name,
-                &load(name),
-                Options {
-                    revert,
-                    ..Options::default()
-                },
-            )
-            .unwrap()
-            .remove(0);
-            assert_regedit_bytes(&out.file_name, &out.bytes);
+            let opts = Options {
+                revert,
+                ..Options::default()
+            };
+            for (out, _) in util::builtin_reg_files(name, opts) {
+                assert_regedit_bytes(&out.file_name, &out.bytes);
+            }
         }
     }
 }
@@ -211,8 +248,12 @@ fn hivex_flavour_is_utf8_with_lf() {
 #[test]
 fn output_is_identical_run_to_run() {
     for name in util::builtins() {
-        let a = compile::reg_outputs(name, &load(name), Options::default()).unwrap();
-        let b = compile::reg_outputs(name, &load(name), Options::default()).unwrap();
+        let formats = compile::Formats {
+            reg: true,
+            ps1: true,
+        };
+        let a = compile::outputs(name, &load(name), Options::default(), formats).unwrap();
+        let b = compile::outputs(name, &load(name), Options::default(), formats).unwrap();
         assert_eq!(a, b);
     }
 }

@@ -193,3 +193,54 @@ pub fn run_timeout(c: &mut Command, secs: u64) -> Output {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
+
+/// Every `.reg` file `compile` writes for a built-in (one per build family where its lists
+/// differ by build), each with the plan it must hold. The files are those of
+/// [`tlsreg::compile::outputs`], so the tests check what users get.
+pub fn builtin_reg_files(
+    name: &str,
+    opts: tlsreg::compile::Options,
+) -> Vec<(tlsreg::compile::Output, tlsreg::plan::Plan)> {
+    use tlsreg::compile::{self, Formats, Resolved};
+    let p = tlsreg::profile::load(&tlsreg::profile::ProfileRef::Builtin(name.to_string()))
+        .expect("built-in profiles load")
+        .profile;
+    let formats = Formats {
+        reg: true,
+        ps1: false,
+    };
+    let outs = compile::outputs(name, &p, opts, formats).unwrap().outputs;
+    let plan_of = |p: &tlsreg::profile::Profile| {
+        let plan = p.plan();
+        if opts.revert {
+            plan.revert()
+        } else {
+            plan
+        }
+    };
+    let plans: Vec<(String, tlsreg::plan::Plan)> = match compile::resolve(&p, opts).unwrap() {
+        Resolved::One { profile, .. } => vec![(name.to_string(), plan_of(&profile))],
+        Resolved::Families(f) => f
+            .iter()
+            .map(|f| (format!("{name}.{}", f.label()), plan_of(&f.profile)))
+            .collect(),
+    };
+    outs.into_iter()
+        .map(|o| {
+            let plan = plans
+                .iter()
+                .find(|(stem, _)| o.file_name.starts_with(&format!("{stem}.")))
+                .or_else(|| {
+                    // One file for every family: they all hold the same plan.
+                    plans
+                        .windows(2)
+                        .all(|w| w[0].1 == w[1].1)
+                        .then(|| &plans[0])
+                })
+                .unwrap_or_else(|| panic!("{}: no plan", o.file_name))
+                .1
+                .clone();
+            (o, plan)
+        })
+        .collect()
+}

@@ -38,6 +38,11 @@ pub struct ScriptInfo {
 /// Why a plan cannot be written as PowerShell.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PsError {
+    /// The plans of [`to_powershell_by_build`] do not have the same operations in order.
+    #[error(
+        "the per-build plans differ in more than their data; one script cannot choose between them"
+    )]
+    Misaligned,
     #[error("value \"{name}\" of key \"{key}\" holds text with a NUL character, which RegistryKey.SetValue cannot write faithfully; use the .reg output for it")]
     Nul { key: String, name: String },
 }
@@ -126,9 +131,91 @@ fn data_args(key: &str, name: &str, data: &RegData) -> Result<String, PsError> {
     })
 }
 
+/// The value name an operation touches (`None` for a key deletion).
+fn op_name(op: &Op) -> Option<&str> {
+    match op {
+        Op::DeleteKey { .. } => None,
+        Op::DeleteValue { name, .. } | Op::SetValue { name, .. } => Some(name),
+    }
+}
+
+/// One operation as a line of the script, indented by `indent`.
+fn op_line(s: &mut String, indent: &str, op: &Op) -> Result<(), PsError> {
+    let restart = if needs_restart(op.key()) {
+        " -Restart"
+    } else {
+        ""
+    };
+    match op {
+        Op::DeleteKey { key } => {
+            let _ = writeln!(s, "{indent}Remove-TlsregKey -Key {}{restart}", literal(key));
+        }
+        Op::DeleteValue { key, name } => {
+            let _ = writeln!(
+                s,
+                "{indent}Remove-TlsregValue -Key {} -Name {}{restart}",
+                literal(key),
+                literal(name)
+            );
+        }
+        Op::SetValue { key, name, data } => {
+            let args = data_args(key, name, data)?;
+            let _ = writeln!(
+                s,
+                "{indent}Set-TlsregValue -Key {} -Name {} {args}{restart}",
+                literal(key),
+                literal(name)
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Writes the script: UTF-8 with BOM (Windows PowerShell 5.1 reads BOM-less files as
 /// ANSI) and CRLF line ends.
 pub fn to_powershell(plan: &Plan, info: &ScriptInfo) -> Result<Vec<u8>, PsError> {
+    let one = [Branch {
+        first: 0,
+        builds: String::new(),
+        plan: plan.clone(),
+    }];
+    to_powershell_by_build(&one, (0, None), info)
+}
+
+/// The plan for one family of builds (see [`to_powershell_by_build`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Branch {
+    /// The first build it is for.
+    pub first: u32,
+    /// Its builds in words, for the script's comments.
+    pub builds: String,
+    pub plan: Plan,
+}
+
+/// Writes one script for several families of builds: every operation the plans share is
+/// written once; one that differs becomes an `if`/`elseif` on the build the script reads at
+/// run time, newest family first. The script stops before any change on a build outside
+/// `range` (first build, last build or `None` for every later one), or when the build cannot
+/// be read. The plans must have the same operations in the same order, apart from data.
+pub fn to_powershell_by_build(
+    branches: &[Branch],
+    range: (u32, Option<u32>),
+    info: &ScriptInfo,
+) -> Result<Vec<u8>, PsError> {
+    let Some(base) = branches.first() else {
+        return Err(PsError::Misaligned);
+    };
+    let aligned = branches.iter().all(|b| {
+        b.plan.ops.len() == base.plan.ops.len()
+            && b.plan.ops.iter().zip(&base.plan.ops).all(|(x, y)| {
+                std::mem::discriminant(x) == std::mem::discriminant(y)
+                    && x.key() == y.key()
+                    && op_name(x) == op_name(y)
+            })
+    }) && branches.windows(2).all(|w| w[0].first < w[1].first);
+    if !aligned {
+        return Err(PsError::Misaligned);
+    }
     let mut s = String::new();
     let what = if info.revert { "Undoes" } else { "Applies" };
     s.push_str("#Requires -RunAsAdministrator\n");
@@ -173,7 +260,7 @@ param(
     let _ = writeln!(s, "\n$script:ProfileName = {}", literal(&name));
     // Every key the script may touch, for the backup.
     let mut keys: Vec<&str> = Vec::new();
-    for op in &plan.ops {
+    for op in branches.iter().flat_map(|b| &b.plan.ops) {
         let k = op.key();
         if !keys.iter().any(|x| x.eq_ignore_ascii_case(k)) {
             keys.push(k);
@@ -184,38 +271,48 @@ param(
         let _ = writeln!(s, "    {}", literal(k));
     }
     s.push_str(")\n\n");
+    let by_build = branches.len() > 1;
+    if by_build {
+        let (min, max) = range;
+        let _ = writeln!(
+            s,
+            "# The cipher-suite and curve lists depend on the Windows build: {}.",
+            branches
+                .iter()
+                .map(|b| b.builds.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
+        let _ = writeln!(
+            s,
+            "$script:Build = Assert-TlsregBuild -Min {min} -Max {}\n",
+            max.unwrap_or(0)
+        );
+    }
     if info.prerequisites {
         s.push_str("if (-not $Force) { Test-TlsregPrerequisites }\n\n");
     }
     s.push_str("try {\n");
-    for op in &plan.ops {
-        let restart = if needs_restart(op.key()) {
-            " -Restart"
-        } else {
-            ""
-        };
-        match op {
-            Op::DeleteKey { key } => {
-                let _ = writeln!(s, "    Remove-TlsregKey -Key {}{restart}", literal(key));
-            }
-            Op::DeleteValue { key, name } => {
-                let _ = writeln!(
-                    s,
-                    "    Remove-TlsregValue -Key {} -Name {}{restart}",
-                    literal(key),
-                    literal(name)
-                );
-            }
-            Op::SetValue { key, name, data } => {
-                let args = data_args(key, name, data)?;
-                let _ = writeln!(
-                    s,
-                    "    Set-TlsregValue -Key {} -Name {} {args}{restart}",
-                    literal(key),
-                    literal(name)
-                );
-            }
+    let first = &branches[0].plan.ops;
+    for (i, op) in first.iter().enumerate() {
+        let same = branches[1..].iter().all(|b| b.plan.ops[i] == *op);
+        if same {
+            op_line(&mut s, "    ", op)?;
+            continue;
         }
+        // Newest first: the first branch whose first build this build reaches.
+        for (n, b) in branches.iter().enumerate().rev() {
+            let cond = if n == 0 {
+                "} else {".to_string()
+            } else if n == branches.len() - 1 {
+                format!("if ($script:Build -ge {}) {{", b.first)
+            } else {
+                format!("}} elseif ($script:Build -ge {}) {{", b.first)
+            };
+            let _ = writeln!(s, "    {cond}  # {}", b.builds);
+            op_line(&mut s, "        ", &b.plan.ops[i])?;
+        }
+        s.push_str("    }\n");
     }
     s.push_str(
         "\

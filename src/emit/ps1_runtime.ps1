@@ -224,14 +224,40 @@ function Remove-TlsregKey {
     Write-Output ('deleted    {0}' -f $label)
 }
 
+# This computer's Windows build (CurrentBuildNumber), or 0 when it cannot be read.
+function Get-TlsregBuild {
+    $value = Read-TlsregValue 'HKEY_LOCAL_MACHINE\SOFTWARE\@CURRENT_VERSION@' 'CurrentBuildNumber'
+    $build = 0
+    if ($null -ne $value -and [int]::TryParse([string]$value.Data, [ref]$build)) { return $build }
+    return 0
+}
+
+# The build, when the profile has lists for it; otherwise stops before any change (-Force
+# does not help: there is no list for that build).
+function Assert-TlsregBuild {
+    param([int]$Min, [int]$Max)
+    $build = Get-TlsregBuild
+    $problem = $null
+    if ($build -eq 0) {
+        $problem = 'The Windows build could not be read (CurrentBuildNumber), and the cipher-suite and curve lists depend on it.'
+    } elseif ($build -lt $Min -or ($Max -gt 0 -and $build -gt $Max)) {
+        $upper = 'and later'
+        if ($Max -gt 0) { $upper = ('to {0}' -f $Max) }
+        $problem = ('This script has cipher-suite and curve lists for Windows builds {0} {1}; this is build {2}.' -f $Min, $upper, $build)
+    }
+    if ($null -ne $problem) {
+        # Not Write-Output: the caller assigns this function's output.
+        Write-Error -ErrorAction Continue -Message ('{0} Nothing was changed.' -f $problem)
+        exit 1
+    }
+    return $build
+}
+
 # The prerequisites of "Enabling TLS 1.2 on Windows Server": Server 2008 SP2 with
 # KB4019276, Server 2008 R2 / Windows 7 with SP1, and .NET Framework 4.5 or newer.
 function Test-TlsregPrerequisites {
     $problems = New-Object -TypeName 'System.Collections.Generic.List[string]'
-    $cv = 'HKEY_LOCAL_MACHINE\SOFTWARE\@CURRENT_VERSION@'
-    $buildValue = Read-TlsregValue $cv 'CurrentBuildNumber'
-    $build = 0
-    if ($null -ne $buildValue) { $build = [int]$buildValue.Data }
+    $build = Get-TlsregBuild
     if ($build -lt @TLS12_MIN_BUILD@) {
         $problems.Add(('TLS 1.2 needs Windows Server 2008 SP2 (build @TLS12_MIN_BUILD@) or later; this is build {0}.' -f $build))
     } elseif ($build -lt @SERVER_2008_END@ -and $null -eq (Get-HotFix -Id '@SERVER_2008_UPDATE@' -ErrorAction SilentlyContinue)) {

@@ -331,7 +331,7 @@ impl Profile {
                                 ("TLS 1.3 suites", "them")
                             };
                             out.push(warn(origin, Code::Tls13SuiteBelow20348, format!(
-                                "{} {} {what}, but target.min-build is {b}; builds before {TLS13_MIN_BUILD} do not know {verb}",
+                                "{} {} {what}, but target.min-build is {b}; builds before {TLS13_MIN_BUILD} do not know {verb}, and compile leaves {verb} out of the files for those builds",
                                 tls13.join(", "),
                                 if tls13.len() == 1 { "is" } else { "are" }
                             )));
@@ -499,17 +499,17 @@ fn unknown_on_build(
             ),
         };
         let suffixed = format!("{name}_P256");
-        let hint = if !builds_having(&suffixed).is_empty() {
+        let what = if !builds_having(&suffixed).is_empty() {
             format!(
-                "; before build 10240 Windows names ECDHE suites with their curve, as {suffixed}"
+                "; before build 10240 Windows names ECDHE suites with their curve, as {suffixed}: compile writes those names for the builds whose table lists them, and leaves the name out elsewhere"
             )
         } else {
-            String::new()
+            ", so compile leaves it out of the files for those builds".to_string()
         };
         out.push(origin.diag(
             Code::UnknownOnBuild,
             format!(
-                "{name} is not in Microsoft's table for {builds}, and the target is {}: that Windows does not know it{hint}",
+                "{name} is not in Microsoft's table for {builds}, and the target is {}: that Windows does not know it{what}",
                 match max_build {
                     Some(m) => format!("builds {min_build} to {m}"),
                     None => format!("build {min_build} and later"),

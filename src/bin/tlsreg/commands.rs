@@ -53,7 +53,7 @@ pub fn run(cmd: Command, ui: &Ui) -> Result<u8> {
             plan,
             output,
         } => {
-            let (r, l) = ui.load(&profile)?;
+            let (r, l) = ui.load_showing(&profile, true)?;
             let text = if plan {
                 let mut t = String::new();
                 for op in &l.profile.plan().ops {
@@ -143,12 +143,18 @@ fn compile(
             continue;
         };
         match batch.add(arg, &r, &l, opts, formats) {
-            Ok(changes) => {
-                for c in changes {
+            Ok(notes) => {
+                for n in notes {
+                    // A name left out for the build asked for deserves a warning; the files
+                    // of a build family are what the user asked for.
+                    let kind = match n {
+                        compile::Note::Changed(_) => "warning",
+                        _ => "note",
+                    };
                     let _ = writeln!(
                         std::io::stderr(),
-                        "warning: {}",
-                        p(&format!("{}: {c}", r.label()))
+                        "{kind}: {}",
+                        p(&format!("{}: {n}", r.label()))
                     );
                 }
             }

@@ -46,6 +46,20 @@ impl Ui {
         }
     }
 
+    /// Shows diagnostics, leaving out notes unless `notes` (a JSON report keeps them all).
+    fn profile_diags(&self, d: &Diagnostics, notes: bool) {
+        if notes || self.collected.is_some() {
+            return self.diags(d);
+        }
+        let kept = Diagnostics(
+            d.0.iter()
+                .filter(|d| d.severity() != tlsreg::diag::Severity::Note)
+                .cloned()
+                .collect(),
+        );
+        self.diags(&kept);
+    }
+
     /// The diagnostics collected for a JSON report.
     pub fn collected(&self) -> Vec<Diagnostic> {
         self.collected
@@ -90,10 +104,16 @@ impl Ui {
 
     /// Loads a profile (a built-in name or a file), showing its warnings or errors.
     pub fn load(&self, arg: &str) -> Result<(ProfileRef, Loaded), Reported> {
+        self.load_showing(arg, false)
+    }
+
+    /// Loads a profile, showing its notes too when `notes` (`show`: what the profile
+    /// resolves to; elsewhere `compile` says per file what it left out).
+    pub fn load_showing(&self, arg: &str, notes: bool) -> Result<(ProfileRef, Loaded), Reported> {
         let r = ProfileRef::parse(arg);
         match profile::load(&r) {
             Ok(l) => {
-                self.diags(&l.warnings);
+                self.profile_diags(&l.warnings, notes);
                 Ok((r, l))
             }
             Err(d) => {
