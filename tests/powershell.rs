@@ -126,7 +126,60 @@ fn argument(n: Node, src: &str) -> Arg {
     }
 }
 
+/// The build an `if ($script:Build -ge N)` condition tests, `None` for any other condition.
+fn build_condition(cond: Node, src: &str) -> Option<u32> {
+    text_of(cond, src)
+        .strip_prefix("$script:Build -ge ")
+        .and_then(|n| n.parse().ok())
+}
+
+/// The statement block a build `if` runs on `build` (the `if`, an `elseif` or the `else`),
+/// `None` for an `if` on something else.
+fn branch_taken<'t>(n: Node<'t>, src: &str, build: Option<u32>) -> Option<Option<Node<'t>>> {
+    let cond = n.child_by_field_name("condition")?;
+    let first = build_condition(cond, src)?;
+    let build = build.expect("the script branches on the build: give one");
+    let block = |n: Node<'t>| {
+        named_children(n)
+            .into_iter()
+            .find(|c| c.kind() == "statement_block")
+    };
+    if build >= first {
+        return Some(block(n));
+    }
+    for c in named_children(n) {
+        match c.kind() {
+            "elseif_clauses" => {
+                for e in named_children(c) {
+                    let cond = e.child_by_field_name("condition").expect("a condition");
+                    let b = build_condition(cond, src).expect("an elseif on the build");
+                    if build >= b {
+                        return Some(block(e));
+                    }
+                }
+            }
+            "else_clause" => return Some(block(c)),
+            _ => {}
+        }
+    }
+    Some(None)
+}
+
 fn collect_calls(n: Node, src: &str, out: &mut Vec<Call>) {
+    collect_calls_on(n, src, None, out)
+}
+
+/// The registry calls below `n`, taking only the branch an `if` on `$script:Build` takes on
+/// `build`.
+fn collect_calls_on(n: Node, src: &str, build: Option<u32>, out: &mut Vec<Call>) {
+    if n.kind() == "if_statement" {
+        if let Some(taken) = branch_taken(n, src, build) {
+            if let Some(b) = taken {
+                collect_calls_on(b, src, build, out);
+            }
+            return;
+        }
+    }
     if n.kind() == "command" {
         let name = n.child_by_field_name("command_name").or_else(|| {
             named_children(n)
@@ -169,12 +222,17 @@ fn collect_calls(n: Node, src: &str, out: &mut Vec<Call>) {
         }
     }
     for c in named_children(n) {
-        collect_calls(c, src, out);
+        collect_calls_on(c, src, build, out);
     }
 }
 
 /// Parses a generated script and returns its registry calls in order.
 pub(crate) fn calls(bytes: &[u8]) -> Vec<Call> {
+    calls_on(bytes, None)
+}
+
+/// The registry calls a script makes on `build` (needed when it branches on the build).
+pub(crate) fn calls_on(bytes: &[u8], build: Option<u32>) -> Vec<Call> {
     assert_eq!(&bytes[..3], b"\xEF\xBB\xBF", "UTF-8 BOM");
     let src = std::str::from_utf8(&bytes[3..]).expect("UTF-8");
     let mut parser = Parser::new();
@@ -184,7 +242,7 @@ pub(crate) fn calls(bytes: &[u8]) -> Vec<Call> {
     let tree = parser.parse(src, None).expect("parses");
     assert!(!tree.root_node().has_error(), "the grammar finds an error");
     let mut out = Vec::new();
-    collect_calls(tree.root_node(), src, &mut out);
+    collect_calls_on(tree.root_node(), src, build, &mut out);
     out
 }
 
@@ -240,9 +298,14 @@ pub(crate) fn to_op(c: &Call) -> Op {
 
 /// What the script's calls leave in an empty registry.
 fn applied(scripts: &[&[u8]]) -> Vec<String> {
+    applied_on(scripts, None)
+}
+
+/// What the script's calls leave in an empty registry when run on `build`.
+fn applied_on(scripts: &[&[u8]], build: Option<u32>) -> Vec<String> {
     let mut r = MemRegistry::new();
     for s in scripts {
-        for c in calls(s) {
+        for c in calls_on(s, build) {
             r.apply_op(&to_op(&c));
         }
     }
@@ -261,13 +324,29 @@ fn ps1(plan: &Plan) -> Vec<u8> {
     .unwrap()
 }
 
+/// Every built-in's script passes the grammar, and run (as its syntax tree says) on the
+/// first build of each family it writes what that family's `.reg` makes hivex import; its
+/// undo script removes all of it.
 #[test]
 fn every_builtin_script_passes_the_grammar_and_equals_the_reg() {
     let dir = util::tempdir();
+    let all = compile::Formats {
+        reg: true,
+        ps1: true,
+    };
     for name in util::builtins() {
         let p = builtin(name);
+        let mut scripts = Vec::new();
         for revert in [false, true] {
-            let ps = compile::ps1_output(name, &p, revert).unwrap();
+            let opts = compile::Options {
+                revert,
+                ..Default::default()
+            };
+            let outs = compile::outputs(name, &p, opts, all).unwrap().outputs;
+            let ps = outs
+                .into_iter()
+                .find(|o| o.file_name.ends_with(".ps1"))
+                .expect("one script");
             let path = dir.path().join(&ps.file_name);
             std::fs::write(&path, &ps.bytes).unwrap();
             let Some(out) = run_oracle("ps1check.py", &[&"--quiet", &path]) else {
@@ -281,28 +360,65 @@ fn every_builtin_script_passes_the_grammar_and_equals_the_reg() {
                 "{}: bare CR or LF",
                 ps.file_name
             );
+            scripts.push(ps.bytes);
         }
-        let reg = compile::reg_outputs(name, &p, Default::default())
-            .unwrap()
-            .remove(0);
-        let reg_path = dir.path().join(&reg.file_name);
-        std::fs::write(&reg_path, &reg.bytes).unwrap();
-        let Some(got) = run_oracle("reg2values.sh", &[&reg_path]) else {
-            return;
+        let (script, undo) = (&scripts[0], &scripts[1]);
+        let builds: Vec<Option<u32>> = match compile::resolve(&p, Default::default()).unwrap() {
+            compile::Resolved::One { .. } => vec![None],
+            compile::Resolved::Families(f) => f.iter().map(|f| Some(f.first)).collect(),
         };
-        let script = compile::ps1_output(name, &p, false).unwrap().bytes;
-        assert_eq!(
-            applied(&[&script]),
-            lines(&got),
-            "{name}: the script and the .reg differ"
-        );
-        let undo = compile::ps1_output(name, &p, true).unwrap().bytes;
-        assert_eq!(
-            applied(&[&script, &undo]),
-            Vec::<String>::new(),
-            "{name}: the undo script leaves values"
-        );
+        let regs = util::builtin_reg_files(name, Default::default());
+        assert_eq!(regs.len(), builds.len(), "{name}: one .reg per family");
+        for ((reg, _), build) in regs.iter().zip(builds) {
+            let reg_path = dir.path().join(&reg.file_name);
+            std::fs::write(&reg_path, &reg.bytes).unwrap();
+            let Some(got) = run_oracle("reg2values.sh", &[&reg_path]) else {
+                return;
+            };
+            assert_eq!(
+                applied_on(&[script], build),
+                lines(&got),
+                "{}: the script on build {build:?} and the .reg differ",
+                reg.file_name
+            );
+            assert_eq!(
+                applied_on(&[script, undo], build),
+                Vec::<String>::new(),
+                "{name}: the undo script leaves values on build {build:?}"
+            );
+        }
     }
+}
+
+/// A script that branches on the build refuses a build outside its families' range, or
+/// one it cannot read, before it changes anything; it reads the build from the value
+/// Windows keeps it in.
+#[test]
+fn a_script_by_build_checks_the_build_first() {
+    let all = compile::Formats {
+        reg: false,
+        ps1: true,
+    };
+    let p = builtin("best-practices");
+    let ps = compile::outputs("best-practices", &p, Default::default(), all)
+        .unwrap()
+        .outputs
+        .remove(0);
+    let s = String::from_utf8(ps.bytes).unwrap();
+    let check = s
+        .find("$script:Build = Assert-TlsregBuild -Min 7601 -Max 0\r\n")
+        .expect("the check");
+    let first_change = s.find("\r\ntry {\r\n").expect("the changes");
+    assert!(check < first_change);
+    assert!(s.contains("'HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion' 'CurrentBuildNumber'"));
+    // Scripts of one family do not check the build.
+    let strict = compile::outputs("strict", &builtin("strict"), Default::default(), all)
+        .unwrap()
+        .outputs
+        .remove(0);
+    assert!(!String::from_utf8(strict.bytes)
+        .unwrap()
+        .contains("Assert-TlsregBuild -Min"));
 }
 
 #[test]
