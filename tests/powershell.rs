@@ -165,10 +165,6 @@ fn branch_taken<'t>(n: Node<'t>, src: &str, build: Option<u32>) -> Option<Option
     Some(None)
 }
 
-fn collect_calls(n: Node, src: &str, out: &mut Vec<Call>) {
-    collect_calls_on(n, src, None, out)
-}
-
 /// The registry calls below `n`, taking only the branch an `if` on `$script:Build` takes on
 /// `build`.
 fn collect_calls_on(n: Node, src: &str, build: Option<u32>, out: &mut Vec<Call>) {
