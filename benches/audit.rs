@@ -43,7 +43,15 @@ fn bench(c: &mut Criterion) {
             g.bench_function(id, |b| {
                 b.iter(|| {
                     black_box(
-                        audit(&profile, black_box(&inputs), Options { effective }).expect("audits"),
+                        audit(
+                            &profile,
+                            black_box(&inputs),
+                            Options {
+                                effective,
+                                ..Options::default()
+                            },
+                        )
+                        .expect("audits"),
                     )
                 })
             });

@@ -67,8 +67,14 @@ fn every_corpus_file_reads_or_fails_cleanly() {
             },
         ] {
             for effective in [false, true] {
-                let _ =
-                    tlsreg::audit::audit(&profile, &inputs, tlsreg::audit::Options { effective });
+                let _ = tlsreg::audit::audit(
+                    &profile,
+                    &inputs,
+                    tlsreg::audit::Options {
+                        effective,
+                        ..Default::default()
+                    },
+                );
             }
         }
         // .reg parsing of arbitrary bytes too.

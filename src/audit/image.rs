@@ -6,7 +6,9 @@
 use super::os::OsInfo;
 use super::report::{Check, Finding, HiveInfo, Status};
 use super::{AuditError, Ctx};
-use crate::catalog::traps::prerequisites::{needs_server_2008_update, CBS, NDP_FULL};
+use crate::catalog::traps::prerequisites::{
+    needs_server_2008_update, CBS, NDP_CLIENT, NDP_FULL, NDP_V35, NET_V2, NET_V4, WOW64,
+};
 use crate::catalog::{CURRENT_VERSION, FIPS_POLICY, LOCAL_SSL, SCHANNEL, SSL_POLICY};
 use crate::hive::{ControlSets, HiveFile, Recovery, Request};
 use crate::keypath::{
@@ -71,6 +73,12 @@ pub(super) fn open_software(
         Request::Key(CURRENT_VERSION.into()),
         Request::Key(below(SSL_POLICY, SOFTWARE_ROOT).unwrap_or_default().into()),
         Request::Key(NDP_FULL.into()),
+        Request::Key(NDP_CLIENT.into()),
+        Request::Key(NDP_V35.into()),
+        Request::Key(NET_V4.into()),
+        Request::Key(format!(r"{WOW64}\{NET_V4}")),
+        Request::Key(NET_V2.into()),
+        Request::Key(format!(r"{WOW64}\{NET_V2}")),
         Request::Key(format!(r"{CBS}\RebootPending")),
         Request::Key(WU_REBOOT.into()),
     ];

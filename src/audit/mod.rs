@@ -46,6 +46,8 @@ pub struct Inputs {
 pub struct Options {
     /// Judge what Schannel will do (values plus per-build defaults), not only the values.
     pub effective: bool,
+    /// Count a check that could not be made for want of a hive as non-compliant.
+    pub require_all: bool,
 }
 
 /// Why an audit could not run.
@@ -197,7 +199,8 @@ pub fn audit(profile: &Profile, inputs: &Inputs, opts: Options) -> Result<Report
         } else {
             "strict"
         },
-        compliant: summary.compliant(),
+        compliant: summary.compliant(opts.require_all),
+        complete: summary.complete(),
         system: system.map(|s| s.info),
         software: software.map(|s| s.info),
         os,
@@ -245,7 +248,14 @@ mod tests {
             .iter()
             .any(|f| f.setting == "protocol TLS 1.2 (client)"
                 && f.value.as_deref() == Some("DisabledByDefault")));
-        let effective = judge_settings(&cx, &plan, Options { effective: true });
+        let effective = judge_settings(
+            &cx,
+            &plan,
+            Options {
+                effective: true,
+                ..Options::default()
+            },
+        );
         assert!(effective.iter().any(|f| f.check == Check::Effective
             && f.setting == "protocol TLS 1.2 (client)"
             && f.status == Status::Fail));
@@ -280,7 +290,14 @@ mod tests {
             software: None,
             control_set: Some(1),
         };
-        let effective = judge_settings(&cx, &profile.sourced_plan(), Options { effective: true });
+        let effective = judge_settings(
+            &cx,
+            &profile.sourced_plan(),
+            Options {
+                effective: true,
+                ..Options::default()
+            },
+        );
         let got = |key: &str| {
             effective
                 .iter()

@@ -129,9 +129,18 @@ pub fn human(r: &Report, color: bool) -> String {
     } else {
         paint(color, "1;31", "NOT COMPLIANT")
     };
+    // A pass with checks left unmade says so: the verdict covers what was given.
+    let partial = if r.compliant && !r.complete {
+        format!(
+            " for the hives given ({} not audited; --require-all makes that non-compliant)",
+            s.not_audited
+        )
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         out,
-        "\nsummary: {} pass, {} fail, {} warn, {} unknown, {} not audited: {verdict}",
+        "\nsummary: {} pass, {} fail, {} warn, {} unknown, {} not audited: {verdict}{partial}",
         s.pass, s.fail, s.warn, s.unknown, s.not_audited
     );
     out

@@ -103,9 +103,16 @@ impl Summary {
         summary
     }
 
-    /// No finding failed, none is unknown and nothing went unaudited.
-    pub fn compliant(&self) -> bool {
-        self.fail == 0 && self.unknown == 0 && self.not_audited == 0
+    /// No finding failed and none is unknown; with `require_all`, nothing went unaudited
+    /// either. A check that could not be made because its hive was not given is reported
+    /// (`not_audited`) but does not by itself make an image non-compliant unless asked.
+    pub fn compliant(&self, require_all: bool) -> bool {
+        self.fail == 0 && self.unknown == 0 && (!require_all || self.not_audited == 0)
+    }
+
+    /// Every check could be made (no hive was missing for one).
+    pub fn complete(&self) -> bool {
+        self.not_audited == 0
     }
 }
 
@@ -121,6 +128,9 @@ pub struct Report {
     pub control_sets: Option<ControlSets>,
     pub findings: Vec<Finding>,
     pub summary: Summary,
-    /// No finding failed, none is unknown and nothing went unaudited.
+    /// No finding failed and none is unknown (and, with `--require-all`, nothing went
+    /// unaudited): [`Summary::compliant`].
     pub compliant: bool,
+    /// Every check could be made: no finding is not-audited for want of a hive.
+    pub complete: bool,
 }

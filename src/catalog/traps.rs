@@ -118,8 +118,26 @@ pub mod prerequisites {
     pub const WIN7_RTM_BUILD: u32 = 7600;
     /// Lowest `Release` of .NET Framework 4.5 (\[NETVER\]).
     pub const NET45_RELEASE: u32 = 378389;
-    /// Where .NET 4.x keeps its `Release` value, below the SOFTWARE root.
+    /// Where .NET 4.x keeps its `Release` value, below the SOFTWARE root; absent: no .NET
+    /// Framework 4 at all (\[NETVER\]).
     pub const NDP_FULL: &str = r"Microsoft\NET Framework Setup\NDP\v4\Full";
+    /// The .NET 4.0 Client Profile's key: .NET 4.0 installed without `Full` (\[NETVER\]).
+    pub const NDP_CLIENT: &str = r"Microsoft\NET Framework Setup\NDP\v4\Client";
+    /// Lowest `Release` of .NET Framework 4.6: from it, apps built for 4.6 or later use
+    /// TLS 1.2 without registry values (\[NETVER\]; \[NETTLS\]).
+    pub const NET46_RELEASE: u32 = 393295;
+    /// Where .NET 3.5 says it is installed (`Install`=1), below the SOFTWARE root (\[NETVER\]).
+    pub const NDP_V35: &str = r"Microsoft\NET Framework Setup\NDP\v3.5";
+    /// The .NET 4.x runtime key with `SchUseStrongCrypto` and `SystemDefaultTlsVersions`,
+    /// below the SOFTWARE root (and below `WOW6432Node` for 32-bit apps) (\[NETTLS\]).
+    pub const NET_V4: &str = r"Microsoft\.NETFramework\v4.0.30319";
+    /// The same for .NET 2.0-3.5 apps (\[NETTLS\]).
+    pub const NET_V2: &str = r"Microsoft\.NETFramework\v2.0.50727";
+    /// The 32-bit view of the SOFTWARE hive, below its root.
+    pub const WOW64: &str = "WOW6432Node";
+    /// The updates that let .NET 3.5 apps use the system's TLS versions, one per OS
+    /// (schannel-reference.md §4.1 and §9, from dotnet/docs tls.md).
+    pub const NET35_TLS_UPDATES: &str = "KB3154518, KB3154519, KB3154520 or KB3154517";
     /// Component Based Servicing, below the SOFTWARE root (packages, RebootPending).
     pub const CBS: &str = r"Microsoft\Windows\CurrentVersion\Component Based Servicing";
 

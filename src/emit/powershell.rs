@@ -20,6 +20,9 @@ fn runtime() -> String {
         .replace("@SERVER_2008_END@", &pre::SERVER_2008_END.to_string())
         .replace("@WIN7_RTM_BUILD@", &pre::WIN7_RTM_BUILD.to_string())
         .replace("@NDP_FULL@", pre::NDP_FULL)
+        .replace("@NDP_CLIENT@", pre::NDP_CLIENT)
+        .replace("@NET_V4@", pre::NET_V4)
+        .replace("@NET46_RELEASE@", &pre::NET46_RELEASE.to_string())
         .replace("@NET45_RELEASE@", &pre::NET45_RELEASE.to_string())
         .replace("@CURRENT_VERSION@", crate::catalog::CURRENT_VERSION)
 }
@@ -237,7 +240,7 @@ pub fn to_powershell_by_build(
     Change the registry without exporting the keys first.
 .PARAMETER Force
     Apply even when the TLS 1.2 prerequisites (KB4019276 on Server 2008 SP2, SP1 on
-    Server 2008 R2, .NET Framework 4.5) are missing.
+    Server 2008 R2, .NET Framework 4.5 where .NET 4 is installed) are missing.
 .EXAMPLE
     .\\profile.ps1 -WhatIf
     Shows what would change, changes nothing.

@@ -224,6 +224,16 @@ function Remove-TlsregKey {
     Write-Output ('deleted    {0}' -f $label)
 }
 
+# Whether a key exists.
+function Test-TlsregKey {
+    param([string]$Key)
+    $base, $sub = Get-TlsregBase $Key
+    $k = $base.OpenSubKey($sub, $false)
+    if ($null -eq $k) { return $false }
+    $k.Close()
+    return $true
+}
+
 # This computer's Windows build (CurrentBuildNumber), or 0 when it cannot be read.
 function Get-TlsregBuild {
     $value = Read-TlsregValue 'HKEY_LOCAL_MACHINE\SOFTWARE\@CURRENT_VERSION@' 'CurrentBuildNumber'
@@ -254,7 +264,7 @@ function Assert-TlsregBuild {
 }
 
 # The prerequisites of "Enabling TLS 1.2 on Windows Server": Server 2008 SP2 with
-# KB4019276, Server 2008 R2 / Windows 7 with SP1, and .NET Framework 4.5 or newer.
+# KB4019276, Server 2008 R2 / Windows 7 with SP1, and no .NET Framework 4 older than 4.5.
 function Test-TlsregPrerequisites {
     $problems = New-Object -TypeName 'System.Collections.Generic.List[string]'
     $build = Get-TlsregBuild
@@ -265,9 +275,21 @@ function Test-TlsregPrerequisites {
     } elseif ($build -eq @WIN7_RTM_BUILD@) {
         $problems.Add('Windows Server 2008 R2 and Windows 7 need Service Pack 1 for TLS 1.2.')
     }
-    $release = Read-TlsregValue 'HKEY_LOCAL_MACHINE\SOFTWARE\@NDP_FULL@' 'Release'
-    if ($null -eq $release -or [int64]$release.Data -lt @NET45_RELEASE@) {
-        $problems.Add('.NET Framework 4.5 or newer is needed (NDP\v4\Full Release @NET45_RELEASE@ or more).')
+    # .NET: no .NET Framework 4 at all is fine (no .NET 4 app can fail); 4.0 without 4.5
+    # cannot use TLS 1.2; 4.5.x needs SchUseStrongCrypto=1 (a warning: this profile or
+    # dotnet-strong-crypto may be what sets it).
+    $full = 'HKEY_LOCAL_MACHINE\SOFTWARE\@NDP_FULL@'
+    $has4 = (Test-TlsregKey $full) -or (Test-TlsregKey 'HKEY_LOCAL_MACHINE\SOFTWARE\@NDP_CLIENT@')
+    $release = Read-TlsregValue $full 'Release'
+    $rel = [int64]0
+    if ($null -ne $release) { $rel = [int64]$release.Data }
+    if ($has4 -and $rel -lt @NET45_RELEASE@) {
+        $problems.Add('.NET Framework 4.0 is installed without 4.5 or newer: its apps cannot use TLS 1.2 (install 4.5 or newer; NDP\v4\Full Release @NET45_RELEASE@ or more).')
+    } elseif ($has4 -and $rel -lt @NET46_RELEASE@) {
+        $strong = Read-TlsregValue 'HKEY_LOCAL_MACHINE\SOFTWARE\@NET_V4@' 'SchUseStrongCrypto'
+        if ($null -eq $strong -or [int64]$strong.Data -ne 1) {
+            Write-Warning 'Apps on .NET Framework 4.5.x use TLS 1.0 unless SchUseStrongCrypto=1 under .NETFramework\v4.0.30319 (see the dotnet-strong-crypto profile).'
+        }
     }
     if ($problems.Count -gt 0) {
         foreach ($p in $problems) { Write-Error -ErrorAction Continue -Message $p }

@@ -201,6 +201,10 @@ pub struct AuditArgs {
     /// Read dirty hives as they are, without replaying their .LOG1/.LOG2 transaction logs.
     #[arg(long)]
     pub no_recover: bool,
+    /// A check that could not be made because its hive was not given makes the image
+    /// non-compliant (by default it is reported and does not).
+    #[arg(long)]
+    pub require_all: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = AuditFormat::Human)]
     pub format: AuditFormat,

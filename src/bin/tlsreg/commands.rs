@@ -256,6 +256,7 @@ fn audit(a: AuditArgs, ui: &Ui) -> Result<u8> {
     };
     let opts = tlsreg::audit::Options {
         effective: a.effective,
+        require_all: a.require_all,
     };
     let progress = images.len() > 1 && std::io::stderr().is_terminal() && format == Format::Human;
     let batch = Batch::run(&loaded.profile, images, opts, |i, n, name| {
