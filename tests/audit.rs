@@ -2006,3 +2006,21 @@ fn the_audit_judges_the_list_the_images_build_knows() {
         );
     }
 }
+
+/// An image whose build is outside the profile's target is flagged: compile wrote no file
+/// for it.
+#[test]
+fn an_image_outside_the_target_is_flagged() {
+    let r = run("best-practices", None, Some("2008sp2-kb-software"), false);
+    let f = find(&r, Check::Image, "target", None);
+    assert_eq!(
+        (f.status, f.expected.as_deref()),
+        (Status::Warn, Some("builds 7601 and later"))
+    );
+    let r = run("best-practices", None, Some("empty-20348-software"), false);
+    assert!(!r.findings.iter().any(|f| f.setting == "target"));
+    // No target: nothing to say.
+    let p = profile("protocols: { TLS 1.0: disabled }\n");
+    let r = audit_with(&p, None, Some("2008sp2-kb-software"), None, false);
+    assert!(!r.findings.iter().any(|f| f.setting == "target"));
+}

@@ -270,3 +270,28 @@ pub(super) fn pending_reboot(cx: &Ctx) -> Vec<Finding> {
         })
         .collect()
 }
+
+/// A warning when the image's build is outside the profile's `target`: compile writes no
+/// file for that build (its script stops there), so the lists were resolved for a build
+/// the profile was not written for.
+pub(super) fn outside_target(cx: &Ctx) -> Option<Finding> {
+    let (target, os) = (cx.profile.target?, cx.os?);
+    let inside = os.build >= target.min_build && target.max_build.is_none_or(|m| os.build <= m);
+    if inside {
+        return None;
+    }
+    let range = match target.max_build {
+        Some(m) => format!("builds {} to {m}", target.min_build),
+        None => format!("builds {} and later", target.min_build),
+    };
+    Some(Finding {
+        check: Check::Image,
+        setting: "target".into(),
+        key: super::os::current_version_key(),
+        value: None,
+        expected: Some(range),
+        actual: Some(os.name.clone()),
+        status: Status::Warn,
+        reason: "the profile is not meant for this build: compile writes no file for it and its script stops there".into(),
+    })
+}

@@ -189,6 +189,7 @@ pub fn audit(profile: &Profile, inputs: &Inputs, opts: Options) -> Result<Report
     findings.extend(traps::traps(&cx));
     findings.extend(prerequisites::prerequisites(&cx));
     findings.extend(image::pending_reboot(&cx));
+    findings.extend(image::outside_target(&cx));
 
     let summary = Summary::of(&findings);
     Ok(Report {
