@@ -2,7 +2,8 @@
 //! `ecc-curves:` lists (validation, did-you-mean, import).
 
 /// Windows cipher-suite names Schannel has shipped (Microsoft "TLS Cipher Suites in Windows"
-/// pages, Vista through Windows 11 / Server 2022). `_P256`, `_P384`, `_P521` suffixed names
+/// pages, Vista through Windows 11 / Server 2025): every name is in one of the tables of
+/// [`super::suite_builds`], and every unsuffixed name of those tables is here. `_P256`, `_P384`, `_P521` suffixed names
 /// are the pre-Windows 10 spellings of the ECDHE suites.
 pub const CIPHER_SUITES: &[&str] = &[
     "TLS_AES_256_GCM_SHA384",
@@ -57,8 +58,10 @@ pub const CIPHER_SUITES: &[&str] = &[
     "SSL_CK_DES_192_EDE3_CBC_WITH_MD5",
     "SSL_CK_RC4_128_EXPORT40_WITH_MD5",
     "SSL_CK_DES_64_CBC_WITH_MD5",
-    "SSL_CK_RC2_128_CBC_WITH_MD5",
-    "SSL_CK_RC2_128_CBC_EXPORT40_WITH_MD5",
+    // The Vista page's spelling of SSL_CK_RC4_128_EXPORT40_WITH_MD5. (SSL_CK_RC2_128_CBC_WITH_MD5
+    // and SSL_CK_RC2_128_CBC_EXPORT40_WITH_MD5 were here; no Microsoft table has them:
+    // schannel-reference.md §9, "Catalogue hygiene".)
+    "SSL_CK_RC4_128_EXPORT40_MD5",
 ];
 
 /// The ECDHE suites that had curve-suffixed names before Windows 10.
