@@ -257,3 +257,33 @@ fn output_is_identical_run_to_run() {
         assert_eq!(a, b);
     }
 }
+
+/// The README's table of built-ins gives each one's target and number of build families as
+/// the profiles have them.
+#[test]
+fn readme_states_each_builtins_target_and_families() {
+    let readme = std::fs::read_to_string(util::root().join("README.md")).unwrap();
+    for name in util::builtins() {
+        let p = load(name);
+        let row = readme
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{name}` |")))
+            .unwrap_or_else(|| panic!("no README row for {name}"));
+        let target = p.target.expect("every built-in declares a target");
+        assert_eq!(target.max_build, None, "{name}: the table says 'and later'");
+        let cell = row.trim_end_matches(" |").rsplit(" | ").next().unwrap();
+        assert!(
+            cell.starts_with(&target.min_build.to_string()) && cell.contains("and later"),
+            "{name}: {cell}"
+        );
+        let families = compile::families(&p).unwrap().len();
+        if families > 1 {
+            assert!(
+                cell.ends_with(&format!("; {families} build families")),
+                "{name}: {cell}"
+            );
+        } else {
+            assert!(!cell.contains("families"), "{name}: {cell}");
+        }
+    }
+}
