@@ -1526,3 +1526,35 @@ note[unknown-on-build]: p.yaml:6:1: curve25519 is not in Microsoft's table for b
         "error[out-of-range]: p.yaml:3:14: target.max-build 9600 is below target.min-build 14393\n  |\n3 |   max-build: 9600\n  |              ^^^^\n"
     );
 }
+
+/// `target` may name a Windows release (its builds) or a release and every later build.
+#[test]
+fn target_may_be_a_named_range() {
+    let t = |src: &str| {
+        load_with("p.yaml", src, None, "p")
+            .unwrap()
+            .profile
+            .target
+            .map(|t| (t.min_build, t.max_build))
+    };
+    assert_eq!(t("target: windows-10\n"), Some((10240, Some(19045))));
+    assert_eq!(
+        t("target: Windows-Server-2016\n"),
+        Some((14393, Some(14393)))
+    );
+    assert_eq!(t("target: windows-server-2012-r2+\n"), Some((9600, None)));
+    assert_eq!(t("target: windows-11\n"), Some((22000, None)));
+    assert_eq!(t("target: windows-server-2008\n"), Some((6001, Some(6003))));
+    assert_eq!(
+        err("target: windows-servr-2016+\n"),
+        "error[out-of-range]: p.yaml:1:9: target \"windows-servr-2016+\" is not a Windows release name (such as windows-server-2016, or windows-server-2016+ for it and later) or a mapping with min-build and/or max-build; did you mean \"windows-server-2016+\"?\n  |\n1 | target: windows-servr-2016+\n  |         ^^^^^^^^^^^^^^^^^^^\n"
+    );
+    // Every release name is also a build name, at the release's first build.
+    for (name, min, _) in tlsreg::catalog::NAMED_RANGES {
+        let b = tlsreg::catalog::NAMED_BUILDS
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, b)| *b);
+        assert!(b.is_some_and(|b| b >= *min), "{name}");
+    }
+}

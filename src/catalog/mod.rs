@@ -565,6 +565,27 @@ pub const SCALARS: &[ScalarSetting] = &[
     ScalarSetting { field: "fips-algorithm-policy", key: FIPS_POLICY, value: ENABLED, domain: Domain::Bool, help: "system-wide FIPS mode (Control\\Lsa\\FIPSAlgorithmPolicy\\Enabled)" },
 ];
 
+/// Windows releases as the builds they span, for `target: NAME` (that release) and
+/// `target: NAME+` (that release and every later build) (schannel-reference.md §2.2:
+/// Server 2008 is 6001 with SP1, 6002 with SP2 and 6003 after its 2019 updates; Windows 10
+/// is 10240 (1507) to 19045 (22H2); Windows 11 goes on from 22000).
+pub const NAMED_RANGES: &[(&str, u32, Option<u32>)] = &[
+    ("windows-server-2008", 6001, Some(6003)),
+    ("windows-server-2008-sp2", 6002, Some(6003)),
+    ("windows-server-2008-r2", 7600, Some(7601)),
+    ("windows-7", 7600, Some(7601)),
+    ("windows-server-2012", 9200, Some(9200)),
+    ("windows-8", 9200, Some(9200)),
+    ("windows-server-2012-r2", 9600, Some(9600)),
+    ("windows-8.1", 9600, Some(9600)),
+    ("windows-10", 10240, Some(19045)),
+    ("windows-server-2016", 14393, Some(14393)),
+    ("windows-server-2019", 17763, Some(17763)),
+    ("windows-server-2022", 20348, Some(20348)),
+    ("windows-11", WINDOWS_11_BUILD, None),
+    ("windows-server-2025", 26100, Some(26100)),
+];
+
 /// Named Windows builds users may give instead of a number (schannel-reference.md §2.2).
 pub const NAMED_BUILDS: &[(&str, u32)] = &[
     ("windows-server-2008", 6001),

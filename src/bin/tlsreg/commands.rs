@@ -187,7 +187,7 @@ fn compile(
             many => {
                 let names: Vec<&str> = many.iter().map(|(_, o)| o.file_name.as_str()).collect();
                 Err(anyhow!(
-                    "-o - writes one file to standard output, but this run makes {} ({}); give one profile and one format (--format reg or ps1, --flavor regedit), or -o FOLDER",
+                    "-o - writes one file to standard output, but this run makes {} ({}); give one profile and one format (--format reg or ps1, --flavor regedit; --target-build BUILD for one build family's .reg), or -o FOLDER",
                     names.len(),
                     names.join(", ")
                 ))

@@ -4,7 +4,7 @@
 use super::ctx::{field_name, with, Ctx};
 use crate::catalog::{
     self, did_you_mean, Domain, DotNetValue, DotNetVersion, Found, KeyBits, NameKind, ScalarRef,
-    Side, View, NAMED_BUILDS,
+    Side, View, NAMED_BUILDS, NAMED_RANGES,
 };
 use crate::diag::quote;
 use crate::diag::Code;
@@ -49,6 +49,30 @@ fn put(
 }
 
 pub(super) fn target(cx: &mut Ctx, path: &[Seg], v: &Value) -> Option<Target> {
+    // A named range: `windows-server-2016` (its builds) or `windows-server-2016+` (and
+    // every later build).
+    if let Value::String(s) = v {
+        let (name, later) = match s.strip_suffix('+') {
+            Some(n) => (n, true),
+            None => (s.as_str(), false),
+        };
+        return match NAMED_RANGES
+            .iter()
+            .find(|(n, _, _)| n.eq_ignore_ascii_case(name))
+        {
+            Some((_, min, max)) => Some(Target {
+                min_build: *min,
+                max_build: if later { None } else { *max },
+            }),
+            None => {
+                let hint = did_you_mean(name, NAMED_RANGES.iter().map(|(n, _, _)| *n))
+                    .map(|x| format!("; did you mean \"{x}{}\"?", if later { "+" } else { "" }))
+                    .unwrap_or_default();
+                cx.at(path, Code::OutOfRange, format!("target {} is not a Windows release name (such as windows-server-2016, or windows-server-2016+ for it and later) or a mapping with min-build and/or max-build{hint}", quote(s)));
+                None
+            }
+        };
+    }
     let f = cx.fields(
         path,
         v,
