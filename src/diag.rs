@@ -239,7 +239,7 @@ impl Code {
             Code::DeletedKeyWritten => ("deleted-key-written", Error, "a value set or deleted at or below a key the same profile deletes"),
             // build-aware lists (issue 12)
             Code::UnknownOnBuild => ("unknown-on-build", Note, "a cipher-suite or curve name that Microsoft's table for a build of the target does not list: that Windows does not know it, and compile leaves it out (or respells it) for that build"),
-            Code::RegUnknownOnBuild => ("unknown-on-build", Warning, "a Functions or EccCurves name that Microsoft's table for the --os-build does not list: that Windows does not know it"),
+            Code::RegUnknownOnBuild => ("unknown-on-build", Warning, "a Functions or EccCurves name that Microsoft's table for the --os-build (or a build up to --max-build) does not list: that Windows does not know it"),
             // .reg reading vs regedit (issue 11)
             Code::Utf16Be => ("utf16-be", Warning, "UTF-16BE: regedit reads only UTF-16LE as Unicode and ignores the whole file"),
             Code::HeaderSpacing => ("header-spacing", Warning, "a blank line before the header or spaces after it: regedit ignores the whole file"),

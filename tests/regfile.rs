@@ -58,6 +58,29 @@ fn every_trap_has_a_fixture_and_its_whole_message() {
     }
 }
 
+/// `--max-build` makes the build check a range: a `.reg` with 8.1's suffixed names is right
+/// for 9600 alone and wrong from 10240 on; names are Windows release names or numbers.
+#[test]
+fn lint_checks_names_over_a_build_range() {
+    let src = "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\Cryptography\\Configuration\\SSL\\00010002]\r\n\"Functions\"=\"TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256_P256,TLS_RSA_WITH_AES_128_GCM_SHA256\"\r\n\r\n";
+    let d = util::tempdir();
+    std::fs::write(d.path().join("p.reg"), utf16(src)).unwrap();
+    let lint = |args: &[&str]| {
+        let o = run(tlsreg()
+            .current_dir(d.path())
+            .arg("lint")
+            .args(args)
+            .arg("p.reg"));
+        (o.status.code().unwrap(), stderr(&o))
+    };
+    assert_eq!(lint(&["--os-build", "windows-8.1"]), (0, String::new()));
+    let (code, err) = lint(&["--os-build", "9600", "--max-build", "windows-server-2019"]);
+    assert_eq!(code, 1);
+    assert!(err.starts_with("warning[unknown-on-build]: p.reg:4:1: TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256_P256 is not in Microsoft's table for a build from 9600 to 17763 (first 10240): that Windows does not know it\n"), "{err}");
+    let (code, err) = lint(&["--max-build", "17763"]);
+    assert_eq!(code, 2, "{err}");
+}
+
 fn lint_text(name: &str, bytes: &[u8]) -> (i32, String) {
     let d = util::tempdir();
     std::fs::write(d.path().join(name), bytes).unwrap();

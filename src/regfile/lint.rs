@@ -16,6 +16,9 @@ use std::collections::HashMap;
 pub struct LintOptions {
     /// The oldest Windows build the file will be imported on.
     pub os_build: Option<u32>,
+    /// The newest, when the file is for a range of builds (`os_build` to this); `None`:
+    /// for `os_build` alone.
+    pub max_build: Option<u32>,
 }
 
 fn warn(code: Code, line: usize, col: usize, message: String) -> Diagnostic {
@@ -158,15 +161,15 @@ pub fn lint(file: &RegFile, opts: LintOptions) -> Vec<Diagnostic> {
     }
     values(file, &mut out);
     if let Some(b) = opts.os_build {
-        unknown_on_build(file, b, &mut out);
+        unknown_on_build(file, b, opts.max_build.unwrap_or(b).max(b), &mut out);
     }
     out.sort_by_key(|d| (d.line, d.col));
     out
 }
 
 /// Names in the SSL policy's `Functions` (REG_SZ) or `EccCurves` (REG_MULTI_SZ) that
-/// Microsoft's table for `build` does not list.
-fn unknown_on_build(file: &RegFile, build: u32, out: &mut Vec<Diagnostic>) {
+/// Microsoft's table for a build from `build` to `max` does not list.
+fn unknown_on_build(file: &RegFile, build: u32, max: u32, out: &mut Vec<Diagnostic>) {
     use crate::catalog::suite_builds::unknown_from;
     for Located { line, col, item } in &file.items {
         let Item::Value {
@@ -197,15 +200,26 @@ fn unknown_on_build(file: &RegFile, build: u32, out: &mut Vec<Diagnostic>) {
             .iter()
             .map(String::as_str)
             .filter(|n| !n.is_empty())
-            .filter(|n| !unknown_from(n, build, Some(build)).is_empty())
+            .filter(|n| !unknown_from(n, build, Some(max)).is_empty())
             .collect();
+        let builds = if max == build {
+            format!("build {build}")
+        } else {
+            // The first build of the range whose table lacks a name.
+            let first = unknown
+                .iter()
+                .filter_map(|n| unknown_from(n, build, Some(max)).first().map(|(b, _)| *b))
+                .min()
+                .unwrap_or(build);
+            format!("a build from {build} to {max} (first {first})")
+        };
         if !unknown.is_empty() {
             out.push(warn(
                 Code::RegUnknownOnBuild,
                 *line,
                 *col,
                 format!(
-                    "{} not in Microsoft's table for build {build}: that Windows does not know {}",
+                    "{} not in Microsoft's table for {builds}: that Windows does not know {}",
                     if unknown.len() == 1 {
                         format!("{} is", unknown[0])
                     } else {

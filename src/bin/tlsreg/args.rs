@@ -163,9 +163,14 @@ pub enum Command {
         /// The .reg files.
         #[arg(required = true)]
         files: Vec<PathBuf>,
-        /// The oldest Windows build the files are for (enables build checks).
-        #[arg(long, value_name = "BUILD")]
+        /// The Windows build the files are for (enables build checks); with --max-build,
+        /// the oldest of a range.
+        #[arg(long, value_name = "BUILD", value_parser = parse_build)]
         os_build: Option<u32>,
+        /// The newest build the files are for: names unknown on any build from --os-build
+        /// to this one are flagged.
+        #[arg(long, value_name = "BUILD", value_parser = parse_build, requires = "os_build")]
+        max_build: Option<u32>,
         /// Encoding of a file without BOM that is not UTF-8 (an encoding_rs label).
         #[arg(long, default_value = "windows-1252")]
         encoding: String,

@@ -45,9 +45,10 @@ pub fn run(cmd: Command, ui: &Ui) -> Result<u8> {
         Command::Lint {
             files,
             os_build,
+            max_build,
             encoding,
             format,
-        } => lint(&files, os_build, &encoding, format, ui),
+        } => lint(&files, os_build, max_build, &encoding, format, ui),
         Command::Show {
             profile,
             plan,
@@ -376,6 +377,7 @@ fn diff_side(arg: &str, recover: bool, ui: &Ui) -> Result<tlsreg::diff::Source> 
 fn lint(
     files: &[PathBuf],
     os_build: Option<u32>,
+    max_build: Option<u32>,
     encoding: &str,
     format: Report,
     ui: &Ui,
@@ -394,7 +396,13 @@ fn lint(
                 continue;
             }
         };
-        let diags = check(&f, LintOptions { os_build });
+        let diags = check(
+            &f,
+            LintOptions {
+                os_build,
+                max_build,
+            },
+        );
         found |= !diags.is_empty();
         if format == Report::Json {
             all.push(serde_json::json!({"file": shown, "diagnostics": diags}));
