@@ -9,6 +9,14 @@ use std::path::{Path, PathBuf};
 use tlsreg::audit::{self, Check, Inputs, Options, Report, Status};
 use tlsreg::hive::{HiveFile, Request};
 
+/// Strict (`false`) or effective (`true`) judging, the other options at their defaults.
+fn mode(effective: bool) -> Options {
+    Options {
+        effective,
+        ..Options::default()
+    }
+}
+
 fn findings(r: &Report) -> String {
     tlsreg::audit::render::human(r, false)
 }
@@ -71,15 +79,7 @@ fn every_builtin_round_trips_to_a_compliant_hive() {
             no_recover: false,
         };
         for effective in [false, true] {
-            let r = audit::audit(
-                &p,
-                &inputs,
-                Options {
-                    effective,
-                    ..Options::default()
-                },
-            )
-            .unwrap();
+            let r = audit::audit(&p, &inputs, mode(effective)).unwrap();
             assert!(
                 r.compliant,
                 "{name} (effective {effective}):\n{}",
@@ -148,14 +148,7 @@ fn every_real_hive_audits_and_reads_like_the_oracle() {
             }
         };
         for profile in ["best-practices", "dotnet-strong-crypto"] {
-            let r = audit::audit(
-                &builtin(profile),
-                &inputs,
-                Options {
-                    effective: true,
-                    ..Options::default()
-                },
-            );
+            let r = audit::audit(&builtin(profile), &inputs, mode(true));
             let r = r.unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             assert!(!r.findings.is_empty());
         }
@@ -285,15 +278,7 @@ fn run(profile: &str, system: Option<&str>, software: Option<&str>, effective: b
         os_build: None,
         no_recover: false,
     };
-    audit::audit(
-        &builtin(profile),
-        &inputs,
-        Options {
-            effective,
-            ..Options::default()
-        },
-    )
-    .unwrap()
+    audit::audit(&builtin(profile), &inputs, mode(effective)).unwrap()
 }
 
 fn find<'a>(r: &'a Report, check: Check, setting: &str, value: Option<&str>) -> &'a audit::Finding {
@@ -321,15 +306,7 @@ fn audit_with(
         os_build,
         no_recover: false,
     };
-    audit::audit(
-        profile,
-        &inputs,
-        Options {
-            effective,
-            ..Options::default()
-        },
-    )
-    .unwrap()
+    audit::audit(profile, &inputs, mode(effective)).unwrap()
 }
 
 fn profile(src: &str) -> tlsreg::profile::Profile {
@@ -517,15 +494,7 @@ fn experimental_tls13_on_windows_10_is_judged_from_its_values() {
         os_build: None,
         no_recover: false,
     };
-    let r = audit::audit(
-        &prof,
-        &inputs,
-        Options {
-            effective: true,
-            ..Options::default()
-        },
-    )
-    .unwrap();
+    let r = audit::audit(&prof, &inputs, mode(true)).unwrap();
     let server = find(&r, Check::Effective, "protocol TLS 1.3 (server)", None);
     assert_eq!(server.status, Status::Fail, "{}", findings(&r));
     assert_eq!(server.actual.as_deref(), Some("enabled (Enabled=0x1, DisabledByDefault=0x0): experimental TLS 1.3 on this Windows 10 build, which Microsoft calls not a safe system configuration"));
@@ -543,15 +512,7 @@ fn experimental_tls13_on_windows_10_is_judged_from_its_values() {
         software: Some(fixture("ccs2-software")),
         ..inputs
     };
-    let r = audit::audit(
-        &prof,
-        &inputs,
-        Options {
-            effective: true,
-            ..Options::default()
-        },
-    )
-    .unwrap();
+    let r = audit::audit(&prof, &inputs, mode(true)).unwrap();
     assert_eq!(
         find(&r, Check::Effective, "protocol TLS 1.3 (server)", None).status,
         Status::Pass
@@ -1280,15 +1241,7 @@ fn a_current_control_set_that_does_not_exist_is_an_error() {
         no_recover: false,
     };
     let p = profile("protocols:\n  SSL 2.0: os-default\n");
-    let e = audit::audit(
-        &p,
-        &inputs,
-        Options {
-            effective: true,
-            ..Options::default()
-        },
-    )
-    .unwrap_err();
+    let e = audit::audit(&p, &inputs, mode(true)).unwrap_err();
     let want = format!("{}: Select\\Current is 3, but there is no ControlSet003 key (the hive has ControlSet001, ControlSet002; Select\\Default names ControlSet001; Select\\LastKnownGood names ControlSet002): the control set Windows would use is unknown", fixture("badselect-system").display());
     assert_eq!(e.to_string(), want);
     let o = cli(&[
@@ -1645,15 +1598,7 @@ fn a_hive_is_read_no_further_than_its_header_says() {
         os_build: Some(17763),
         no_recover: false,
     };
-    let r2 = audit::audit(
-        &builtin("enable-tls12"),
-        &inputs,
-        Options {
-            effective: true,
-            ..Options::default()
-        },
-    )
-    .unwrap();
+    let r2 = audit::audit(&builtin("enable-tls12"), &inputs, mode(true)).unwrap();
     assert_eq!(r.findings, r2.findings);
     // The whole read (used for export) holds the declared bytes only.
     let h = HiveFile::open(&long).unwrap();
@@ -1880,15 +1825,7 @@ fn a_later_delete_key_removes_what_earlier_layers_set_below_it() {
         os_build: None,
         no_recover: false,
     };
-    let r = audit::audit(
-        &child,
-        &inputs,
-        Options {
-            effective: false,
-            ..Options::default()
-        },
-    )
-    .unwrap();
+    let r = audit::audit(&child, &inputs, mode(false)).unwrap();
     assert!(r.compliant, "{}", findings(&r));
     assert_eq!((r.summary.pass, r.summary.fail), (2, 0), "{}", findings(&r));
 }
@@ -1983,15 +1920,7 @@ fn the_audit_judges_the_list_the_images_build_knows() {
         no_recover: false,
     };
     for effective in [false, true] {
-        let r = audit::audit(
-            &p,
-            &inputs,
-            Options {
-                effective,
-                ..Options::default()
-            },
-        )
-        .unwrap();
+        let r = audit::audit(&p, &inputs, mode(effective)).unwrap();
         let suites: Vec<Status> = r
             .findings
             .iter()

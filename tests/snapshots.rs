@@ -29,33 +29,43 @@ fn utf16_text(bytes: &[u8]) -> String {
     String::from_utf16(&units).unwrap()
 }
 
-/// Every file `compile --format all` writes for each built-in (and with `--revert`): the
-/// `.reg` of each build family and the one script.
+/// Every file `compile --format all` writes for a built-in, and with `--revert`: the `.reg`
+/// of each build family and the one script.
+fn every_output(name: &str) -> Vec<compile::Output> {
+    let formats = compile::Formats {
+        reg: true,
+        ps1: true,
+    };
+    [false, true]
+        .into_iter()
+        .flat_map(|revert| {
+            let opts = Options {
+                revert,
+                ..Options::default()
+            };
+            compile::outputs(name, &load(name), opts, formats)
+                .unwrap()
+                .outputs
+        })
+        .collect()
+}
+
+/// Snapshots of every output of every built-in.
 #[test]
 fn builtin_outputs() {
     settings().bind(|| {
         for name in util::builtins() {
             let p = load(name);
             insta::assert_snapshot!(format!("{name}.show.yaml"), profile::show::to_yaml(&p));
-            for revert in [false, true] {
-                let opts = Options {
-                    revert,
-                    ..Options::default()
+            for out in every_output(name) {
+                let text = if out.file_name.ends_with(".reg") {
+                    utf16_text(&out.bytes)
+                } else {
+                    std::str::from_utf8(out.bytes.strip_prefix(b"\xEF\xBB\xBF").expect("BOM"))
+                        .unwrap()
+                        .to_string()
                 };
-                let formats = compile::Formats {
-                    reg: true,
-                    ps1: true,
-                };
-                for out in compile::outputs(name, &p, opts, formats).unwrap().outputs {
-                    let text = if out.file_name.ends_with(".reg") {
-                        utf16_text(&out.bytes)
-                    } else {
-                        std::str::from_utf8(out.bytes.strip_prefix(b"\xEF\xBB\xBF").expect("BOM"))
-                            .unwrap()
-                            .to_string()
-                    };
-                    insta::assert_snapshot!(out.file_name.clone(), text);
-                }
+                insta::assert_snapshot!(out.file_name.clone(), text);
             }
         }
     });
@@ -67,21 +77,8 @@ fn every_snapshot_is_an_output() {
     let mut want: Vec<String> = Vec::new();
     for name in util::builtins() {
         want.push(format!("{name}.show.yaml.snap"));
-        for revert in [false, true] {
-            let opts = Options {
-                revert,
-                ..Options::default()
-            };
-            let formats = compile::Formats {
-                reg: true,
-                ps1: true,
-            };
-            for o in compile::outputs(name, &load(name), opts, formats)
-                .unwrap()
-                .outputs
-            {
-                want.push(format!("{}.snap", o.file_name));
-            }
+        for o in every_output(name) {
+            want.push(format!("{}.snap", o.file_name));
         }
     }
     want.sort();
