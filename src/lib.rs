@@ -40,5 +40,6 @@ pub mod plan;
 pub mod profile;
 pub mod regfile;
 pub mod setting;
+pub mod source;
 pub mod value;
 pub mod yamlpos;
