@@ -31,6 +31,7 @@ pub mod diff;
 pub mod emit;
 pub mod export;
 pub mod hive;
+pub mod image;
 pub mod import;
 pub mod input;
 pub mod keypath;

@@ -1,0 +1,2 @@
+//! Partitions, NTFS volumes and the Windows installations on them. (Being written:
+//! issue 13.)
