@@ -46,6 +46,31 @@ impl ReadAt for std::fs::File {
     }
 }
 
+/// A file read within the length it had when it was opened: a file that grows while it is
+/// read is read as it was, one that shrinks gives errors, never a different size.
+pub struct FileAt {
+    file: std::fs::File,
+    len: u64,
+}
+
+impl FileAt {
+    /// The file, read within `len` bytes (its length at open).
+    pub fn new(file: std::fs::File, len: u64) -> FileAt {
+        FileAt { file, len }
+    }
+}
+
+impl ReadAt for FileAt {
+    fn size(&self) -> u64 {
+        self.len
+    }
+
+    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
+        check_range(offset, buf.len(), self.len)?;
+        file_read_exact_at(&self.file, buf, offset)
+    }
+}
+
 #[cfg(unix)]
 fn file_read_exact_at(f: &std::fs::File, buf: &mut [u8], at: u64) -> io::Result<()> {
     std::os::unix::fs::FileExt::read_exact_at(f, buf, at)

@@ -10,13 +10,12 @@ use crate::catalog::traps::prerequisites::{
     needs_server_2008_update, CBS, NDP_CLIENT, NDP_FULL, NDP_V35, NET_V2, NET_V4, WOW64,
 };
 use crate::catalog::{CURRENT_VERSION, FIPS_POLICY, LOCAL_SSL, SCHANNEL, SSL_POLICY};
-use crate::hive::{ControlSets, HiveFile, Recovery, Request};
+use crate::hive::{ControlSets, HiveFile, HiveSource, Recovery, Request};
 use crate::keypath::{
     control_set_name, resolve, strip_key_prefix, SELECT, SOFTWARE_ROOT, SYSTEM_ROOT,
 };
 use crate::memreg::MemRegistry;
 use crate::plan::Op;
-use std::path::Path;
 
 /// Windows Update's pending-reboot marker, below the SOFTWARE root.
 const WU_REBOOT: &str =
@@ -64,11 +63,11 @@ pub(super) struct Software {
 }
 
 pub(super) fn open_software(
-    path: &Path,
+    src: &HiveSource,
     recover: bool,
     ops: &[Op],
 ) -> Result<Software, AuditError> {
-    let mut h = HiveFile::open_lazy(path, recover)?;
+    let mut h = HiveFile::open_source_lazy(src, recover)?;
     let mut req = vec![
         Request::Key(CURRENT_VERSION.into()),
         Request::Key(below(SSL_POLICY, SOFTWARE_ROOT).unwrap_or_default().into()),
@@ -109,11 +108,15 @@ pub(super) struct System {
     pub control_sets: ControlSets,
 }
 
-pub(super) fn open_system(path: &Path, recover: bool, ops: &[Op]) -> Result<System, AuditError> {
-    let mut h = HiveFile::open_lazy(path, recover)?;
+pub(super) fn open_system(
+    src: &HiveSource,
+    recover: bool,
+    ops: &[Op],
+) -> Result<System, AuditError> {
+    let mut h = HiveFile::open_source_lazy(src, recover)?;
     let control_sets = h
         .control_sets(SYSTEM_ROOT)?
-        .ok_or_else(|| AuditError::NoControlSet(path.display().to_string()))?;
+        .ok_or_else(|| AuditError::NoControlSet(src.path.display().to_string()))?;
     let n = control_sets.current;
     let in_current = |key: &str| {
         Request::Key(

@@ -19,9 +19,11 @@ mod strict;
 mod traps;
 
 pub use os::OsInfo;
-pub use report::{Check, Finding, HiveInfo, Report, Status, Summary, SCHEMA_VERSION};
+pub use report::{
+    Check, Finding, HiveInfo, ImageInfo, PartitionInfo, Report, Status, Summary, SCHEMA_VERSION,
+};
 
-use crate::hive::HiveError;
+use crate::hive::{HiveError, HiveSource};
 use crate::keypath::{resolve, SOFTWARE_ROOT, SYSTEM_ROOT};
 use crate::memreg::{data_field, MemRegistry};
 use crate::plan::{Op, Source, SourcedPlan};
@@ -132,6 +134,29 @@ fn judge_settings(cx: &Ctx, plan: &SourcedPlan, opts: Options) -> Vec<Finding> {
 /// Runs the audit of a profile. Hives are read one at a time and dropped once their keys
 /// are copied, so memory stays near the larger hive's size.
 pub fn audit(profile: &Profile, inputs: &Inputs, opts: Options) -> Result<Report, AuditError> {
+    let file = |p: &Option<PathBuf>| p.as_deref().map(HiveSource::file).transpose();
+    let hives = Hives {
+        system: file(&inputs.system)?,
+        software: file(&inputs.software)?,
+        os_build: inputs.os_build,
+        no_recover: inputs.no_recover,
+    };
+    audit_hives(profile, &hives, opts)
+}
+
+/// The hives of one Windows installation as sources: files, or files inside a disk image.
+#[derive(Clone, Default)]
+pub struct Hives {
+    pub system: Option<HiveSource>,
+    pub software: Option<HiveSource>,
+    /// The build when no SOFTWARE hive is given.
+    pub os_build: Option<u32>,
+    /// Read dirty hives as they are, without replaying their transaction logs.
+    pub no_recover: bool,
+}
+
+/// Runs the audit of a profile on hives from any source ([`audit`] for files).
+pub fn audit_hives(profile: &Profile, inputs: &Hives, opts: Options) -> Result<Report, AuditError> {
     if inputs.system.is_none() && inputs.software.is_none() {
         return Err(AuditError::NoHive);
     }
@@ -140,11 +165,11 @@ pub fn audit(profile: &Profile, inputs: &Inputs, opts: Options) -> Result<Report
     // SOFTWARE first: the OS build is needed to judge SYSTEM values. Hives are opened
     // lazily: only the cells of the keys asked for are read.
     let software = match &inputs.software {
-        Some(path) => Some(image::open_software(path, recover, &plan.plan.ops)?),
+        Some(src) => Some(image::open_software(src, recover, &plan.plan.ops)?),
         None => None,
     };
     let system = match &inputs.system {
-        Some(path) => Some(image::open_system(path, recover, &plan.plan.ops)?),
+        Some(src) => Some(image::open_system(src, recover, &plan.plan.ops)?),
         None => None,
     };
     let os = software
@@ -200,6 +225,7 @@ pub fn audit(profile: &Profile, inputs: &Inputs, opts: Options) -> Result<Report
         } else {
             "strict"
         },
+        image: None,
         compliant: summary.compliant(opts.require_all),
         complete: summary.complete(),
         system: system.map(|s| s.info),

@@ -29,14 +29,88 @@ pub use zip::{ZipData, ZipEvent};
 
 use crate::keypath::{same_name, SELECT};
 use crate::memreg::MemRegistry;
+use crate::source::{FileAt, ReadAt};
 use base::{u32_at, BaseBlock, BASE_BLOCK, TYPE_PRIMARY};
 use nt_hive::Hive;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use walk::{Faults, Guard, Reader};
+
+/// Where a hive's bytes come from: a file, or a file inside a disk image; and where its
+/// transaction logs are.
+#[derive(Clone)]
+pub struct HiveSource {
+    /// What errors and reports call it: the file's path, or the image and the path inside it.
+    pub path: PathBuf,
+    /// The bytes.
+    pub data: Arc<dyn ReadAt>,
+    /// Its logs.
+    pub logs: Logs,
+}
+
+/// Where a hive's `.LOG1`/`.LOG2`/`.LOG` files are.
+#[derive(Clone)]
+pub enum Logs {
+    /// Files named like the hive, beside it on disk (looked for only when it is dirty).
+    Beside,
+    /// Given with their names (the files beside a hive inside a disk image).
+    Given(Vec<(String, Arc<dyn ReadAt>)>),
+}
+
+impl HiveSource {
+    /// A hive file on disk: a regular file only (a FIFO would block, a device never end),
+    /// its logs beside it.
+    pub fn file(path: &Path) -> Result<HiveSource, HiveError> {
+        let (f, meta) = open_input(path)?;
+        Ok(HiveSource {
+            path: path.to_path_buf(),
+            data: Arc::new(FileAt::new(f, meta.len())),
+            logs: Logs::Beside,
+        })
+    }
+
+    /// The logs' names and bytes (each bounded, see `read_log`); an unreadable log is left
+    /// out, as a missing one is.
+    fn read_logs(&self) -> Vec<logs::LogFile> {
+        match &self.logs {
+            Logs::Beside => logs::find_logs(&self.path)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|p| {
+                    let (f, meta) = crate::input::open(p).ok()?;
+                    let bytes = read_log(&FileAt::new(f, meta.len()))?;
+                    Some(logs::LogFile {
+                        label: p.display().to_string(),
+                        bytes,
+                    })
+                })
+                .collect(),
+            Logs::Given(list) => list
+                .iter()
+                .filter_map(|(label, src)| {
+                    Some(logs::LogFile {
+                        label: label.clone(),
+                        bytes: read_log(src.as_ref())?,
+                    })
+                })
+                .collect(),
+        }
+    }
+
+    /// Whether any log may exist (cheap: no log is read).
+    fn has_logs(&self) -> bool {
+        match &self.logs {
+            Logs::Beside => !logs::find_logs(&self.path).unwrap_or_default().is_empty(),
+            Logs::Given(list) => list.iter().any(|(_, s)| s.size() > 0),
+        }
+    }
+}
 
 /// A hive file in memory.
 pub struct HiveFile {
     pub path: PathBuf,
+    /// Where it was read from (read again when a lazily opened hive is read whole).
+    source: Option<HiveSource>,
     pub header: Header,
     /// What was done about a dirty hive.
     pub recovery: Recovery,
@@ -121,23 +195,33 @@ impl HiveFile {
     /// files beside it in memory (nothing is ever written). [`HiveFile::recovery`] says
     /// what happened.
     pub fn open_with(path: &Path, buf: Vec<u8>, recover: bool) -> Result<HiveFile, HiveError> {
-        let bytes = Self::read_into(path, buf)?;
+        Self::open_source_with(&HiveSource::file(path)?, buf, recover)
+    }
+
+    /// Like [`HiveFile::open_with`], from any source (a hive inside a disk image).
+    pub fn open_source_with(
+        src: &HiveSource,
+        buf: Vec<u8>,
+        recover: bool,
+    ) -> Result<HiveFile, HiveError> {
+        let path = src.path.as_path();
+        let bytes = Self::read_into(src, buf)?;
+        let done = |h: HiveFile| h.with_source(src);
         if !is_dirty(&bytes) {
-            return Self::from_bytes(path, bytes);
+            return Self::from_bytes(path, bytes).map(done);
         }
         if !recover {
-            return Self::from_bytes(path, bytes).map(|h| h.with_recovery(Recovery::NotRecovered));
+            return Self::from_bytes(path, bytes)
+                .map(|h| done(h).with_recovery(Recovery::NotRecovered));
         }
-        let found = logs::find_logs(path).unwrap_or_default();
-        if found.is_empty() {
-            return Self::from_bytes(path, bytes).map(|h| h.with_recovery(Recovery::DirtyNoLogs));
+        if !src.has_logs() {
+            return Self::from_bytes(path, bytes)
+                .map(|h| done(h).with_recovery(Recovery::DirtyNoLogs));
         }
-        let mut files = Vec::new();
-        for p in &found {
-            if let Some(bytes) = read_log(p) {
-                let label = p.display().to_string();
-                files.push(logs::LogFile { label, bytes });
-            }
+        let files = src.read_logs();
+        if files.is_empty() {
+            return Self::from_bytes(path, bytes)
+                .map(|h| done(h).with_recovery(Recovery::DirtyNoLogs));
         }
         let labels: Vec<String> = files.iter().map(|l| l.label.clone()).collect();
         match logs::recover(&bytes, &files) {
@@ -147,12 +231,12 @@ impl HiveFile {
                     entries: r.entries,
                     format: r.format.to_string(),
                 };
-                Self::from_bytes(path, r.bytes).map(|h| h.with_recovery(state))
+                Self::from_bytes(path, r.bytes).map(|h| done(h).with_recovery(state))
             }
             Ok(None) => Self::from_bytes(path, bytes)
-                .map(|h| h.with_recovery(Recovery::LogsNotNewer { logs: labels })),
+                .map(|h| done(h).with_recovery(Recovery::LogsNotNewer { logs: labels })),
             Err(e) => Self::from_bytes(path, bytes).map(|h| {
-                h.with_recovery(Recovery::LogsFailed {
+                done(h).with_recovery(Recovery::LogsFailed {
                     error: e.to_string(),
                 })
             }),
@@ -164,26 +248,32 @@ impl HiveFile {
     /// Dirty hives (replayed from their logs), short files and damaged roots are read
     /// whole, as [`HiveFile::open_with`] does; the results never differ.
     pub fn open_lazy(path: &Path, recover: bool) -> Result<HiveFile, HiveError> {
-        if let Some((lazy, bytes)) = prefetch::Lazy::open(path)? {
+        Self::open_source_lazy(&HiveSource::file(path)?, recover)
+    }
+
+    /// Like [`HiveFile::open_lazy`], from any source: a hive inside a disk image is read
+    /// cell by cell through the image's layers.
+    pub fn open_source_lazy(src: &HiveSource, recover: bool) -> Result<HiveFile, HiveError> {
+        if let Some((lazy, bytes)) = prefetch::Lazy::open(src.data.clone()) {
             // A dirty hive is read as it is when recovery is off or no log lies beside it;
             // replaying logs needs the whole file.
             let state = if !is_dirty(&bytes[..BASE_BLOCK]) {
                 Some(Recovery::Clean)
             } else if !recover {
                 Some(Recovery::NotRecovered)
-            } else if logs::find_logs(path).unwrap_or_default().is_empty() {
+            } else if !src.has_logs() {
                 Some(Recovery::DirtyNoLogs)
             } else {
                 None
             };
             if let Some(state) = state {
-                if let Ok(mut h) = Self::from_bytes(path, bytes) {
+                if let Ok(mut h) = Self::from_bytes(&src.path, bytes) {
                     h.lazy = Some(lazy);
-                    return Ok(h.with_recovery(state));
+                    return Ok(h.with_source(src).with_recovery(state));
                 }
             }
         }
-        Self::open_with(path, Vec::new(), recover)
+        Self::open_source_with(src, Vec::new(), recover)
     }
 
     /// Whether only part of the file has been read so far ([`HiveFile::open_lazy`]).
@@ -199,7 +289,11 @@ impl HiveFile {
     /// Reads the rest of a lazily opened hive: the whole file, checked again.
     fn materialize(&mut self) -> Result<(), HiveError> {
         if self.lazy.take().is_some() {
-            let bytes = Self::read_into(&self.path, std::mem::take(&mut self.bytes))?;
+            let src = match &self.source {
+                Some(s) => s.clone(),
+                None => HiveSource::file(&self.path)?,
+            };
+            let bytes = Self::read_into(&src, std::mem::take(&mut self.bytes))?;
             let fresh = Self::from_bytes(&self.path, bytes)?;
             self.header = fresh.header;
             self.bytes = fresh.bytes;
@@ -207,33 +301,40 @@ impl HiveFile {
         Ok(())
     }
 
+    fn with_source(mut self, src: &HiveSource) -> Self {
+        self.source = Some(src.clone());
+        self
+    }
+
     fn with_recovery(mut self, r: Recovery) -> Self {
         self.recovery = r;
         self
     }
 
-    fn read_into(path: &Path, mut buf: Vec<u8>) -> Result<Vec<u8>, HiveError> {
-        use std::io::Read;
+    /// The hive's bytes, read within the bound its header allows (`base::primary_len`).
+    fn read_into(src: &HiveSource, mut buf: Vec<u8>) -> Result<Vec<u8>, HiveError> {
         let io = |source| HiveError::Io {
-            path: path.to_path_buf(),
+            path: src.path.clone(),
             source,
         };
-        let (f, meta) = open_input(path)?;
-        let mut f = f.take(meta.len());
+        let size = src.data.size();
         buf.clear();
-        (&mut f)
-            .take(BASE_BLOCK as u64)
-            .read_to_end(&mut buf)
-            .map_err(io)?;
-        let len = base::primary_len(meta.len(), &buf);
-        buf.reserve_exact(
-            usize::try_from(len)
-                .unwrap_or(usize::MAX)
-                .saturating_sub(buf.len()),
-        );
-        f.take(len.saturating_sub(buf.len() as u64))
-            .read_to_end(&mut buf)
-            .map_err(io)?;
+        let head = (BASE_BLOCK as u64).min(size) as usize;
+        buf.resize(head, 0);
+        src.data.read_exact_at(&mut buf, 0).map_err(io)?;
+        let len = base::primary_len(size, &buf).min(size);
+        let len = usize::try_from(len).map_err(|_| HiveError::Invalid {
+            path: src.path.clone(),
+            message: format!("cannot read the hive: it is {len} bytes"),
+        })?;
+        if len > buf.len() {
+            buf.reserve_exact(len - buf.len());
+            let at = buf.len();
+            buf.resize(len, 0);
+            src.data
+                .read_exact_at(&mut buf[at..], at as u64)
+                .map_err(io)?;
+        }
         Ok(buf)
     }
 
@@ -302,6 +403,7 @@ impl HiveFile {
         }
         Ok(HiveFile {
             path: path.to_path_buf(),
+            source: None,
             header: base.header,
             recovery: Recovery::Clean,
             bytes,
@@ -512,26 +614,23 @@ pub(crate) fn open_input(path: &Path) -> Result<(std::fs::File, std::fs::Metadat
 /// (a log that cannot be read is left out, as a missing one is). A file that does not
 /// start like a log (`regf`, log file type 1, 2 or 6) is read no further than its base
 /// block, which is enough for the replay to say why it is not one.
-fn read_log(path: &Path) -> Option<Vec<u8>> {
-    use std::io::Read;
-    let (f, meta) = crate::input::open(path).ok()?;
-    if meta.len() > MAX_LOG_BYTES {
+fn read_log(src: &dyn ReadAt) -> Option<Vec<u8>> {
+    let size = src.size();
+    if size > MAX_LOG_BYTES {
         return None;
     }
-    let mut f = f.take(meta.len());
-    let mut bytes = Vec::new();
-    (&mut f)
-        .take(base::SECTOR as u64)
-        .read_to_end(&mut bytes)
-        .ok()?;
+    let mut bytes = vec![0u8; (base::SECTOR as u64).min(size) as usize];
+    src.read_exact_at(&mut bytes, 0).ok()?;
     let file_type = base::read_u32(&bytes, base::FILE_TYPE_AT);
     let looks_like_log = bytes.starts_with(b"regf")
         && matches!(
             file_type,
             Some(base::TYPE_LOG_OLD | base::TYPE_LOG_VERY_OLD | base::TYPE_LOG_NEW)
         );
-    if looks_like_log {
-        f.read_to_end(&mut bytes).ok()?;
+    if looks_like_log && size > bytes.len() as u64 {
+        let at = bytes.len();
+        bytes.resize(size as usize, 0);
+        src.read_exact_at(&mut bytes[at..], at as u64).ok()?;
     }
     Some(bytes)
 }
@@ -573,14 +672,31 @@ mod tests {
     #[test]
     fn a_log_that_is_no_log_is_read_no_further_than_its_first_sector() {
         let d = tempfile::tempdir().unwrap();
+        let src = HiveSource {
+            path: d.path().join("SYSTEM"),
+            data: Arc::new(Vec::new()),
+            logs: Logs::Beside,
+        };
+        let sizes = |src: &HiveSource| -> Vec<usize> {
+            src.read_logs().iter().map(|l| l.bytes.len()).collect()
+        };
         let junk = d.path().join("SYSTEM.LOG1");
         std::fs::write(&junk, vec![0x41u8; 2 << 20]).unwrap();
-        assert_eq!(read_log(&junk).map(|b| b.len()), Some(base::SECTOR));
+        assert_eq!(sizes(&src), [base::SECTOR]);
         let mut log = vec![0u8; 8192];
         log[..4].copy_from_slice(b"regf");
         base::put_u32(&mut log, base::FILE_TYPE_AT, base::TYPE_LOG_NEW);
         std::fs::write(&junk, &log).unwrap();
-        assert_eq!(read_log(&junk).map(|b| b.len()), Some(8192));
+        assert_eq!(sizes(&src), [8192]);
+        // The same rule for logs inside an image.
+        let given = HiveSource {
+            logs: Logs::Given(vec![
+                ("SYSTEM.LOG1".into(), Arc::new(vec![0x41u8; 2 << 20])),
+                ("SYSTEM.LOG2".into(), Arc::new(log.clone())),
+            ]),
+            ..src.clone()
+        };
+        assert_eq!(sizes(&given), [base::SECTOR, 8192]);
         #[cfg(unix)]
         {
             let fifo = d.path().join("SYSTEM.LOG2");
@@ -589,7 +705,8 @@ mod tests {
                 .status()
                 .unwrap();
             assert!(ok.success());
-            assert_eq!(read_log(&fifo), None);
+            // Left out without blocking.
+            assert_eq!(sizes(&src), [8192]);
         }
     }
 

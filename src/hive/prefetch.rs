@@ -15,14 +15,13 @@
 //! exactly the errors and offsets a whole read gives. The prefetcher never judges content.
 
 use super::base::{u32_at, BASE_BLOCK, ROOT_CELL_AT};
-use super::error::HiveError;
 use super::request::Request;
 use crate::keypath::MAX_DEPTH;
+use crate::source::ReadAt;
 use nt_hive::NtHiveNameString;
 use std::collections::BTreeMap;
-use std::fs::File;
 use std::ops::Range;
-use std::path::Path;
+use std::sync::Arc;
 
 /// Largest data one big-data segment carries (and largest data kept in one cell in 1.4+).
 const SEGMENT: usize = 16344;
@@ -44,7 +43,7 @@ type Step<T> = Result<T, GiveUp>;
 
 /// A hive file read on demand.
 pub struct Lazy {
-    file: File,
+    file: Arc<dyn ReadAt>,
     len: usize,
     /// Loaded cells: absolute start (at the size field) to absolute end.
     cells: BTreeMap<usize, usize>,
@@ -68,22 +67,21 @@ struct Nk {
 }
 
 impl Lazy {
-    /// Opens `path` and returns the reader and a zeroed buffer of the file's size with the
-    /// base block and the root key's cell in place. `Ok(None)` when the file is too short
-    /// or its root cell does not look right: the caller reads it whole and reports.
-    pub fn open(path: &Path) -> Result<Option<(Lazy, Vec<u8>)>, HiveError> {
-        let (file, meta) = super::open_input(path)?;
+    /// Opens a hive source and returns the reader and a zeroed buffer of its size with the
+    /// base block and the root key's cell in place. `None` when the source is too short or
+    /// its root cell does not look right: the caller reads it whole and reports.
+    pub fn open(file: Arc<dyn ReadAt>) -> Option<(Lazy, Vec<u8>)> {
         let mut head = [0u8; BASE_BLOCK];
         // Bounded as a whole read is (`base::primary_len`), so both see the same bytes; a
-        // file too short for a base block is read whole, and reported, by the caller.
-        let len = match read_exact_at(&file, &mut head, 0) {
-            Ok(()) if head.starts_with(b"regf") => super::base::primary_len(meta.len(), &head),
+        // source too short for a base block is read whole, and reported, by the caller.
+        let len = match file.read_exact_at(&mut head, 0) {
+            Ok(()) if head.starts_with(b"regf") => super::base::primary_len(file.size(), &head),
             // Too short, or no hive: the caller's whole read reports it.
-            _ => return Ok(None),
+            _ => return None,
         };
         let len = usize::try_from(len).unwrap_or(usize::MAX);
         if len < BASE_BLOCK + 32 || len > isize::MAX as usize {
-            return Ok(None);
+            return None;
         }
         let mut lazy = Lazy {
             file,
@@ -97,8 +95,8 @@ impl Lazy {
         let mut buf = vec![0u8; len];
         buf[..BASE_BLOCK].copy_from_slice(&head);
         match lazy.nk(&mut buf, u32_at(&head, ROOT_CELL_AT)) {
-            Ok(_) => Ok(Some((lazy, buf))),
-            Err(_) => Ok(None),
+            Ok(_) => Some((lazy, buf)),
+            Err(_) => None,
         }
     }
 
@@ -296,7 +294,7 @@ impl Lazy {
             let at = r.start / 4096 * 4096;
             let want = (r.end - at).max(WINDOW).min(self.len - at);
             self.window.resize(want, 0);
-            read_exact_at(&self.file, &mut self.window, at as u64)?;
+            self.file.read_exact_at(&mut self.window, at as u64)?;
             self.window_at = at;
         }
         let off = r.start - self.window_at;
@@ -345,31 +343,4 @@ fn list(buf: &[u8], r: &Range<usize>, stride: usize) -> Step<Vec<u32>> {
 
 fn u16_at(b: &[u8], at: usize) -> u16 {
     u16::from_le_bytes([b[at], b[at + 1]])
-}
-
-#[cfg(unix)]
-fn read_exact_at(f: &File, buf: &mut [u8], at: u64) -> std::io::Result<()> {
-    std::os::unix::fs::FileExt::read_exact_at(f, buf, at)
-}
-
-#[cfg(windows)]
-fn read_exact_at(f: &File, mut buf: &mut [u8], mut at: u64) -> std::io::Result<()> {
-    while !buf.is_empty() {
-        match std::os::windows::fs::FileExt::seek_read(f, buf, at)? {
-            0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
-            n => {
-                buf = &mut buf[n..];
-                at += n as u64;
-            }
-        }
-    }
-    Ok(())
-}
-
-#[cfg(not(any(unix, windows)))]
-fn read_exact_at(f: &File, buf: &mut [u8], at: u64) -> std::io::Result<()> {
-    use std::io::{Read, Seek, SeekFrom};
-    let mut f = f;
-    f.seek(SeekFrom::Start(at))?;
-    f.read_exact(buf)
 }
