@@ -43,4 +43,5 @@ pub mod regfile;
 pub mod setting;
 pub mod source;
 pub mod value;
+pub mod vm;
 pub mod yamlpos;

@@ -1,9 +1,10 @@
-//! Audits of many images at once: the images a command line names (hives given directly, or
-//! mounted volumes from `--root` and a roots file), one [`Report`] or error per image, and the
-//! exit code of the whole (the worst image decides). Rendering is in [`super::render`].
+//! Audits of many images at once: the images a command line names (hives given directly,
+//! mounted volumes from `--root`, disk image files from `--image`, and the lines of a roots
+//! file), one [`Report`] or error per Windows installation, and the exit code of the whole
+//! (the worst decides). Rendering is in [`super::render`].
 
-use super::{audit, Inputs, Options, Report};
-use crate::hive::find_hives;
+use super::{audit_hives, Hives, ImageInfo, Options, Report};
+use crate::hive::{find_hives, HiveSource};
 use crate::profile::Profile;
 use std::path::{Path, PathBuf};
 
@@ -14,7 +15,12 @@ pub struct Targets {
     pub system: Option<PathBuf>,
     pub software: Option<PathBuf>,
     pub roots: Vec<PathBuf>,
-    /// A file listing one root per line (blank lines and `#` comments ignored).
+    /// Disk image files (raw, VHD, VHDX, VMDK, QCOW2): each Windows installation in them.
+    pub images: Vec<PathBuf>,
+    /// In images, only the installation on this partition.
+    pub partition: Option<u32>,
+    /// A file listing one root (a folder) or disk image (a file) per line (blank lines and
+    /// `#` comments ignored).
     pub roots_file: Option<PathBuf>,
     /// The build when no SOFTWARE hive is given.
     pub os_build: Option<u32>,
@@ -31,18 +37,20 @@ pub enum BatchError {
         #[source]
         source: std::io::Error,
     },
-    #[error("give either --system/--software or --root, not both")]
+    #[error("give either --system/--software or --root/--image, not both")]
     HivesAndRoots,
-    #[error("give the hives to audit: --system FILE and/or --software FILE, or --root DIR")]
+    #[error("give the hives to audit: --system FILE and/or --software FILE, --root DIR or --image FILE")]
     NoTarget,
 }
 
-/// One image to audit: its name (a hive or root path) and its hives, or why they were not
-/// found.
-#[derive(Debug)]
+/// One Windows installation to audit: its name (a hive, root or image path), its hives or
+/// why they were not found, and where in a disk image they are.
 pub struct Image {
     pub name: String,
-    pub inputs: Result<Inputs, String>,
+    pub inputs: Result<Hives, String>,
+    pub origin: Option<ImageInfo>,
+    /// What was noticed finding it (partitions set aside in a disk image, and why).
+    pub notes: Vec<String>,
 }
 
 /// The roots a roots file lists: one per line, blank lines and `#` comments ignored.
@@ -92,14 +100,23 @@ fn read_roots(path: &Path) -> Result<Vec<PathBuf>, BatchError> {
 
 impl Targets {
     /// The images: one for hives given directly, else one per root (its hives found with
-    /// [`crate::hive::find_hives`]; a root without hives is an image that cannot be audited).
+    /// [`crate::hive::find_hives`]; a root without hives is an image that cannot be audited)
+    /// and one per Windows installation in each disk image ([`crate::vm::open`]).
     pub fn images(&self) -> Result<Vec<Image>, BatchError> {
         let mut roots = self.roots.clone();
+        let mut images = self.images.clone();
         if let Some(f) = &self.roots_file {
-            roots.extend(read_roots(f)?);
+            // A line naming a file is a disk image; anything else, a root.
+            for line in read_roots(f)? {
+                if line.is_file() {
+                    images.push(line);
+                } else {
+                    roots.push(line);
+                }
+            }
         }
         if self.system.is_some() || self.software.is_some() {
-            if !roots.is_empty() {
+            if !roots.is_empty() || !images.is_empty() {
                 return Err(BatchError::HivesAndRoots);
             }
             let name = self
@@ -108,42 +125,91 @@ impl Targets {
                 .or(self.software.as_ref())
                 .map(|p| p.display().to_string())
                 .unwrap_or_default();
+            let file = |p: &Option<PathBuf>| {
+                p.as_deref()
+                    .map(HiveSource::file)
+                    .transpose()
+                    .map_err(|e| e.to_string())
+            };
+            let inputs = file(&self.system)
+                .and_then(|system| Ok(self.hives(system, file(&self.software)?)));
             return Ok(vec![Image {
                 name,
-                inputs: Ok(Inputs {
-                    system: self.system.clone(),
-                    software: self.software.clone(),
-                    os_build: self.os_build,
-                    no_recover: self.no_recover,
-                }),
+                inputs,
+                origin: None,
+                notes: Vec::new(),
             }]);
         }
-        if roots.is_empty() {
+        if roots.is_empty() && images.is_empty() {
             return Err(BatchError::NoTarget);
         }
-        Ok(roots
-            .iter()
-            .map(|r| Image {
-                name: r.display().to_string(),
-                inputs: find_hives(r)
-                    .map(|found| Inputs {
-                        system: found.system,
-                        software: found.software,
-                        os_build: self.os_build,
-                        no_recover: self.no_recover,
-                    })
-                    .map_err(|e| {
-                        // Every error names its root.
-                        let shown = r.display().to_string();
-                        let e = e.to_string();
-                        if e.contains(&shown) {
-                            e
-                        } else {
-                            format!("{shown}: {e}")
-                        }
-                    }),
-            })
-            .collect())
+        let mut out: Vec<Image> = roots.iter().map(|r| self.root(r)).collect();
+        for path in &images {
+            out.extend(self.image(path));
+        }
+        Ok(out)
+    }
+
+    fn hives(&self, system: Option<HiveSource>, software: Option<HiveSource>) -> Hives {
+        Hives {
+            system,
+            software,
+            os_build: self.os_build,
+            no_recover: self.no_recover,
+        }
+    }
+
+    /// A mounted volume or config folder: its hives found with [`find_hives`].
+    fn root(&self, r: &Path) -> Image {
+        // Every error names its root.
+        let named = |e: String| {
+            let shown = r.display().to_string();
+            if e.contains(&shown) {
+                e
+            } else {
+                format!("{shown}: {e}")
+            }
+        };
+        let inputs = find_hives(r)
+            .map_err(|e| named(e.to_string()))
+            .and_then(|found| {
+                let file = |p: Option<PathBuf>| {
+                    p.as_deref()
+                        .map(HiveSource::file)
+                        .transpose()
+                        .map_err(|e| named(e.to_string()))
+                };
+                Ok(self.hives(file(found.system)?, file(found.software)?))
+            });
+        Image {
+            name: r.display().to_string(),
+            inputs,
+            origin: None,
+            notes: Vec::new(),
+        }
+    }
+
+    /// A disk image file: one image per Windows installation in it, or one error.
+    fn image(&self, path: &Path) -> Vec<Image> {
+        match crate::vm::open(path, self.partition) {
+            Ok((found, seen)) => found
+                .into_iter()
+                .enumerate()
+                .map(|(i, inst)| Image {
+                    name: inst.name,
+                    inputs: Ok(self.hives(inst.system, inst.software)),
+                    origin: Some(inst.origin),
+                    // The partitions set aside are said once per image.
+                    notes: if i == 0 { seen.notes.clone() } else { Vec::new() },
+                })
+                .collect(),
+            Err(e) => vec![Image {
+                name: path.display().to_string(),
+                inputs: Err(e.to_string()),
+                origin: None,
+                notes: Vec::new(),
+            }],
+        }
     }
 }
 
@@ -168,9 +234,15 @@ impl Batch {
             .enumerate()
             .map(|(i, image)| {
                 before_each(i, n, &image.name);
-                let report = image
-                    .inputs
-                    .and_then(|inp| audit(profile, &inp, opts).map_err(|e| e.to_string()));
+                let origin = image.origin;
+                let report = image.inputs.and_then(|inp| {
+                    audit_hives(profile, &inp, opts)
+                        .map(|mut r| {
+                            r.image = origin;
+                            r
+                        })
+                        .map_err(|e| e.to_string())
+                });
                 (image.name, report)
             })
             .collect();

@@ -57,6 +57,23 @@ pub fn human(r: &Report, color: bool) -> String {
         p(&r.profile),
         r.mode
     );
+    if let Some(img) = &r.image {
+        let part = match &img.partition {
+            Some(pt) => format!(
+                ", partition {} ({}{}, offset {:#x}, {} MiB)",
+                pt.number,
+                p(&pt.kind),
+                pt.name
+                    .as_ref()
+                    .map(|n| format!(" \"{}\"", p(n)))
+                    .unwrap_or_default(),
+                pt.offset,
+                pt.size >> 20
+            ),
+            None => ", no partition table".into(),
+        };
+        let _ = writeln!(out, "  IMAGE     {} ({}){part}", p(&img.path), img.format);
+    }
     if let Some(h) = &r.system {
         let cs = r
             .control_sets

@@ -116,30 +116,7 @@ impl Summary {
     }
 }
 
-/// Where in a disk image the audited hives were read (`audit --image`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ImageInfo {
-    /// The image file.
-    pub path: String,
-    /// Its container format (`raw`, `vhd-fixed`, `vhdx`, `qcow2`, ...).
-    pub format: String,
-    /// The partition holding the Windows volume; `None` for a disk that is one bare volume.
-    pub partition: Option<PartitionInfo>,
-}
-
-/// A partition of a disk image.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PartitionInfo {
-    /// As Windows and Linux number them: GPT entry index + 1; MBR 1-4 primary, 5 on logical.
-    pub number: u32,
-    /// Its first byte on the disk.
-    pub offset: u64,
-    /// Its size in bytes.
-    pub size: u64,
-    /// Its type, in words (`Microsoft basic data`, `NTFS (0x07)`).
-    #[serde(rename = "type")]
-    pub kind: String,
-}
+pub use crate::vm::{ImageInfo, PartitionInfo};
 
 /// The whole result of one audit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -4,7 +4,7 @@
 //! diagnostics) comes to the caller as a [`Note`].
 
 use crate::diag::Diagnostics;
-use crate::hive::{HiveError, HiveFile, Recovery, Request};
+use crate::hive::{HiveError, HiveFile, HiveSource, Recovery, Request};
 use crate::keypath::{resolve_relative, unresolve, SELECT, SOFTWARE_ROOT, SYSTEM_ROOT};
 use crate::memreg::MemRegistry;
 use crate::profile::ProfileRef;
@@ -22,6 +22,9 @@ pub enum Input {
     },
     /// A hive file: a file that starts with `regf`.
     Hive(PathBuf),
+    /// A disk image file (raw, VHD, VHDX, VMDK, QCOW2): the SYSTEM and SOFTWARE hives of
+    /// the Windows installation in it.
+    Image(PathBuf),
     /// A `.reg` file: any other file whose name does not end in `.yaml` or `.yml`.
     Reg(PathBuf),
     /// A profile: a YAML file or a built-in name (anything else).
@@ -63,6 +66,12 @@ pub enum SourceError {
     /// The profile has errors (they came as a [`Note::Profile`]).
     #[error("the profile has errors")]
     Profile,
+    /// A disk image whose Windows installation cannot be read.
+    #[error(transparent)]
+    Image(crate::vm::VmError),
+    /// A disk image with several Windows installations: which one?
+    #[error("{image}: Windows is on partitions {}; pick one with --partition N", partitions.iter().map(u32::to_string).collect::<Vec<_>>().join(", "))]
+    SeveralWindows { image: String, partitions: Vec<u32> },
     /// A file that is neither a hive nor a `.reg` file (nor named like a profile): reading
     /// it as an empty registry would report every value of the other side.
     #[error("{}: neither a hive (it does not start with \"regf\") nor a .reg file (its first line is not \"Windows Registry Editor Version 5.00\" or \"REGEDIT4\"); a profile must be named .yaml or .yml", .0.display())]
@@ -86,13 +95,18 @@ impl Input {
         if std::fs::metadata(path).is_ok() {
             // A FIFO or a device is no side: reading one could block or never end.
             let (mut f, _) = crate::input::open(path).map_err(SourceError::Input)?;
-            let mut head = [0u8; 4];
-            let n = std::io::Read::read(&mut f, &mut head).map_err(|source| SourceError::Read {
-                arg: arg.to_string(),
-                source,
+            let mut head = [0u8; 512];
+            let n = std::io::Read::read(&mut (&mut f).take(512), &mut head).map_err(|source| {
+                SourceError::Read {
+                    arg: arg.to_string(),
+                    source,
+                }
             })?;
-            if n == 4 && &head == b"regf" {
+            if n >= 4 && &head[..4] == b"regf" {
                 return Ok(Input::Hive(path.to_path_buf()));
+            }
+            if looks_like_a_disk(&head[..n]) {
+                return Ok(Input::Image(path.to_path_buf()));
             }
             if !(arg.ends_with(".yaml") || arg.ends_with(".yml")) {
                 return Ok(Input::Reg(path.to_path_buf()));
@@ -113,6 +127,20 @@ impl Input {
     }
 }
 
+/// Whether a file's first sector is that of a disk image: a container's signature (QCOW2,
+/// VHDX, VMDK sparse extent or descriptor, a dynamic VHD's footer copy), or a raw disk (an
+/// MBR or protective MBR, or an NTFS boot sector). A fixed VHD starts as its raw disk.
+fn looks_like_a_disk(head: &[u8]) -> bool {
+    let starts = |m: &[u8]| head.starts_with(m);
+    if starts(b"QFI\xfb") || starts(b"vhdxfile") || starts(b"KDMV") || starts(b"conectix") {
+        return true;
+    }
+    if starts(b"# Disk DescriptorFile") {
+        return true;
+    }
+    head.len() == 512 && head[510..] == [0x55, 0xAA] || head.get(3..11) == Some(b"NTFS    ")
+}
+
 /// One side of a diff.
 pub enum Source {
     /// A profile or a `.reg` file, already applied to an empty registry.
@@ -130,22 +158,24 @@ impl Source {
         recover: bool,
         notes: &mut dyn FnMut(Note),
     ) -> Result<Source, SourceError> {
-        Self::read(Input::classify(arg)?, recover, notes)
+        Self::read(Input::classify(arg)?, recover, None, notes)
     }
 
-    /// Reads a side already classified.
+    /// Reads a side already classified; in a disk image, the Windows installation on
+    /// `partition` (needed when it holds several).
     pub fn read(
         input: Input,
         recover: bool,
+        partition: Option<u32>,
         notes: &mut dyn FnMut(Note),
     ) -> Result<Source, SourceError> {
-        let mut open = |p: &Path| -> Result<HiveFile, HiveError> {
+        let mut open_src = |src: &HiveSource| -> Result<HiveFile, HiveError> {
             // Lazily: a hive waiting for its turn holds no memory, and a profile side reads
             // only its keys.
-            let h = HiveFile::open_lazy(p, recover)?;
+            let h = HiveFile::open_source_lazy(src, recover)?;
             if h.recovery != Recovery::Clean {
                 notes(Note::Recovery {
-                    path: p.to_path_buf(),
+                    path: src.path.clone(),
                     recovery: h.recovery.clone(),
                 });
             }
@@ -155,15 +185,38 @@ impl Source {
             Input::Volume { system, software } => {
                 let mut hives = Vec::new();
                 if let Some(s) = system {
-                    hives.push((open(&s)?, SYSTEM_ROOT));
+                    hives.push((open_src(&HiveSource::file(&s)?)?, SYSTEM_ROOT));
                 }
                 if let Some(s) = software {
-                    hives.push((open(&s)?, SOFTWARE_ROOT));
+                    hives.push((open_src(&HiveSource::file(&s)?)?, SOFTWARE_ROOT));
+                }
+                Ok(Source::Hive(hives))
+            }
+            Input::Image(path) => {
+                let (found, _) = crate::vm::open(&path, partition).map_err(SourceError::Image)?;
+                let inst = match &found[..] {
+                    [one] => one,
+                    many => {
+                        return Err(SourceError::SeveralWindows {
+                            image: path.display().to_string(),
+                            partitions: many
+                                .iter()
+                                .filter_map(|i| i.origin.partition.as_ref().map(|p| p.number))
+                                .collect(),
+                        })
+                    }
+                };
+                let mut hives = Vec::new();
+                if let Some(s) = &inst.system {
+                    hives.push((open_src(s)?, SYSTEM_ROOT));
+                }
+                if let Some(s) = &inst.software {
+                    hives.push((open_src(s)?, SOFTWARE_ROOT));
                 }
                 Ok(Source::Hive(hives))
             }
             Input::Hive(path) => {
-                let mut h = open(&path)?;
+                let mut h = open_src(&HiveSource::file(&path)?)?;
                 let root = hive_root(&mut h)?;
                 Ok(Source::Hive(vec![(h, root)]))
             }

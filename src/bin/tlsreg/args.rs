@@ -119,17 +119,29 @@ pub enum Command {
     },
     /// Write a hive's keys (whole, or subtrees) as a regedit 5.00 .reg file.
     Export {
-        /// A SYSTEM hive: keys are named HKEY_LOCAL_MACHINE\SYSTEM\...
+        /// A SYSTEM hive: keys are named HKEY_LOCAL_MACHINE\SYSTEM\... (with --image, no
+        /// file: the image's SYSTEM hive)
         #[arg(
             long,
             value_name = "FILE",
+            num_args = 0..=1,
+            default_missing_value = "",
             conflicts_with = "software",
             required_unless_present = "software"
         )]
         system: Option<PathBuf>,
         /// A SOFTWARE hive (or any other hive): keys are named HKEY_LOCAL_MACHINE\SOFTWARE\...
-        #[arg(long, value_name = "FILE")]
+        /// (with --image, no file: the image's SOFTWARE hive)
+        #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "")]
         software: Option<PathBuf>,
+        /// Read the hive out of this disk image (raw, VHD, VHDX, VMDK, QCOW2), without
+        /// mounting it.
+        #[arg(long, value_name = "FILE")]
+        image: Option<PathBuf>,
+        /// With --image: the partition holding the Windows installation, when there are
+        /// several.
+        #[arg(long, value_name = "N", requires = "image")]
+        partition: Option<u32>,
         /// A subtree to export, relative to the hive root (repeatable); CurrentControlSet is
         /// resolved through Select\Current.
         #[arg(long, value_name = "PATH")]
@@ -146,8 +158,9 @@ pub enum Command {
     },
     /// Registry-level differences between two profiles, .reg files or hives.
     Diff {
-        /// A profile (built-in name or YAML file), a .reg file, a hive file, or a mounted
-        /// Windows volume (its SYSTEM and SOFTWARE hives).
+        /// A profile (built-in name or YAML file), a .reg file, a hive file, a mounted
+        /// Windows volume (its SYSTEM and SOFTWARE hives), or a disk image file (raw, VHD,
+        /// VHDX, VMDK, QCOW2: its Windows installation's hives).
         a: String,
         /// The other side.
         b: String,
@@ -157,6 +170,10 @@ pub enum Command {
         /// Read a dirty hive as it is, without replaying its .LOG1/.LOG2 transaction logs.
         #[arg(long)]
         no_recover: bool,
+        /// In a disk image side, the partition holding the Windows installation, when there
+        /// are several.
+        #[arg(long, value_name = "N")]
+        partition: Option<u32>,
     },
     /// Check .reg files for known traps.
     Lint {
@@ -194,7 +211,15 @@ pub struct AuditArgs {
     /// A mounted Windows volume (or a config folder); repeat to audit a batch.
     #[arg(long, value_name = "DIR")]
     pub root: Vec<PathBuf>,
-    /// A file listing one root per line (blank lines and # comments ignored).
+    /// A disk image file (raw, VHD, VHDX, VMDK, QCOW2), read without mounting; repeat to
+    /// audit a batch. Each Windows installation in it is audited.
+    #[arg(long, value_name = "FILE")]
+    pub image: Vec<PathBuf>,
+    /// In disk images, audit only the Windows installation on this partition number.
+    #[arg(long, value_name = "N")]
+    pub partition: Option<u32>,
+    /// A file listing one root folder or disk image file per line (blank lines and #
+    /// comments ignored).
     #[arg(long, value_name = "FILE")]
     pub roots_file: Option<PathBuf>,
     /// The Windows build, when no SOFTWARE hive is given.

@@ -23,6 +23,8 @@ pub fn run(cmd: Command, ui: &Ui) -> Result<u8> {
         Command::Export {
             system,
             software,
+            image,
+            partition,
             key,
             current_control_set,
             output,
@@ -33,15 +35,29 @@ pub fn run(cmd: Command, ui: &Ui) -> Result<u8> {
                 (None, Some(f)) => (f, SOFTWARE_ROOT),
                 (None, None) => anyhow::bail!("give --system FILE or --software FILE"),
             };
+            let src = match &image {
+                // `--system` / `--software` without a file: that hive of the image.
+                Some(img) => {
+                    if !file.as_os_str().is_empty() {
+                        anyhow::bail!("with --image, give --system or --software without a file: the hive is read from the image");
+                    }
+                    image_hive(img, partition, root == SYSTEM_ROOT)?
+                }
+                None if file.as_os_str().is_empty() => {
+                    anyhow::bail!("give the hive file: --system FILE or --software FILE (or --image FILE)")
+                }
+                None => tlsreg::hive::HiveSource::file(file)?,
+            };
             let opts = tlsreg::export::ExportOptions::new(root, &key, current_control_set);
-            export(file, &opts, stdout_or(output.as_deref()), !no_recover, ui)
+            export(&src, &opts, stdout_or(output.as_deref()), !no_recover, ui)
         }
         Command::Diff {
             a,
             b,
             format,
             no_recover,
-        } => diff(&a, &b, format, !no_recover, ui),
+            partition,
+        } => diff(&a, &b, format, !no_recover, partition, ui),
         Command::Lint {
             files,
             os_build,
@@ -237,6 +253,10 @@ fn print_json(doc: &impl serde::Serialize) -> Result<()> {
     Ok(())
 }
 
+fn format_is_human(f: &AuditFormat) -> bool {
+    matches!(f, AuditFormat::Human)
+}
+
 fn audit(a: AuditArgs, ui: &Ui) -> Result<u8> {
     use tlsreg::audit::batch::{Batch, Targets};
     use tlsreg::audit::render::{self, Format};
@@ -245,11 +265,21 @@ fn audit(a: AuditArgs, ui: &Ui) -> Result<u8> {
         system: a.system,
         software: a.software,
         roots: a.root,
+        images: a.image,
+        partition: a.partition,
         roots_file: a.roots_file,
         os_build: a.os_build,
         no_recover: a.no_recover,
     }
     .images()?;
+    // Partitions of a disk image set aside (EFI, BitLocker, ...) and why.
+    if format_is_human(&a.format) {
+        for image in &images {
+            for n in &image.notes {
+                let _ = writeln!(std::io::stderr(), "note: {}", p(n));
+            }
+        }
+    }
     let format = match a.format {
         AuditFormat::Human => Format::Human,
         AuditFormat::Json => Format::Json,
@@ -308,15 +338,56 @@ fn import(file: &Path, encoding: &str, output: Option<&Path>, ui: &Ui) -> Result
     Ok(0)
 }
 
+/// The SYSTEM (or SOFTWARE) hive of the one Windows installation in a disk image (or the
+/// one on `partition`).
+fn image_hive(
+    image: &Path,
+    partition: Option<u32>,
+    system: bool,
+) -> Result<tlsreg::hive::HiveSource> {
+    let (found, seen) = tlsreg::vm::open(image, partition)?;
+    let inst = match &found[..] {
+        [one] => one,
+        many => {
+            let parts: Vec<String> = many
+                .iter()
+                .filter_map(|i| i.origin.partition.as_ref().map(|p| p.number.to_string()))
+                .collect();
+            anyhow::bail!(
+                "{}: Windows is on partitions {}; pick one with --partition N",
+                image.display(),
+                parts.join(", ")
+            )
+        }
+    };
+    let (hive, name) = if system {
+        (&inst.system, "SYSTEM")
+    } else {
+        (&inst.software, "SOFTWARE")
+    };
+    match hive {
+        Some(h) => Ok(h.clone()),
+        None => {
+            for n in &seen.notes {
+                let _ = writeln!(std::io::stderr(), "note: {}", p(n));
+            }
+            anyhow::bail!(
+                "{}: the Windows volume has no {name} hive in Windows\\System32\\config",
+                inst.name
+            )
+        }
+    }
+}
+
 fn export(
-    file: &Path,
+    src: &tlsreg::hive::HiveSource,
     opts: &tlsreg::export::ExportOptions,
     output: Option<&Path>,
     recover: bool,
     ui: &Ui,
 ) -> Result<u8> {
-    let mut hive = tlsreg::hive::HiveFile::open_with(file, Vec::new(), recover)?;
-    ui.recovery(file, &hive.recovery);
+    let mut hive = tlsreg::hive::HiveFile::open_source_with(src, Vec::new(), recover)?;
+    ui.recovery(&src.path, &hive.recovery);
     let ex = match output {
         Some(out) => tlsreg::export::export_to_file(&mut hive, opts, out)?,
         None => {
@@ -341,9 +412,16 @@ fn export(
     Ok(0)
 }
 
-fn diff(a: &str, b: &str, format: Report, recover: bool, ui: &Ui) -> Result<u8> {
-    let sa = diff_side(a, recover, ui)?;
-    let sb = diff_side(b, recover, ui)?;
+fn diff(
+    a: &str,
+    b: &str,
+    format: Report,
+    recover: bool,
+    partition: Option<u32>,
+    ui: &Ui,
+) -> Result<u8> {
+    let sa = diff_side(a, recover, partition, ui)?;
+    let sb = diff_side(b, recover, partition, ui)?;
     let c = tlsreg::diff::compare(sa, sb)?;
     let stdout = std::io::stdout();
     let mut w = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
@@ -359,11 +437,17 @@ fn diff(a: &str, b: &str, format: Report, recover: bool, ui: &Ui) -> Result<u8> 
 }
 
 /// Reads a `diff` argument (see [`tlsreg::diff::Source::open`]), showing its notes.
-fn diff_side(arg: &str, recover: bool, ui: &Ui) -> Result<tlsreg::diff::Source> {
-    use tlsreg::diff::Note;
-    Ok(tlsreg::diff::Source::open(
-        arg,
+fn diff_side(
+    arg: &str,
+    recover: bool,
+    partition: Option<u32>,
+    ui: &Ui,
+) -> Result<tlsreg::diff::Source> {
+    use tlsreg::diff::{Input, Note};
+    Ok(tlsreg::diff::Source::read(
+        Input::classify(arg)?,
         recover,
+        partition,
         &mut |note| match note {
             Note::Recovery { path, recovery } => ui.recovery(&path, &recovery),
             Note::Reg(f) => {
