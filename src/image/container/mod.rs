@@ -161,14 +161,7 @@ pub fn open_source(
         return one(Format::Qcow2, qcow2::open(file)?);
     }
     if head.starts_with(vmdk::DESCRIPTOR_MAGIC) {
-        let (format, disk, extents) = vmdk::open_descriptor(file, dir)?;
-        let mut files = vec![label.to_path_buf()];
-        files.extend(extents);
-        return Ok(Container {
-            format,
-            disk,
-            files,
-        });
+        return vmdk::open_descriptor(file, dir);
     }
     if (has_tail && tail.starts_with(vhd::COOKIE)) || head.starts_with(vhd::COOKIE) {
         let (format, disk) = vhd::open(file)?;

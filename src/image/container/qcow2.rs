@@ -128,7 +128,7 @@ pub(super) fn open(file: Arc<ImageFile>) -> Result<Arc<dyn ReadAt>, ContainerErr
             format!("the QCOW2 L1 table offset {l1_at:#x} is not aligned to a cluster"),
         ));
     }
-    file.check("QCOW2 L1 table", l1_at, needed * 8)?;
+    file.check("QCOW2 L1 table", l1_at, l1_size * 8)?;
     let map = L1 {
         file: file.clone(),
         size,

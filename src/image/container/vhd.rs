@@ -150,7 +150,7 @@ fn open_dynamic(
     let bat_at = be64(&h, 16);
     let entries = u64::from(be32(&h, 28));
     let block = u64::from(be32(&h, 32));
-    if block < SECTOR || block > MAX_BLOCK || block % SECTOR != 0 {
+    if !(SECTOR..=MAX_BLOCK).contains(&block) || block % SECTOR != 0 {
         return Err(file.invalid(
             header_at + 32,
             format!(

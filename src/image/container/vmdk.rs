@@ -33,7 +33,7 @@
 
 use super::error::ContainerError;
 use super::file::{bytes, div_ceil, le16, le32, le64, ImageFile, Map, Mapped, Run, MAX_DISK};
-use super::Format;
+use super::{Container, Format};
 use crate::source::{ReadAt, Slice};
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
@@ -285,7 +285,7 @@ impl Extent {
 pub(super) fn open_descriptor(
     file: Arc<ImageFile>,
     dir: Option<&Path>,
-) -> Result<(Format, Arc<dyn ReadAt>, Vec<PathBuf>), ContainerError> {
+) -> Result<Container, ContainerError> {
     if file.size() > MAX_DESCRIPTOR {
         return Err(file.invalid(
             0,
@@ -373,7 +373,13 @@ pub(super) fn open_descriptor(
     } else {
         Format::VmdkFlat
     };
-    Ok((format, Arc::new(super::file::Concat::new(parts)), paths))
+    let mut files = vec![file.path().to_path_buf()];
+    files.extend(paths);
+    Ok(Container {
+        format,
+        disk: Arc::new(super::file::Concat::new(parts)),
+        files,
+    })
 }
 
 /// The path of an extent file: relative to the descriptor's folder, never absolute and
