@@ -839,3 +839,106 @@ fn container_fuzz_regressions_stay_fixed() {
         );
     }
 }
+
+/// A source that counts the bytes read from it.
+struct Counting {
+    bytes: Vec<u8>,
+    read: std::sync::atomic::AtomicU64,
+}
+
+impl ReadAt for Counting {
+    fn size(&self) -> u64 {
+        self.bytes.len() as u64
+    }
+
+    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+        self.read
+            .fetch_add(buf.len() as u64, std::sync::atomic::Ordering::Relaxed);
+        self.bytes.read_exact_at(buf, offset)
+    }
+}
+
+#[test]
+fn reads_touch_only_the_metadata_and_data_they_need() {
+    use std::sync::atomic::Ordering::Relaxed;
+    let Some(im) = images() else { return };
+    for (name, _, _, _) in KINDS
+        .iter()
+        .filter(|k| !k.0.contains("flat") && !k.0.starts_with("split"))
+    {
+        let src = Arc::new(Counting {
+            bytes: std::fs::read(im.dir.join(name)).unwrap(),
+            read: 0.into(),
+        });
+        let c = container::open_source(Path::new(name), src.clone(), None).unwrap();
+        let opened = src.read.swap(0, Relaxed);
+        assert!(opened <= 320 * 1024, "{name}: {opened} bytes read to open");
+        let mut b = vec![0u8; 4096];
+        let at = (MIB + 8192) as u64;
+        c.disk.read_exact_at(&mut b, at).unwrap();
+        assert_eq!(b, im.raw[MIB + 8192..MIB + 8192 + 4096], "{name}");
+        let read = src.read.swap(0, Relaxed);
+        // The data, and at most three pages of tables (BAT or L1, L2 or grain table,
+        // sector bitmap).
+        assert!(read <= 4 * 4096, "{name}: {read} bytes read for 4 KiB");
+        // Again: the tables come from the cache.
+        c.disk.read_exact_at(&mut b, at + 4096).unwrap();
+        assert_eq!(src.read.swap(0, Relaxed), 4096, "{name}");
+    }
+}
+
+#[test]
+fn vhd_sector_bitmaps_and_vhdx_block_states_are_honoured() {
+    let Some(im) = images() else { return };
+    let dir = util::tempdir();
+    let d = dir.path();
+    let be32 = |b: &[u8], at: usize| u32::from_be_bytes(b[at..at + 4].try_into().unwrap()) as usize;
+    let be64 = |b: &[u8], at: usize| u64::from_be_bytes(b[at..at + 8].try_into().unwrap()) as usize;
+    // Clear the bit of sector 3 of the first block (most significant bit first): it then
+    // reads as zeros, its neighbours as data.
+    let vhd = patched(&im.dir.join("dynamic.vhd"), d, "bitmap.vhd", |b| {
+        let bat = be64(b, be64(b, 16) + 16);
+        let block = be32(b, bat) * 512;
+        assert_eq!(b[block], 0xFF);
+        b[block] = 0b1110_1111;
+    });
+    let c = container::open(&vhd).unwrap();
+    let all = read_all(c.disk.as_ref()).unwrap();
+    let mut want = im.raw.clone();
+    want[3 * 512..4 * 512].fill(0);
+    assert!(all[..want.len()] == want[..]);
+
+    // VHDX: the first payload block's BAT entry as "zero" (2), then as "partially present"
+    // (7), then as an undefined state (4).
+    let le64 = |b: &[u8], at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap());
+    let bat_of = |b: &[u8]| {
+        let rt = 192 * KIB;
+        (0..4)
+            .map(|i| rt + 16 + 32 * i)
+            .find(|&e| b[e..e + 4] == [0x66, 0x77, 0xC2, 0x2D])
+            .map(|e| le64(b, e + 16) as usize)
+            .unwrap()
+    };
+    let with_state = |state: u64, name: &str| {
+        patched(&im.dir.join("small-blocks.vhdx"), d, name, |b| {
+            let bat = bat_of(b);
+            let e = le64(b, bat);
+            assert_eq!(e & 7, 6);
+            b[bat..bat + 8].copy_from_slice(&((e & !7) | state).to_le_bytes());
+        })
+    };
+    let c = container::open(&with_state(2, "zero.vhdx")).unwrap();
+    let all = read_all(c.disk.as_ref()).unwrap();
+    let mut want = im.raw.clone();
+    want[..MIB].fill(0);
+    assert!(all == want);
+    let p = with_state(7, "partial.vhdx");
+    assert!(error_of(&p).starts_with(&format!(
+        "{}: the VHDX block at disk offset 0x0 is partially present (its BAT entry at 0x",
+        p.display()
+    )));
+    let p = with_state(4, "undefined.vhdx");
+    assert!(
+        error_of(&p).ends_with(": the VHDX BAT entry of disk offset 0x0 has the undefined state 4")
+    );
+}

@@ -446,3 +446,24 @@ impl Map for Bat {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crc32c_and_guids_are_the_published_ones() {
+        // The CRC-32C check value (RFC 3720, B.4: "123456789" → E3069283).
+        // (The checksum field, at 100, lies outside these 9 bytes.)
+        assert_eq!(checksum(b"123456789", 100), 0xE306_9283);
+        assert_eq!(
+            guid_text(&BAT_REGION),
+            "2DC27766-F623-4200-9D64-115E9BFD4A08"
+        );
+        assert_eq!(
+            &METADATA_REGION[..4],
+            &[0x06, 0xA2, 0x7C, 0x8B],
+            "the first field is stored little-endian"
+        );
+    }
+}
