@@ -4,6 +4,7 @@ mod util;
 
 mod audit;
 mod cli;
+mod containers;
 mod corpus;
 mod diagnostics;
 mod escaping;
