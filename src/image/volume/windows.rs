@@ -1,0 +1,1 @@
+//! Which volumes of a disk hold Windows: tbd.
