@@ -81,7 +81,7 @@ pub struct Seen {
 pub fn open(image: &Path, partition: Option<u32>) -> Result<(Vec<Installation>, Seen), VmError> {
     let c = container::open(image)?;
     let label = image.display().to_string();
-    let scan = volume::scan(c.disk.clone(), &label)?;
+    let scan = volume::windows::scan(c.disk.clone(), &label)?;
     let mut seen = Seen {
         notes: scan.notes.clone(),
     };
@@ -119,7 +119,7 @@ pub fn open(image: &Path, partition: Option<u32>) -> Result<(Vec<Installation>, 
                 Some(p) => format!("{label}: partition {}", p.number),
                 None => label.clone(),
             };
-            let hive = |h: &Option<volume::HiveSource>| {
+            let hive = |h: &Option<volume::windows::HiveSource>| {
                 h.as_ref().map(|h| HiveSource {
                     path: PathBuf::from(format!("{place}: {}", h.path)),
                     data: h.data.clone(),

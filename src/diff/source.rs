@@ -96,7 +96,8 @@ impl Input {
             // A FIFO or a device is no side: reading one could block or never end.
             let (mut f, _) = crate::input::open(path).map_err(SourceError::Input)?;
             let mut head = [0u8; 512];
-            let n = std::io::Read::read(&mut (&mut f).take(512), &mut head).map_err(|source| {
+            use std::io::Read;
+            let n = (&mut f).take(512).read(&mut head).map_err(|source| {
                 SourceError::Read {
                     arg: arg.to_string(),
                     source,
