@@ -112,6 +112,8 @@ pub fn human_size(n: u64) -> String {
 pub struct Rejected {
     pub partition: PartitionInfo,
     pub reason: String,
+    /// The entry reaches past the end of the disk (a truncated image?).
+    pub past_end: bool,
 }
 
 /// The partitions of a disk.
@@ -530,6 +532,7 @@ fn gpt_table(
         };
         match why {
             Some(reason) => t.rejected.push(Rejected {
+                past_end: reason.contains(PAST_END),
                 partition: info,
                 reason,
             }),
@@ -538,6 +541,9 @@ fn gpt_table(
     }
     t
 }
+
+/// What [`Placed::check`] says of an entry that ends past the disk.
+const PAST_END: &str = "reaches past the end of the disk";
 
 /// The partitions accepted so far, by offset, to refuse one that overlaps another.
 #[derive(Default)]
@@ -554,7 +560,7 @@ impl Placed {
             Some(e) if e <= disk_size => e,
             _ => {
                 return Some(format!(
-                    "it reaches past the end of the disk (it ends at offset {:#x}, the disk is {disk_size:#x} bytes; is the image truncated?)",
+                    "it {PAST_END} (it ends at offset {:#x}, the disk is {disk_size:#x} bytes; is the image truncated?)",
                     p.offset as u128 + p.size as u128
                 ))
             }
@@ -659,6 +665,7 @@ fn read_mbr(disk: &dyn ReadAt, label: &str, entries: &[MbrEntry; 4]) -> Result<T
         };
         match why {
             Some(reason) => t.rejected.push(Rejected {
+                past_end: reason.contains(PAST_END),
                 partition: info,
                 reason,
             }),
@@ -745,6 +752,7 @@ fn logical_partitions(disk: &dyn ReadAt, label: &str, start: u64, count: u64, t:
             };
             match why {
                 Some(reason) => t.rejected.push(Rejected {
+                    past_end: reason.contains(PAST_END),
                     partition: info,
                     reason,
                 }),
