@@ -91,3 +91,44 @@ fi
 for t in profile regfile hive logs; do
     echo "corpus/$t: $(ls corpus/$t | wc -l) files"
 done
+
+# volume: small disks built by ../tests/fixtures/image/mkdisk.sh (GPT, MBR with a logical
+# partition, a bare volume; needs sfdisk, mkntfs and ntfs-3g, as root), each encoded as the
+# target reads it: [size in sectors: u32 LE], then runs of [first sector: u32 LE]
+# [count: u16 LE][count x 512 bytes] of the sectors that hold something (all-0xFF sectors,
+# mkntfs's empty $LogFile, are left out too).
+mkdir -p corpus/volume
+tmp=$(mktemp -d)
+mkdir -p "$tmp/tree/Windows/System32/config"
+cp "$root/tests/fixtures/audit/ccs2-system.hive" "$tmp/tree/Windows/System32/config/SYSTEM"
+cp "$root/tests/fixtures/audit/ccs2-software.hive" "$tmp/tree/Windows/System32/config/SOFTWARE"
+head -c 600 /dev/zero | tr '\0' 'L' >"$tmp/tree/Windows/System32/config/SYSTEM.LOG1"
+mk() { # mk NAME ARGS...
+    name=$1; shift
+    if sh -c 'command -v python3' >/dev/null && bash "$root/tests/fixtures/image/mkdisk.sh" "$tmp/$name.img" "$@"; then
+        python3 - "$tmp/$name.img" "corpus/volume/disk-$name" <<'PY'
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+n = len(d) // 512
+out = [struct.pack("<I", n)]
+busy = lambda i: any(d[i * 512:(i + 1) * 512]) and d[i * 512:(i + 1) * 512] != b"\xff" * 512
+i = 0
+while i < n:
+    if not busy(i):
+        i += 1
+        continue
+    j = i
+    while j < n and busy(j) and j - i < 65535:
+        j += 1
+    out.append(struct.pack("<IH", i, j - i) + d[i * 512:j * 512])
+    i = j
+open(sys.argv[2], "wb").write(b"".join(out))
+PY
+    else
+        echo "make-seeds.sh: no $name disk for the volume target (mkdisk.sh needs sfdisk, mkntfs, ntfs-3g, root)" >&2
+    fi
+}
+mk gpt gpt 4 basic:2:ntfs:"$tmp/tree"
+mk mbr mbr-extended 6 07:2:ntfs 07:2:ntfs:"$tmp/tree"
+mk bare none 2 x:2:ntfs:"$tmp/tree"
+rm -rf "$tmp"

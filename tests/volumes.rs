@@ -872,3 +872,44 @@ proptest! {
         }
     }
 }
+
+/// A disk in the `volume` fuzz target's input format (`fuzz/fuzz_targets/volume.rs`):
+/// `[size in sectors: u32 LE]`, then runs of `[first sector: u32 LE][count: u16 LE]`
+/// `[count x 512 bytes]`.
+fn sparse_disk(data: &[u8]) -> Vec<u8> {
+    let word = |b: &[u8]| u32::from_le_bytes(b.try_into().unwrap()) as usize;
+    let size = word(&data[..4]).min(1 << 17) * 512;
+    let mut d = vec![0u8; size];
+    let mut rest = &data[4..];
+    while rest.len() >= 6 {
+        let first = word(&rest[..4]) * 512;
+        let n = (u16::from_le_bytes([rest[4], rest[5]]) as usize * 512).min(rest.len() - 6);
+        if first < size {
+            let m = n.min(size - first);
+            d[first..first + m].copy_from_slice(&rest[6..6 + m]);
+        }
+        rest = &rest[6 + n..];
+    }
+    d
+}
+
+/// The inputs the `volume` fuzz target once hung or crashed on end, with a result or an
+/// error.
+#[test]
+fn fuzz_regressions_end() {
+    let dir = util::root().join("fuzz/regressions/volume");
+    let mut n = 0;
+    for p in util::files_below(&dir) {
+        let disk: Arc<dyn ReadAt> = Arc::new(sparse_disk(&std::fs::read(&p).unwrap()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(volume::scan(disk, "fuzz.img").map(|s| s.volumes.len()));
+        });
+        let r = rx
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("{} does not end", p.display()));
+        eprintln!("{}: {:?}", p.display(), r.map_err(|e| e.to_string()));
+        n += 1;
+    }
+    assert!(n >= 1);
+}

@@ -267,11 +267,20 @@ fn extents(
     file: &NtfsFile,
     volume: &dyn ReadAt,
 ) -> Option<Result<Extents, String>> {
-    let mut raw = file.attributes_raw();
-    let list_attr = raw.find_map(|a| {
-        let a = a.ok()?;
-        (a.ty().ok()? == NtfsAttributeType::AttributeList).then_some(a)
-    })?;
+    // The raw iterator gives the same error again on every call (it does not move past
+    // a damaged attribute): stop at the first one.
+    let mut list_attr = None;
+    for a in file.attributes_raw() {
+        match a {
+            Ok(a) if a.ty().ok() == Some(NtfsAttributeType::AttributeList) => {
+                list_attr = Some(a);
+                break;
+            }
+            Ok(_) => {}
+            Err(e) => return Some(Err(format!("its attributes: {e}"))),
+        }
+    }
+    let list_attr = list_attr?;
     Some((|| {
         let list = list_attr
             .structured_value::<_, NtfsAttributeList>(fs)
