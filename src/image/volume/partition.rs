@@ -934,19 +934,19 @@ mod tests {
             h[..8].copy_from_slice(b"EFI PART");
             h[8..12].copy_from_slice(&0x0001_0000u32.to_le_bytes());
             h[12..16].copy_from_slice(&92u32.to_le_bytes());
-            h[24..32].copy_from_slice(&(lba as u64).to_le_bytes());
-            h[32..40].copy_from_slice(&(alt as u64).to_le_bytes());
+            h[24..32].copy_from_slice(&lba.to_le_bytes());
+            h[32..40].copy_from_slice(&alt.to_le_bytes());
             h[40..48].copy_from_slice(&(2 + entry_sectors).to_le_bytes());
             h[48..56].copy_from_slice(&last.saturating_sub(entry_sectors + 1).to_le_bytes());
-            h[72..80].copy_from_slice(&(table as u64).to_le_bytes());
+            h[72..80].copy_from_slice(&table.to_le_bytes());
             h[80..84].copy_from_slice(&count.to_le_bytes());
             h[84..88].copy_from_slice(&es.to_le_bytes());
             h[88..92].copy_from_slice(&crc32(&entries).to_le_bytes());
             let c = crc32(&h);
             h[16..20].copy_from_slice(&c.to_le_bytes());
-            let at = (lba as u64 * ss) as usize;
+            let at = (lba * ss) as usize;
             d[at..at + 92].copy_from_slice(&h);
-            let at = (table as u64 * ss) as usize;
+            let at = (table * ss) as usize;
             if at + entries.len() <= d.len() {
                 d[at..at + entries.len()].copy_from_slice(&entries);
             }
