@@ -913,3 +913,31 @@ fn fuzz_regressions_end() {
     }
     assert!(n >= 1);
 }
+
+/// Hives that ntfs-3g wrote NTFS-compressed: the volume is set aside, naming the file and
+/// why.
+#[test]
+fn a_compressed_hive_is_refused_by_name() {
+    let t = tree(
+        "compressed",
+        &[
+            (&format!("{CONFIG}/SYSTEM"), system_hive()),
+            (&format!("{CONFIG}/SOFTWARE"), software_hive()),
+        ],
+    );
+    let Some(p) = disk(
+        "compressed",
+        &["gpt", "24", &format!("basic:16:ntfs-compressed:{t}")],
+    ) else {
+        return;
+    };
+    let e = no_windows(&p, "zip.img");
+    assert!(
+        e.starts_with("zip.img: no Windows installation found: no NTFS volume with readable Windows hives; partition 1 (Microsoft basic data \"basic 1\", offset 0x100000, 16 MiB): Windows\\System32\\config has no readable SYSTEM or SOFTWARE hive: the NTFS volume at offset 0x100000: Windows\\System32\\config\\SYSTEM: (MFT record "),
+        "{e}"
+    );
+    assert!(
+        e.ends_with("is NTFS-compressed, which tlsreg does not read"),
+        "{e}"
+    );
+}
