@@ -8,7 +8,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 shared="$root/../shared/testdata/hives"
 cd "$here"
-mkdir -p corpus/profile corpus/regfile corpus/hive corpus/lazyhive corpus/logs
+mkdir -p corpus/profile corpus/regfile corpus/hive corpus/lazyhive corpus/logs corpus/container
 
 copy() { # copy DEST_DIR PREFIX FILE...
     dest=$1; prefix=$2; shift 2
@@ -91,3 +91,31 @@ fi
 for t in profile regfile hive logs; do
     echo "corpus/$t: $(ls corpus/$t | wc -l) files"
 done
+
+# container: small images of every format qemu-img writes (a disk of 192 KiB with data in
+# three places), when qemu-img is installed.
+if command -v qemu-img >/dev/null 2>&1; then
+    tmp=$(mktemp -d)
+    head -c 65536 /dev/urandom > "$tmp/disk.raw"
+    truncate -s 196608 "$tmp/disk.raw"
+    printf 'tlsreg' | dd of="$tmp/disk.raw" bs=1 seek=131072 conv=notrunc 2>/dev/null
+    printf 'end' | dd of="$tmp/disk.raw" bs=1 seek=196600 conv=notrunc 2>/dev/null
+    cp "$tmp/disk.raw" corpus/container/raw.img
+    for spec in \
+        "fixed.vhd vpc subformat=fixed" \
+        "dynamic.vhd vpc subformat=dynamic" \
+        "dynamic.vhdx vhdx block_size=1M,log_size=1M" \
+        "sparse.vmdk vmdk subformat=monolithicSparse" \
+        "v2.qcow2 qcow2 compat=0.10,cluster_size=512" \
+        "v3.qcow2 qcow2 compat=1.1,cluster_size=4096" \
+        "v3-extended-l2.qcow2 qcow2 compat=1.1,extended_l2=on,cluster_size=16k"
+    do
+        set -- $spec
+        qemu-img convert -q -f raw -O "$2" -o "$3" "$tmp/disk.raw" "corpus/container/$1"
+    done
+    qemu-img convert -q -f raw -O vmdk -o subformat=monolithicFlat "$tmp/disk.raw" "$tmp/flat.vmdk"
+    cp "$tmp/flat.vmdk" corpus/container/descriptor.vmdk
+    rm -r "$tmp"
+else
+    echo "make-seeds.sh: qemu-img not found; the container corpus is empty" >&2
+fi
