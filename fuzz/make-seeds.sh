@@ -100,12 +100,16 @@ if command -v qemu-img >/dev/null 2>&1; then
     truncate -s 196608 "$tmp/disk.raw"
     printf 'tlsreg' | dd of="$tmp/disk.raw" bs=1 seek=131072 conv=notrunc 2>/dev/null
     printf 'end' | dd of="$tmp/disk.raw" bs=1 seek=196600 conv=notrunc 2>/dev/null
+    # compressible text, for compressed clusters and grains
+    yes 'tlsreg reads hives out of disk images' | head -c 32768 |
+        dd of="$tmp/disk.raw" bs=1024 seek=144 conv=notrunc 2>/dev/null
     cp "$tmp/disk.raw" corpus/container/raw.img
     for spec in \
         "fixed.vhd vpc subformat=fixed" \
         "dynamic.vhd vpc subformat=dynamic" \
         "dynamic.vhdx vhdx block_size=1M,log_size=1M" \
         "sparse.vmdk vmdk subformat=monolithicSparse" \
+        "stream.vmdk vmdk subformat=streamOptimized" \
         "v2.qcow2 qcow2 compat=0.10,cluster_size=512" \
         "v3.qcow2 qcow2 compat=1.1,cluster_size=4096" \
         "v3-extended-l2.qcow2 qcow2 compat=1.1,extended_l2=on,cluster_size=16k"
@@ -113,6 +117,7 @@ if command -v qemu-img >/dev/null 2>&1; then
         set -- $spec
         qemu-img convert -q -f raw -O "$2" -o "$3" "$tmp/disk.raw" "corpus/container/$1"
     done
+    qemu-img convert -q -c -f raw -O qcow2 -o cluster_size=4096 "$tmp/disk.raw" corpus/container/compressed.qcow2
     qemu-img convert -q -f raw -O vmdk -o subformat=monolithicFlat "$tmp/disk.raw" "$tmp/flat.vmdk"
     cp "$tmp/flat.vmdk" corpus/container/descriptor.vmdk
     rm -r "$tmp"
