@@ -8,7 +8,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 shared="$root/../shared/testdata/hives"
 cd "$here"
-mkdir -p corpus/profile corpus/regfile corpus/hive corpus/lazyhive corpus/logs
+mkdir -p corpus/profile corpus/regfile corpus/hive corpus/lazyhive corpus/logs corpus/container
 
 copy() { # copy DEST_DIR PREFIX FILE...
     dest=$1; prefix=$2; shift 2
@@ -91,3 +91,76 @@ fi
 for t in profile regfile hive logs; do
     echo "corpus/$t: $(ls corpus/$t | wc -l) files"
 done
+
+# volume: small disks built by ../tests/fixtures/image/mkdisk.sh (GPT, MBR with a logical
+# partition, a bare volume; needs sfdisk, mkntfs and ntfs-3g, as root), each encoded as the
+# target reads it: [size in sectors: u32 LE], then runs of [first sector: u32 LE]
+# [count: u16 LE][count x 512 bytes] of the sectors that hold something (all-0xFF sectors,
+# mkntfs's empty $LogFile, are left out too).
+mkdir -p corpus/volume
+tmp=$(mktemp -d)
+mkdir -p "$tmp/tree/Windows/System32/config"
+cp "$root/tests/fixtures/audit/ccs2-system.hive" "$tmp/tree/Windows/System32/config/SYSTEM"
+cp "$root/tests/fixtures/audit/ccs2-software.hive" "$tmp/tree/Windows/System32/config/SOFTWARE"
+head -c 600 /dev/zero | tr '\0' 'L' >"$tmp/tree/Windows/System32/config/SYSTEM.LOG1"
+mk() { # mk NAME ARGS...
+    name=$1; shift
+    if sh -c 'command -v python3' >/dev/null && bash "$root/tests/fixtures/image/mkdisk.sh" "$tmp/$name.img" "$@"; then
+        python3 - "$tmp/$name.img" "corpus/volume/disk-$name" <<'PY'
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+n = len(d) // 512
+out = [struct.pack("<I", n)]
+busy = lambda i: any(d[i * 512:(i + 1) * 512]) and d[i * 512:(i + 1) * 512] != b"\xff" * 512
+i = 0
+while i < n:
+    if not busy(i):
+        i += 1
+        continue
+    j = i
+    while j < n and busy(j) and j - i < 65535:
+        j += 1
+    out.append(struct.pack("<IH", i, j - i) + d[i * 512:j * 512])
+    i = j
+open(sys.argv[2], "wb").write(b"".join(out))
+PY
+    else
+        echo "make-seeds.sh: no $name disk for the volume target (mkdisk.sh needs sfdisk, mkntfs, ntfs-3g, root)" >&2
+    fi
+}
+mk gpt gpt 4 basic:2:ntfs:"$tmp/tree"
+mk mbr mbr-extended 6 07:2:ntfs 07:2:ntfs:"$tmp/tree"
+mk bare none 2 x:2:ntfs:"$tmp/tree"
+rm -rf "$tmp"
+# container: small images of every format qemu-img writes (a disk of 192 KiB with data in
+# three places), when qemu-img is installed.
+if command -v qemu-img >/dev/null 2>&1; then
+    tmp=$(mktemp -d)
+    head -c 65536 /dev/urandom > "$tmp/disk.raw"
+    truncate -s 196608 "$tmp/disk.raw"
+    printf 'tlsreg' | dd of="$tmp/disk.raw" bs=1 seek=131072 conv=notrunc 2>/dev/null
+    printf 'end' | dd of="$tmp/disk.raw" bs=1 seek=196600 conv=notrunc 2>/dev/null
+    # compressible text, for compressed clusters and grains
+    yes 'tlsreg reads hives out of disk images' | head -c 32768 |
+        dd of="$tmp/disk.raw" bs=1024 seek=144 conv=notrunc 2>/dev/null
+    cp "$tmp/disk.raw" corpus/container/raw.img
+    for spec in \
+        "fixed.vhd vpc subformat=fixed" \
+        "dynamic.vhd vpc subformat=dynamic" \
+        "dynamic.vhdx vhdx block_size=1M,log_size=1M" \
+        "sparse.vmdk vmdk subformat=monolithicSparse" \
+        "stream.vmdk vmdk subformat=streamOptimized" \
+        "v2.qcow2 qcow2 compat=0.10,cluster_size=512" \
+        "v3.qcow2 qcow2 compat=1.1,cluster_size=4096" \
+        "v3-extended-l2.qcow2 qcow2 compat=1.1,extended_l2=on,cluster_size=16k"
+    do
+        set -- $spec
+        qemu-img convert -q -f raw -O "$2" -o "$3" "$tmp/disk.raw" "corpus/container/$1"
+    done
+    qemu-img convert -q -c -f raw -O qcow2 -o cluster_size=4096 "$tmp/disk.raw" corpus/container/compressed.qcow2
+    qemu-img convert -q -f raw -O vmdk -o subformat=monolithicFlat "$tmp/disk.raw" "$tmp/flat.vmdk"
+    cp "$tmp/flat.vmdk" corpus/container/descriptor.vmdk
+    rm -r "$tmp"
+else
+    echo "make-seeds.sh: qemu-img not found; the container corpus is empty" >&2
+fi

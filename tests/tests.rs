@@ -16,4 +16,5 @@ mod powershell;
 mod regfile;
 mod snapshots;
 mod suite_tables;
+mod volumes;
 mod wine;

@@ -191,6 +191,9 @@ pub enum Run {
     Data(u64),
     /// Zeros (a hole: unallocated, or marked zero).
     Zeros,
+    /// Bytes of a decompressed cluster or grain from this index on (the run's length
+    /// never reaches past the buffer).
+    Buffer(Arc<Vec<u8>>, usize),
 }
 
 /// A format's map of its disk: what the disk holds at `disk_offset` (below the disk's
@@ -225,6 +228,10 @@ impl<M: Map> ReadAt for Mapped<M> {
             let piece = &mut buf[done..done + n];
             match run {
                 Run::Zeros => piece.fill(0),
+                Run::Buffer(b, from) => match b.get(from..from + n) {
+                    Some(src) => piece.copy_from_slice(src),
+                    None => return Err(io::Error::other("a container map overran its buffer")),
+                },
                 Run::Data(at) => self.file.src.read_exact_at(piece, at).map_err(|e| {
                     let kind = e.kind();
                     io::Error::new(
@@ -350,4 +357,59 @@ pub fn check_disk_size(file: &ImageFile, offset: u64, size: u64) -> Result<(), C
         ));
     }
     Ok(())
+}
+
+/// Decompressed clusters or grains, by their file offset: the last few, so reading a
+/// hive's cells one by one does not inflate the same cluster again and again.
+#[derive(Default)]
+pub struct Inflated {
+    entries: Mutex<Vec<(u64, Arc<Vec<u8>>)>>,
+}
+
+/// Decompressed buffers kept per image (at most 2 MiB each: 16 MiB at worst, 512 KiB for
+/// the usual 64 KiB clusters and grains).
+const INFLATED: usize = 8;
+
+impl Inflated {
+    /// The buffer for `key`, made by `make` when it is not kept.
+    pub fn get(
+        &self,
+        key: u64,
+        make: impl FnOnce() -> Result<Vec<u8>, ContainerError>,
+    ) -> Result<Arc<Vec<u8>>, ContainerError> {
+        {
+            let mut e = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(i) = e.iter().position(|(k, _)| *k == key) {
+                let hit = e.remove(i);
+                let b = hit.1.clone();
+                e.push(hit);
+                return Ok(b);
+            }
+        }
+        let b = Arc::new(make()?);
+        let mut e = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if e.len() >= INFLATED {
+            e.remove(0);
+        }
+        e.push((key, b.clone()));
+        Ok(b)
+    }
+}
+
+/// Inflates `input` (zlib-wrapped when `zlib`, else raw deflate) into at most `out_len`
+/// bytes; the stream must end within them. Returns the bytes, zero-padded to `out_len`,
+/// and how many the stream gave.
+pub fn inflate(input: &[u8], out_len: usize, zlib: bool) -> Result<(Vec<u8>, usize), String> {
+    let mut out = vec![0u8; out_len];
+    match miniz_oxide::inflate::decompress_slice_iter_to_slice(
+        &mut out,
+        std::iter::once(input),
+        zlib,
+        false,
+    ) {
+        Ok(n) => Ok((out, n)),
+        Err(status) => Err(format!(
+            "its compressed data does not inflate to at most {out_len} bytes ({status:?})"
+        )),
+    }
 }

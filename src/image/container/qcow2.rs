@@ -17,13 +17,19 @@
 //!   unallocated: zeros here, since backing files are refused) and bit 0 "reads as
 //!   zeros" (version 3). With extended L2 entries the second u64 is a bitmap of the
 //!   cluster's 32 subclusters: bit `x` allocated, bit `32 + x` reads as zeros.
+//! - A **compressed cluster**'s L2 entry holds, with x = 62 - (cluster_bits - 8), the
+//!   host byte offset of its data in bits 0 to x-1 (not aligned) and in bits x to 61 the
+//!   number of 512-byte sectors it takes after the one holding that offset. The data is a
+//!   raw deflate stream (compression type 0; zstd, type 1 in header byte 104, is refused
+//!   at the disk offset that reaches one) that inflates to exactly one cluster.
 //! - Refcounts and snapshots are not needed to read the active disk and are ignored, and so
-//!   are the dirty and corrupt bits (reads never change anything). Compressed clusters are
-//!   refused at the disk offset that reaches one, as are encryption, backing files and
-//!   external data files when the image is opened.
+//!   are the dirty and corrupt bits (reads never change anything). Encryption, backing
+//!   files and external data files are refused when the image is opened.
 
 use super::error::ContainerError;
-use super::file::{be32, be64, bytes, check_disk_size, div_ceil, ImageFile, Map, Mapped, Run};
+use super::file::{
+    be32, be64, bytes, check_disk_size, div_ceil, inflate, ImageFile, Inflated, Map, Mapped, Run,
+};
 use crate::source::ReadAt;
 use std::sync::Arc;
 
@@ -34,9 +40,10 @@ const OFFSET_MASK: u64 = 0x00FF_FFFF_FFFF_FE00;
 const COMPRESSED: u64 = 1 << 62;
 const ZERO: u64 = 1;
 const INCOMPAT_EXTERNAL_DATA: u64 = 1 << 2;
+const INCOMPAT_COMPRESSION_TYPE: u64 = 1 << 3;
 const INCOMPAT_EXTENDED_L2: u64 = 1 << 4;
-/// The incompatible feature bits this reader knows: dirty, corrupt, compression type (only
-/// matters for compressed clusters, refused anyway) and extended L2 entries.
+/// The incompatible feature bits this reader knows: dirty, corrupt, compression type and
+/// extended L2 entries.
 const INCOMPAT_KNOWN: u64 = 0b1_1011;
 /// The longest backing file name QEMU writes.
 const MAX_BACKING_NAME: u64 = 1023;
@@ -59,6 +66,7 @@ pub(super) fn open(file: Arc<ImageFile>) -> Result<Arc<dyn ReadAt>, ContainerErr
     let l1_at = be64(&h, 40);
 
     let mut incompatible = 0;
+    let mut compression = 0;
     if version == 3 {
         let v3 = file.read("QCOW2 version 3 header", 0, 104)?;
         incompatible = be64(&v3, 72);
@@ -70,6 +78,9 @@ pub(super) fn open(file: Arc<ImageFile>) -> Result<Arc<dyn ReadAt>, ContainerErr
                     "the QCOW2 version 3 header length is {header_len}; it must be at least 104"
                 ),
             ));
+        }
+        if header_len > 104 && incompatible & INCOMPAT_COMPRESSION_TYPE != 0 {
+            compression = file.read("QCOW2 compression type", 104, 1)?[0];
         }
     }
     if backing_at != 0 {
@@ -137,6 +148,8 @@ pub(super) fn open(file: Arc<ImageFile>) -> Result<Arc<dyn ReadAt>, ContainerErr
         l2_entries,
         entry_len,
         extended,
+        compression,
+        inflated: Inflated::default(),
     };
     Ok(Arc::new(Mapped { file, size, map }))
 }
@@ -150,6 +163,56 @@ struct L1 {
     l2_entries: u64,
     entry_len: u64,
     extended: bool,
+    /// The compression type (v3 header byte 104): 0 deflate, 1 zstd.
+    compression: u8,
+    inflated: Inflated,
+}
+
+impl L1 {
+    /// The inflated bytes of the compressed cluster whose L2 entry is `l2`.
+    fn compressed(
+        &self,
+        l2: u64,
+        l2_entry_at: u64,
+        cluster_start: u64,
+    ) -> Result<Arc<Vec<u8>>, ContainerError> {
+        if self.compression != 0 {
+            return Err(self.file.unsupported(format!(
+                "the QCOW2 cluster at disk offset {cluster_start:#x} is compressed with zstd (compression type {}); tlsreg inflates only deflate: convert the image (`qemu-img convert -O qcow2`) first",
+                self.compression
+            )));
+        }
+        // Bits 0 to x-1 the host byte offset, x to 61 the number of sectors after the
+        // one holding that offset, x = 62 - (cluster_bits - 8).
+        let x = 62 - (self.cluster_bits - 8);
+        let host = l2 & ((1u64 << x) - 1) & 0x00FF_FFFF_FFFF_FFFF;
+        let more = (l2 & !COMPRESSED & !(1 << 63)) >> x;
+        let end = (host & !511) + (more + 1) * 512;
+        // The last sectors of the last compressed cluster may lie past the end of the
+        // file (QEMU does not pad it).
+        let end = end.min(self.file.size());
+        if host >= end {
+            return Err(self.file.invalid(
+                l2_entry_at,
+                format!("the QCOW2 compressed cluster of disk offset {cluster_start:#x} starts at {host:#x}, past the end of the file"),
+            ));
+        }
+        self.inflated.get(host, || {
+            let input = self.file.read("QCOW2 compressed cluster", host, (end - host) as usize)?;
+            let cluster = 1usize << self.cluster_bits;
+            match inflate(&input, cluster, false) {
+                Ok((out, n)) if n == cluster => Ok(out),
+                Ok((_, n)) => Err(self.file.invalid(
+                    host,
+                    format!("the QCOW2 compressed cluster of disk offset {cluster_start:#x} inflates to {n} bytes instead of {cluster}"),
+                )),
+                Err(why) => Err(self.file.invalid(
+                    host,
+                    format!("the QCOW2 compressed cluster of disk offset {cluster_start:#x} is damaged: {why}"),
+                )),
+            }
+        })
+    }
 }
 
 impl Map for L1 {
@@ -174,9 +237,8 @@ impl Map for L1 {
         let l2 = self.file.u64_be("QCOW2 L2 table entry", l2_entry_at)?;
         let cluster_start = pos - within;
         if l2 & COMPRESSED != 0 {
-            return Err(self.file.unsupported(format!(
-                "the QCOW2 cluster at disk offset {cluster_start:#x} is compressed (L2 entry at {l2_entry_at:#x}); tlsreg does not decompress QCOW2 clusters: convert the image without compression (`qemu-img convert -O qcow2`, no -c) first"
-            )));
+            let buf = self.compressed(l2, l2_entry_at, cluster_start)?;
+            return Ok((Run::Buffer(buf, within as usize), to_cluster_end));
         }
         let host = l2 & OFFSET_MASK;
         if host % cluster != 0 {

@@ -205,7 +205,9 @@ impl Map for Dynamic {
         let block_at = u64::from(entry) * SECTOR;
         // The sectors this read covers within the block, and their bits.
         let first = within / SECTOR;
-        let last = (within + want.min(block_end) - 1) / SECTOR;
+        // At most 4096 sectors (512 bitmap bytes) per run, so alternating bits cost no
+        // more than the data they describe.
+        let last = ((within + want.min(block_end) - 1) / SECTOR).min(first + 4095);
         let bits_at = block_at + first / 8;
         let nbytes = (last / 8 - first / 8 + 1) as usize;
         let mut bits = vec![0u8; nbytes];

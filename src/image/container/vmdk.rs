@@ -17,8 +17,11 @@
 //!   `grain size × entries per table` sectors of the disk; a **grain table** is an array
 //!   of u32 sector offsets of grains. 0 is a grain never written (zeros here: tlsreg reads
 //!   no parent disks); 1, when flag bit 2 is set, is a grain written as zeros.
-//! - Stream-optimized extents (compressed grains, flag bit 16) are refused: tlsreg has no
-//!   inflater.
+//! - **Stream-optimized** extents (OVF/OVA exports) have compressed grains (flag bit 16,
+//!   compression algorithm 1: deflate in a zlib wrapper, RFC 1950/1951); with flag bit 17
+//!   each grain starts with a 12-byte grain marker (its disk sector, u64; its compressed
+//!   length, u32). A grain directory offset of all ones means the directory is named by
+//!   the footer, a copy of the header 1024 bytes before the end of the file.
 //! - A **descriptor** is text starting `# Disk DescriptorFile` (embedded in a sparse
 //!   extent at its descriptor offset, or a file of its own): `key=value` lines
 //!   (`createType`, `parentCID`: `ffffffff` when the disk has no parent) and extent lines
@@ -32,7 +35,9 @@
 //! [`crate::input::open`], so a device or FIFO is refused too.
 
 use super::error::ContainerError;
-use super::file::{bytes, div_ceil, le16, le32, le64, ImageFile, Map, Mapped, Run, MAX_DISK};
+use super::file::{
+    bytes, div_ceil, inflate, le16, le32, le64, ImageFile, Inflated, Map, Mapped, Run, MAX_DISK,
+};
 use super::{Container, Format};
 use crate::source::{ReadAt, Slice};
 use std::collections::HashMap;
@@ -51,6 +56,7 @@ const MAX_DESCRIPTOR: u64 = 64 * 1024;
 const MAX_EXTENTS: usize = 4096;
 const FLAG_ZERO_GRAIN: u32 = 1 << 2;
 const FLAG_COMPRESSED: u32 = 1 << 16;
+const FLAG_MARKERS: u32 = 1 << 17;
 const GD_AT_END: u64 = u64::MAX;
 
 /// Opens a file that starts with `KDMV` as the whole disk.
@@ -79,11 +85,27 @@ fn sparse(file: Arc<ImageFile>, whole: bool) -> Result<(u64, Arc<dyn ReadAt>), C
             "the VMDK sparse extent is version {version}; tlsreg reads versions 1 to 3"
         )));
     }
-    if flags & FLAG_COMPRESSED != 0 || compression != 0 || gd_at == GD_AT_END {
-        return Err(file.unsupported(
-            "is a stream-optimized VMDK (its grains are compressed); tlsreg does not decompress VMDK grains: convert it with `qemu-img convert -O vmdk -o subformat=monolithicSparse` (or to raw) first",
-        ));
+    let compressed = flags & FLAG_COMPRESSED != 0;
+    if compression > 1 || (compressed && compression != 1) {
+        return Err(file.unsupported(format!(
+            "the VMDK grains are compressed with algorithm {compression}; tlsreg inflates only deflate (1)"
+        )));
     }
+    // A stream-optimized extent written in one pass keeps its grain directory offset in
+    // the footer: the header copy 1024 bytes before the end of the file.
+    let gd_at = if gd_at == GD_AT_END {
+        let at = file.size().saturating_sub(1024);
+        let footer = file.read("VMDK footer", at, 512)?;
+        if &footer[0..4] != SPARSE_MAGIC {
+            return Err(file.invalid(
+                at,
+                "the VMDK header says its grain directory is given in the footer, but there is no footer (\"KDMV\") 1024 bytes before the end of the file",
+            ));
+        }
+        le64(&footer, 56)
+    } else {
+        gd_at
+    };
     if whole && desc_at != 0 && desc_len != 0 {
         let at = desc_at.checked_mul(SECTOR);
         let len = desc_len.saturating_mul(SECTOR).min(MAX_DESCRIPTOR);
@@ -102,7 +124,7 @@ fn sparse(file: Arc<ImageFile>, whole: bool) -> Result<(u64, Arc<dyn ReadAt>), C
                 format!("the VMDK capacity is {capacity} sectors, more than the {} tlsreg accepts; the header is damaged", bytes(MAX_DISK)),
             )
         })?;
-    if !grain.is_power_of_two() || grain > 1 << 16 {
+    if !grain.is_power_of_two() || grain > 1 << 16 || (compressed && grain > 4096) {
         return Err(file.invalid(
             20,
             format!(
@@ -130,6 +152,9 @@ fn sparse(file: Arc<ImageFile>, whole: bool) -> Result<(u64, Arc<dyn ReadAt>), C
         gtes,
         gd_at,
         zero_grain: flags & FLAG_ZERO_GRAIN != 0,
+        compressed,
+        markers: flags & FLAG_MARKERS != 0,
+        inflated: Inflated::default(),
     };
     Ok((
         capacity_bytes,
@@ -149,6 +174,11 @@ struct Sparse {
     gtes: u64,
     gd_at: u64,
     zero_grain: bool,
+    compressed: bool,
+    /// Each compressed grain starts with a grain marker: its sector (u64) and compressed
+    /// length (u32).
+    markers: bool,
+    inflated: Inflated,
 }
 
 impl Map for Sparse {
@@ -168,7 +198,59 @@ impl Map for Sparse {
         if g == 0 || (g == 1 && self.zero_grain) {
             return Ok((Run::Zeros, len));
         }
-        Ok((Run::Data(u64::from(g) * SECTOR + within), len))
+        let at = u64::from(g) * SECTOR;
+        if !self.compressed {
+            return Ok((Run::Data(at + within), len));
+        }
+        let grain_start = pos - within;
+        let buf = self
+            .inflated
+            .get(at, || self.inflate(at, gt_entry_at, grain_start))?;
+        Ok((Run::Buffer(buf, within as usize), len))
+    }
+}
+
+impl Sparse {
+    /// The inflated bytes of the compressed grain at `at` (the grain of disk offset
+    /// `grain_start`).
+    fn inflate(
+        &self,
+        at: u64,
+        gt_entry_at: u64,
+        grain_start: u64,
+    ) -> Result<Vec<u8>, ContainerError> {
+        let grain = self.grain as usize;
+        // Deflate never grows data by more than a few bytes per 16 KiB block.
+        let max_in = self.grain + 4096;
+        let (data_at, data_len) = if self.markers {
+            let m = self.file.read("VMDK grain marker", at, 12)?;
+            let n = u64::from(le32(&m, 8));
+            if n == 0 || n > max_in {
+                return Err(self.file.invalid(
+                    at,
+                    format!("the VMDK grain marker of disk offset {grain_start:#x} gives {n} bytes of compressed data for a grain of {grain} bytes"),
+                ));
+            }
+            (at + 12, n)
+        } else {
+            (at, max_in.min(self.file.size().saturating_sub(at)))
+        };
+        let input = self
+            .file
+            .read("VMDK compressed grain", data_at, data_len as usize)?;
+        // The last grain of the disk may hold fewer bytes.
+        let need = grain.min((self.size - grain_start) as usize);
+        match inflate(&input, grain, true) {
+            Ok((out, n)) if n >= need => Ok(out),
+            Ok((_, n)) => Err(self.file.invalid(
+                data_at,
+                format!("the VMDK compressed grain of disk offset {grain_start:#x} (grain table entry at {gt_entry_at:#x}) inflates to {n} bytes instead of {need}"),
+            )),
+            Err(why) => Err(self.file.invalid(
+                data_at,
+                format!("the VMDK compressed grain of disk offset {grain_start:#x} (grain table entry at {gt_entry_at:#x}) is damaged: {why}"),
+            )),
+        }
     }
 }
 

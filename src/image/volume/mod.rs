@@ -17,6 +17,7 @@ pub mod partition;
 pub mod windows;
 
 pub use partition::{PartitionInfo, Scheme, Table};
+pub use windows::{find_windows, scan, HiveSource, Scan, SkipReason, Skipped, WindowsVolume};
 
 #[cfg(doc)]
 use crate::source::ReadAt;

@@ -207,22 +207,23 @@ impl NtfsVolume {
                 let n = bytes.len() as u64;
                 return Ok((n, n, DataMap::Resident(bytes.into())));
             }
-            let size = attr.value_length();
-            let runs = match extents(ntfs, &mut fs, &file) {
+            let (runs, size, initialized) = match extents(ntfs, &mut fs, &file, &*self.volume) {
                 Some(list) => list.map_err(at)?,
                 None => {
+                    let size = attr.value_length();
                     let value = attr
                         .value(&mut fs)
                         .map_err(|e| at(format!("its $DATA attribute: {e}")))?;
-                    match value {
+                    let runs = match value {
                         ntfs::attribute_value::NtfsAttributeValue::NonResident(v) => {
                             collect_runs(v.data_runs()).map_err(at)?
                         }
                         _ => return Err(at("its $DATA attribute is not non-resident".into())),
-                    }
+                    };
+                    let initialized = valid_data_length(&*self.volume, &file, &attr, size);
+                    (runs, size, initialized)
                 }
             };
-            let initialized = valid_data_length(&*self.volume, &file, &attr, size);
             let runs = run_map(runs, size, volume_size).map_err(at)?;
             Ok((size, initialized, DataMap::Runs(runs)))
         })
@@ -248,24 +249,45 @@ fn refuse_flags(attr: &NtfsAttribute) -> Result<(), String> {
 }
 
 /// The data runs (length, volume offset or `None` when sparse) of every extent of the
-/// file's unnamed $DATA when the file has an $ATTRIBUTE_LIST, in VCN order; `None` when it
-/// has none (the base record's $DATA attribute holds them all).
+/// file's unnamed non-resident $DATA when the file has an $ATTRIBUTE_LIST, in VCN order,
+/// with the size and valid data length the first extent gives; `None` when it has no list
+/// (the base record's $DATA attribute holds every run).
+///
+/// Read here from the list itself: `NtfsFile::data` of ntfs 0.4 yields the extents in
+/// other records before the one in the base record, so it can hand out a later extent
+/// (whose size field is 0) as the stream.
+type Extents = (Vec<RawRun>, u64, u64);
+
+/// A data run as the crate gives it: allocated length, volume offset (`None`: sparse).
+type RawRun = (u64, Option<u64>);
+
 fn extents(
     ntfs: &Ntfs,
     fs: &mut FsCursor,
     file: &NtfsFile,
-) -> Option<Result<Vec<(u64, Option<u64>)>, String>> {
-    let mut raw = file.attributes_raw();
-    let list_attr = raw.find_map(|a| {
-        let a = a.ok()?;
-        (a.ty().ok()? == NtfsAttributeType::AttributeList).then_some(a)
-    })?;
+    volume: &dyn ReadAt,
+) -> Option<Result<Extents, String>> {
+    // The raw iterator gives the same error again on every call (it does not move past
+    // a damaged attribute): stop at the first one.
+    let mut list_attr = None;
+    for a in file.attributes_raw() {
+        match a {
+            Ok(a) if a.ty().ok() == Some(NtfsAttributeType::AttributeList) => {
+                list_attr = Some(a);
+                break;
+            }
+            Ok(_) => {}
+            Err(e) => return Some(Err(format!("its attributes: {e}"))),
+        }
+    }
+    let list_attr = list_attr?;
     Some((|| {
         let list = list_attr
             .structured_value::<_, NtfsAttributeList>(fs)
             .map_err(|e| format!("its $ATTRIBUTE_LIST: {e}"))?;
         let mut entries = list.entries();
-        let mut parts: Vec<(i64, Vec<(u64, Option<u64>)>)> = Vec::new();
+        let mut parts: Vec<(i64, Vec<RawRun>)> = Vec::new();
+        let mut first = None;
         while let Some(entry) = entries.next(fs) {
             let entry = entry.map_err(|e| format!("its $ATTRIBUTE_LIST: {e}"))?;
             if entry.ty().ok() != Some(NtfsAttributeType::Data) || entry.name_length() != 0 {
@@ -306,8 +328,15 @@ fn extents(
             if parts.len() >= MAX_RUNS {
                 return Err(format!("its $DATA has more than {MAX_RUNS} extents"));
             }
-            parts.push((entry.lowest_vcn().value(), runs));
+            let vcn = entry.lowest_vcn().value();
+            if vcn == 0 && first.is_none() {
+                let size = attr.value_length();
+                first = Some((size, valid_data_length(volume, &holder, &attr, size)));
+            }
+            parts.push((vcn, runs));
         }
+        let (size, initialized) =
+            first.ok_or_else(|| "its $DATA has no extent at VCN 0".to_string())?;
         parts.sort_by_key(|(vcn, _)| *vcn);
         let cluster = ntfs.cluster_size() as u64;
         let mut out = Vec::new();
@@ -326,7 +355,7 @@ fn extents(
                 }
             }
         }
-        Ok(out)
+        Ok((out, size, initialized))
     })())
 }
 
@@ -454,6 +483,17 @@ pub struct FileData {
     /// Bytes at and past this offset read as zeros (the valid data length).
     initialized: u64,
     map: DataMap,
+}
+
+impl std::fmt::Debug for FileData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileData")
+            .field("size", &self.size)
+            .field("valid_data_length", &self.initialized)
+            .field("resident", &self.is_resident())
+            .field("runs", &self.runs().len())
+            .finish()
+    }
 }
 
 impl FileData {

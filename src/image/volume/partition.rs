@@ -112,6 +112,8 @@ pub fn human_size(n: u64) -> String {
 pub struct Rejected {
     pub partition: PartitionInfo,
     pub reason: String,
+    /// The entry reaches past the end of the disk (a truncated image?).
+    pub past_end: bool,
 }
 
 /// The partitions of a disk.
@@ -530,6 +532,7 @@ fn gpt_table(
         };
         match why {
             Some(reason) => t.rejected.push(Rejected {
+                past_end: reason.contains(PAST_END),
                 partition: info,
                 reason,
             }),
@@ -538,6 +541,9 @@ fn gpt_table(
     }
     t
 }
+
+/// What [`Placed::check`] says of an entry that ends past the disk.
+const PAST_END: &str = "reaches past the end of the disk";
 
 /// The partitions accepted so far, by offset, to refuse one that overlaps another.
 #[derive(Default)]
@@ -554,7 +560,7 @@ impl Placed {
             Some(e) if e <= disk_size => e,
             _ => {
                 return Some(format!(
-                    "it reaches past the end of the disk (it ends at offset {:#x}, the disk is {disk_size:#x} bytes; is the image truncated?)",
+                    "it {PAST_END} (it ends at offset {:#x}, the disk is {disk_size:#x} bytes; is the image truncated?)",
                     p.offset as u128 + p.size as u128
                 ))
             }
@@ -659,6 +665,7 @@ fn read_mbr(disk: &dyn ReadAt, label: &str, entries: &[MbrEntry; 4]) -> Result<T
         };
         match why {
             Some(reason) => t.rejected.push(Rejected {
+                past_end: reason.contains(PAST_END),
                 partition: info,
                 reason,
             }),
@@ -745,6 +752,7 @@ fn logical_partitions(disk: &dyn ReadAt, label: &str, start: u64, count: u64, t:
             };
             match why {
                 Some(reason) => t.rejected.push(Rejected {
+                    past_end: reason.contains(PAST_END),
                     partition: info,
                     reason,
                 }),
@@ -890,5 +898,137 @@ mod tests {
             .unwrap_err()
             .to_string()
             .starts_with("tiny.img: offset 0x0: the disk is 100 bytes"));
+    }
+
+    /// A GPT disk of `sectors` sectors of `ss` bytes: protective MBR, primary and backup
+    /// headers, `count` entries of `es` bytes holding `parts` (type, first LBA, last LBA).
+    fn gpt_disk(ss: u64, sectors: u64, parts: &[(&str, u64, u64)], count: u32, es: u32) -> Vec<u8> {
+        let mut d = vec![0u8; (ss * sectors) as usize];
+        d[446 + 4] = 0xee;
+        d[446 + 8..446 + 12].copy_from_slice(&1u32.to_le_bytes());
+        d[510] = 0x55;
+        d[511] = 0xaa;
+        let mut entries = vec![0u8; count.min(128) as usize * es as usize];
+        for (i, (ty, first, last)) in parts.iter().enumerate() {
+            let e = &mut entries[i * es as usize..];
+            let (a, rest) = ty.split_at(8);
+            let hex = |s: &str| u64::from_str_radix(s, 16).unwrap();
+            e[0..4].copy_from_slice(&(hex(a) as u32).to_le_bytes());
+            e[4..6].copy_from_slice(&(hex(&rest[1..5]) as u16).to_le_bytes());
+            e[6..8].copy_from_slice(&(hex(&rest[6..10]) as u16).to_le_bytes());
+            let tail: String = rest[11..].chars().filter(|c| *c != '-').collect();
+            for k in 0..8 {
+                e[8 + k] = hex(&tail[2 * k..2 * k + 2]) as u8;
+            }
+            e[16] = 1;
+            e[32..40].copy_from_slice(&first.to_le_bytes());
+            e[40..48].copy_from_slice(&last.to_le_bytes());
+            for (k, c) in "Basic data".encode_utf16().enumerate() {
+                e[56 + 2 * k..58 + 2 * k].copy_from_slice(&c.to_le_bytes());
+            }
+        }
+        let entry_sectors = (entries.len() as u64).div_ceil(ss);
+        let last = sectors - 1;
+        for (lba, alt, table) in [(1, last, 2), (last, 1, last.saturating_sub(entry_sectors))] {
+            let mut h = vec![0u8; 92];
+            h[..8].copy_from_slice(b"EFI PART");
+            h[8..12].copy_from_slice(&0x0001_0000u32.to_le_bytes());
+            h[12..16].copy_from_slice(&92u32.to_le_bytes());
+            h[24..32].copy_from_slice(&lba.to_le_bytes());
+            h[32..40].copy_from_slice(&alt.to_le_bytes());
+            h[40..48].copy_from_slice(&(2 + entry_sectors).to_le_bytes());
+            h[48..56].copy_from_slice(&last.saturating_sub(entry_sectors + 1).to_le_bytes());
+            h[72..80].copy_from_slice(&table.to_le_bytes());
+            h[80..84].copy_from_slice(&count.to_le_bytes());
+            h[84..88].copy_from_slice(&es.to_le_bytes());
+            h[88..92].copy_from_slice(&crc32(&entries).to_le_bytes());
+            let c = crc32(&h);
+            h[16..20].copy_from_slice(&c.to_le_bytes());
+            let at = (lba * ss) as usize;
+            d[at..at + 92].copy_from_slice(&h);
+            let at = (table * ss) as usize;
+            if at + entries.len() <= d.len() {
+                d[at..at + entries.len()].copy_from_slice(&entries);
+            }
+        }
+        d
+    }
+
+    const BASIC: &str = "EBD0A0A2-B9E5-4433-87C0-68B6B72699C7";
+
+    #[test]
+    fn a_4k_sector_gpt_is_read_in_4k_sectors() {
+        let d = gpt_disk(4096, 64, &[(BASIC, 10, 19)], 128, 128);
+        let t = read_table(&d, "4kn.img").unwrap();
+        assert_eq!(t.scheme, Scheme::Gpt);
+        assert_eq!(t.sector_size, 4096);
+        assert_eq!(t.partitions.len(), 1, "{t:?}");
+        let p = &t.partitions[0];
+        assert_eq!((p.number, p.offset, p.size), (1, 10 * 4096, 10 * 4096));
+        assert_eq!(p.kind, Kind::BasicData);
+        assert_eq!(p.name.as_deref(), Some("Basic data"));
+        assert!(t.notes.is_empty());
+    }
+
+    #[test]
+    fn gpt_entries_past_the_end_overlapping_or_inverted_are_set_aside() {
+        let d = gpt_disk(
+            512,
+            200,
+            &[
+                (BASIC, 40, 79),
+                (BASIC, 60, 99),
+                (BASIC, 120, 110),
+                (BASIC, 150, 5000),
+            ],
+            128,
+            128,
+        );
+        let t = read_table(&d, "x.img").unwrap();
+        assert_eq!(t.partitions.len(), 1);
+        let why: Vec<(u32, &str)> = t
+            .rejected
+            .iter()
+            .map(|r| (r.partition.number, r.reason.as_str()))
+            .collect();
+        assert_eq!(
+            why,
+            [
+                (2, "it overlaps partition 1 (offsets 0x5000 to 0xa000)"),
+                (3, "its last LBA 110 is before its first LBA 120"),
+                (
+                    4,
+                    "LBAs 150 to 5000 lie outside the usable LBAs 34 to 166 of the GPT"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn hostile_gpt_headers_are_refused_with_the_reason() {
+        // An entry size that is not 128 times a power of two, in both headers.
+        let d = gpt_disk(512, 200, &[(BASIC, 40, 79)], 128, 100);
+        let e = read_table(&d, "es.img").unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "es.img: offset 0x200: no usable GPT: the primary header at LBA 1 has an entry size of 100 bytes (it must be 128 times a power of two); the backup header at LBA 199 has an entry size of 100 bytes (it must be 128 times a power of two)"
+        );
+        // An absurd count is refused before anything is allocated.
+        let d = gpt_disk(512, 64, &[], u32::MAX, 128);
+        let e = read_table(&d, "count.img").unwrap_err().to_string();
+        assert!(
+            e.contains("has 4294967295 entries of 128 bytes (549755813760 bytes, more than the 1048576 tlsreg reads)"),
+            "{e}"
+        );
+        // A primary whose entries are damaged: the backup is used, and the note says so.
+        let mut d = gpt_disk(512, 200, &[(BASIC, 40, 79)], 128, 128);
+        d[1024 + 40] ^= 1;
+        let t = read_table(&d, "crc.img").unwrap();
+        assert_eq!(t.partitions.len(), 1);
+        assert_eq!(t.partitions[0].offset, 40 * 512);
+        assert!(
+            t.notes[0].starts_with("the primary GPT header at LBA 1 has an entries CRC32 mismatch")
+        );
+        assert!(t.notes[0].ends_with("the backup GPT header at LBA 199 (offset 0x18e00) was used"));
     }
 }
