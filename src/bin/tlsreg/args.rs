@@ -129,11 +129,11 @@ pub enum Command {
             conflicts_with = "software",
             required_unless_present = "software"
         )]
-        system: Option<PathBuf>,
+        system: Option<std::ffi::OsString>,
         /// A SOFTWARE hive (or any other hive): keys are named HKEY_LOCAL_MACHINE\SOFTWARE\...
         /// (with --image, no file: the image's SOFTWARE hive)
         #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "")]
-        software: Option<PathBuf>,
+        software: Option<std::ffi::OsString>,
         /// Read the hive out of this disk image (raw, VHD, VHDX, VMDK, QCOW2), without
         /// mounting it.
         #[arg(long, value_name = "FILE")]

@@ -30,9 +30,9 @@ pub fn run(cmd: Command, ui: &Ui) -> Result<u8> {
             output,
             no_recover,
         } => {
-            let (file, root) = match (&system, &software) {
-                (Some(f), _) => (f, SYSTEM_ROOT),
-                (None, Some(f)) => (f, SOFTWARE_ROOT),
+            let (file, root) = match (system, software) {
+                (Some(f), _) => (PathBuf::from(f), SYSTEM_ROOT),
+                (None, Some(f)) => (PathBuf::from(f), SOFTWARE_ROOT),
                 (None, None) => anyhow::bail!("give --system FILE or --software FILE"),
             };
             let src = match &image {
@@ -46,7 +46,7 @@ pub fn run(cmd: Command, ui: &Ui) -> Result<u8> {
                 None if file.as_os_str().is_empty() => {
                     anyhow::bail!("give the hive file: --system FILE or --software FILE (or --image FILE)")
                 }
-                None => tlsreg::hive::HiveSource::file(file)?,
+                None => tlsreg::hive::HiveSource::file(&file)?,
             };
             let opts = tlsreg::export::ExportOptions::new(root, &key, current_control_set);
             export(&src, &opts, stdout_or(output.as_deref()), !no_recover, ui)
