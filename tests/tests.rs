@@ -10,6 +10,7 @@ mod diagnostics;
 mod escaping;
 mod export;
 mod fuzz_equiv;
+mod images;
 mod logs;
 mod oracle;
 mod powershell;

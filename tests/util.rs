@@ -244,3 +244,17 @@ pub fn builtin_reg_files(
         })
         .collect()
 }
+
+/// The shared corpus of real hives (`../shared/testdata/hives`).
+pub fn shared_hives() -> PathBuf {
+    shared().join("testdata").join("hives")
+}
+
+/// Whether a program is on the PATH.
+pub fn which(tool: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join(tool))
+            .find(|p| p.is_file())
+    })
+}

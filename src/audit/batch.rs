@@ -39,7 +39,9 @@ pub enum BatchError {
     },
     #[error("give either --system/--software or --root/--image, not both")]
     HivesAndRoots,
-    #[error("give the hives to audit: --system FILE and/or --software FILE, --root DIR or --image FILE")]
+    #[error(
+        "give the hives to audit: --system FILE and/or --software FILE, --root DIR or --image FILE"
+    )]
     NoTarget,
 }
 
@@ -131,8 +133,8 @@ impl Targets {
                     .transpose()
                     .map_err(|e| e.to_string())
             };
-            let inputs = file(&self.system)
-                .and_then(|system| Ok(self.hives(system, file(&self.software)?)));
+            let inputs =
+                file(&self.system).and_then(|system| Ok(self.hives(system, file(&self.software)?)));
             return Ok(vec![Image {
                 name,
                 inputs,
@@ -200,7 +202,11 @@ impl Targets {
                     inputs: Ok(self.hives(inst.system, inst.software)),
                     origin: Some(inst.origin),
                     // The partitions set aside are said once per image.
-                    notes: if i == 0 { seen.notes.clone() } else { Vec::new() },
+                    notes: if i == 0 {
+                        seen.notes.clone()
+                    } else {
+                        Vec::new()
+                    },
                 })
                 .collect(),
             Err(e) => vec![Image {

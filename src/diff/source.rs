@@ -70,7 +70,7 @@ pub enum SourceError {
     #[error(transparent)]
     Image(crate::vm::VmError),
     /// A disk image with several Windows installations: which one?
-    #[error("{image}: Windows is on partitions {}; pick one with --partition N", partitions.iter().map(u32::to_string).collect::<Vec<_>>().join(", "))]
+    #[error("{image}: Windows is on partitions {}; pick one with --partition-a N or --partition-b N", partitions.iter().map(u32::to_string).collect::<Vec<_>>().join(", "))]
     SeveralWindows { image: String, partitions: Vec<u32> },
     /// A file that is neither a hive nor a `.reg` file (nor named like a profile): reading
     /// it as an empty registry would report every value of the other side.
@@ -97,12 +97,13 @@ impl Input {
             let (mut f, _) = crate::input::open(path).map_err(SourceError::Input)?;
             let mut head = [0u8; 512];
             use std::io::Read;
-            let n = (&mut f).take(512).read(&mut head).map_err(|source| {
-                SourceError::Read {
+            let n = (&mut f)
+                .take(512)
+                .read(&mut head)
+                .map_err(|source| SourceError::Read {
                     arg: arg.to_string(),
                     source,
-                }
-            })?;
+                })?;
             if n >= 4 && &head[..4] == b"regf" {
                 return Ok(Input::Hive(path.to_path_buf()));
             }

@@ -170,10 +170,13 @@ pub enum Command {
         /// Read a dirty hive as it is, without replaying its .LOG1/.LOG2 transaction logs.
         #[arg(long)]
         no_recover: bool,
-        /// In a disk image side, the partition holding the Windows installation, when there
-        /// are several.
+        /// When A is a disk image holding several Windows installations: the partition of
+        /// the one to compare.
         #[arg(long, value_name = "N")]
-        partition: Option<u32>,
+        partition_a: Option<u32>,
+        /// The same for B.
+        #[arg(long, value_name = "N")]
+        partition_b: Option<u32>,
     },
     /// Check .reg files for known traps.
     Lint {

@@ -44,7 +44,9 @@ pub fn run(cmd: Command, ui: &Ui) -> Result<u8> {
                     image_hive(img, partition, root == SYSTEM_ROOT)?
                 }
                 None if file.as_os_str().is_empty() => {
-                    anyhow::bail!("give the hive file: --system FILE or --software FILE (or --image FILE)")
+                    anyhow::bail!(
+                        "give the hive file: --system FILE or --software FILE (or --image FILE)"
+                    )
                 }
                 None => tlsreg::hive::HiveSource::file(&file)?,
             };
@@ -56,8 +58,9 @@ pub fn run(cmd: Command, ui: &Ui) -> Result<u8> {
             b,
             format,
             no_recover,
-            partition,
-        } => diff(&a, &b, format, !no_recover, partition, ui),
+            partition_a,
+            partition_b,
+        } => diff(&a, &b, format, !no_recover, (partition_a, partition_b), ui),
         Command::Lint {
             files,
             os_build,
@@ -417,11 +420,11 @@ fn diff(
     b: &str,
     format: Report,
     recover: bool,
-    partition: Option<u32>,
+    partitions: (Option<u32>, Option<u32>),
     ui: &Ui,
 ) -> Result<u8> {
-    let sa = diff_side(a, recover, partition, ui)?;
-    let sb = diff_side(b, recover, partition, ui)?;
+    let sa = diff_side(a, recover, partitions.0, ui)?;
+    let sb = diff_side(b, recover, partitions.1, ui)?;
     let c = tlsreg::diff::compare(sa, sb)?;
     let stdout = std::io::stdout();
     let mut w = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
