@@ -38,6 +38,20 @@ def run(cmd, **kw):
     return subprocess.run(cmd, check=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw)
 
 
+def pe32plus_header():
+    """1 KiB that `file` calls "PE32+ executable (console) x86-64": MZ, PE signature, COFF
+    header (machine 0x8664) and an optional header with magic 0x20b and subsystem 3."""
+    import struct
+    b = bytearray(1024)
+    b[0:2] = b'MZ'
+    struct.pack_into('<I', b, 0x3c, 0x80)
+    b[0x80:0x84] = b'PE\0\0'
+    struct.pack_into('<HHIIIHH', b, 0x84, 0x8664, 1, 0, 0, 0, 0xF0, 0x22)
+    struct.pack_into('<H', b, 0x98, 0x20b)
+    struct.pack_into('<H', b, 0x98 + 68, 3)
+    return bytes(b)
+
+
 def build_disk(dir, filler_mib):
     """A raw GPT disk: EFI (32 MiB), MSR (16 MiB), Windows NTFS (the rest)."""
     size = (filler_mib + 256) * MIB
@@ -62,6 +76,10 @@ def build_disk(dir, filler_mib):
         os.makedirs(config)
         shutil.copyfile(SYSTEM, os.path.join(config, 'SYSTEM'))
         shutil.copyfile(SOFTWARE, os.path.join(config, 'SOFTWARE'))
+        # libguestfs' inspection takes a volume for Windows only when System32 holds a
+        # cmd.exe whose PE header names an architecture: a bare PE32+ x86-64 header.
+        with open(os.path.join(mnt, 'Windows', 'System32', 'cmd.exe'), 'wb') as f:
+            f.write(pe32plus_header())
         # Filler, in files of 4 MiB, so the hives are a small part of a real-sized volume.
         filler = os.path.join(mnt, 'Windows', 'filler')
         os.makedirs(filler)
@@ -101,7 +119,13 @@ def keys_read(tlsreg, profile):
         k = f.get('key') or ''
         if k.startswith('HKEY_LOCAL_MACHINE\\') and k not in keys:
             keys.append(k)
-    return keys
+    # virt-win-reg exports a key with everything below it: one call per top-most key.
+    keys.sort(key=len)
+    top = []
+    for k in keys:
+        if not any(k.lower().startswith(t.lower() + '\\') for t in top):
+            top.append(k)
+    return top
 
 
 def main():
