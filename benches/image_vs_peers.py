@@ -63,10 +63,13 @@ def build_disk(dir, filler_mib):
               'start=67584, size=32768, type=E3C9E316-0B5C-4DB8-817D-F92DF00215AE, name="Microsoft reserved partition"\n'
               'start=100352, type=EBD0A0A2-B9E5-4433-87C0-68B6B72699C7, name="Basic data partition"\n')
     run(['sfdisk', '-q', disk], input=layout.encode())
-    start, end = 100352 * 512, size - 33 * 512
+    import json
+    table = json.loads(run(['sfdisk', '--json', disk]).stdout)['partitiontable']
+    part = table['partitions'][2]
+    start, length = part['start'] * 512, part['size'] * 512
     vol = os.path.join(dir, 'vol.ntfs')
     with open(vol, 'wb') as f:
-        f.truncate((end - start) // 4096 * 4096)
+        f.truncate(length)
     run(['mkntfs', '-F', '-Q', '-q', '-L', 'Windows', vol])
     mnt = os.path.join(dir, 'mnt')
     os.mkdir(mnt)
