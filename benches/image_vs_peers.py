@@ -122,8 +122,13 @@ def keys_read(tlsreg, profile):
         k = f.get('key') or ''
         if k.startswith('HKEY_LOCAL_MACHINE\\') and k not in keys:
             keys.append(k)
-    # virt-win-reg exports a key with everything below it: one call per top-most key.
-    keys.sort(key=len)
+    # virt-win-reg exports a key with everything below it: one call per top-most key, and
+    # SCHANNEL whole (the audit reads many keys below it).
+    keys = [k[:k.lower().index('\\schannel\\') + len('\\schannel')] if '\\schannel\\' in k.lower() else k
+            for k in keys]
+    # A finding about a value names it after its key (PendingFileRenameOperations).
+    keys = [k.rsplit('\\', 1)[0] if k.endswith('\\PendingFileRenameOperations') else k for k in keys]
+    keys = sorted(set(keys), key=len)
     top = []
     for k in keys:
         if not any(k.lower().startswith(t.lower() + '\\') for t in top):

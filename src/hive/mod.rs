@@ -29,6 +29,7 @@ pub use zip::{ZipData, ZipEvent};
 
 use crate::keypath::{same_name, SELECT};
 use crate::memreg::MemRegistry;
+use crate::quiet::quietly;
 use crate::source::{FileAt, ReadAt};
 use base::{u32_at, BaseBlock, BASE_BLOCK, TYPE_PRIMARY};
 use nt_hive::Hive;
@@ -633,30 +634,6 @@ fn read_log(src: &dyn ReadAt) -> Option<Vec<u8>> {
         src.read_exact_at(&mut bytes[at..], at as u64).ok()?;
     }
     Some(bytes)
-}
-
-thread_local! {
-    /// Set while this thread reads a hive inside [`quietly`].
-    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// Runs `f`, turning a panic (nt-hive has panicked on crafted input) into `Err`, with the
-/// panic message silenced for this thread only: the library prints nothing, and other
-/// threads' panics still print. The hook is installed once, wrapping the previous one.
-fn quietly<T>(f: impl FnOnce() -> T) -> std::thread::Result<T> {
-    static INSTALL: std::sync::Once = std::sync::Once::new();
-    INSTALL.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if !QUIET.with(|q| q.get()) {
-                previous(info);
-            }
-        }));
-    });
-    let was = QUIET.with(|q| q.replace(true));
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-    QUIET.with(|q| q.set(was));
-    result
 }
 
 #[cfg(test)]

@@ -117,39 +117,16 @@ fn guid_text(g: &[u8]) -> String {
     )
 }
 
-/// The CRC-32C (Castagnoli) table, reflected polynomial 0x82F63B78.
-const CRC32C: [u32; 256] = {
-    let mut t = [0u32; 256];
-    let mut i = 0;
-    while i < 256 {
-        let mut c = i as u32;
-        let mut k = 0;
-        while k < 8 {
-            c = if c & 1 != 0 {
-                (c >> 1) ^ 0x82F6_3B78
-            } else {
-                c >> 1
-            };
-            k += 1;
-        }
-        t[i] = c;
-        i += 1;
-    }
-    t
-};
-
 /// CRC-32C of `b` with the 4 bytes at `field` taken as zero, as VHDX checksums are made.
 pub fn checksum(b: &[u8], field: usize) -> u32 {
-    let mut c = !0u32;
-    for (i, &x) in b.iter().enumerate() {
-        let x = if (field..field + 4).contains(&i) {
+    let bytes = b.iter().enumerate().map(|(i, &x)| {
+        if (field..field + 4).contains(&i) {
             0
         } else {
             x
-        };
-        c = CRC32C[((c ^ u32::from(x)) & 0xFF) as usize] ^ (c >> 8);
-    }
-    !c
+        }
+    });
+    !crate::crc::update(&crate::crc::CASTAGNOLI, !0, bytes)
 }
 
 /// The current header, or why there is none.

@@ -631,38 +631,15 @@ impl io::Seek for FsCursor<'_> {
     }
 }
 
-thread_local! {
-    /// Set while this thread runs the `ntfs` crate inside [`quietly`].
-    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// Runs `f`, turning a panic of the `ntfs` crate on crafted input into an error, with the
-/// panic message silenced for this thread only (the library prints nothing).
+/// Runs `f`, turning a panic of the `ntfs` crate on crafted input into an error
+/// ([`crate::quiet::quietly`]).
 fn quietly<T>(f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
-    static INSTALL: std::sync::Once = std::sync::Once::new();
-    INSTALL.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if !QUIET.with(|q| q.get()) {
-                previous(info);
-            }
-        }));
-    });
-    let was = QUIET.with(|q| q.replace(true));
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-    QUIET.with(|q| q.set(was));
-    match result {
+    match crate::quiet::quietly(f) {
         Ok(r) => r,
-        Err(p) => {
-            let what = p
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| p.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            Err(format!(
-                "the NTFS reader failed on a damaged structure ({what})"
-            ))
-        }
+        Err(p) => Err(format!(
+            "the NTFS reader failed on a damaged structure ({})",
+            crate::quiet::message(p.as_ref())
+        )),
     }
 }
 

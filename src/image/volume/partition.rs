@@ -770,31 +770,9 @@ fn logical_partitions(disk: &dyn ReadAt, label: &str, start: u64, count: u64, t:
 // ---------------------------------------------------------------------------------------
 // CRC32 (IEEE 802.3, as GPT uses it)
 
-const CRC_TABLE: [u32; 256] = {
-    let mut t = [0u32; 256];
-    let mut i = 0;
-    while i < 256 {
-        let mut c = i as u32;
-        let mut k = 0;
-        while k < 8 {
-            c = if c & 1 != 0 {
-                0xedb8_8320 ^ (c >> 1)
-            } else {
-                c >> 1
-            };
-            k += 1;
-        }
-        t[i] = c;
-        i += 1;
-    }
-    t
-};
-
 /// The CRC32 of `data` (the checksum of GPT headers and entry arrays).
 pub fn crc32(data: &[u8]) -> u32 {
-    !data.iter().fold(!0u32, |c, &b| {
-        CRC_TABLE[((c ^ b as u32) & 0xff) as usize] ^ (c >> 8)
-    })
+    crate::crc::crc32(&crate::crc::IEEE, data)
 }
 
 #[cfg(test)]
