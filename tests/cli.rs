@@ -1134,3 +1134,36 @@ fn a_target_range_gets_one_file_per_build_family() {
         assert!(!stderr(&o).contains("warning"), "{name}: {}", stderr(&o));
     }
 }
+
+/// The README's quick start runs exactly as written (in a fresh folder, with this build's
+/// binary for `./target/release/tlsreg`), and every command in it succeeds.
+#[test]
+fn the_readme_quick_start_runs_as_written() {
+    let readme = std::fs::read_to_string(util::root().join("README.md")).unwrap();
+    let start = readme.find("## Quick start").expect("a quick start");
+    let block = readme[start..]
+        .split("```sh\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .expect("a sh block");
+    let d = util::tempdir();
+    let bin = env!("CARGO_BIN_EXE_tlsreg");
+    let mut ran = 0;
+    for line in block.lines().filter(|l| !l.trim().is_empty()) {
+        if line.starts_with("cargo build") {
+            continue;
+        }
+        let cmd = line.replace("./target/release/tlsreg", bin);
+        let o = run(std::process::Command::new("sh")
+            .arg("-c")
+            .arg(&cmd)
+            .current_dir(d.path())
+            .env("NO_COLOR", "1"));
+        assert!(o.status.success(), "{line}\n{}", stderr(&o));
+        ran += 1;
+    }
+    assert!(ran >= 4, "{block}");
+    for f in ["out/strict.reg", "out/my.reg"] {
+        assert!(d.path().join(f).is_file(), "{f} was not written");
+    }
+}
