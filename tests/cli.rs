@@ -1167,3 +1167,79 @@ fn the_readme_quick_start_runs_as_written() {
         assert!(d.path().join(f).is_file(), "{f} was not written");
     }
 }
+
+/// `rust-version` in Cargo.toml is what the locked dependencies of a build need (the
+/// highest `rust-version` among them), and the README states it and what the tests need.
+#[test]
+fn rust_version_is_what_the_locked_dependencies_need() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let o = run(std::process::Command::new(cargo)
+        .args(["metadata", "--locked", "--offline", "--format-version", "1"])
+        .current_dir(util::root()));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let m: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let version = |id: &str| -> Option<(Vec<u32>, String)> {
+        let p = m["packages"].as_array()?.iter().find(|p| p["id"] == id)?;
+        let v = p["rust_version"].as_str()?;
+        Some((
+            v.split('.').map(|x| x.parse().unwrap()).collect(),
+            p["name"].as_str()?.to_string(),
+        ))
+    };
+    let root = m["resolve"]["root"].as_str().unwrap().to_string();
+    let nodes = m["resolve"]["nodes"].as_array().unwrap();
+    // The packages a build (with dev: the tests) compiles: the root's normal (and dev)
+    // dependencies, then everything they need to build.
+    let closure = |dev: bool| -> Vec<String> {
+        let mut seen: Vec<String> = Vec::new();
+        let mut stack = vec![root.clone()];
+        while let Some(id) = stack.pop() {
+            if seen.contains(&id) {
+                continue;
+            }
+            let node = nodes.iter().find(|n| n["id"] == id.as_str()).unwrap();
+            for d in node["deps"].as_array().unwrap() {
+                let kinds: Vec<&serde_json::Value> = d["dep_kinds"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|k| &k["kind"])
+                    .collect();
+                let wanted = kinds
+                    .iter()
+                    .any(|k| k.is_null() || *k == "build" || (dev && id == root && *k == "dev"));
+                if wanted {
+                    stack.push(d["pkg"].as_str().unwrap().to_string());
+                }
+            }
+            seen.push(id);
+        }
+        seen
+    };
+    let highest = |ids: Vec<String>| ids.iter().filter_map(|i| version(i)).max().unwrap();
+    let (build, by) = highest(closure(false));
+    let (test, by_test) = highest(closure(true));
+    let show = |v: &[u32]| {
+        let v: Vec<String> = v.iter().map(u32::to_string).collect();
+        let s = v.join(".");
+        s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
+    };
+    let manifest = std::fs::read_to_string(util::root().join("Cargo.toml")).unwrap();
+    assert!(
+        manifest.contains(&format!("rust-version = \"{}\"", show(&build))),
+        "Cargo.toml's rust-version should be {} ({by} needs it)",
+        show(&build)
+    );
+    let readme = std::fs::read_to_string(util::root().join("README.md")).unwrap();
+    assert!(
+        readme.contains(&format!("{} or newer to build", show(&build))),
+        "README: {} to build ({by})",
+        show(&build)
+    );
+    assert!(
+        readme.contains(&format!("{} or\nnewer for the tests", show(&test)))
+            || readme.contains(&format!("{} or newer for the tests", show(&test))),
+        "README: {} for the tests ({by_test})",
+        show(&test)
+    );
+}
