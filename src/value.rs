@@ -144,7 +144,7 @@ fn units(data: &[u8]) -> impl Iterator<Item = u16> + '_ {
 /// ending in one NUL code unit, which is left off (inner NULs are kept). `None` for anything
 /// else, so a caller that writes the text back gets the same bytes.
 pub fn utf16z_text(data: &[u8]) -> Option<String> {
-    if data.len() < 2 || data.len() % 2 != 0 || data[data.len() - 2..] != [0, 0] {
+    if data.len() < 2 || !data.len().is_multiple_of(2) || data[data.len() - 2..] != [0, 0] {
         return None;
     }
     let mut out = String::with_capacity(data.len() / 2);
@@ -157,7 +157,7 @@ pub fn utf16z_text(data: &[u8]) -> Option<String> {
 /// A stored REG_SZ or REG_EXPAND_SZ as Windows' readers take it: UTF-16LE (unpaired
 /// surrogates replaced), trailing NULs dropped. `None` for other types and odd lengths.
 pub fn read_text(type_code: u32, data: &[u8]) -> Option<String> {
-    if !matches!(type_code, 1 | 2) || data.len() % 2 != 0 {
+    if !matches!(type_code, 1 | 2) || !data.len().is_multiple_of(2) {
         return None;
     }
     Some(

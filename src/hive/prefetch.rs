@@ -267,7 +267,7 @@ impl Lazy {
             return Err(GiveUp("free cell"));
         }
         let n = size.unsigned_abs() as usize;
-        if n < 8 || n % 8 != 0 {
+        if n < 8 || !n.is_multiple_of(8) {
             return Err(GiveUp("cell size"));
         }
         let end = start

@@ -156,7 +156,8 @@ pub(super) fn check_log(log: &LogFile) -> Result<ValidLog<'_>, LogError> {
             ),
         ));
     }
-    if (bb.header.data_size as usize) < HBIN_ALIGN || bb.header.data_size as usize % HBIN_ALIGN != 0
+    if (bb.header.data_size as usize) < HBIN_ALIGN
+        || !(bb.header.data_size as usize).is_multiple_of(HBIN_ALIGN)
     {
         return Err(bad(
             DATA_SIZE_AT,

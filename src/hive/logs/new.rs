@@ -117,7 +117,7 @@ fn entry(b: &[u8], off: usize, expected: u32, limit: usize) -> EntryRead<'_> {
     let field = |at: usize| read_u32(head, at).unwrap_or(0);
     let (size, flags, seq, hbins, count) = (field(4), field(8), field(12), field(16), field(20));
     let size = size as usize;
-    if size < PAGE || size % PAGE != 0 {
+    if size < PAGE || !size.is_multiple_of(PAGE) {
         return Err((
             off + 4,
             format!("entry size {size} is not a non-zero multiple of 512"),
@@ -133,7 +133,7 @@ fn entry(b: &[u8], off: usize, expected: u32, limit: usize) -> EntryRead<'_> {
         ));
     };
     let hb = hbins as usize;
-    if hb < HBIN_ALIGN || hb % HBIN_ALIGN != 0 {
+    if hb < HBIN_ALIGN || !hb.is_multiple_of(HBIN_ALIGN) {
         return Err((
             off + 16,
             format!("hive bins data size {hbins} is not a non-zero multiple of 4096"),

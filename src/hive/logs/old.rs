@@ -86,7 +86,7 @@ fn apply_old(
         });
         let size_ok = |size: usize| {
             size >= HBIN_ALIGN
-                && size % HBIN_ALIGN == 0
+                && size.is_multiple_of(HBIN_ALIGN)
                 && bin.checked_add(size).is_some_and(|end| end <= hbins)
         };
         let (valid, size) = match parsed {

@@ -301,7 +301,7 @@ impl ReadAt for Concat {
 
 /// `a / b` rounded up (`b` > 0).
 pub fn div_ceil(a: u64, b: u64) -> u64 {
-    a / b + u64::from(a % b != 0)
+    a / b + u64::from(!a.is_multiple_of(b))
 }
 
 /// A big-endian `u32` at `at` of a header.

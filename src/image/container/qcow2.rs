@@ -133,7 +133,7 @@ pub(super) fn open(file: Arc<ImageFile>) -> Result<Arc<dyn ReadAt>, ContainerErr
             ),
         ));
     }
-    if l1_at % cluster != 0 {
+    if !l1_at.is_multiple_of(cluster) {
         return Err(file.invalid(
             40,
             format!("the QCOW2 L1 table offset {l1_at:#x} is not aligned to a cluster"),
@@ -227,7 +227,7 @@ impl Map for L1 {
         if l2_at == 0 {
             return Ok((Run::Zeros, to_cluster_end));
         }
-        if l2_at % cluster != 0 {
+        if !l2_at.is_multiple_of(cluster) {
             return Err(self.file.invalid(
                 l1_entry_at,
                 format!("the QCOW2 L1 entry for disk offset {pos:#x} points to an L2 table at {l2_at:#x}, which is not aligned to a cluster"),
@@ -241,7 +241,7 @@ impl Map for L1 {
             return Ok((Run::Buffer(buf, within as usize), to_cluster_end));
         }
         let host = l2 & OFFSET_MASK;
-        if host % cluster != 0 {
+        if !host.is_multiple_of(cluster) {
             return Err(self.file.invalid(
                 l2_entry_at,
                 format!("the QCOW2 L2 entry for disk offset {cluster_start:#x} points to data at {host:#x}, which is not aligned to a cluster"),
