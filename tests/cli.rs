@@ -1243,3 +1243,40 @@ fn rust_version_is_what_the_locked_dependencies_need() {
         show(&test)
     );
 }
+
+/// A reader that closes the pipe early (`tlsreg show --plan big.yaml | head -1`) ends the
+/// run quietly with exit 0, as `set -o pipefail` pipelines need.
+#[test]
+fn a_closed_pipe_ends_quietly_with_exit_0() {
+    use std::io::Read;
+    let d = util::tempdir();
+    let p = d.path().join("big.yaml");
+    let mut src = String::from("raw:\n  - key: HKLM\\SOFTWARE\\Contoso\n    values:\n");
+    for i in 0..4000 {
+        src.push_str(&format!(
+            "      Value{i:05}: {{ type: sz, data: \"{}\" }}\n",
+            "x".repeat(40)
+        ));
+    }
+    util::write(&p, &src);
+    for args in [vec!["show", "--plan"], vec!["show"]] {
+        let mut child = tlsreg()
+            .args(&args)
+            .arg(&p)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = [0u8; 16];
+        child
+            .stdout
+            .as_mut()
+            .unwrap()
+            .read_exact(&mut first)
+            .unwrap();
+        drop(child.stdout.take());
+        let o = child.wait_with_output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        assert_eq!(stderr(&o), "", "{args:?}");
+    }
+}

@@ -23,9 +23,19 @@ fn main() -> ExitCode {
     let ui = ui::Ui::new(cli.color, collect);
     match commands::run(cli.command, &ui) {
         Ok(code) => ExitCode::from(code),
+        // The reader went away (`tlsreg ... | head`): nothing more to say to anyone.
+        Err(e) if broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             ui.error(&e);
             ExitCode::from(2)
         }
     }
+}
+
+/// Whether an error is (or was caused by) writing to a pipe whose reader has closed it.
+fn broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
