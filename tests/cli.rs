@@ -1280,3 +1280,59 @@ fn a_closed_pipe_ends_quietly_with_exit_0() {
         assert_eq!(stderr(&o), "", "{args:?}");
     }
 }
+
+/// `tlsreg completions bash` is a script bash loads and completes with: subcommands, and a
+/// subcommand's options; the other shells get a script too. `tlsreg man` is a page groff
+/// renders with every subcommand in it.
+#[test]
+fn completions_and_the_man_page_work_in_the_real_tools() {
+    let script = run(tlsreg().args(["completions", "bash"]));
+    assert!(script.status.success());
+    let d = util::tempdir();
+    let file = d.path().join("tlsreg.bash");
+    std::fs::write(&file, &script.stdout).unwrap();
+    let complete = |words: &str, cword: usize| -> String {
+        let o = run(std::process::Command::new("bash").arg("-c").arg(format!(
+            "source {}; COMP_WORDS=({words}); COMP_CWORD={cword}; _tlsreg tlsreg \"${{COMP_WORDS[$COMP_CWORD]}}\" \"${{COMP_WORDS[$COMP_CWORD-1]}}\"; echo \"${{COMPREPLY[*]}}\"",
+            file.display()
+        )));
+        assert!(o.status.success(), "{}", stderr(&o));
+        stdout(&o).trim().to_string()
+    };
+    assert_eq!(complete("tlsreg comp", 1), "compile completions");
+    assert_eq!(complete("tlsreg audit --ima", 2), "--image");
+    assert_eq!(complete("tlsreg completions p", 2), "powershell");
+    for shell in ["zsh", "fish", "powershell", "elvish"] {
+        let o = run(tlsreg().args(["completions", shell]));
+        assert!(o.status.success() && o.stdout.len() > 1000, "{shell}");
+        assert!(stdout(&o).contains("require-all"), "{shell}");
+    }
+    let man = run(tlsreg().arg("man"));
+    assert!(man.status.success());
+    let page = d.path().join("tlsreg.1");
+    std::fs::write(&page, &man.stdout).unwrap();
+    let Some(groff) = util::which("groff") else {
+        util::skip("groff is not installed (apt: groff-base)");
+        return;
+    };
+    let o = run(std::process::Command::new(groff)
+        .args(["-man", "-Tutf8", "-ww", "-z"])
+        .arg(&page));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stderr(&o), "", "groff warns about the page");
+    let text = run(std::process::Command::new("groff")
+        .args(["-man", "-Tascii", "-P-c"])
+        .arg(&page));
+    let text = stdout(&text);
+    for sub in [
+        "compile",
+        "audit",
+        "export",
+        "diff",
+        "lint",
+        "import",
+        "completions",
+    ] {
+        assert!(text.contains(sub), "{sub} not in the man page");
+    }
+}

@@ -103,6 +103,14 @@ pub enum Command {
     },
     /// List the built-in profiles.
     Profiles,
+    /// Print a shell completion script (source it, or install it where your shell looks).
+    Completions {
+        /// bash, zsh, fish, powershell or elvish.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) on standard output: `tlsreg man > tlsreg.1`.
+    Man,
     /// Audit offline SYSTEM and SOFTWARE hives against a profile.
     Audit(AuditArgs),
     /// Turn a .reg file into a profile (YAML on stdout).

@@ -14,6 +14,21 @@ use tlsreg::keypath::{SOFTWARE_ROOT, SYSTEM_ROOT};
 pub fn run(cmd: Command, ui: &Ui) -> Result<u8> {
     match cmd {
         Command::Profiles => profiles(),
+        Command::Completions { shell } => {
+            // Made in memory, then written: a closed pipe is an error here, not a panic.
+            let mut cmd = <crate::args::Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "tlsreg", &mut out);
+            write_output(None, &out, &[])?;
+            Ok(0)
+        }
+        Command::Man => {
+            let cmd = <crate::args::Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_mangen::Man::new(cmd).render(&mut out)?;
+            write_output(None, &out, &[])?;
+            Ok(0)
+        }
         Command::Audit(args) => audit(args, ui),
         Command::Import {
             file,
