@@ -1336,3 +1336,54 @@ fn completions_and_the_man_page_work_in_the_real_tools() {
         assert!(text.contains(sub), "{sub} not in the man page");
     }
 }
+
+/// `--color` holds for clap's own help and usage errors too: `always` colours them when
+/// piped, `never` (and NO_COLOR with auto) leaves them plain.
+#[test]
+fn color_choice_holds_for_help_and_usage_errors() {
+    let plain =
+        |o: &std::process::Output| !stdout(o).contains('\x1b') && !stderr(o).contains('\x1b');
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_tlsreg"));
+    let o = run(c.args(["--color", "always", "--help"]));
+    assert!(
+        stdout(&o).contains("\x1b["),
+        "help not coloured with --color always"
+    );
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_tlsreg"));
+    let o = run(c.args(["audit", "--bogus", "--color=always"]));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("\x1b["), "{}", stderr(&o));
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_tlsreg"));
+    let o = run(c.args(["--color", "never", "audit", "--bogus"]));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(plain(&o), "{}", stderr(&o));
+    let o = run(tlsreg().args(["audit", "--bogus"]));
+    assert!(plain(&o), "NO_COLOR: {}", stderr(&o));
+}
+
+/// `tlsreg explain CODE` says what every diagnostic code means, in profiles and in `.reg`
+/// files; an unknown code gets a did-you-mean and exit 2.
+#[test]
+fn explain_knows_every_code() {
+    for (code, sev, meaning) in tlsreg::diag::CODES.iter().chain(tlsreg::regfile::CODES) {
+        let o = run(tlsreg().args(["explain", code]));
+        assert_eq!(o.status.code(), Some(0), "{code}");
+        assert!(
+            stdout(&o).contains(&format!("{code} ({}, in ", sev.as_str()))
+                && stdout(&o).contains(meaning),
+            "{code}: {}",
+            stdout(&o)
+        );
+    }
+    let all = run(tlsreg().arg("explain"));
+    assert_eq!(
+        stdout(&all).lines().count(),
+        tlsreg::diag::CODES.len() + tlsreg::regfile::CODES.len()
+    );
+    let o = run(tlsreg().args(["explain", "unknwn-on-build"]));
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "error: no diagnostic code is called \"unknwn-on-build\"; did you mean \"unknown-on-build\"? (`tlsreg explain` lists them all)\n"
+    );
+}

@@ -111,6 +111,11 @@ pub enum Command {
     },
     /// Print the manual page (roff) on standard output: `tlsreg man > tlsreg.1`.
     Man,
+    /// Say what a diagnostic code means (every code, without one).
+    Explain {
+        /// A code as messages show it, e.g. unknown-on-build.
+        code: Option<String>,
+    },
     /// Audit offline SYSTEM and SOFTWARE hives against a profile.
     Audit(AuditArgs),
     /// Turn a .reg file into a profile (YAML on stdout).

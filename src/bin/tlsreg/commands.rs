@@ -22,6 +22,7 @@ pub fn run(cmd: Command, ui: &Ui) -> Result<u8> {
             write_output(None, &out, &[])?;
             Ok(0)
         }
+        Command::Explain { code } => explain(code.as_deref()),
         Command::Man => {
             let cmd = <crate::args::Cli as clap::CommandFactory>::command();
             let mut out = Vec::new();
@@ -148,6 +149,37 @@ fn write_output(out: Option<&Path>, bytes: &[u8], inputs: &[PathBuf]) -> Result<
         }
     }
     Ok(())
+}
+
+/// `tlsreg explain [CODE]`: the code's severity and meaning, where it is used (profiles,
+/// `.reg` files or both); every code without one.
+fn explain(code: Option<&str>) -> Result<u8> {
+    let tables = [
+        ("profiles", tlsreg::diag::CODES),
+        (".reg files (lint)", tlsreg::regfile::CODES),
+    ];
+    let mut out = String::new();
+    let mut found = false;
+    for (place, table) in tables {
+        for (c, sev, meaning) in table.iter() {
+            if code.is_none_or(|want| want.eq_ignore_ascii_case(c)) {
+                found = true;
+                out.push_str(&format!("{c} ({}, in {place}): {meaning}\n", sev.as_str()));
+            }
+        }
+    }
+    if let (Some(want), false) = (code, found) {
+        let all = tables.iter().flat_map(|(_, t)| t.iter().map(|(c, ..)| *c));
+        let hint = tlsreg::catalog::did_you_mean(want, all)
+            .map(|c| format!("; did you mean \"{c}\"?"))
+            .unwrap_or_default();
+        anyhow::bail!(
+            "no diagnostic code is called {}{hint} (`tlsreg explain` lists them all)",
+            p(&format!("\"{want}\""))
+        );
+    }
+    write_output(None, out.as_bytes(), &[])?;
+    Ok(0)
 }
 
 fn profiles() -> Result<u8> {
