@@ -1682,7 +1682,7 @@ fn diff_of_two_hives_walks_to_what_the_registries_say() {
     if real.iter().all(|p| p.is_file()) {
         pairs.push((real[0].clone(), real[1].clone()));
     } else {
-        eprintln!("SKIP (part): {} is not there", real[0].display());
+        util::say_skip(&format!("(part) {} is not there", real[0].display()));
     }
     let fold = |s: &str| tlsreg::keypath::fold(s);
     for (a, b) in pairs {

@@ -52,10 +52,10 @@ fn win32_docs() -> Option<PathBuf> {
     match std::env::var_os("TLSREG_WIN32_DOCS") {
         Some(p) => Some(PathBuf::from(p)),
         None => {
-            eprintln!(
-                "SKIP: TLSREG_WIN32_DOCS is not set (a MicrosoftDocs/win32 checkout or git \
+            crate::util::say_skip(&format!(
+                "TLSREG_WIN32_DOCS is not set (a MicrosoftDocs/win32 checkout or git \
                  mirror); {DATA} not re-extracted"
-            );
+            ));
             None
         }
     }
