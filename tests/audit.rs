@@ -1959,3 +1959,57 @@ fn an_image_outside_the_target_is_flagged() {
     let r = audit_with(&p, None, Some("2008sp2-kb-software"), None, false);
     assert!(!r.findings.iter().any(|f| f.setting == "target"));
 }
+
+/// JUnit output of a batch: every image is a suite, in input order; one that could not be
+/// audited is a suite with an `<error>` counted in `errors` (it used to vanish with
+/// `errors="0"`). Python's XML parser reads the document.
+#[test]
+fn junit_counts_an_image_that_could_not_be_audited_as_an_error() {
+    let d = util::tempdir();
+    let empty = d.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let good = d.path().join("good");
+    std::fs::create_dir_all(&good).unwrap();
+    std::fs::copy(fixture("ccs2-system"), good.join("SYSTEM")).unwrap();
+    let o = cli(&[
+        &"-p",
+        &"enable-tls12",
+        &"--root",
+        &empty,
+        &"--root",
+        &good,
+        &"--format",
+        &"junit",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let xml = d.path().join("junit.xml");
+    std::fs::write(&xml, &o.stdout).unwrap();
+    let check = r#"
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+for s in root.findall('testsuite'):
+    errors = s.findall('testcase/error')
+    print(s.get('name'), s.get('errors'), len(errors), s.get('tests'), len(s.findall('testcase')))
+"#;
+    let p = util::run(
+        std::process::Command::new("python3")
+            .arg("-c")
+            .arg(check)
+            .arg(&xml),
+    );
+    assert!(p.status.success(), "{}", util::stderr(&p));
+    let lines: Vec<String> = util::stdout(&p).lines().map(str::to_string).collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(
+        lines[0],
+        format!("tlsreg audit enable-tls12 {} 1 1 1 1", empty.display())
+    );
+    assert!(
+        lines[1].starts_with(&format!(
+            "tlsreg audit enable-tls12 {} 0 0 ",
+            good.display()
+        )),
+        "{}",
+        lines[1]
+    );
+}

@@ -222,6 +222,8 @@ impl Targets {
 /// The audits of a batch: per image its name and its report, or why it could not be audited.
 #[derive(Debug, Clone, Default)]
 pub struct Batch {
+    /// The profile audited against (its name).
+    pub profile: String,
     pub images: Vec<(String, Result<Report, String>)>,
 }
 
@@ -252,7 +254,10 @@ impl Batch {
                 (image.name, report)
             })
             .collect();
-        Batch { images }
+        Batch {
+            profile: profile.name.clone(),
+            images,
+        }
     }
 
     /// More than one image: reports are headed by their image and followed by a table.

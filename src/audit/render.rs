@@ -192,6 +192,15 @@ fn xml(s: &str) -> String {
 pub fn junit(reports: &[(String, &Report)]) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
     for (name, r) in reports {
+        junit_suite(&mut out, name, r);
+    }
+    out.push_str("</testsuites>\n");
+    out
+}
+
+/// One image's suite: a test case per finding.
+fn junit_suite(out: &mut String, name: &str, r: &Report) {
+    {
         let fails = r
             .findings
             .iter()
@@ -264,8 +273,18 @@ pub fn junit(reports: &[(String, &Report)]) -> String {
         }
         out.push_str("  </testsuite>\n");
     }
-    out.push_str("</testsuites>\n");
-    out
+}
+
+/// A suite for an image that could not be audited: one test case with the error.
+fn junit_error(out: &mut String, profile: &str, name: &str, e: &str) {
+    let _ = writeln!(
+        out,
+        "  <testsuite name=\"{}\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\">\n    <testcase classname=\"tlsreg.image\" name=\"{}\"><error message=\"{}\">{}</error></testcase>\n  </testsuite>",
+        xml(&format!("tlsreg audit {profile} {name}")),
+        xml(name),
+        xml(e),
+        xml(e)
+    );
 }
 
 /// What the audits of a batch print on standard output in `format`; why images could not
@@ -278,7 +297,20 @@ pub fn batch(b: &Batch, format: Format, color: bool) -> String {
             Some((_, Ok(rep))) => json(rep) + "\n",
             _ => String::new(),
         },
-        Format::Junit => junit(&b.reports()),
+        // Every image in input order; one that could not be audited is a suite with one
+        // error, not nothing.
+        Format::Junit => {
+            let mut out =
+                String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
+            for (name, r) in &b.images {
+                match r {
+                    Ok(rep) => junit_suite(&mut out, name, rep),
+                    Err(e) => junit_error(&mut out, &b.profile, name, e),
+                }
+            }
+            out.push_str("</testsuites>\n");
+            out
+        }
     }
 }
 
