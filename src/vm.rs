@@ -67,6 +67,35 @@ pub enum VmError {
         wanted: u32,
         found: Vec<u32>,
     },
+    /// A command that reads one installation was given an image with several.
+    #[error("{image}: Windows is on partitions {}; pick one with {flag}", partitions.iter().map(u32::to_string).collect::<Vec<_>>().join(", "))]
+    SeveralWindows {
+        image: String,
+        partitions: Vec<u32>,
+        flag: &'static str,
+    },
+}
+
+/// The one Windows installation of `image` (the one on `partition` when given); an image
+/// holding several without a partition named is [`VmError::SeveralWindows`], whose
+/// message tells to pick one with `flag` (`--partition N`).
+pub fn open_one(
+    image: &Path,
+    partition: Option<u32>,
+    flag: &'static str,
+) -> Result<(Installation, Seen), VmError> {
+    let (mut found, seen) = open(image, partition)?;
+    if found.len() == 1 {
+        return Ok((found.remove(0), seen));
+    }
+    Err(VmError::SeveralWindows {
+        image: image.display().to_string(),
+        partitions: found
+            .iter()
+            .filter_map(|i| i.origin.partition.as_ref().map(|p| p.number))
+            .collect(),
+        flag,
+    })
 }
 
 /// What was seen while looking for Windows, for the user: partitions set aside and why, and

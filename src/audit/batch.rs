@@ -64,6 +64,17 @@ pub fn parse_roots(text: &str) -> Vec<PathBuf> {
         .collect()
 }
 
+/// A hive file given (or found) for an image, opened as a source; its error as text, put
+/// in words by `named`.
+fn hive_file(
+    path: Option<&Path>,
+    named: &dyn Fn(String) -> String,
+) -> Result<Option<HiveSource>, String> {
+    path.map(HiveSource::file)
+        .transpose()
+        .map_err(|e| named(e.to_string()))
+}
+
 /// The largest roots file read: a million paths of 64 bytes.
 const MAX_ROOTS_FILE: u64 = 64 << 20;
 
@@ -127,14 +138,9 @@ impl Targets {
                 .or(self.software.as_ref())
                 .map(|p| p.display().to_string())
                 .unwrap_or_default();
-            let file = |p: &Option<PathBuf>| {
-                p.as_deref()
-                    .map(HiveSource::file)
-                    .transpose()
-                    .map_err(|e| e.to_string())
-            };
-            let inputs =
-                file(&self.system).and_then(|system| Ok(self.hives(system, file(&self.software)?)));
+            let inputs = hive_file(self.system.as_deref(), &|e| e).and_then(|system| {
+                Ok(self.hives(system, hive_file(self.software.as_deref(), &|e| e)?))
+            });
             return Ok(vec![Image {
                 name,
                 inputs,
@@ -175,13 +181,10 @@ impl Targets {
         let inputs = find_hives(r)
             .map_err(|e| named(e.to_string()))
             .and_then(|found| {
-                let file = |p: Option<PathBuf>| {
-                    p.as_deref()
-                        .map(HiveSource::file)
-                        .transpose()
-                        .map_err(|e| named(e.to_string()))
-                };
-                Ok(self.hives(file(found.system)?, file(found.software)?))
+                Ok(self.hives(
+                    hive_file(found.system.as_deref(), &named)?,
+                    hive_file(found.software.as_deref(), &named)?,
+                ))
             });
         Image {
             name: r.display().to_string(),

@@ -69,9 +69,6 @@ pub enum SourceError {
     /// A disk image whose Windows installation cannot be read.
     #[error(transparent)]
     Image(crate::vm::VmError),
-    /// A disk image with several Windows installations: which one?
-    #[error("{image}: Windows is on partitions {}; pick one with --partition-a N or --partition-b N", partitions.iter().map(u32::to_string).collect::<Vec<_>>().join(", "))]
-    SeveralWindows { image: String, partitions: Vec<u32> },
     /// A file that is neither a hive nor a `.reg` file (nor named like a profile): reading
     /// it as an empty registry would report every value of the other side.
     #[error("{}: neither a hive (it does not start with \"regf\") nor a .reg file (its first line is not \"Windows Registry Editor Version 5.00\" or \"REGEDIT4\"); a profile must be named .yaml or .yml", .0.display())]
@@ -195,19 +192,9 @@ impl Source {
                 Ok(Source::Hive(hives))
             }
             Input::Image(path) => {
-                let (found, _) = crate::vm::open(&path, partition).map_err(SourceError::Image)?;
-                let inst = match &found[..] {
-                    [one] => one,
-                    many => {
-                        return Err(SourceError::SeveralWindows {
-                            image: path.display().to_string(),
-                            partitions: many
-                                .iter()
-                                .filter_map(|i| i.origin.partition.as_ref().map(|p| p.number))
-                                .collect(),
-                        })
-                    }
-                };
+                let (inst, _) =
+                    crate::vm::open_one(&path, partition, "--partition-a N or --partition-b N")
+                        .map_err(SourceError::Image)?;
                 let mut hives = Vec::new();
                 if let Some(s) = &inst.system {
                     hives.push((open_src(s)?, SYSTEM_ROOT));

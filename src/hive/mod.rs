@@ -16,6 +16,7 @@ pub mod logs;
 mod prefetch;
 mod query;
 mod request;
+mod source;
 mod volume;
 mod walk;
 mod zip;
@@ -23,6 +24,7 @@ mod zip;
 pub use base::{is_dirty, Header};
 pub use error::HiveError;
 pub use request::Request;
+pub use source::{HiveSource, Logs};
 pub use volume::{find_hives, HivePaths};
 pub use walk::WalkEvent;
 pub use zip::{ZipData, ZipEvent};
@@ -30,82 +32,10 @@ pub use zip::{ZipData, ZipEvent};
 use crate::keypath::{same_name, SELECT};
 use crate::memreg::MemRegistry;
 use crate::quiet::quietly;
-use crate::source::{FileAt, ReadAt};
 use base::{u32_at, BaseBlock, BASE_BLOCK, TYPE_PRIMARY};
 use nt_hive::Hive;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use walk::{Faults, Guard, Reader};
-
-/// Where a hive's bytes come from: a file, or a file inside a disk image; and where its
-/// transaction logs are.
-#[derive(Clone)]
-pub struct HiveSource {
-    /// What errors and reports call it: the file's path, or the image and the path inside it.
-    pub path: PathBuf,
-    /// The bytes.
-    pub data: Arc<dyn ReadAt>,
-    /// Its logs.
-    pub logs: Logs,
-}
-
-/// Where a hive's `.LOG1`/`.LOG2`/`.LOG` files are.
-#[derive(Clone)]
-pub enum Logs {
-    /// Files named like the hive, beside it on disk (looked for only when it is dirty).
-    Beside,
-    /// Given with their names (the files beside a hive inside a disk image).
-    Given(Vec<(String, Arc<dyn ReadAt>)>),
-}
-
-impl HiveSource {
-    /// A hive file on disk: a regular file only (a FIFO would block, a device never end),
-    /// its logs beside it.
-    pub fn file(path: &Path) -> Result<HiveSource, HiveError> {
-        let (f, meta) = open_input(path)?;
-        Ok(HiveSource {
-            path: path.to_path_buf(),
-            data: Arc::new(FileAt::new(f, meta.len())),
-            logs: Logs::Beside,
-        })
-    }
-
-    /// The logs' names and bytes (each bounded, see `read_log`); an unreadable log is left
-    /// out, as a missing one is.
-    fn read_logs(&self) -> Vec<logs::LogFile> {
-        match &self.logs {
-            Logs::Beside => logs::find_logs(&self.path)
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|p| {
-                    let (f, meta) = crate::input::open(p).ok()?;
-                    let bytes = read_log(&FileAt::new(f, meta.len()))?;
-                    Some(logs::LogFile {
-                        label: p.display().to_string(),
-                        bytes,
-                    })
-                })
-                .collect(),
-            Logs::Given(list) => list
-                .iter()
-                .filter_map(|(label, src)| {
-                    Some(logs::LogFile {
-                        label: label.clone(),
-                        bytes: read_log(src.as_ref())?,
-                    })
-                })
-                .collect(),
-        }
-    }
-
-    /// Whether any log may exist (cheap: no log is read).
-    fn has_logs(&self) -> bool {
-        match &self.logs {
-            Logs::Beside => !logs::find_logs(&self.path).unwrap_or_default().is_empty(),
-            Logs::Given(list) => list.iter().any(|(_, s)| s.size() > 0),
-        }
-    }
-}
 
 /// A hive file in memory.
 pub struct HiveFile {
@@ -174,9 +104,6 @@ pub struct ControlSets {
     pub default: Option<u32>,
     pub last_known_good: Option<u32>,
 }
-
-/// The largest log file read (logs are a fraction of their hive; this bounds hostile input).
-const MAX_LOG_BYTES: u64 = 1 << 30;
 
 impl HiveFile {
     /// Reads and checks a hive file. A dirty or badly check-summed header is accepted (see
@@ -611,80 +538,12 @@ pub(crate) fn open_input(path: &Path) -> Result<(std::fs::File, std::fs::Metadat
     })
 }
 
-/// A transaction log's bytes, or `None` when it cannot be read or is larger than any log
-/// (a log that cannot be read is left out, as a missing one is). A file that does not
-/// start like a log (`regf`, log file type 1, 2 or 6) is read no further than its base
-/// block, which is enough for the replay to say why it is not one.
-fn read_log(src: &dyn ReadAt) -> Option<Vec<u8>> {
-    let size = src.size();
-    if size > MAX_LOG_BYTES {
-        return None;
-    }
-    let mut bytes = vec![0u8; (base::SECTOR as u64).min(size) as usize];
-    src.read_exact_at(&mut bytes, 0).ok()?;
-    let file_type = base::read_u32(&bytes, base::FILE_TYPE_AT);
-    let looks_like_log = bytes.starts_with(b"regf")
-        && matches!(
-            file_type,
-            Some(base::TYPE_LOG_OLD | base::TYPE_LOG_VERY_OLD | base::TYPE_LOG_NEW)
-        );
-    if looks_like_log && size > bytes.len() as u64 {
-        let at = bytes.len();
-        bytes.resize(size as usize, 0);
-        src.read_exact_at(&mut bytes[at..], at as u64).ok()?;
-    }
-    Some(bytes)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn fixture(name: &str) -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/audit/{name}.hive"))
-    }
-
-    /// A file named like a log that is not one is read no further than its first sector;
-    /// a real log is read whole; a FIFO is left out without blocking.
-    #[test]
-    fn a_log_that_is_no_log_is_read_no_further_than_its_first_sector() {
-        let d = tempfile::tempdir().unwrap();
-        let src = HiveSource {
-            path: d.path().join("SYSTEM"),
-            data: Arc::new(Vec::new()),
-            logs: Logs::Beside,
-        };
-        let sizes = |src: &HiveSource| -> Vec<usize> {
-            src.read_logs().iter().map(|l| l.bytes.len()).collect()
-        };
-        let junk = d.path().join("SYSTEM.LOG1");
-        std::fs::write(&junk, vec![0x41u8; 2 << 20]).unwrap();
-        assert_eq!(sizes(&src), [base::SECTOR]);
-        let mut log = vec![0u8; 8192];
-        log[..4].copy_from_slice(b"regf");
-        base::put_u32(&mut log, base::FILE_TYPE_AT, base::TYPE_LOG_NEW);
-        std::fs::write(&junk, &log).unwrap();
-        assert_eq!(sizes(&src), [8192]);
-        // The same rule for logs inside an image.
-        let given = HiveSource {
-            logs: Logs::Given(vec![
-                ("SYSTEM.LOG1".into(), Arc::new(vec![0x41u8; 2 << 20])),
-                ("SYSTEM.LOG2".into(), Arc::new(log.clone())),
-            ]),
-            ..src.clone()
-        };
-        assert_eq!(sizes(&given), [base::SECTOR, 8192]);
-        #[cfg(unix)]
-        {
-            let fifo = d.path().join("SYSTEM.LOG2");
-            let ok = std::process::Command::new("mkfifo")
-                .arg(&fifo)
-                .status()
-                .unwrap();
-            assert!(ok.success());
-            // Left out without blocking.
-            assert_eq!(sizes(&src), [8192]);
-        }
     }
 
     #[test]

@@ -395,28 +395,14 @@ fn image_hive(
     partition: Option<u32>,
     system: bool,
 ) -> Result<tlsreg::hive::HiveSource> {
-    let (found, seen) = tlsreg::vm::open(image, partition)?;
-    let inst = match &found[..] {
-        [one] => one,
-        many => {
-            let parts: Vec<String> = many
-                .iter()
-                .filter_map(|i| i.origin.partition.as_ref().map(|p| p.number.to_string()))
-                .collect();
-            anyhow::bail!(
-                "{}: Windows is on partitions {}; pick one with --partition N",
-                image.display(),
-                parts.join(", ")
-            )
-        }
-    };
+    let (inst, seen) = tlsreg::vm::open_one(image, partition, "--partition N")?;
     let (hive, name) = if system {
-        (&inst.system, "SYSTEM")
+        (inst.system, "SYSTEM")
     } else {
-        (&inst.software, "SOFTWARE")
+        (inst.software, "SOFTWARE")
     };
     match hive {
-        Some(h) => Ok(h.clone()),
+        Some(h) => Ok(h),
         None => {
             for n in &seen.notes {
                 let _ = writeln!(std::io::stderr(), "note: {}", p(n));
