@@ -55,10 +55,9 @@ pub fn export_to_file(
     out: &Path,
 ) -> Result<Export, ExportError> {
     let mut result = None;
-    // The hive and every transaction log beside it (replayed or not) are inputs: writing
-    // over a log would destroy the newest data for good.
-    let mut inputs = vec![hive.path.clone()];
-    inputs.extend(crate::hive::logs::find_logs(&hive.path).unwrap_or_default());
+    // The hive (or the disk image it is in) and every transaction log beside it (replayed
+    // or not) are inputs: writing over a log would destroy the newest data for good.
+    let inputs = hive.input_files();
     output::write_atomic_with(out, &inputs, |w| -> Result<(), ExportError> {
         result = Some(export(hive, opts, w)?);
         Ok(())

@@ -153,6 +153,7 @@ pub fn open(image: &Path, partition: Option<u32>) -> Result<(Vec<Installation>, 
                     path: PathBuf::from(format!("{place}: {}", h.path)),
                     data: h.data.clone(),
                     logs: Logs::Given(h.logs.clone()),
+                    files: c.files.clone(),
                 })
             };
             Installation {

@@ -463,3 +463,53 @@ fn unreadable_images_are_errors_that_say_why() {
     assert_eq!(o.status.code(), Some(0));
     assert!(std::fs::read(gpt).unwrap() == before);
 }
+
+/// `export --image ... -o` never writes over the image it reads, nor over a VMDK extent
+/// file the image's descriptor names (nor through a symlink to one): exit 2, nothing lost.
+#[test]
+fn export_never_writes_over_the_image_it_reads() {
+    let Some(disks) = &disks().disks else { return };
+    let gpt = &disks.iter().find(|(t, _)| *t == "gpt").unwrap().1;
+    let Some(images) = containers(gpt) else {
+        return;
+    };
+    let d = util::tempdir();
+    for (format, src) in images
+        .iter()
+        .filter(|(f, _)| ["qcow2-v3", "vmdk-flat"].contains(f))
+    {
+        // A copy of the image (and of a flat VMDK's extent) to aim at.
+        let img = d.path().join(src.file_name().unwrap());
+        std::fs::copy(src, &img).unwrap();
+        let mut targets = vec![img.clone()];
+        if *format == "vmdk-flat" {
+            // qemu-img names the extent after the descriptor: gpt.vmdk-flat, gpt-flat.vmdk-flat.
+            let extent = src.with_file_name(format!(
+                "{}-flat.vmdk-flat",
+                src.file_stem().unwrap().to_string_lossy()
+            ));
+            let copy = d.path().join(extent.file_name().unwrap());
+            std::fs::copy(&extent, &copy).unwrap();
+            targets.push(copy);
+        }
+        let link = d.path().join(format!("{format}.link"));
+        std::os::unix::fs::symlink(&img, &link).unwrap();
+        targets.push(link);
+        let before: Vec<Vec<u8>> = targets.iter().map(|t| std::fs::read(t).unwrap()).collect();
+        for t in &targets {
+            let o = run(tlsreg()
+                .args(["export", "--system", "--image"])
+                .arg(&img)
+                .arg("-o")
+                .arg(t));
+            assert_eq!(o.status.code(), Some(2), "{format} -o {}", t.display());
+            assert!(
+                stderr(&o).contains("it is one of the inputs"),
+                "{}",
+                stderr(&o)
+            );
+        }
+        let after: Vec<Vec<u8>> = targets.iter().map(|t| std::fs::read(t).unwrap()).collect();
+        assert!(before == after, "{format}: an input changed");
+    }
+}

@@ -204,6 +204,19 @@ impl HiveFile {
         Self::open_source_with(src, Vec::new(), recover)
     }
 
+    /// Every file on disk this hive was read from, its logs included (for a hive inside a
+    /// disk image, the image's files): no output may replace one.
+    pub fn input_files(&self) -> Vec<PathBuf> {
+        match &self.source {
+            Some(s) => s.input_files(),
+            None => {
+                let mut out = vec![self.path.clone()];
+                out.extend(logs::find_logs(&self.path).unwrap_or_default());
+                out
+            }
+        }
+    }
+
     /// Whether only part of the file has been read so far ([`HiveFile::open_lazy`]).
     pub fn is_partial(&self) -> bool {
         self.lazy.is_some()

@@ -20,6 +20,9 @@ pub struct HiveSource {
     pub data: Arc<dyn ReadAt>,
     /// Its logs.
     pub logs: Logs,
+    /// The files on disk the bytes are read from (the hive file; a disk image and its
+    /// extent files): inputs that no output may replace.
+    pub files: Vec<PathBuf>,
 }
 
 /// Where a hive's `.LOG1`/`.LOG2`/`.LOG` files are.
@@ -40,6 +43,7 @@ impl HiveSource {
             path: path.to_path_buf(),
             data: Arc::new(FileAt::new(f, meta.len())),
             logs: Logs::Beside,
+            files: vec![path.to_path_buf()],
         })
     }
 
@@ -69,6 +73,15 @@ impl HiveSource {
                 })
                 .collect(),
         }
+    }
+
+    /// Every file on disk this hive and its logs are read from: no output may replace one.
+    pub fn input_files(&self) -> Vec<PathBuf> {
+        let mut out = self.files.clone();
+        if matches!(self.logs, Logs::Beside) {
+            out.extend(logs::find_logs(&self.path).unwrap_or_default());
+        }
+        out
     }
 
     /// Whether any log may exist (cheap: no log is read).
@@ -118,6 +131,7 @@ mod tests {
             path: d.path().join("SYSTEM"),
             data: Arc::new(Vec::new()),
             logs: Logs::Beside,
+            files: Vec::new(),
         };
         let sizes = |src: &HiveSource| -> Vec<usize> {
             src.read_logs().iter().map(|l| l.bytes.len()).collect()
