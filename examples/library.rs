@@ -22,12 +22,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for row in batch.write(std::path::Path::new("out"), false)? {
         println!("{} {}", row.status.as_str(), row.file);
     }
-    // audit: one image here; many with tlsreg::audit::batch::{Targets, Batch}
+    // audit: one image here; many, in parallel, with tlsreg::audit::batch::stream
     let inputs = tlsreg::audit::Inputs {
         system: Some("SYSTEM".into()),
         ..Default::default()
     };
     let report = tlsreg::audit::audit(&loaded.profile, &inputs, Default::default())?;
-    print!("{}", tlsreg::audit::render::human(&report, false));
+    let verbosity = tlsreg::audit::render::Verbosity::Normal;
+    print!("{}", tlsreg::audit::render::human(&report, false, verbosity));
     Ok(())
 }

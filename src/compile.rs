@@ -543,12 +543,17 @@ pub struct FileRow {
     pub status: FileStatus,
 }
 
-/// The `--report json` document (fields in the order the JSON has always had).
+/// The `--report json` document.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report<'a> {
+    /// [`crate::SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// Always `compile`.
+    pub command: &'static str,
+    /// Every diagnostic of the profiles compiled.
     pub diagnostics: &'a [crate::diag::Diagnostic],
+    /// Every file written or checked.
     pub files: &'a [FileRow],
-    pub version: u32,
 }
 
 /// Why a batch could not be written or checked.

@@ -22,6 +22,13 @@
 #![forbid(unsafe_code)]
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+/// The version of every JSON document tlsreg writes (the audit, compile, lint and diff
+/// reports and each JSON Lines record), in their `schema_version` field: one number for all
+/// of them, raised when any of their shapes changes. Version 2: every document names its
+/// `command`; an audit is always `{"images": [...]}`, whatever the number of images, with
+/// errors in it; every audit finding has a stable `code`.
+pub const SCHEMA_VERSION: u32 = 2;
+
 pub mod audit;
 pub mod builtin;
 pub mod catalog;

@@ -18,7 +18,7 @@ fn mode(effective: bool) -> Options {
 }
 
 fn findings(r: &Report) -> String {
-    tlsreg::audit::render::human(r, false)
+    tlsreg::audit::render::human(r, false, tlsreg::audit::render::Verbosity::Verbose)
 }
 
 /// Builds a hive with mkhive.py from full-path spec lines (`HKEY_LOCAL_MACHINE\SYSTEM\...`).
@@ -922,6 +922,7 @@ fn exit_codes_follow_the_verdict() {
     let o = sys_only(&["--format", "json"]);
     assert_eq!(o.status.code(), Some(0));
     let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let j = &j["images"][0]["report"];
     assert_eq!(
         (j["compliant"].as_bool(), j["complete"].as_bool()),
         (Some(true), Some(false))
@@ -1011,8 +1012,13 @@ fn roots_are_found_case_insensitively_and_audited_as_a_batch() {
     ]);
     assert_eq!(o.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_str(&util::stdout(&o)).unwrap();
-    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["schema_version"], 2);
+    assert_eq!(v["command"], "audit");
     assert_eq!(v["images"].as_array().unwrap().len(), 2);
+    let s = &v["summary"];
+    assert_eq!((&s["images"], &s["errors"]), (&2.into(), &0.into()));
+    assert!(s["not_compliant"].as_u64().unwrap() >= 1, "{s}");
+    assert_eq!(v["exit_code"], 1);
     assert_eq!(v["images"][0]["report"]["control_sets"]["current"], 2);
 }
 
@@ -1029,13 +1035,21 @@ fn json_and_junit_reports() {
         &"json",
     ]);
     assert_eq!(o.status.code(), Some(1));
-    let v: serde_json::Value = serde_json::from_str(&util::stdout(&o)).unwrap();
-    assert_eq!(v["schema_version"], 1);
+    let doc: serde_json::Value = serde_json::from_str(&util::stdout(&o)).unwrap();
+    // One image has the shape of many: the document, its images, each a record.
+    assert_eq!(doc["schema_version"], 2);
+    assert_eq!(doc["images"].as_array().unwrap().len(), 1);
+    assert_eq!(doc["images"][0]["schema_version"], 2);
+    assert_eq!(doc["images"][0]["result"], "not-compliant");
+    assert_eq!(doc["images"][0]["error"], serde_json::Value::Null);
+    assert_eq!(doc["exit_code"], 1);
+    let v = &doc["images"][0]["report"];
     assert_eq!(v["mode"], "strict");
     assert_eq!(v["os"]["build"], 17763);
     let f = &v["findings"][0];
     for field in [
-        "check", "setting", "key", "value", "expected", "actual", "status", "reason",
+        "code", "check", "setting", "key", "value", "expected", "actual", "status", "reason",
+        "waiver",
     ] {
         assert!(f.get(field).is_some(), "finding field {field}");
     }
@@ -1554,14 +1568,14 @@ fn hive_inputs_that_are_no_regular_file_are_refused_at_once() {
     let out = util::stdout(&o);
     assert!(
         out.contains(&format!(
-            "ERROR              -     -     -        -            -  {}",
+            "ERROR              -     -     -        -            -       -  {}",
             d.path().join("bad").display()
         )),
         "{out}"
     );
     assert!(
         out.contains(&format!(
-            "compliant          4     0     1        0            2  {}",
+            "compliant          4     0     1        0            2       0  {}",
             d.path().join("good").display()
         )),
         "{out}"

@@ -56,7 +56,10 @@ fn check_reports_drift_with_exit_1() {
     let o = run(&mut args(&["--check", "--report", "json"]));
     assert_eq!(o.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    assert_eq!(v["version"], 1);
+    assert_eq!(
+        (&v["schema_version"], &v["command"]),
+        (&2.into(), &"compile".into())
+    );
     assert_eq!(v["files"][0]["status"], "differs");
     assert_eq!(v["files"][1]["status"], "up-to-date");
     assert_eq!(
@@ -1375,15 +1378,26 @@ fn explain_knows_every_code() {
             stdout(&o)
         );
     }
+    for f in tlsreg::audit::FindingCode::ALL {
+        let o = run(tlsreg().args(["explain", f.as_str()]));
+        assert_eq!(o.status.code(), Some(0), "{f}");
+        assert!(
+            stdout(&o).contains(&format!("{f} (audit finding): {}\n", f.meaning())),
+            "{f}: {}",
+            stdout(&o)
+        );
+    }
     let all = run(tlsreg().arg("explain"));
     assert_eq!(
         stdout(&all).lines().count(),
-        tlsreg::diag::CODES.len() + tlsreg::regfile::CODES.len()
+        tlsreg::diag::CODES.len()
+            + tlsreg::regfile::CODES.len()
+            + tlsreg::audit::FindingCode::ALL.len()
     );
     let o = run(tlsreg().args(["explain", "unknwn-on-build"]));
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(
         stderr(&o),
-        "error: no diagnostic code is called \"unknwn-on-build\"; did you mean \"unknown-on-build\"? (`tlsreg explain` lists them all)\n"
+        "error: no diagnostic or finding code is called \"unknwn-on-build\"; did you mean \"unknown-on-build\"? (`tlsreg explain` lists them all)\n"
     );
 }

@@ -304,7 +304,10 @@ fn diff_compares_profiles_reg_files_and_hives() {
         .args(["stig-iis10", "--format", "json"]));
     assert_eq!(o.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(v["version"], 1);
+    assert_eq!(
+        (&v["schema_version"], &v["command"]),
+        (&2.into(), &"diff".into())
+    );
     assert_eq!(v["removed"], serde_json::json!([]));
     assert_eq!(v["changed"], serde_json::json!([]));
     assert_eq!(

@@ -3,7 +3,8 @@
 //! file), one [`Report`] or error per Windows installation, and the exit code of the whole
 //! (the worst decides). Rendering is in [`super::render`].
 
-use super::{audit_hives, Hives, ImageInfo, Options, Report};
+use super::waivers::Waivers;
+use super::{audit_hives, Hives, ImageInfo, Options, Report, Summary};
 use crate::hive::{find_hives, HiveSource};
 use crate::profile::Profile;
 use std::path::{Path, PathBuf};
@@ -111,15 +112,26 @@ fn read_roots(path: &Path) -> Result<Vec<PathBuf>, BatchError> {
     Ok(parse_roots(&text))
 }
 
+/// One thing the command line names to audit, opened only when its turn comes (so a batch
+/// of thousands of images never holds more than a few open at once).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Job {
+    /// The hives given directly (`--system`, `--software`).
+    Hives,
+    /// A mounted Windows volume or `config` folder.
+    Root(PathBuf),
+    /// A disk image file: each Windows installation in it.
+    Image(PathBuf),
+}
+
 impl Targets {
-    /// The images: one for hives given directly, else one per root (its hives found with
-    /// [`crate::hive::find_hives`]; a root without hives is an image that cannot be audited)
-    /// and one per Windows installation in each disk image ([`crate::vm::open`]).
-    pub fn images(&self) -> Result<Vec<Image>, BatchError> {
+    /// What to audit, in input order: one job for hives given directly, else one per root
+    /// and per disk image (a roots-file line naming a file is a disk image, anything else a
+    /// root). Nothing is opened yet but the roots file.
+    pub fn jobs(&self) -> Result<Vec<Job>, BatchError> {
         let mut roots = self.roots.clone();
         let mut images = self.images.clone();
         if let Some(f) = &self.roots_file {
-            // A line naming a file is a disk image; anything else, a root.
             for line in read_roots(f)? {
                 if line.is_file() {
                     images.push(line);
@@ -132,30 +144,48 @@ impl Targets {
             if !roots.is_empty() || !images.is_empty() {
                 return Err(BatchError::HivesAndRoots);
             }
-            let name = self
-                .system
-                .as_ref()
-                .or(self.software.as_ref())
-                .map(|p| p.display().to_string())
-                .unwrap_or_default();
-            let inputs = hive_file(self.system.as_deref(), &|e| e).and_then(|system| {
-                Ok(self.hives(system, hive_file(self.software.as_deref(), &|e| e)?))
-            });
-            return Ok(vec![Image {
-                name,
-                inputs,
-                origin: None,
-                notes: Vec::new(),
-            }]);
+            return Ok(vec![Job::Hives]);
         }
         if roots.is_empty() && images.is_empty() {
             return Err(BatchError::NoTarget);
         }
-        let mut out: Vec<Image> = roots.iter().map(|r| self.root(r)).collect();
-        for path in &images {
-            out.extend(self.image(path));
+        Ok(roots
+            .into_iter()
+            .map(Job::Root)
+            .chain(images.into_iter().map(Job::Image))
+            .collect())
+    }
+
+    /// The Windows installations of a job: one for hives given directly or a root (its
+    /// hives found with [`crate::hive::find_hives`]; a root without hives is an image that
+    /// cannot be audited), one per installation in a disk image ([`crate::vm::open`]).
+    pub fn open(&self, job: &Job) -> Vec<Image> {
+        match job {
+            Job::Hives => {
+                let name = self
+                    .system
+                    .as_ref()
+                    .or(self.software.as_ref())
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default();
+                let inputs = hive_file(self.system.as_deref(), &|e| e).and_then(|system| {
+                    Ok(self.hives(system, hive_file(self.software.as_deref(), &|e| e)?))
+                });
+                vec![Image {
+                    name,
+                    inputs,
+                    origin: None,
+                    notes: Vec::new(),
+                }]
+            }
+            Job::Root(r) => vec![self.root(r)],
+            Job::Image(path) => self.image(path),
         }
-        Ok(out)
+    }
+
+    /// Every installation of every job, opened now ([`Targets::jobs`], [`Targets::open`]).
+    pub fn images(&self) -> Result<Vec<Image>, BatchError> {
+        Ok(self.jobs()?.iter().flat_map(|j| self.open(j)).collect())
     }
 
     fn hives(&self, system: Option<HiveSource>, software: Option<HiveSource>) -> Hives {
@@ -222,65 +252,218 @@ impl Targets {
     }
 }
 
+/// The audit of one Windows installation: its report, or why it could not be audited.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The image's name: a hive, root or image path (with the partition for an image).
+    pub name: String,
+    /// What was noticed finding it (partitions of a disk image set aside, and why).
+    pub notes: Vec<String>,
+    /// The report, or why there is none.
+    pub result: Result<Report, String>,
+}
+
+impl Outcome {
+    /// 2 when the image could not be audited, 1 when it is not compliant, else 0.
+    pub fn exit_code(&self) -> u8 {
+        match &self.result {
+            Err(_) => 2,
+            Ok(r) if !r.compliant => 1,
+            Ok(_) => 0,
+        }
+    }
+}
+
+/// Audits one installation, applying `waivers` (on `today`) to its report.
+pub fn audit_image(
+    profile: &Profile,
+    image: Image,
+    opts: Options,
+    waivers: Option<(&Waivers, time::Date)>,
+) -> Outcome {
+    let origin = image.origin;
+    let name = image.name;
+    let result = image.inputs.and_then(|inp| {
+        audit_hives(profile, &inp, opts)
+            .map(|mut r| {
+                r.image = origin;
+                if let Some((w, today)) = waivers {
+                    w.apply(&name, &mut r, today, opts.require_all);
+                }
+                r
+            })
+            .map_err(|e| e.to_string())
+    });
+    Outcome {
+        name,
+        notes: image.notes,
+        result,
+    }
+}
+
+/// How a batch runs: on how many threads, and which waivers apply.
+#[derive(Debug, Clone, Copy)]
+pub struct RunOptions<'a> {
+    /// How to judge.
+    pub audit: Options,
+    /// Worker threads (at least 1); [`default_threads`] uses every core.
+    pub threads: usize,
+    /// Waivers to apply, and the day their expiry is judged on.
+    pub waivers: Option<(&'a Waivers, time::Date)>,
+}
+
+/// One thread per core (1 when that cannot be told).
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Audits `jobs` on `run.threads` threads and hands each job's outcomes to `done`, on the
+/// calling thread, in input order, as soon as it and every job before it are finished.
+/// Memory stays flat as the batch grows: a job is opened only when a thread takes it, its
+/// outcomes are dropped once `done` returns, and threads wait rather than run more than a
+/// few jobs ahead of the oldest unfinished one. `done` gets the job's index and the number
+/// of jobs, and returns whether to go on: `false` (its reader has gone) stops the batch
+/// after the jobs already under way.
+pub fn stream(
+    profile: &Profile,
+    targets: &Targets,
+    jobs: &[Job],
+    run: RunOptions<'_>,
+    mut done: impl FnMut(usize, usize, Vec<Outcome>) -> bool,
+) {
+    use std::collections::BTreeMap;
+    use std::sync::{mpsc, Condvar, Mutex};
+    let n = jobs.len();
+    let threads = run.threads.clamp(1, n.max(1));
+    // How far ahead of the oldest unfinished job a thread may start one.
+    let window = threads * 4;
+    // (next job to hand out, jobs already passed to `done`)
+    let state = Mutex::new((0usize, 0usize));
+    let wake = Condvar::new();
+    let (tx, rx) = mpsc::channel::<(usize, Vec<Outcome>)>();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let tx = tx.clone();
+            let (state, wake) = (&state, &wake);
+            scope.spawn(move || loop {
+                let i = {
+                    let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
+                    while s.0 < n && s.0 >= s.1 + window {
+                        s = wake.wait(s).unwrap_or_else(|p| p.into_inner());
+                    }
+                    if s.0 >= n {
+                        return;
+                    }
+                    s.0 += 1;
+                    s.0 - 1
+                };
+                let outcomes = crate::quiet::quietly(|| {
+                    targets
+                        .open(&jobs[i])
+                        .into_iter()
+                        .map(|img| audit_image(profile, img, run.audit, run.waivers))
+                        .collect()
+                })
+                .unwrap_or_else(|p| {
+                    vec![Outcome {
+                        name: job_name(targets, &jobs[i]),
+                        notes: Vec::new(),
+                        result: Err(format!(
+                            "{}: internal error auditing it: {}",
+                            job_name(targets, &jobs[i]),
+                            crate::quiet::message(&*p)
+                        )),
+                    }]
+                });
+                if tx.send((i, outcomes)).is_err() {
+                    return;
+                }
+            });
+        }
+        drop(tx);
+        let mut pending = BTreeMap::new();
+        let mut next = 0;
+        let mut going = true;
+        for (i, outcomes) in rx {
+            if !going {
+                continue;
+            }
+            pending.insert(i, outcomes);
+            while let Some(outcomes) = pending.remove(&next) {
+                going = done(next, n, outcomes);
+                next += 1;
+                let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
+                s.1 = next;
+                if !going {
+                    // Hand out nothing more; the jobs under way finish and are dropped.
+                    s.0 = n;
+                    pending.clear();
+                }
+                drop(s);
+                wake.notify_all();
+                if !going {
+                    break;
+                }
+            }
+        }
+    });
+}
+
+/// The name a job's outcome has when the job itself failed.
+fn job_name(targets: &Targets, job: &Job) -> String {
+    match job {
+        Job::Hives => targets
+            .system
+            .as_ref()
+            .or(targets.software.as_ref())
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
+        Job::Root(p) | Job::Image(p) => p.display().to_string(),
+    }
+}
+
+/// What a batch keeps of each image once it is rendered: enough for the closing table and
+/// the exit code, not the report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    /// The image's name.
+    pub name: String,
+    /// Its counts and verdict, or its error.
+    pub result: Result<(Summary, bool), String>,
+}
+
+impl Row {
+    /// The row of an outcome.
+    pub fn of(o: &Outcome) -> Row {
+        Row {
+            name: o.name.clone(),
+            result: match &o.result {
+                Ok(r) => Ok((r.summary.clone(), r.compliant)),
+                Err(e) => Err(e.clone()),
+            },
+        }
+    }
+}
+
 /// The audits of a batch: per image its name and its report, or why it could not be audited.
 #[derive(Debug, Clone, Default)]
 pub struct Batch {
     /// The profile audited against (its name).
     pub profile: String,
-    pub images: Vec<(String, Result<Report, String>)>,
+    /// Each image's outcome, in input order.
+    pub images: Vec<Outcome>,
 }
 
 impl Batch {
-    /// Audits each image in turn; `before_each(i, n, name)` is called before image `i` of `n`
-    /// (for progress).
-    pub fn run(
-        profile: &Profile,
-        images: Vec<Image>,
-        opts: Options,
-        mut before_each: impl FnMut(usize, usize, &str),
-    ) -> Batch {
-        let n = images.len();
-        let images = images
-            .into_iter()
-            .enumerate()
-            .map(|(i, image)| {
-                before_each(i, n, &image.name);
-                let origin = image.origin;
-                let report = image.inputs.and_then(|inp| {
-                    audit_hives(profile, &inp, opts)
-                        .map(|mut r| {
-                            r.image = origin;
-                            r
-                        })
-                        .map_err(|e| e.to_string())
-                });
-                (image.name, report)
-            })
-            .collect();
+    /// Audits `images` in turn on this thread.
+    pub fn run(profile: &Profile, images: Vec<Image>, opts: Options) -> Batch {
         Batch {
             profile: profile.name.clone(),
-            images,
+            images: images
+                .into_iter()
+                .map(|img| audit_image(profile, img, opts, None))
+                .collect(),
         }
-    }
-
-    /// More than one image: reports are headed by their image and followed by a table.
-    pub fn is_batch(&self) -> bool {
-        self.images.len() > 1
-    }
-
-    /// The reports, with their image names.
-    pub fn reports(&self) -> Vec<(String, &Report)> {
-        self.images
-            .iter()
-            .filter_map(|(n, r)| r.as_ref().ok().map(|rep| (n.clone(), rep)))
-            .collect()
-    }
-
-    /// Why images could not be audited, in order.
-    pub fn errors(&self) -> impl Iterator<Item = &str> {
-        self.images
-            .iter()
-            .filter_map(|(_, r)| r.as_ref().err().map(String::as_str))
     }
 
     /// The worst result decides: an image that could not be audited 2, a non-compliant
@@ -288,11 +471,7 @@ impl Batch {
     pub fn exit_code(&self) -> u8 {
         self.images
             .iter()
-            .map(|(_, r)| match r {
-                Err(_) => 2,
-                Ok(rep) if !rep.compliant => 1,
-                Ok(_) => 0,
-            })
+            .map(Outcome::exit_code)
             .max()
             .unwrap_or(0)
     }
@@ -317,7 +496,7 @@ mod tests {
             roots: vec!["/r".into()],
             ..Targets::default()
         };
-        assert!(matches!(t.images(), Err(BatchError::HivesAndRoots)));
+        assert!(matches!(t.jobs(), Err(BatchError::HivesAndRoots)));
         assert!(matches!(
             Targets::default().images(),
             Err(BatchError::NoTarget)
@@ -328,8 +507,11 @@ mod tests {
     fn the_worst_image_decides() {
         let mut b = Batch::default();
         assert_eq!(b.exit_code(), 0);
-        b.images.push(("a".into(), Err("no hive".into())));
+        b.images.push(Outcome {
+            name: "a".into(),
+            notes: Vec::new(),
+            result: Err("no hive".into()),
+        });
         assert_eq!(b.exit_code(), 2);
-        assert_eq!(b.errors().collect::<Vec<_>>(), ["no hive"]);
     }
 }

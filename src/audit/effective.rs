@@ -2,7 +2,7 @@
 //! cipher-suite order, from the values plus the per-build defaults of
 //! [`crate::catalog::defaults`], judged against what the profile asks.
 
-use super::report::{Check, Finding, Status};
+use super::report::{Check, Finding, FindingCode, Status};
 use super::{reg_dword, reg_text, Ctx};
 use crate::catalog::defaults::{
     algorithm_default, experimental_tls13, protocol_default_for, ProtocolDefault,
@@ -124,6 +124,8 @@ pub(super) fn finding(
 ) -> Option<Finding> {
     let (k, reg) = cx.locate(&key.key_path());
     let not_audited = |reason: &str| Finding {
+        code: FindingCode::SettingEffective,
+        waiver: None,
         check: Check::Effective,
         setting: label.into(),
         key: k.clone(),
@@ -163,6 +165,8 @@ pub(super) fn finding(
                 _ => "Schannel will not do what the profile asks".to_string(),
             };
             Some(Finding {
+                code: FindingCode::SettingEffective,
+                waiver: None,
                 check: Check::Effective,
                 setting: label.into(),
                 key: k.clone(),
@@ -213,6 +217,8 @@ pub(super) fn finding(
                 "Schannel will not do what the profile asks"
             };
             Some(Finding {
+                code: FindingCode::SettingEffective,
+                waiver: None,
                 check: Check::Effective,
                 setting: label.into(),
                 key: k.clone(),
@@ -256,6 +262,8 @@ pub(super) fn finding(
                 None => (Status::Unknown, "not known".into()),
             };
             Some(Finding {
+                code: FindingCode::SettingEffective,
+                waiver: None,
                 check: Check::Effective,
                 setting: label.into(),
                 key: k.clone(),

@@ -4,7 +4,7 @@
 //! pending reboot).
 
 use super::os::OsInfo;
-use super::report::{Check, Finding, HiveInfo, Status};
+use super::report::{Check, Finding, FindingCode, HiveInfo, Status};
 use super::{AuditError, Ctx};
 use crate::catalog::traps::prerequisites::{
     needs_server_2008_update, CBS, NDP_CLIENT, NDP_FULL, NDP_V35, NET_V2, NET_V4, WOW64,
@@ -151,6 +151,8 @@ pub(super) fn findings(hives: &[&HiveInfo], control_sets: Option<&ControlSets>) 
         if info.recovery != Recovery::Clean {
             let stale = info.recovery.stale();
             out.push(Finding {
+                code: FindingCode::HiveRecovered,
+                waiver: None,
                 check: Check::Image,
                 setting: "hive".into(),
                 key: info.path.clone(),
@@ -173,6 +175,8 @@ pub(super) fn findings(hives: &[&HiveInfo], control_sets: Option<&ControlSets>) 
         }
         if !info.checksum_ok {
             out.push(Finding {
+                code: FindingCode::HiveChecksum,
+                waiver: None,
                 check: Check::Image,
                 setting: "hive".into(),
                 key: info.path.clone(),
@@ -191,6 +195,8 @@ pub(super) fn findings(hives: &[&HiveInfo], control_sets: Option<&ControlSets>) 
         ] {
             if let Some(n) = n.filter(|n| *n != cs.current) {
                 out.push(Finding {
+                    code: FindingCode::ControlSetSelect,
+                    waiver: None,
                     check: Check::Image,
                     setting: "control set".into(),
                     key: format!(r"{SYSTEM_ROOT}\{SELECT}"),
@@ -222,6 +228,8 @@ pub(super) fn shadowed(reg: &MemRegistry) -> Vec<Finding> {
                 .map(|(t, b)| super::show(t, b))
                 .unwrap_or_default();
             Finding {
+                code: FindingCode::DuplicateValue,
+                waiver: None,
                 check: Check::Image,
                 setting: "duplicate value".into(),
                 key: s.key.clone(),
@@ -260,6 +268,8 @@ pub(super) fn pending_reboot(cx: &Ctx) -> Vec<Finding> {
     pending
         .into_iter()
         .map(|k| Finding {
+            code: FindingCode::PendingReboot,
+            waiver: None,
             check: Check::Image,
             setting: "pending reboot".into(),
             key: k,
@@ -288,6 +298,8 @@ pub(super) fn outside_target(cx: &Ctx) -> Option<Finding> {
         None => format!("builds {} and later", target.min_build),
     };
     Some(Finding {
+        code: FindingCode::OutsideTarget,
+        waiver: None,
         check: Check::Image,
         setting: "target".into(),
         key: super::os::current_version_key(),

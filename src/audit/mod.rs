@@ -17,10 +17,12 @@ pub mod render;
 pub mod report;
 mod strict;
 mod traps;
+pub mod waivers;
 
 pub use os::OsInfo;
 pub use report::{
-    Check, Finding, HiveInfo, ImageInfo, PartitionInfo, Report, Status, Summary, SCHEMA_VERSION,
+    Check, Finding, FindingCode, HiveInfo, ImageInfo, PartitionInfo, Report, Status, Summary,
+    SCHEMA_VERSION,
 };
 
 use crate::hive::{HiveError, HiveSource};
@@ -218,7 +220,6 @@ pub fn audit_hives(profile: &Profile, inputs: &Hives, opts: Options) -> Result<R
 
     let summary = Summary::of(&findings);
     Ok(Report {
-        schema_version: SCHEMA_VERSION,
         profile: profile.name.clone(),
         mode: if opts.effective {
             "effective"

@@ -4,7 +4,7 @@
 //! The facts are [`crate::catalog::traps::prerequisites`].
 
 use super::os::current_version_key;
-use super::report::{Check, Finding, Status};
+use super::report::{Check, Finding, FindingCode, Status};
 use super::{reg_dword, Ctx};
 use crate::catalog::traps::prerequisites::{
     needs_server_2008_update, CBS, NDP_CLIENT, NDP_FULL, NDP_V35, NET35_TLS_UPDATES, NET45_RELEASE,
@@ -15,6 +15,7 @@ use crate::keypath::SOFTWARE_ROOT;
 use crate::setting::needs_prerequisites;
 
 fn finding(
+    code: FindingCode,
     what: &str,
     key: &str,
     expected: &str,
@@ -23,6 +24,8 @@ fn finding(
     reason: String,
 ) -> Finding {
     Finding {
+        code,
+        waiver: None,
         check: Check::Prerequisite,
         setting: what.into(),
         key: key.into(),
@@ -43,6 +46,7 @@ pub(super) fn prerequisites(cx: &Ctx) -> Vec<Finding> {
     let cv = current_version_key();
     match cx.os {
         None => out.push(finding(
+            FindingCode::PrereqOs,
             "operating system",
             &cv,
             "a build that supports TLS 1.2",
@@ -63,6 +67,7 @@ pub(super) fn prerequisites(cx: &Ctx) -> Vec<Finding> {
             let b = os.build;
             if b < TLS12_MIN_BUILD {
                 out.push(finding(
+                    FindingCode::PrereqOs,
                     "operating system",
                     &cv,
                     &format!("Windows Server 2008 SP2 ({TLS12_MIN_BUILD}) or later"),
@@ -84,6 +89,7 @@ pub(super) fn prerequisites(cx: &Ctx) -> Vec<Finding> {
                         let status = if has { Status::Pass } else { Status::Fail };
                         let actual = if has { "installed" } else { "not installed" };
                         out.push(finding(
+                            FindingCode::PrereqKb4019276,
                             SERVER_2008_UPDATE,
                             &pk,
                             "installed",
@@ -93,6 +99,7 @@ pub(super) fn prerequisites(cx: &Ctx) -> Vec<Finding> {
                         ));
                     }
                     None => out.push(finding(
+                        FindingCode::PrereqKb4019276,
                         SERVER_2008_UPDATE,
                         &pk,
                         "installed",
@@ -103,6 +110,7 @@ pub(super) fn prerequisites(cx: &Ctx) -> Vec<Finding> {
                 }
             } else if b == WIN7_RTM_BUILD {
                 out.push(finding(
+                    FindingCode::PrereqSp1,
                     "service pack",
                     &cv,
                     &format!("Service Pack 1 (build {})", WIN7_RTM_BUILD + 1),
@@ -112,6 +120,7 @@ pub(super) fn prerequisites(cx: &Ctx) -> Vec<Finding> {
                 ));
             } else {
                 out.push(finding(
+                    FindingCode::PrereqOs,
                     "operating system",
                     &cv,
                     "a build that supports TLS 1.2",
@@ -125,6 +134,7 @@ pub(super) fn prerequisites(cx: &Ctx) -> Vec<Finding> {
     match cx.software {
         Some(sw) => out.extend(dotnet(sw)),
         None => out.push(finding(
+            FindingCode::PrereqDotnet4,
             ".NET Framework 4",
             &format!(r"{SOFTWARE_ROOT}\{NDP_FULL}"),
             "none, 4.6 or later, or 4.5.x with SchUseStrongCrypto=1",
@@ -155,6 +165,7 @@ fn dotnet(sw: &crate::memreg::MemRegistry) -> Vec<Finding> {
     let installed = sw.key_exists(&ndp) || sw.key_exists(&format!(r"{SOFTWARE_ROOT}\{NDP_CLIENT}"));
     match (installed, reg_dword(sw, &ndp, "Release")) {
         (false, _) => out.push(finding(
+            FindingCode::PrereqDotnet4,
             ".NET Framework 4",
             &ndp,
             expected,
@@ -164,6 +175,7 @@ fn dotnet(sw: &crate::memreg::MemRegistry) -> Vec<Finding> {
                 .into(),
         )),
         (true, None) => out.push(finding(
+            FindingCode::PrereqDotnet4,
             ".NET Framework 4",
             &ndp,
             expected,
@@ -172,6 +184,7 @@ fn dotnet(sw: &crate::memreg::MemRegistry) -> Vec<Finding> {
             ".NET Framework 4.0 apps cannot use TLS 1.2; install 4.5 or later".into(),
         )),
         (true, Some(r)) if r < NET45_RELEASE => out.push(finding(
+            FindingCode::PrereqDotnet4,
             ".NET Framework 4",
             &ndp,
             expected,
@@ -205,6 +218,7 @@ fn dotnet(sw: &crate::memreg::MemRegistry) -> Vec<Finding> {
                 )
             };
             out.push(finding(
+                FindingCode::PrereqDotnet4,
                 ".NET Framework 4",
                 &ndp,
                 expected,
@@ -214,6 +228,7 @@ fn dotnet(sw: &crate::memreg::MemRegistry) -> Vec<Finding> {
             ));
         }
         (true, Some(r)) => out.push(finding(
+            FindingCode::PrereqDotnet4,
             ".NET Framework 4",
             &ndp,
             expected,
@@ -227,6 +242,7 @@ fn dotnet(sw: &crate::memreg::MemRegistry) -> Vec<Finding> {
         let v2 = format!(r"{SOFTWARE_ROOT}\{NET_V2}");
         let on = reg_dword(sw, &v2, "SystemDefaultTlsVersions") == Some(1);
         out.push(finding(
+            FindingCode::PrereqDotnet35,
             ".NET Framework 3.5",
             &v2,
             "SystemDefaultTlsVersions=1",

@@ -1,10 +1,14 @@
-//! Renderings of an audit [`Report`] and of a [`Batch`]: human (grouped, optionally
-//! coloured; a batch adds a table), JSON (the report itself, schema-versioned; a batch wraps
-//! its reports) and JUnit XML (one test case per finding). Colour is the caller's decision.
+//! Renderings of audits, streamed image by image ([`Renderer`]): human (what needs attention,
+//! grouped, optionally coloured; a batch adds a table), JSON (one document, always
+//! `{"images": [...]}`), JSON Lines (one [`Record`] per line, as each image finishes) and
+//! JUnit XML (a suite per image, a test case per finding). Colour and verbosity are the
+//! caller's decision; the caller writes the text where it wants.
 
-use super::batch::Batch;
+use super::batch::{Outcome, Row};
 use super::report::{Check, Finding, Report, Status, SCHEMA_VERSION};
+use super::waivers::{WaiverOutcome, WaiverState};
 use crate::diag::printable as p;
+use serde::Serialize;
 use std::fmt::Write as _;
 
 /// An output format of the audit.
@@ -12,10 +16,68 @@ use std::fmt::Write as _;
 pub enum Format {
     /// Grouped text, optionally coloured.
     Human,
-    /// The report as JSON.
+    /// One JSON document: `{"schema_version", "command", "profile", "images": [Record...],
+    /// "summary", "waivers", "exit_code"}`.
     Json,
-    /// JUnit XML, one test case per finding.
+    /// JSON Lines: one [`Record`] per line, written as each image finishes; a fleet audit
+    /// sharded across machines merges by concatenation.
+    Jsonl,
+    /// JUnit XML: a test suite per image, a test case per finding.
     Junit,
+}
+
+/// How much the human report says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum Verbosity {
+    /// The verdict line of each image only.
+    Quiet,
+    /// What needs attention: failures, warnings, unknowns, not-audited and waived findings.
+    #[default]
+    Normal,
+    /// Every finding, passes too.
+    Verbose,
+}
+
+/// One image's result, as the JSON document's `images` array and each JSON Lines line carry
+/// it: the same object in both, so a JSON Lines file is the array written line by line.
+#[derive(Debug, Clone, Serialize)]
+pub struct Record<'a> {
+    /// [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// Always `audit`.
+    pub command: &'static str,
+    /// The profile audited against.
+    pub profile: &'a str,
+    /// The image: a hive, root or disk image path (with the partition for an image).
+    pub image: &'a str,
+    /// `compliant`, `not-compliant` or `error`.
+    pub result: &'static str,
+    /// What was noticed finding the image (partitions of a disk image set aside, and why).
+    pub notes: &'a [String],
+    /// Why the image could not be audited, or null.
+    pub error: Option<&'a str>,
+    /// The report, or null when the image could not be audited.
+    pub report: Option<&'a Report>,
+}
+
+impl<'a> Record<'a> {
+    /// The record of one outcome.
+    pub fn of(profile: &'a str, o: &'a Outcome) -> Record<'a> {
+        Record {
+            schema_version: SCHEMA_VERSION,
+            command: "audit",
+            profile,
+            image: &o.name,
+            result: match &o.result {
+                Err(_) => "error",
+                Ok(r) if r.compliant => "compliant",
+                Ok(_) => "not-compliant",
+            },
+            notes: &o.notes,
+            error: o.result.as_ref().err().map(String::as_str),
+            report: o.result.as_ref().ok(),
+        }
+    }
 }
 
 fn paint(color: bool, code: &str, s: &str) -> String {
@@ -26,8 +88,11 @@ fn paint(color: bool, code: &str, s: &str) -> String {
     }
 }
 
-fn status_label(s: Status, color: bool) -> String {
-    let (text, code) = match s {
+fn status_label(f: &Finding, color: bool) -> String {
+    if f.waived() {
+        return paint(color, "36", &format!("{:<11}", "WAIVED"));
+    }
+    let (text, code) = match f.status {
         Status::Pass => ("PASS", "32"),
         Status::Warn => ("WARN", "33"),
         Status::Fail => ("FAIL", "1;31"),
@@ -47,9 +112,14 @@ fn group_title(c: Check) -> &'static str {
     }
 }
 
-/// The human report.
-pub fn human(r: &Report, color: bool) -> String {
+/// The human report. `Normal` leaves out the findings that pass (and says how many);
+/// `Quiet` gives the verdict line alone.
+pub fn human(r: &Report, color: bool, verbosity: Verbosity) -> String {
     let mut out = String::new();
+    if verbosity == Verbosity::Quiet {
+        out.push_str(&summary_line(r, color));
+        return out;
+    }
     let _ = writeln!(
         out,
         "{} profile {} ({} mode)",
@@ -74,6 +144,8 @@ pub fn human(r: &Report, color: bool) -> String {
         };
         let _ = writeln!(out, "  IMAGE     {} ({}){part}", p(&img.path), img.format);
     }
+    // Each hive: where it is and what happened to it (clean, recovered from which logs,
+    // read stale).
     if let Some(h) = &r.system {
         let cs = r
             .control_sets
@@ -82,22 +154,23 @@ pub fn human(r: &Report, color: bool) -> String {
             .unwrap_or_default();
         let _ = writeln!(
             out,
-            "  SYSTEM    {}{cs}{}",
+            "  SYSTEM    {}{cs}: {}",
             p(&h.path),
-            if h.dirty { " (dirty)" } else { "" }
+            p(&h.recovery.describe())
         );
     }
     if let Some(h) = &r.software {
         let _ = writeln!(
             out,
-            "  SOFTWARE  {}{}",
+            "  SOFTWARE  {}: {}",
             p(&h.path),
-            if h.dirty { " (dirty)" } else { "" }
+            p(&h.recovery.describe())
         );
     }
     if let Some(os) = &r.os {
         let _ = writeln!(out, "  OS        {}", p(&os.name));
     }
+    let shown = |f: &&Finding| verbosity == Verbosity::Verbose || f.status != Status::Pass;
     for check in [
         Check::Image,
         Check::Value,
@@ -105,7 +178,12 @@ pub fn human(r: &Report, color: bool) -> String {
         Check::Trap,
         Check::Prerequisite,
     ] {
-        let items: Vec<&Finding> = r.findings.iter().filter(|f| f.check == check).collect();
+        let items: Vec<&Finding> = r
+            .findings
+            .iter()
+            .filter(|f| f.check == check)
+            .filter(shown)
+            .collect();
         if items.is_empty() {
             continue;
         }
@@ -118,10 +196,11 @@ pub fn human(r: &Report, color: bool) -> String {
                 .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "{} {}  [{}]{value}",
-                status_label(f.status, color),
+                "{} {}  [{}]{value}  ({})",
+                status_label(f, color),
                 p(&f.setting),
-                p(&f.key)
+                p(&f.key),
+                f.code
             );
             if f.status != Status::Pass {
                 let mut detail = Vec::new();
@@ -138,8 +217,31 @@ pub fn human(r: &Report, color: bool) -> String {
                 };
                 let _ = writeln!(out, "{:11} {detail}{}", "", p(&f.reason));
             }
+            if let Some(w) = &f.waiver {
+                let state = if w.expired {
+                    format!("EXPIRED waiver ({}) of {}", w.at, w.expires)
+                } else {
+                    format!("waived until {} ({})", w.expires, w.at)
+                };
+                let _ = writeln!(out, "{:11} {}: {}", "", p(&state), p(&w.reason));
+            }
         }
     }
+    let hidden = r.findings.iter().filter(|f| !shown(f)).count();
+    if hidden > 0 {
+        let _ = writeln!(
+            out,
+            "\n{hidden} passing check{} not shown (--verbose shows them)",
+            if hidden == 1 { "" } else { "s" }
+        );
+    }
+    out.push('\n');
+    out.push_str(&summary_line(r, color));
+    out
+}
+
+/// `summary: N pass, ...: VERDICT`.
+fn summary_line(r: &Report, color: bool) -> String {
     let s = &r.summary;
     let verdict = if r.compliant {
         paint(color, "1;32", "COMPLIANT")
@@ -155,17 +257,15 @@ pub fn human(r: &Report, color: bool) -> String {
     } else {
         String::new()
     };
-    let _ = writeln!(
-        out,
-        "\nsummary: {} pass, {} fail, {} warn, {} unknown, {} not audited: {verdict}{partial}",
+    let waived = if s.waived > 0 {
+        format!(", {} waived", s.waived)
+    } else {
+        String::new()
+    };
+    format!(
+        "summary: {} pass, {} fail, {} warn, {} unknown, {} not audited{waived}: {verdict}{partial}\n",
         s.pass, s.fail, s.warn, s.unknown, s.not_audited
-    );
-    out
-}
-
-/// The JSON report (pretty-printed).
-pub fn json(r: &Report) -> String {
-    serde_json::to_string_pretty(r).expect("a report serializes")
+    )
 }
 
 fn xml(s: &str) -> String {
@@ -187,29 +287,18 @@ fn xml(s: &str) -> String {
     out
 }
 
-/// JUnit XML: one test case per finding; fail is a failure, unknown and not-audited are
-/// skipped, warn passes with its reason in system-out.
-pub fn junit(reports: &[(String, &Report)]) -> String {
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
-    for (name, r) in reports {
-        junit_suite(&mut out, name, r);
-    }
-    out.push_str("</testsuites>\n");
-    out
-}
-
 /// One image's suite: a test case per finding.
 fn junit_suite(out: &mut String, name: &str, r: &Report) {
     {
         let fails = r
             .findings
             .iter()
-            .filter(|f| f.status == Status::Fail)
+            .filter(|f| f.status == Status::Fail && !f.waived())
             .count();
         let skipped = r
             .findings
             .iter()
-            .filter(|f| matches!(f.status, Status::Unknown | Status::NotAudited))
+            .filter(|f| f.waived() || matches!(f.status, Status::Unknown | Status::NotAudited))
             .count();
         let _ = writeln!(
             out,
@@ -244,6 +333,14 @@ fn junit_suite(out: &mut String, name: &str, r: &Report) {
                 xml(&case)
             );
             match f.status {
+                _ if f.waived() => {
+                    let w = f
+                        .waiver
+                        .as_ref()
+                        .map(|w| format!("waived until {} ({}): {}", w.expires, w.at, w.reason))
+                        .unwrap_or_default();
+                    let _ = write!(out, "<skipped message=\"{}\"/>", xml(&w));
+                }
                 Status::Pass => {}
                 Status::Warn => {
                     let _ = write!(
@@ -287,96 +384,236 @@ fn junit_error(out: &mut String, profile: &str, name: &str, e: &str) {
     );
 }
 
-/// What the audits of a batch print on standard output in `format`; why images could not
-/// be audited is left to the caller ([`Batch::errors`]). One image prints its report alone.
-pub fn batch(b: &Batch, format: Format, color: bool) -> String {
-    match format {
-        Format::Human => batch_human(b, color),
-        Format::Json if b.is_batch() => batch_json(b),
-        Format::Json => match b.images.first() {
-            Some((_, Ok(rep))) => json(rep) + "\n",
-            _ => String::new(),
-        },
-        // Every image in input order; one that could not be audited is a suite with one
-        // error, not nothing.
-        Format::Junit => {
-            let mut out =
-                String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
-            for (name, r) in &b.images {
-                match r {
-                    Ok(rep) => junit_suite(&mut out, name, rep),
-                    Err(e) => junit_error(&mut out, &b.profile, name, e),
-                }
-            }
-            out.push_str("</testsuites>\n");
-            out
-        }
-    }
+/// Indents every line but the first by `n` spaces (a pretty-printed record inside the
+/// document's array).
+fn indent(text: &str, n: usize) -> String {
+    let pad = " ".repeat(n);
+    text.replace('\n', &format!("\n{pad}"))
 }
 
-/// The human reports, headed by their image in a batch, then the batch table.
-fn batch_human(b: &Batch, color: bool) -> String {
-    let batch = b.is_batch();
-    let mut out = String::new();
-    for (name, rep) in b.reports() {
-        if batch {
-            let _ = writeln!(out, "== {}", p(&name));
-        }
-        out.push_str(&human(rep, color));
-        if batch {
-            out.push('\n');
+/// The counts of a batch's images.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct BatchSummary {
+    /// Images (Windows installations) in the batch.
+    pub images: usize,
+    /// Images found compliant.
+    pub compliant: usize,
+    /// Images found not compliant.
+    pub not_compliant: usize,
+    /// Images that could not be audited.
+    pub errors: usize,
+}
+
+/// Renders a batch as it streams: [`Renderer::begin`], then [`Renderer::outcomes`] for each
+/// job's outcomes in input order, then [`Renderer::end`]. It keeps a [`Row`] per image (for
+/// the closing table and the exit code), never the reports.
+#[derive(Debug)]
+pub struct Renderer {
+    format: Format,
+    color: bool,
+    verbosity: Verbosity,
+    profile: String,
+    /// Head each report with its image and close with a table.
+    batch: bool,
+    rows: Vec<Row>,
+}
+
+impl Renderer {
+    /// A renderer for the audit against `profile` of `jobs` inputs.
+    pub fn new(
+        format: Format,
+        profile: &str,
+        jobs: usize,
+        color: bool,
+        verbosity: Verbosity,
+    ) -> Renderer {
+        Renderer {
+            format,
+            color,
+            verbosity,
+            profile: profile.to_string(),
+            batch: jobs > 1,
+            rows: Vec::new(),
         }
     }
-    if batch {
-        out.push_str(&batch_table(b));
+
+    /// What comes before the first image.
+    pub fn begin(&mut self) -> String {
+        match self.format {
+            Format::Json => format!(
+                "{{\n  \"schema_version\": {SCHEMA_VERSION},\n  \"command\": \"audit\",\n  \"profile\": {},\n  \"images\": [",
+                serde_json::to_string(&self.profile).unwrap_or_default()
+            ),
+            Format::Junit => "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n".into(),
+            Format::Human | Format::Jsonl => String::new(),
+        }
     }
-    out
+
+    /// The text of one job's outcomes (a disk image may hold several installations).
+    pub fn outcomes(&mut self, outcomes: &[Outcome]) -> String {
+        let mut out = String::new();
+        if outcomes.len() > 1 {
+            self.batch = true;
+        }
+        for o in outcomes {
+            let first = self.rows.is_empty();
+            self.rows.push(Row::of(o));
+            let record = Record::of(&self.profile, o);
+            match self.format {
+                Format::Json => {
+                    let text = serde_json::to_string_pretty(&record).unwrap_or_default();
+                    let _ = write!(
+                        out,
+                        "{}\n    {}",
+                        if first { "" } else { "," },
+                        indent(&text, 4)
+                    );
+                }
+                Format::Jsonl => {
+                    out.push_str(&serde_json::to_string(&record).unwrap_or_default());
+                    out.push('\n');
+                }
+                Format::Junit => match &o.result {
+                    Ok(rep) => junit_suite(&mut out, &o.name, rep),
+                    Err(e) => junit_error(&mut out, &self.profile, &o.name, e),
+                },
+                Format::Human => {
+                    let Ok(rep) = &o.result else {
+                        // The error itself goes to standard error; the table says ERROR.
+                        continue;
+                    };
+                    if self.batch && self.verbosity > Verbosity::Quiet {
+                        let _ = writeln!(out, "== {}", p(&o.name));
+                    }
+                    if self.verbosity > Verbosity::Quiet {
+                        for n in &o.notes {
+                            let _ = writeln!(out, "  NOTE      {}", p(n));
+                        }
+                    }
+                    if self.batch && self.verbosity == Verbosity::Quiet {
+                        let _ = write!(out, "{}: ", p(&o.name));
+                    }
+                    out.push_str(&human(rep, self.color, self.verbosity));
+                    if self.batch && self.verbosity > Verbosity::Quiet {
+                        out.push('\n');
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The counts of the images rendered so far.
+    pub fn summary(&self) -> BatchSummary {
+        let mut s = BatchSummary {
+            images: self.rows.len(),
+            ..BatchSummary::default()
+        };
+        for r in &self.rows {
+            match &r.result {
+                Ok((_, true)) => s.compliant += 1,
+                Ok((_, false)) => s.not_compliant += 1,
+                Err(_) => s.errors += 1,
+            }
+        }
+        s
+    }
+
+    /// The exit code: 2 when an image could not be audited, else 1 when one is not compliant
+    /// or a waiver has expired, else 0.
+    pub fn exit_code(&self, waivers: &[WaiverOutcome]) -> u8 {
+        let images = self
+            .rows
+            .iter()
+            .map(|r| match &r.result {
+                Err(_) => 2,
+                Ok((_, false)) => 1,
+                Ok(_) => 0,
+            })
+            .max()
+            .unwrap_or(0);
+        let expired = waivers.iter().any(|w| w.state == WaiverState::Expired);
+        images.max(u8::from(expired))
+    }
+
+    /// What comes after the last image: the human table of a batch and the waivers' fate,
+    /// the JSON document's summary, waivers and exit code, the JUnit closing tag.
+    pub fn end(&mut self, waivers: &[WaiverOutcome]) -> String {
+        let code = self.exit_code(waivers);
+        match self.format {
+            Format::Json => {
+                let tail = serde_json::json!({
+                    "summary": self.summary(),
+                    "waivers": waivers,
+                    "exit_code": code,
+                });
+                let mut text = String::from(if self.rows.is_empty() { "]" } else { "\n  ]" });
+                if let serde_json::Value::Object(map) = tail {
+                    for (k, v) in map {
+                        let v = serde_json::to_string_pretty(&v).unwrap_or_default();
+                        let _ = write!(text, ",\n  \"{k}\": {}", indent(&v, 2));
+                    }
+                }
+                text.push_str("\n}\n");
+                text
+            }
+            Format::Junit => "</testsuites>\n".into(),
+            Format::Jsonl => String::new(),
+            Format::Human => {
+                let mut out = String::new();
+                if self.batch {
+                    out.push_str(&batch_table(&self.rows));
+                }
+                for w in waivers {
+                    let what = match w.state {
+                        WaiverState::Active => continue,
+                        WaiverState::Expired => paint(self.color, "1;31", "EXPIRED WAIVER"),
+                        WaiverState::Unmatched => paint(self.color, "33", "UNUSED WAIVER"),
+                    };
+                    let _ = writeln!(
+                        out,
+                        "{what} {}: {} ({}, until {})",
+                        p(&w.at),
+                        w.code,
+                        p(&w.reason),
+                        w.expires
+                    );
+                }
+                out
+            }
+        }
+    }
 }
 
 /// One line per image: verdict, counts and name.
-pub fn batch_table(b: &Batch) -> String {
+pub fn batch_table(rows: &[Row]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<14} {:>5} {:>5} {:>5} {:>8} {:>12}  image",
-        "result", "pass", "fail", "warn", "unknown", "not-audited"
+        "{:<14} {:>5} {:>5} {:>5} {:>8} {:>12} {:>7}  image",
+        "result", "pass", "fail", "warn", "unknown", "not-audited", "waived"
     );
-    for (name, r) in &b.images {
-        let name = p(name);
-        let _ = match r {
-            Ok(rep) => {
-                let s = &rep.summary;
-                let v = if rep.compliant {
+    for r in rows {
+        let name = p(&r.name);
+        let _ = match &r.result {
+            Ok((s, compliant)) => {
+                let v = if *compliant {
                     "compliant"
                 } else {
                     "NOT compliant"
                 };
                 writeln!(
                     out,
-                    "{v:<14} {:>5} {:>5} {:>5} {:>8} {:>12}  {name}",
-                    s.pass, s.fail, s.warn, s.unknown, s.not_audited
+                    "{v:<14} {:>5} {:>5} {:>5} {:>8} {:>12} {:>7}  {name}",
+                    s.pass, s.fail, s.warn, s.unknown, s.not_audited, s.waived
                 )
             }
             Err(_) => writeln!(
                 out,
-                "{:<14} {:>5} {:>5} {:>5} {:>8} {:>12}  {name}",
-                "ERROR", "-", "-", "-", "-", "-"
+                "{:<14} {:>5} {:>5} {:>5} {:>8} {:>12} {:>7}  {name}",
+                "ERROR", "-", "-", "-", "-", "-", "-"
             ),
         };
     }
     out
-}
-
-/// The JSON of a batch: the schema version and per image its report or its error.
-pub fn batch_json(b: &Batch) -> String {
-    let items: Vec<_> = b
-        .images
-        .iter()
-        .map(|(name, r)| match r {
-            Ok(rep) => serde_json::json!({"image": name, "report": rep}),
-            Err(e) => serde_json::json!({"image": name, "error": e}),
-        })
-        .collect();
-    let doc = serde_json::json!({"schema_version": SCHEMA_VERSION, "images": items});
-    serde_json::to_string_pretty(&doc).expect("a batch serializes") + "\n"
 }

@@ -1,7 +1,7 @@
 //! Strict mode: every operation of the plan, checked against the hives. A value the profile
 //! sets must be there with its type and data; a value or key it deletes must be absent.
 
-use super::report::{Check, Finding, Status};
+use super::report::{Check, Finding, FindingCode, Status};
 use super::{show, Ctx};
 use crate::keypath::{SOFTWARE_ROOT, SYSTEM_ROOT};
 use crate::memreg::data_field;
@@ -44,6 +44,8 @@ pub(super) fn check_op(cx: &Ctx, setting: &str, op: &Op) -> Finding {
         Op::DeleteKey { .. } => None,
     };
     let finding = |actual: Option<String>, status: Status, reason: String| Finding {
+        code: FindingCode::SettingValue,
+        waiver: None,
         check: Check::Value,
         setting: setting.into(),
         key: key.clone(),

@@ -4,7 +4,7 @@
 //! client/server protocol states, and a policy `Functions` of the wrong type. The facts are
 //! [`crate::catalog::traps`]; the wording is the audit's.
 
-use super::report::{Check, Finding, Status};
+use super::report::{Check, Finding, FindingCode, Status};
 use super::{reg_dword, reg_text, show, Ctx};
 use crate::catalog::traps::{
     name_trap, nested_cipher, protocol_too_new, NameTrap, DWORD_VALUES, ENABLED_ALL_ONES,
@@ -18,8 +18,16 @@ use crate::keypath::{resolve, same_name};
 use crate::memreg::MemRegistry;
 use crate::value::{dword, type_name};
 
-fn trap(key: &str, value: Option<&str>, actual: Option<String>, reason: String) -> Finding {
+fn trap(
+    code: FindingCode,
+    key: &str,
+    value: Option<&str>,
+    actual: Option<String>,
+    reason: String,
+) -> Finding {
     Finding {
+        code,
+        waiver: None,
         check: Check::Trap,
         setting: "trap".into(),
         key: key.into(),
@@ -50,8 +58,8 @@ pub(super) fn traps(cx: &Ctx) -> Vec<Finding> {
             for sub in sys.subkeys(&base) {
                 let k = format!(r"{base}\{sub}");
                 if !entries.iter().any(|a| same_name(a.name, &sub)) {
-                    let reason = unknown_algorithm(sys, &k, &sub, group, kind, build);
-                    out.push(trap(&k, None, None, reason));
+                    let (code, reason) = unknown_algorithm(sys, &k, &sub, group, kind, build);
+                    out.push(trap(code, &k, None, None, reason));
                 }
                 value_traps(sys, &k, &mut out);
             }
@@ -61,11 +69,11 @@ pub(super) fn traps(cx: &Ctx) -> Vec<Finding> {
             let k = format!(r"{protos}\{sub}");
             match PROTOCOLS.iter().find(|p| same_name(p.name, &sub)) {
                 None => {
-                    let reason = match name_trap(NameKind::Protocol, &sub, build) {
-                        Some(NameTrap::NoSuchDtls) => format!("Windows has no \"{sub}\" (its DTLS versions are DTLS 1.0 and DTLS 1.2); this key does nothing"),
-                        _ => format!("Schannel has no protocol \"{sub}\"; this key does nothing"),
+                    let (code, reason) = match name_trap(NameKind::Protocol, &sub, build) {
+                        Some(NameTrap::NoSuchDtls) => (FindingCode::DtlsVersion, format!("Windows has no \"{sub}\" (its DTLS versions are DTLS 1.0 and DTLS 1.2); this key does nothing")),
+                        _ => (FindingCode::UnknownProtocol, format!("Schannel has no protocol \"{sub}\"; this key does nothing")),
                     };
-                    out.push(trap(&k, None, None, reason));
+                    out.push(trap(code, &k, None, None, reason));
                 }
                 Some(p) => {
                     if let Some(b) = build.filter(|b| protocol_too_new(p.id, *b)) {
@@ -74,7 +82,7 @@ pub(super) fn traps(cx: &Ctx) -> Vec<Finding> {
                         } else {
                             format!("a TLS 1.3 key on build {b}: Schannel has TLS 1.3 only from build {TLS13_MIN_BUILD}; enabled on Server 2019 it resets connections")
                         };
-                        out.push(trap(&k, None, None, reason));
+                        out.push(trap(FindingCode::Tls13Below20348, &k, None, None, reason));
                     }
                 }
             }
@@ -86,7 +94,7 @@ pub(super) fn traps(cx: &Ctx) -> Vec<Finding> {
             if let (Some(c), Some(s)) = (c, s) {
                 if c != s {
                     let on = |b: bool| if b { "enabled" } else { "disabled" };
-                    out.push(trap(&k, Some(ENABLED), Some(format!("Client {}, Server {}", on(c), on(s))), format!("\"{sub}\" is {} for Client and {} for Server; a server that is also a client (most are) gets a mixed result", on(c), on(s))));
+                    out.push(trap(FindingCode::ClientServerMismatch, &k, Some(ENABLED), Some(format!("Client {}, Server {}", on(c), on(s))), format!("\"{sub}\" is {} for Client and {} for Server; a server that is also a client (most are) gets a mixed result", on(c), on(s))));
                 }
             }
         }
@@ -94,7 +102,7 @@ pub(super) fn traps(cx: &Ctx) -> Vec<Finding> {
     if let Some(sw) = cx.software {
         if let Some((t, b)) = sw.get(SSL_POLICY, FUNCTIONS) {
             if t != POLICY_FUNCTIONS_TYPE {
-                out.push(trap(SSL_POLICY, Some(FUNCTIONS), Some(show(t, b)), format!("the policy Functions is {}; Windows reads it only as REG_SZ (comma-separated) and ignores this one", type_name(t))));
+                out.push(trap(FindingCode::FunctionsType, SSL_POLICY, Some(FUNCTIONS), Some(show(t, b)), format!("the policy Functions is {}; Windows reads it only as REG_SZ (comma-separated) and ignores this one", type_name(t))));
             } else if let (Some(list), Some(os)) = (reg_text(sw, SSL_POLICY, FUNCTIONS), cx.os) {
                 out.extend(unknown_suites(&list, os));
             }
@@ -113,6 +121,7 @@ fn unknown_suites(list: &str, os: &super::OsInfo) -> Vec<Finding> {
     for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
         if known_for(name, os.build, os.edition()) == Some(false) {
             out.push(trap(
+                FindingCode::UnknownOnBuild,
                 SSL_POLICY,
                 Some(FUNCTIONS),
                 Some(name.to_string()),
@@ -131,13 +140,13 @@ fn unknown_algorithm(
     group: &str,
     kind: NameKind,
     build: Option<u32>,
-) -> String {
+) -> (FindingCode, String) {
     match name_trap(kind, sub, build) {
         Some(NameTrap::LookalikeSlash(_)) => {
-            return format!("\"{sub}\" uses a look-alike slash; Schannel reads only the ASCII \"/\" name, so this key does nothing");
+            return (FindingCode::LookalikeSlash, format!("\"{sub}\" uses a look-alike slash; Schannel reads only the ASCII \"/\" name, so this key does nothing"));
         }
         Some(NameTrap::PreVistaTripleDes) => {
-            return "\"Triple DES 168/168\" is the pre-Vista name; Vista and later read \"Triple DES 168\", so this key does nothing".to_string();
+            return (FindingCode::TripleDes168168, "\"Triple DES 168/168\" is the pre-Vista name; Vista and later read \"Triple DES 168\", so this key does nothing".to_string());
         }
         _ => {}
     }
@@ -151,9 +160,12 @@ fn unknown_algorithm(
     match nested {
         Some(name) => {
             let tail = name.split_once('/').map(|x| x.1).unwrap_or_default();
-            format!("\"{sub}\\{tail}\" is a nested key (what New-Item makes of \"{name}\"); Schannel reads only \"{name}\"")
+            (FindingCode::NestedCipherKey, format!("\"{sub}\\{tail}\" is a nested key (what New-Item makes of \"{name}\"); Schannel reads only \"{name}\""))
         }
-        None => format!("Schannel has no {group} entry named \"{sub}\"; this key does nothing"),
+        None => (
+            FindingCode::UnknownAlgorithm,
+            format!("Schannel has no {group} entry named \"{sub}\"; this key does nothing"),
+        ),
     }
 }
 
@@ -166,6 +178,7 @@ fn value_traps(reg: &MemRegistry, key: &str, out: &mut Vec<Finding>) {
         }
         match dword(t, b) {
             None => out.push(trap(
+                FindingCode::NotADword,
                 key,
                 Some(name),
                 Some(show(t, b)),
@@ -174,7 +187,7 @@ fn value_traps(reg: &MemRegistry, key: &str, out: &mut Vec<Finding>) {
                     type_name(t)
                 ),
             )),
-            Some(ENABLED_ALL_ONES) if same_name(name, ENABLED) => out.push(trap(key, Some(name), Some(show(t, b)), "Enabled=0xffffffff works as enabled, but current documentation asks for 1 and Exchange HealthChecker flags it".to_string())),
+            Some(ENABLED_ALL_ONES) if same_name(name, ENABLED) => out.push(trap(FindingCode::EnabledFfffffff, key, Some(name), Some(show(t, b)), "Enabled=0xffffffff works as enabled, but current documentation asks for 1 and Exchange HealthChecker flags it".to_string())),
             Some(_) => {}
         }
     }

@@ -36,7 +36,10 @@ pub struct Change {
 /// All differences, in key order, and what could not be compared.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Diff {
-    pub version: u32,
+    /// [`crate::SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// Always `diff`.
+    pub command: &'static str,
     pub added: Vec<Change>,
     pub removed: Vec<Change>,
     pub changed: Vec<Change>,
@@ -169,7 +172,8 @@ pub fn deltas<'a>(a: &'a MemRegistry, b: &'a MemRegistry) -> impl Iterator<Item 
 /// The differences from `a` to `b`, collected (see [`deltas`] for large registries).
 pub fn diff(a: &MemRegistry, b: &MemRegistry) -> Diff {
     let mut d = Diff {
-        version: 1,
+        schema_version: crate::SCHEMA_VERSION,
+        command: "diff",
         ..Diff::default()
     };
     for delta in deltas(a, b) {
@@ -280,7 +284,8 @@ impl Compared {
     /// Everything collected into a [`Diff`].
     pub fn diff(&self) -> Result<Diff, HiveError> {
         let mut d = Diff {
-            version: 1,
+            schema_version: crate::SCHEMA_VERSION,
+            command: "diff",
             not_compared: self.not_compared.clone(),
             duplicates: self.duplicates.clone(),
             ..Diff::default()
@@ -421,8 +426,9 @@ impl Serialize for Compared {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
         let pick = |want| Picked { c: self, want };
-        let mut st = s.serialize_struct("Diff", 6)?;
-        st.serialize_field("version", &1u32)?;
+        let mut st = s.serialize_struct("Diff", 7)?;
+        st.serialize_field("schema_version", &crate::SCHEMA_VERSION)?;
+        st.serialize_field("command", "diff")?;
         st.serialize_field("added", &pick(|d| matches!(d, Delta::Added(_))))?;
         st.serialize_field("removed", &pick(|d| matches!(d, Delta::Removed(_))))?;
         st.serialize_field("changed", &pick(|d| matches!(d, Delta::Changed(..))))?;

@@ -9,6 +9,13 @@ pub struct Cli {
     /// When to colour messages (NO_COLOR is respected with auto).
     #[arg(long, value_enum, default_value_t = Color::Auto, global = true)]
     pub color: Color,
+    /// Say less: no notes, warnings or progress on standard error; an audit prints only
+    /// each image's verdict line.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Say more: an audit lists the checks that pass too; profile notes are shown.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -42,9 +49,11 @@ pub enum FlavorArg {
 pub enum AuditFormat {
     /// grouped text, coloured on a terminal
     Human,
-    /// the report as JSON (schema_version 1)
+    /// one JSON document: {"schema_version": 2, "images": [...], ...}
     Json,
-    /// JUnit XML, one test case per finding
+    /// JSON Lines: one object per image, written as each finishes
+    Jsonl,
+    /// JUnit XML: a test suite per image, a test case per finding
     Junit,
 }
 
@@ -254,6 +263,13 @@ pub struct AuditArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = AuditFormat::Human)]
     pub format: AuditFormat,
+    /// A YAML file of waivers: findings accepted until a date (each names a code, and
+    /// optionally a key, value and image, with a reason and an expiry date).
+    #[arg(long, value_name = "FILE")]
+    pub waivers: Option<PathBuf>,
+    /// Audit this many images at once (default: one per core).
+    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub jobs: Option<u32>,
 }
 
 /// A Windows build: a number, or a name of `tlsreg::catalog::NAMED_BUILDS`.

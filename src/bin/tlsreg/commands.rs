@@ -168,13 +168,26 @@ fn explain(code: Option<&str>) -> Result<u8> {
             }
         }
     }
+    for f in tlsreg::audit::FindingCode::ALL {
+        if code.is_none_or(|want| want.eq_ignore_ascii_case(f.as_str())) {
+            found = true;
+            out.push_str(&format!(
+                "{} (audit finding): {}\n",
+                f.as_str(),
+                f.meaning()
+            ));
+        }
+    }
     if let (Some(want), false) = (code, found) {
-        let all = tables.iter().flat_map(|(_, t)| t.iter().map(|(c, ..)| *c));
+        let all = tables
+            .iter()
+            .flat_map(|(_, t)| t.iter().map(|(c, ..)| *c))
+            .chain(tlsreg::audit::FindingCode::ALL.iter().map(|f| f.as_str()));
         let hint = tlsreg::catalog::did_you_mean(want, all)
             .map(|c| format!("; did you mean \"{c}\"?"))
             .unwrap_or_default();
         anyhow::bail!(
-            "no diagnostic code is called {}{hint} (`tlsreg explain` lists them all)",
+            "no diagnostic or finding code is called {}{hint} (`tlsreg explain` lists them all)",
             p(&format!("\"{want}\""))
         );
     }
@@ -284,9 +297,10 @@ fn compile(
 fn compile_json(ui: &Ui, rows: &[compile::FileRow]) -> Result<()> {
     let diags = ui.collected();
     let doc = compile::Report {
+        schema_version: tlsreg::SCHEMA_VERSION,
+        command: "compile",
         diagnostics: &diags,
         files: rows,
-        version: 1,
     };
     print_json(&doc)
 }
@@ -303,15 +317,14 @@ fn print_json(doc: &impl serde::Serialize) -> Result<()> {
     Ok(())
 }
 
-fn format_is_human(f: &AuditFormat) -> bool {
-    matches!(f, AuditFormat::Human)
-}
-
 fn audit(a: AuditArgs, ui: &Ui) -> Result<u8> {
-    use tlsreg::audit::batch::{Batch, Targets};
-    use tlsreg::audit::render::{self, Format};
+    use tlsreg::audit::batch::{self, RunOptions, Targets};
+    use tlsreg::audit::render::{Format, Renderer};
+    use tlsreg::audit::waivers::{self, Waivers};
     let (_, loaded) = ui.load(&a.profile)?;
-    let images = Targets {
+    let waivers = a.waivers.as_deref().map(Waivers::load).transpose()?;
+    let today = waivers::today();
+    let targets = Targets {
         system: a.system,
         software: a.software,
         roots: a.root,
@@ -320,48 +333,104 @@ fn audit(a: AuditArgs, ui: &Ui) -> Result<u8> {
         roots_file: a.roots_file,
         os_build: a.os_build,
         no_recover: a.no_recover,
-    }
-    .images()?;
-    // Partitions of a disk image set aside (EFI, BitLocker, ...) and why.
-    if format_is_human(&a.format) {
-        for image in &images {
-            for n in &image.notes {
-                let _ = writeln!(std::io::stderr(), "note: {}", p(n));
-            }
-        }
-    }
+    };
+    let jobs = targets.jobs()?;
     let format = match a.format {
         AuditFormat::Human => Format::Human,
         AuditFormat::Json => Format::Json,
+        AuditFormat::Jsonl => Format::Jsonl,
         AuditFormat::Junit => Format::Junit,
     };
-    let opts = tlsreg::audit::Options {
-        effective: a.effective,
-        require_all: a.require_all,
+    let run = RunOptions {
+        audit: tlsreg::audit::Options {
+            effective: a.effective,
+            require_all: a.require_all,
+        },
+        threads: a.jobs.map_or_else(batch::default_threads, |n| n as usize),
+        waivers: waivers.as_ref().map(|w| (w, today)),
     };
-    let progress = images.len() > 1 && std::io::stderr().is_terminal() && format == Format::Human;
-    let batch = Batch::run(&loaded.profile, images, opts, |i, n, name| {
-        if progress {
-            let _ = write!(
+    let mut render = Renderer::new(
+        format,
+        &loaded.profile.name,
+        jobs.len(),
+        ui.color_out,
+        ui.verbosity,
+    );
+    // A progress bar only for a batch on a terminal, and never in its way: it is drawn on
+    // standard error, and cleared while a report is written.
+    let bar = (jobs.len() > 1 && !ui.quiet() && std::io::stderr().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::new(jobs.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:30} {pos}/{len} images, {elapsed} elapsed, about {eta} left",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let mut stdout = std::io::stdout().lock();
+    let mut failed: Option<std::io::Error> = None;
+    let mut put = |text: &str, failed: &mut Option<std::io::Error>| {
+        if failed.is_none() && !text.is_empty() {
+            if let Err(e) = stdout
+                .write_all(text.as_bytes())
+                .and_then(|_| stdout.flush())
+            {
+                *failed = Some(e);
+            }
+        }
+    };
+    put(&render.begin(), &mut failed);
+    batch::stream(&loaded.profile, &targets, &jobs, run, |_, _, outcomes| {
+        let text = render.outcomes(&outcomes);
+        let mut show = || {
+            for o in &outcomes {
+                // Partitions of a disk image set aside (EFI, BitLocker, ...) and why: the
+                // human report says it; the other formats carry it in their records.
+                if let Err(e) = &o.result {
+                    let _ = writeln!(std::io::stderr(), "error: {}", p(e));
+                }
+            }
+            put(&text, &mut failed);
+        };
+        match &bar {
+            Some(b) => {
+                b.suspend(show);
+                b.inc(1);
+            }
+            None => show(),
+        }
+        failed.is_none()
+    });
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let outcomes = waivers
+        .as_ref()
+        .map(|w| w.outcomes(today))
+        .unwrap_or_default();
+    put(&render.end(&outcomes), &mut failed);
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
+    if !ui.quiet() && format != Format::Human {
+        for w in &outcomes {
+            use tlsreg::audit::waivers::WaiverState;
+            let what = match w.state {
+                WaiverState::Active => continue,
+                WaiverState::Expired => "error: the waiver has expired",
+                WaiverState::Unmatched => "warning: the waiver matches no finding",
+            };
+            let _ = writeln!(
                 std::io::stderr(),
-                "\r\x1b[2Kauditing {}/{n}: {}",
-                i + 1,
-                p(name)
+                "{}: {what} ({}, until {})",
+                p(&w.at),
+                w.code,
+                w.expires
             );
         }
-    });
-    if progress {
-        let _ = write!(std::io::stderr(), "\r\x1b[2K");
     }
-    write!(
-        std::io::stdout().lock(),
-        "{}",
-        render::batch(&batch, format, ui.color_out)
-    )?;
-    for e in batch.errors() {
-        let _ = writeln!(std::io::stderr(), "error: {}", p(e));
-    }
-    Ok(batch.exit_code())
+    Ok(render.exit_code(&outcomes))
 }
 
 fn import(file: &Path, encoding: &str, output: Option<&Path>, ui: &Ui) -> Result<u8> {
@@ -531,7 +600,11 @@ fn lint(
         }
     }
     if format == Report::Json {
-        print_json(&serde_json::json!({"version": 1, "files": all}))?;
+        print_json(&serde_json::json!({
+            "schema_version": tlsreg::SCHEMA_VERSION,
+            "command": "lint",
+            "files": all,
+        }))?;
     }
     Ok(if failed { 2 } else { u8::from(found) })
 }

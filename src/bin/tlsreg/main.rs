@@ -58,7 +58,14 @@ fn main() -> ExitCode {
             ..
         }
     );
-    let ui = ui::Ui::new(cli.color, collect);
+    let verbosity = if cli.quiet {
+        tlsreg::audit::render::Verbosity::Quiet
+    } else if cli.verbose {
+        tlsreg::audit::render::Verbosity::Verbose
+    } else {
+        tlsreg::audit::render::Verbosity::Normal
+    };
+    let ui = ui::Ui::new(cli.color, collect, verbosity);
     match commands::run(cli.command, &ui) {
         Ok(code) => ExitCode::from(code),
         // The reader went away (`tlsreg ... | head`): nothing more to say to anyone.

@@ -18,12 +18,14 @@ pub struct Ui {
     pub color_out: bool,
     /// With `compile --report json`, diagnostics are collected for the JSON report instead.
     pub collected: Option<RefCell<Vec<Diagnostic>>>,
+    /// `--quiet`, `--verbose` or neither.
+    pub verbosity: tlsreg::audit::render::Verbosity,
 }
 
 impl Ui {
     /// One colour policy for both streams: `always` and `never` are final, `auto` colours a
     /// stream that is a terminal unless NO_COLOR is set.
-    pub fn new(color: Color, collect: bool) -> Ui {
+    pub fn new(color: Color, collect: bool, verbosity: tlsreg::audit::render::Verbosity) -> Ui {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         let on = |terminal: bool| match color {
             Color::Always => true,
@@ -34,13 +36,34 @@ impl Ui {
             color_err: on(std::io::stderr().is_terminal()),
             color_out: on(std::io::stdout().is_terminal()),
             collected: collect.then(Default::default),
+            verbosity,
         }
+    }
+
+    /// `--quiet`: no notes, warnings or progress on standard error.
+    pub fn quiet(&self) -> bool {
+        self.verbosity == tlsreg::audit::render::Verbosity::Quiet
     }
 
     /// Shows diagnostics on stderr (or keeps them for the JSON report).
     pub fn diags(&self, d: &Diagnostics) {
         if let Some(c) = &self.collected {
             c.borrow_mut().extend(d.0.iter().cloned());
+        } else if self.quiet() {
+            // Errors still: they say why the run fails.
+            let errors = Diagnostics(
+                d.0.iter()
+                    .filter(|d| d.severity() == tlsreg::diag::Severity::Error)
+                    .cloned()
+                    .collect(),
+            );
+            if !errors.0.is_empty() {
+                let _ = write!(
+                    std::io::stderr().lock(),
+                    "{}",
+                    errors.render(self.color_err)
+                );
+            }
         } else if !d.0.is_empty() {
             let _ = write!(std::io::stderr().lock(), "{}", d.render(self.color_err));
         }
@@ -48,6 +71,7 @@ impl Ui {
 
     /// Shows diagnostics, leaving out notes unless `notes` (a JSON report keeps them all).
     fn profile_diags(&self, d: &Diagnostics, notes: bool) {
+        let notes = notes || self.verbosity == tlsreg::audit::render::Verbosity::Verbose;
         if notes || self.collected.is_some() {
             return self.diags(d);
         }
@@ -77,7 +101,7 @@ impl Ui {
 
     /// Says how a dirty hive was read.
     pub fn recovery(&self, path: &std::path::Path, recovery: &Recovery) {
-        if *recovery != Recovery::Clean {
+        if *recovery != Recovery::Clean && !self.quiet() {
             let level = if recovery.stale() { "warning" } else { "note" };
             let _ = writeln!(
                 std::io::stderr(),
