@@ -29,6 +29,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let report = tlsreg::audit::audit(&loaded.profile, &inputs, Default::default())?;
     let verbosity = tlsreg::audit::render::Verbosity::Normal;
-    print!("{}", tlsreg::audit::render::human(&report, false, verbosity));
+    print!(
+        "{}",
+        tlsreg::audit::render::human(&report, false, verbosity)
+    );
     Ok(())
 }

@@ -23,6 +23,7 @@ pub enum Flavor {
 /// What to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Options {
+    /// Which program the `.reg` files are for.
     pub flavor: Flavor,
     /// Write the undo file instead.
     pub revert: bool,
@@ -36,7 +37,11 @@ pub struct Options {
 /// One output file: its name (no folder) and its bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Output {
+    /// The file name: the profile's name, `.revert` for an undo, the family's builds and the hive
+    /// where there are several (`NAME.build-14393.system.reg`).
     pub file_name: String,
+    /// The whole file, as [`reg::to_regedit`], [`reg::to_hivex`] or
+    /// [`crate::emit::powershell::to_powershell_by_build`] wrote it.
     pub bytes: Vec<u8>,
 }
 
@@ -74,18 +79,29 @@ pub fn reg_outputs(name: &str, profile: &Profile, opts: Options) -> Result<Vec<O
 /// Why a profile's outputs could not be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CompileError {
+    /// The `.reg` output could not be made (a key path or value name that cannot be written;
+    /// for the hivex flavour, a key outside SYSTEM and SOFTWARE or under `CurrentControlSet`).
     #[error(transparent)]
     Reg(#[from] EmitError),
+    /// The PowerShell output could not be made.
     #[error(transparent)]
     PowerShell(#[from] crate::emit::powershell::PsError),
     /// Build `build` knows none of the list's names: writing an empty list would leave
     /// Windows no suite (or curve) at all.
     #[error("build {build} knows none of the names in the {list} list; nothing would be left")]
-    NothingLeft { build: u32, list: &'static str },
+    NothingLeft {
+        /// The build resolved for.
+        build: u32,
+        /// Which list: `"cipher-suite"` or `"curve"`.
+        list: &'static str,
+    },
     /// The target range spans builds that know different names: one file would be wrong
     /// for part of it.
     #[error("the cipher-suite or curve list cannot be one list for every build of the target: builds know different names from build {}; compile once per build with --target-build (for example --target-build {}), or narrow the target", starts.iter().map(u32::to_string).collect::<Vec<_>>().join(", from build "), starts.first().copied().unwrap_or_default())]
-    ListsDifferInRange { starts: Vec<u32> },
+    ListsDifferInRange {
+        /// The first build of each family, oldest first.
+        starts: Vec<u32>,
+    },
 }
 
 /// A run of builds of a profile's target range that get the same cipher-suite and curve
@@ -129,7 +145,9 @@ pub enum Resolved {
     /// One profile for every build it is compiled for (`--target-build`, no target, or a
     /// target whose builds all get the same lists), with what resolving changed.
     One {
+        /// The profile with its lists resolved.
         profile: Profile,
+        /// What resolving changed (names left out, respelled).
         changes: Vec<BuildChange>,
     },
     /// Builds of the target that get different lists, oldest first (at least two).
@@ -334,7 +352,12 @@ pub enum Note {
         changes: Vec<BuildChange>,
     },
     /// A script that chooses between the families' lists when it runs.
-    ScriptByBuild { file: String, families: usize },
+    ScriptByBuild {
+        /// The script's file name.
+        file: String,
+        /// How many families it chooses between.
+        families: usize,
+    },
 }
 
 impl std::fmt::Display for Note {
@@ -392,7 +415,9 @@ impl std::fmt::Display for Note {
 /// What compiling one profile made: its files, and what resolving its lists did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Compiled {
+    /// The files of the outputs, in the order they were added.
     pub outputs: Vec<Output>,
+    /// What resolving the lists did, for the user.
     pub notes: Vec<Note>,
 }
 
@@ -516,9 +541,13 @@ pub struct Batch {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FileStatus {
+    /// Without `check`: written and put in place.
     Written,
+    /// With `check`: the file holds exactly the output's bytes.
     UpToDate,
+    /// With `check`: there is no file at the path.
     Missing,
+    /// With `check`: the file's bytes differ from the output's.
     Differs,
 }
 
@@ -539,7 +568,9 @@ impl FileStatus {
 pub struct FileRow {
     /// The path as the user will recognise it (lossy where it is not Unicode).
     pub file: String,
+    /// The profile argument the output came from, as the user gave it.
     pub profile: String,
+    /// What happened to it.
     pub status: FileStatus,
 }
 
@@ -550,27 +581,37 @@ pub struct Report<'a> {
     pub schema_version: u32,
     /// Always `compile`.
     pub command: &'static str,
-    /// Every diagnostic of the profiles compiled.
+    /// Every diagnostic of loading the profiles (when one is an error, nothing was written
+    /// and `files` is empty).
     pub diagnostics: &'a [crate::diag::Diagnostic],
-    /// Every file written or checked.
+    /// One row per output file, in the order the outputs were added.
     pub files: &'a [FileRow],
 }
 
 /// Why a batch could not be written or checked.
 #[derive(Debug, thiserror::Error)]
 pub enum BatchError {
+    /// Two profiles (or two outputs of one) would write the same file name; nothing was written.
     #[error("{first} and {second} would both write {file}; compile them into different folders")]
     SameName {
+        /// The profile argument of the first output with that name.
         first: String,
+        /// The profile argument of the second.
         second: String,
+        /// The file name.
         file: String,
     },
+    /// An output could not be staged (then nothing was written) or put in place (then the
+    /// outputs put in place before it stay).
     #[error("compiling {profile}")]
     Write {
+        /// The profile argument the output came from.
         profile: String,
+        /// Why.
         #[source]
         source: OutputError,
     },
+    /// An output could not be compared (`check`): it is not a regular file, or cannot be read.
     #[error(transparent)]
     Check(OutputError),
 }

@@ -12,8 +12,12 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Stops a profile from loading (and so from compiling); in a `.reg` file, a line regedit
+    /// cannot read.
     Error,
+    /// Something likely wrong that does not stop anything.
     Warning,
+    /// What the tool will do about something that is not wrong.
     Note,
 }
 
@@ -35,54 +39,126 @@ impl Severity {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Code {
     // Profiles.
+    /// `yaml-syntax` (profile, error): the file is not valid YAML.
     YamlSyntax,
+    /// `io` (profile, error): the file cannot be read.
     Io,
+    /// `encoding` (profile, error): the file is not UTF-8 text.
     Encoding,
+    /// `too-large` (profile, error): the file, its YAML after aliases are expanded, or the data it
+    /// writes is larger than a profile can be.
     TooLarge,
+    /// `wrong-type` (profile, error): a field has the wrong kind of value (text, number, list,
+    /// mapping).
     WrongType,
+    /// `unknown-field` (profile, error): a field the profile format does not have.
     UnknownField,
+    /// `unknown-name` (profile, error): a protocol, cipher, hash or key exchange Windows does not
+    /// have.
     UnknownName,
+    /// `duplicate-name` (profile, error): one setting is given twice under different spellings.
     DuplicateName,
+    /// `invalid-state` (profile, error): a state other than enabled, disabled or os-default.
     InvalidState,
+    /// `out-of-range` (profile, error): a number outside the setting's valid range.
     OutOfRange,
+    /// `not-applicable` (profile, error): a field that does not apply to this key exchange.
     NotApplicable,
+    /// `invalid-list` (profile, error): a cipher-suite, curve or protocol list that cannot be
+    /// written.
     InvalidList,
+    /// `invalid-key` (profile, error): a raw key path that cannot be written to a .reg file.
     InvalidKey,
+    /// `invalid-value-name` (profile, error): a raw value name that cannot be written to a .reg
+    /// file.
     InvalidValueName,
+    /// `invalid-data` (profile, error): raw value data that does not fit its type.
     InvalidData,
+    /// `extends-not-found` (profile, error): an `extends` entry that is neither a built-in profile
+    /// nor a file.
     ExtendsNotFound,
+    /// `extends-cycle` (profile, error): profiles that extend each other in a circle.
     ExtendsCycle,
+    /// `too-deep` (profile, error): YAML nested, or extends chained, deeper than a profile can
+    /// need.
     TooDeep,
+    /// `tls13-below-20348` (profile, warning): TLS 1.3 enabled for a target older than build 20348
+    /// (Server 2022).
     Tls13Below20348,
+    /// `tls13-suite-below-20348` (profile, note): TLS 1.3 cipher suites listed for a target older
+    /// than build 20348: compile leaves them out for the builds before it.
     Tls13SuiteBelow20348,
+    /// `sha-disabled-breaks-rdp` (profile, warning): disabling the SHA (SHA-1) hash has broken RDP.
     ShaDisabledBreaksRdp,
+    /// `suite-list-too-long` (profile, warning): the cipher-suite list is longer than the 1023
+    /// characters Windows reads.
     SuiteListTooLong,
+    /// `unknown-cipher-suite` (profile, warning): a cipher-suite name no Windows version has.
     UnknownCipherSuite,
+    /// `unknown-curve` (profile, warning): a curve name that is not a known CNG curve.
     UnknownCurve,
+    /// `raw-overrides-setting` (profile, warning): a raw value replaces a value a named setting
+    /// writes.
     RawOverridesSetting,
     // `.reg` files: the reader, then the linter.
+    /// `encoding` (`.reg`, error): bytes that are not valid in the file's encoding.
     RegEncoding,
+    /// `missing-header` (`.reg`, warning): no header line: regedit ignores the whole file.
     MissingHeader,
+    /// `bad-header` (`.reg`, warning): a header regedit does not accept: it ignores the whole file.
     BadHeader,
+    /// `utf8-bom` (`.reg`, warning): UTF-8 with BOM under the 5.00 header: regedit ignores the
+    /// whole file.
     Utf8Bom,
+    /// `utf16-no-bom` (`.reg`, warning): UTF-16 without a BOM: regedit does not recognise the
+    /// header and ignores the file.
     Utf16NoBom,
+    /// `ansi-text` (`.reg`, warning): non-ASCII text in a file without BOM: regedit reads it in the
+    /// ANSI code page.
     AnsiText,
+    /// `abbreviated-root` (`.reg`, warning): a key under HKLM, HKCU...: regedit ignores the block;
+    /// the root must be spelled out.
     AbbreviatedRoot,
+    /// `syntax` (`.reg`, error): a line regedit cannot read.
     Syntax,
+    /// `bad-data` (`.reg`, error): value data that does not parse (hex bytes, dword digits).
     BadData,
+    /// `unknown-escape` (`.reg`, warning): a backslash before a character other than `\` or `"`:
+    /// regedit drops the backslash.
     UnknownEscape,
+    /// `unsupported-type` (`.reg`, warning): a value form only Wine or hivex know (`str(N):`).
     UnsupportedType,
+    /// `value-before-key` (`.reg`, error): a value line before any `[KEY]` line.
     ValueBeforeKey,
+    /// `dword-digits` (`.reg`, warning): `dword:` with fewer than 8 hex digits (regedit reads it;
+    /// hivex rejects it).
     DwordDigits,
+    /// `value-twice` (`.reg`, warning): a value set twice in one block (hivex keeps both).
     ValueTwice,
+    /// `set-and-delete` (`.reg`, warning): a value set and deleted in one block (hivex keeps the
+    /// value).
     SetAndDelete,
+    /// `lookalike-slash` (`.reg`, warning): a look-alike slash (U+2215 ...) in a cipher key:
+    /// Schannel ignores the key.
     LookalikeSlash,
+    /// `nested-cipher-key` (`.reg`, warning): a nested key like `Ciphers\AES 128\128`: Schannel
+    /// reads only `AES 128/128`.
     NestedCipherKey,
+    /// `enabled-ffffffff` (`.reg`, warning): `Enabled=0xffffffff`: works, but documentation asks
+    /// for 1 and checkers flag it.
     EnabledFfffffff,
+    /// `functions-multi-sz` (`.reg`, warning): the policy `Functions` as `hex(7)`: Windows reads it
+    /// only as REG_SZ.
     FunctionsMultiSz,
+    /// `dtls-version` (`.reg`, warning): a DTLS 1.1 or DTLS 1.3 key: Windows has neither.
     DtlsVersion,
+    /// `triple-des-168-168` (`.reg`, warning): `Triple DES 168/168`: the pre-Vista name; Vista and
+    /// later read `Triple DES 168`.
     TripleDes168168,
+    /// `tls13-below-20348` (`.reg`, warning): TLS 1.3 keys for a target below build 20348.
     RegTls13Below20348,
+    /// `control-set-mix` (`.reg`, warning): CurrentControlSet and ControlSet00N in one file, or
+    /// ControlSet00N in a file for a live system.
     ControlSetMix,
     // profile hostility (issue 11)
     /// An `extends` entry that is neither a built-in name nor a `.yaml`/`.yml` file, or such a
@@ -99,14 +175,32 @@ pub enum Code {
     /// The same in a `.reg` file's `Functions` or `EccCurves`, for `--os-build`.
     RegUnknownOnBuild,
     // .reg reading vs regedit (issue 11)
+    /// `utf16-be` (`.reg`, warning): UTF-16BE: regedit reads only UTF-16LE as Unicode and ignores
+    /// the whole file.
     Utf16Be,
+    /// `header-spacing` (`.reg`, warning): a blank line before the header or spaces after it:
+    /// regedit ignores the whole file.
     HeaderSpacing,
+    /// `nul-in-line` (`.reg`, error): a NUL character inside a line: regedit ends the line there
+    /// and loses the text after it.
     NulInLine,
+    /// `unicode-space` (`.reg`, error): a line indented with a space other than space or tab
+    /// (U+00A0 ...): regedit skips the line.
     UnicodeSpace,
+    /// `type-case` (`.reg`, error): `DWORD:`, `HEX:` or `Hex(N):` not in lower case: regedit skips
+    /// the line.
     TypeCase,
+    /// `hex-spacing` (`.reg`, warning): spaces inside a hex list: regedit allows them only after a
+    /// comma, hivex not at all.
     HexSpacing,
+    /// `no-final-nul` (`.reg`, warning): `hex(1)`, `hex(2)` or `hex(7)` data without its final NUL:
+    /// regedit adds one, hivex does not.
     NoFinalNul,
+    /// `ansi-hex-string` (`.reg`, warning): `hex(1)`, `hex(2)` or `hex(7)` data in a 5.00 file that
+    /// is not UTF-16LE: regedit reads the bytes as ANSI characters.
     AnsiHexString,
+    /// `value-after-delete` (`.reg`, warning): a value line after `[-KEY]`: regedit has no key open
+    /// and skips it.
     ValueAfterDelete,
 }
 
@@ -315,12 +409,15 @@ pub const CODES: &[(&str, Severity, &str)] = &table(Code::PROFILE);
 pub struct Diagnostic {
     /// Stable identifier, e.g. `unknown-name`; see [`Code`].
     pub code: Code,
+    /// What is wrong, in a sentence, without the place or the code.
     pub message: String,
     /// The file as the user named it (or `builtin:NAME`); `line` 0 means no place in it.
     /// Empty for a `.reg` diagnostic not yet placed in a named file
     /// ([`crate::regfile::RegFile::placed`]); JSON then leaves `file` out.
     pub file: String,
+    /// The 1-based line; 0 when the diagnostic is about the whole file.
     pub line: usize,
+    /// The 1-based column, in characters; 0 with line 0.
     pub col: usize,
     /// The source line, for the excerpt; shared, so that many diagnostics on one long line
     /// do not each hold a copy of it.
@@ -375,6 +472,7 @@ impl Diagnostic {
         self.code.severity()
     }
 
+    /// Whether its severity is [`Severity::Error`].
     pub fn is_error(&self) -> bool {
         self.severity() == Severity::Error
     }
@@ -491,12 +589,15 @@ impl Diagnostics {
             self.0.push(d);
         }
     }
+    /// Whether any diagnostic is an error.
     pub fn has_errors(&self) -> bool {
         self.0.iter().any(Diagnostic::is_error)
     }
+    /// The errors, in list order.
     pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
         self.0.iter().filter(|d| d.is_error())
     }
+    /// The warnings and notes (everything that is not an error), in list order.
     pub fn warnings(&self) -> impl Iterator<Item = &Diagnostic> {
         self.0.iter().filter(|d| !d.is_error())
     }

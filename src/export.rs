@@ -35,14 +35,21 @@ impl ExportOptions {
 /// Why an export failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
+    /// The hive could not be read.
     #[error(transparent)]
     Hive(#[from] HiveError),
+    /// A subtree asked for is not in the hive; holds the hive's path and the subtree (relative
+    /// to the hive's root, `CurrentControlSet` resolved).
     #[error("{0}: there is no key {1} in this hive")]
     NoKey(String, String),
+    /// A path needs `CurrentControlSet` but the hive has no `Select\Current`; holds the hive's
+    /// path.
     #[error("{0}: SYSTEM\\Select\\Current is missing, so CurrentControlSet cannot be resolved")]
     NoControlSet(String),
+    /// The sink could not be written.
     #[error("cannot write the export: {0}")]
     Write(#[from] std::io::Error),
+    /// The output file was refused (it is an input, or not a file) or could not be written.
     #[error(transparent)]
     Output(#[from] OutputError),
 }
@@ -67,6 +74,7 @@ pub fn export_to_file(
 
 /// What was exported and what was left out.
 pub struct Export {
+    /// One sentence per key or value left out, and per damaged one, naming it.
     pub warnings: Vec<String>,
     /// Keys left out (with everything below them): names a `.reg` file cannot carry.
     pub skipped_keys: Vec<String>,
@@ -74,7 +82,9 @@ pub struct Export {
     pub skipped_values: Vec<(String, String)>,
     /// Keys or values that could not be read.
     pub damaged: usize,
+    /// Keys written.
     pub keys: usize,
+    /// Values written.
     pub values: usize,
 }
 

@@ -17,7 +17,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 /// A value the import could not carry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skipped {
+    /// The line of the `.reg` file that last wrote or deleted the value (1-based); 0 when it is not
+    /// known.
     pub line: usize,
+    /// What was left out and why, naming the key and value (e.g. `[KEY] "name": ...; left out`).
     pub reason: String,
 }
 

@@ -29,22 +29,36 @@ pub const ROOTS: &[(&str, &str)] = &[
 /// Why a key path or value name cannot be written.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NameError {
+    /// The path is the empty string.
     #[error("the key path is empty")]
     Empty,
+    /// The first component is none of [`ROOTS`], long or abbreviated; holds that component.
     #[error("the key path must start with one of HKEY_LOCAL_MACHINE (HKLM), HKEY_CURRENT_USER (HKCU), HKEY_USERS (HKU), HKEY_CLASSES_ROOT (HKCR) or HKEY_CURRENT_CONFIG (HKCC), not \"{0}\"")]
     UnknownRoot(String),
+    /// The path is a root and nothing below it; holds the root spelled out.
     #[error("the key path names only the root {0}; name a key below it")]
     RootOnly(String),
+    /// Two backslashes in a row, or a trailing backslash.
     #[error("the key path has an empty component (two backslashes in a row, or one at the end)")]
     EmptyComponent,
+    /// A key name with leading or trailing white space; holds the key name.
     #[error("key name \"{0}\" starts or ends with white space, which .reg parsers trim")]
     Whitespace(String),
+    /// A control character in a key name (any), or NUL, CR or LF in a value name.
     #[error("{what} contains the control character U+{code:04X}, which a .reg file cannot carry")]
-    Control { what: &'static str, code: u32 },
+    Control {
+        /// What holds the character: `"a key name"` or `"the value name"`.
+        what: &'static str,
+        /// The character's code point.
+        code: u32,
+    },
+    /// A key name over 255 UTF-16 code units; holds the key name.
     #[error("key name \"{0}\" is longer than 255 characters, the registry's limit")]
     KeyTooLong(String),
+    /// A value name over 16383 UTF-16 code units.
     #[error("value name is longer than 16383 characters, the registry's limit")]
     ValueNameTooLong,
+    /// The path has more than [`MAX_DEPTH`] components, its root included.
     #[error("the key path is deeper than {MAX_DEPTH} levels, the registry's limit")]
     TooDeep,
 }

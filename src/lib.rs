@@ -20,6 +20,7 @@
 //!
 //! The library never prints; the `tlsreg` binary renders results and picks exit codes.
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 /// The version of every JSON document tlsreg writes (the audit, compile, lint and diff

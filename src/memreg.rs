@@ -25,11 +25,17 @@ pub struct MemRegistry {
 /// One value as [`MemRegistry::identified`] yields it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Identified<'a> {
+    /// The key's identity: its full path folded ([`fold`]).
     pub key_id: &'a str,
+    /// The value's identity: its name folded.
     pub name_id: &'a str,
+    /// The key path as first spelled.
     pub key: &'a str,
+    /// The value name as last set (`""` is the default value).
     pub name: &'a str,
+    /// The stored type code.
     pub type_code: u32,
+    /// The stored bytes.
     pub data: &'a [u8],
 }
 
@@ -44,11 +50,14 @@ pub struct Shadowed {
     pub name: String,
     /// The name of the earlier value that wins, as spelled.
     pub first: String,
+    /// This value's stored type code.
     pub type_code: u32,
+    /// This value's stored bytes.
     pub data: Vec<u8>,
 }
 
 impl MemRegistry {
+    /// An empty registry.
     pub fn new() -> Self {
         Self::default()
     }

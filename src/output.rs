@@ -11,23 +11,41 @@ use std::path::{Path, PathBuf};
 /// Why an output could not be written or compared.
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
+    /// The output path is a file that was read as input (or a hard or symbolic link to one).
     #[error("refusing to write {0}: it is one of the inputs")]
     WouldOverwriteInput(PathBuf),
+    /// The output's folder could not be created.
     #[error("cannot create the output folder {path}: {source}")]
     CreateDir {
+        /// The folder.
         path: PathBuf,
+        /// The I/O error.
         source: std::io::Error,
     },
+    /// The output, or its temporary file, could not be written, synced or put in place.
     #[error("cannot write {path}: {source}")]
     Write {
+        /// The output path.
         path: PathBuf,
+        /// The I/O error.
         source: std::io::Error,
     },
+    /// The output path holds something that is neither a regular file nor a character device or
+    /// FIFO (a directory, a block device, a socket, a dangling symlink); for a comparison, anything
+    /// but a regular file.
     #[error("refusing to write {path}: it is {what}, not a file")]
-    NotAFile { path: PathBuf, what: &'static str },
+    NotAFile {
+        /// The output path.
+        path: PathBuf,
+        /// What is there, in words (`"a directory"`, `"a symbolic link to nothing"`).
+        what: &'static str,
+    },
+    /// The existing file could not be read for a comparison.
     #[error("cannot read {path}: {source}")]
     Read {
+        /// The output path.
         path: PathBuf,
+        /// The I/O error.
         source: std::io::Error,
     },
 }
@@ -36,8 +54,11 @@ pub enum OutputError {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Drift {
+    /// The file holds exactly these bytes.
     UpToDate,
+    /// There is no file at the path.
     Missing,
+    /// The file holds other bytes (or another length).
     Differs,
 }
 

@@ -20,13 +20,24 @@ use std::collections::HashMap;
 #[serde(tag = "op", rename_all = "kebab-case")]
 pub enum Op {
     /// Delete the key and everything below it.
-    DeleteKey { key: String },
+    DeleteKey {
+        /// The key path.
+        key: String,
+    },
     /// Delete one value (`""` is the default value).
-    DeleteValue { key: String, name: String },
+    DeleteValue {
+        /// The key path.
+        key: String,
+        /// The value name.
+        name: String,
+    },
     /// Create the key (and its parents) if needed and set the value.
     SetValue {
+        /// The key path.
         key: String,
+        /// The value name (`""` is the default value).
         name: String,
+        /// The data, with its type.
         data: RegData,
     },
 }
@@ -52,6 +63,7 @@ impl std::fmt::Display for Op {
 }
 
 impl Op {
+    /// The full key path the operation is on.
     pub fn key(&self) -> &str {
         match self {
             Op::DeleteKey { key } | Op::DeleteValue { key, .. } | Op::SetValue { key, .. } => key,
@@ -62,6 +74,7 @@ impl Op {
 /// An ordered, duplicate-free list of operations.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Plan {
+    /// The operations in canonical order (see the module documentation).
     pub ops: Vec<Op>,
 }
 
@@ -101,6 +114,7 @@ impl Plan {
         Plan { ops }
     }
 
+    /// Whether the plan has no operations.
     pub fn is_empty(&self) -> bool {
         self.ops.is_empty()
     }
@@ -119,6 +133,7 @@ pub enum Source {
 /// A plan and the source of each of its operations.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SourcedPlan {
+    /// The plan.
     pub plan: Plan,
     /// Per operation of `plan`: its source and when it was said (the builder's call order).
     sources: Vec<(Source, usize)>,
@@ -229,14 +244,18 @@ impl PlanBuilder {
         key.add_ops(setting, self);
     }
 
+    /// Sets a value (full key path); a later operation on the same value replaces this one.
     pub fn set(&mut self, key: &str, name: &str, data: RegData) {
         self.put(key, name, Some(data));
     }
 
+    /// Deletes a value (full key path); a later operation on the same value replaces this one.
     pub fn delete_value(&mut self, key: &str, name: &str) {
         self.put(key, name, None);
     }
 
+    /// Deletes a key and everything below it. A value deletion at or below it is left out of the
+    /// plan; a value set below it stays, after the deletion.
     pub fn delete_key(&mut self, key: &str) {
         let (source, said) = self.next();
         match self.deleted_index.get(&fold(key)) {
@@ -252,6 +271,7 @@ impl PlanBuilder {
         }
     }
 
+    /// The plan, without the sources.
     pub fn finish(self) -> Plan {
         self.finish_sourced().plan
     }

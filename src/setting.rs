@@ -25,15 +25,21 @@ pub trait AddOps {
 pub enum SettingKey {
     /// One side of a protocol.
     Protocol(ProtocolId, Side),
+    /// A cipher's `Enabled` value.
     Cipher(CipherRef),
+    /// A hash's `Enabled` value.
     Hash(HashRef),
     /// A key exchange's `Enabled` value.
     KeyExchange(KeyExchangeRef),
     /// A key-size value of a key exchange.
     KeyBits(KeyExchangeRef, KeyBits),
+    /// The cipher-suite order: `Functions` under [`SSL_POLICY`] (REG_SZ, comma-separated).
     CipherSuites,
+    /// The curve order: `EccCurves` under [`SSL_POLICY`] (REG_MULTI_SZ).
     EccCurves,
+    /// A .NET Framework value of one version in one SOFTWARE view.
     DotNet(DotNetVersion, View, DotNetValue),
+    /// WinHTTP's `DefaultSecureProtocols` in one SOFTWARE view.
     WinHttp(View),
     /// Another SCHANNEL (or LSA) value.
     Scalar(ScalarRef),
@@ -42,15 +48,20 @@ pub enum SettingKey {
 /// On or off, for protocols and algorithms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum State {
+    /// `Enabled` 1 (and for a protocol side, `DisabledByDefault` 0).
     Enabled,
+    /// `Enabled` 0 (and for a protocol side, `DisabledByDefault` 1).
     Disabled,
 }
 
 /// What a profile says about one setting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Setting {
+    /// On or off: protocol sides, ciphers, hashes, key exchanges.
     State(State),
+    /// A number, written as a REG_DWORD: key sizes and ranged SCHANNEL values.
     Dword(u32),
+    /// A boolean, written as a REG_DWORD 1 or 0: .NET values and boolean SCHANNEL values.
     Bool(bool),
     /// Cipher suites or curves, in order.
     List(Vec<String>),

@@ -173,6 +173,7 @@ pub struct Cursor<R> {
 }
 
 impl<R: ReadAt> Cursor<R> {
+    /// A cursor at offset 0 of `inner`.
     pub fn new(inner: R) -> Cursor<R> {
         Cursor { inner, pos: 0 }
     }

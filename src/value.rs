@@ -8,12 +8,20 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "type", content = "data", rename_all = "kebab-case")]
 pub enum RegData {
+    /// `REG_SZ` (type 1): a string, stored NUL-terminated.
     Sz(String),
+    /// `REG_EXPAND_SZ` (type 2): a string in which Windows' readers expand `%VAR%` references.
     ExpandSz(String),
+    /// `REG_MULTI_SZ` (type 7): a list of strings, each stored NUL-terminated, the list ended by
+    /// one more NUL.
     MultiSz(Vec<String>),
+    /// `REG_DWORD` (type 4): a 32-bit number, stored little-endian.
     Dword(u32),
+    /// `REG_QWORD` (type 11): a 64-bit number, stored little-endian.
     Qword(u64),
+    /// `REG_BINARY` (type 3): bytes, stored as they are.
     Binary(Vec<u8>),
+    /// `REG_NONE` (type 0): bytes with no type, stored as they are.
     None(Vec<u8>),
 }
 

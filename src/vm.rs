@@ -21,6 +21,7 @@ pub struct ImageInfo {
     pub partition: Option<PartitionInfo>,
     /// The hives' paths inside the volume, as found there (`Windows\System32\config\SYSTEM`).
     pub system_path: Option<String>,
+    /// As `system_path`, for the SOFTWARE hive.
     pub software_path: Option<String>,
 }
 
@@ -36,6 +37,7 @@ pub struct PartitionInfo {
     /// Its type, in words (`Microsoft basic data`), and as stored (GUID or MBR byte).
     #[serde(rename = "type")]
     pub kind: String,
+    /// The type as stored: the GPT type GUID in upper case, or the MBR type byte (`0x07`).
     pub type_id: String,
     /// The GPT partition name, when it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -48,30 +50,43 @@ pub struct Installation {
     /// What reports call it: the image path, with `(partition N)` when the image holds more
     /// than one installation.
     pub name: String,
+    /// Where in the image it was found.
     pub origin: ImageInfo,
+    /// The SYSTEM hive, named `IMAGE: partition N: PATH` (`IMAGE: PATH` without a partition table),
+    /// with its logs; `None` when the config folder has none.
     pub system: Option<HiveSource>,
+    /// The SOFTWARE hive, named and found as `system` is.
     pub software: Option<HiveSource>,
 }
 
 /// Why an image's hives cannot be had.
 #[derive(Debug, thiserror::Error)]
 pub enum VmError {
+    /// The image could not be opened as a disk (not a readable file, damaged, a feature
+    /// tlsreg does not read).
     #[error(transparent)]
     Container(#[from] ContainerError),
+    /// The disk could not be read as far as its Windows hives, or holds none.
     #[error(transparent)]
     Volume(#[from] VolumeError),
     /// `--partition N` names no partition with Windows.
     #[error("{image}: partition {wanted} holds no Windows installation; {}", if .found.is_empty() { "none does".to_string() } else { format!("Windows is on partition {}", .found.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")) })]
     NoSuchPartition {
+        /// The image path.
         image: String,
+        /// The partition number asked for.
         wanted: u32,
+        /// The partitions that do hold Windows (may be empty).
         found: Vec<u32>,
     },
     /// A command that reads one installation was given an image with several.
     #[error("{image}: Windows is on partitions {}; pick one with {flag}", partitions.iter().map(u32::to_string).collect::<Vec<_>>().join(", "))]
     SeveralWindows {
+        /// The image path.
         image: String,
+        /// The partitions that hold Windows.
         partitions: Vec<u32>,
+        /// The option that picks one, for the message (`--partition N`).
         flag: &'static str,
     },
 }
@@ -102,6 +117,9 @@ pub fn open_one(
 /// anything noticed on the way (a damaged primary GPT).
 #[derive(Debug, Clone, Default)]
 pub struct Seen {
+    /// A sentence each: the scan's notes ([`crate::image::volume::Scan::notes`]), then each
+    /// partition set aside with the reason, prefixed with the image path
+    /// ([`crate::image::volume::Skipped::describe`]).
     pub notes: Vec<String>,
 }
 

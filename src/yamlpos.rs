@@ -9,8 +9,11 @@ use yaml_rust2::scanner::{Marker, TScalarStyle};
 /// A place in a source file: 1-based line and column, and the length to underline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 pub struct Pos {
+    /// The 1-based line; 0 for no place in the file.
     pub line: usize,
+    /// The 1-based column, in characters.
     pub col: usize,
+    /// How many characters to underline (rendering underlines at least one); not serialized.
     #[serde(skip)]
     pub len: usize,
 }
@@ -18,7 +21,9 @@ pub struct Pos {
 /// One step of a path into the document.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Seg {
+    /// A mapping key, as text.
     Key(String),
+    /// A sequence index, from 0.
     Index(usize),
 }
 
@@ -77,7 +82,9 @@ fn retyped(text: &str) -> Option<serde_yaml::Value> {
 /// the number of its nodes (an alias counts as everything its anchor holds).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Bound {
+    /// The most bytes of scalar text.
     pub bytes: u64,
+    /// The most nodes (scalars, sequences and mappings).
     pub nodes: u64,
 }
 
@@ -94,8 +101,11 @@ pub struct TooLarge {
 /// A key given twice in one mapping.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DuplicateKey {
+    /// The key's text, as written in both places.
     pub key: String,
+    /// Where the key is first given.
     pub first: Pos,
+    /// Where it is given again.
     pub second: Pos,
 }
 

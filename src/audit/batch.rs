@@ -13,8 +13,11 @@ use std::path::{Path, PathBuf};
 /// folders), listed and in a roots file.
 #[derive(Debug, Clone, Default)]
 pub struct Targets {
+    /// A SYSTEM hive file given directly.
     pub system: Option<PathBuf>,
+    /// A SOFTWARE hive file given directly.
     pub software: Option<PathBuf>,
+    /// Mounted Windows volumes or `config` folders.
     pub roots: Vec<PathBuf>,
     /// Disk image files (raw, VHD, VHDX, VMDK, QCOW2): each Windows installation in them.
     pub images: Vec<PathBuf>,
@@ -32,14 +35,19 @@ pub struct Targets {
 /// Why the images to audit are not known.
 #[derive(Debug, thiserror::Error)]
 pub enum BatchError {
+    /// The roots file cannot be read, or is not a list of paths.
     #[error("reading {path}")]
     RootsFile {
+        /// The roots file as given.
         path: String,
+        /// Why.
         #[source]
         source: std::io::Error,
     },
+    /// Hives given directly and roots or images at once.
     #[error("give either --system/--software or --root/--image, not both")]
     HivesAndRoots,
+    /// Nothing to audit.
     #[error(
         "give the hives to audit: --system FILE and/or --software FILE, --root DIR or --image FILE"
     )]
@@ -49,8 +57,11 @@ pub enum BatchError {
 /// One Windows installation to audit: its name (a hive, root or image path), its hives or
 /// why they were not found, and where in a disk image they are.
 pub struct Image {
+    /// A hive, root or disk image path (with the partition for an image).
     pub name: String,
+    /// Its hives, or why they could not be found or opened.
     pub inputs: Result<Hives, String>,
+    /// Where in a disk image the hives are; none for hive files and roots.
     pub origin: Option<ImageInfo>,
     /// What was noticed finding it (partitions set aside in a disk image, and why).
     pub notes: Vec<String>,

@@ -37,7 +37,9 @@ use std::path::PathBuf;
 /// What to audit.
 #[derive(Debug, Clone, Default)]
 pub struct Inputs {
+    /// The SYSTEM hive file (`Windows\System32\config\SYSTEM`), if it is audited.
     pub system: Option<PathBuf>,
+    /// The SOFTWARE hive file, if it is audited; it also names the OS.
     pub software: Option<PathBuf>,
     /// The build when no SOFTWARE hive is given.
     pub os_build: Option<u32>,
@@ -57,10 +59,14 @@ pub struct Options {
 /// Why an audit could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum AuditError {
+    /// A hive could not be read.
     #[error(transparent)]
     Hive(#[from] HiveError),
+    /// Neither a SYSTEM nor a SOFTWARE hive was given.
     #[error("give at least one hive (--system, --software or --root)")]
     NoHive,
+    /// The SYSTEM hive has no `Select\Current` DWORD; holds the hive's path (or name inside a disk
+    /// image).
     #[error("{0}: SYSTEM\\Select\\Current is missing or not a DWORD, so the current control set is unknown")]
     NoControlSet(String),
 }
@@ -149,7 +155,9 @@ pub fn audit(profile: &Profile, inputs: &Inputs, opts: Options) -> Result<Report
 /// The hives of one Windows installation as sources: files, or files inside a disk image.
 #[derive(Clone, Default)]
 pub struct Hives {
+    /// The SYSTEM hive, if it is audited.
     pub system: Option<HiveSource>,
+    /// The SOFTWARE hive, if it is audited; it also names the OS.
     pub software: Option<HiveSource>,
     /// The build when no SOFTWARE hive is given.
     pub os_build: Option<u32>,

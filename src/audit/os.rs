@@ -18,13 +18,22 @@ pub fn current_version_key() -> String {
 pub struct OsInfo {
     /// What this is, e.g. `Windows 11 Enterprise 23H2 (build 22631.4317)`.
     pub name: String,
+    /// `ProductName` as stored (Windows 11 says `Windows 10 ...`).
     pub product_name: Option<String>,
+    /// The build: `CurrentBuild`, or `CurrentBuildNumber` when that is missing or not a number.
     pub build: u32,
+    /// `UBR`, the update build revision (the `4317` of `22631.4317`).
     pub ubr: Option<u32>,
+    /// `DisplayVersion` (`23H2`).
     pub display_version: Option<String>,
+    /// `EditionID` (`Enterprise`, `ServerDatacenter`).
     pub edition_id: Option<String>,
+    /// `InstallationType` (`Client`, `Server`, `Server Core`).
     pub installation_type: Option<String>,
+    /// `CSDVersion`, the service pack (`Service Pack 1`).
     pub csd_version: Option<String>,
+    /// Whether this is Windows Server, judged from `InstallationType`, `ProductName` and
+    /// `EditionID`; false when none is known (see [`OsInfo::is_server`]).
     pub server: bool,
 }
 

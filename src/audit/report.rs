@@ -12,8 +12,11 @@ pub use crate::SCHEMA_VERSION;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
+    /// The hive is as the profile asks.
     Pass,
+    /// Worth a look, but not a failure (a trap that does no harm yet, a stale hive).
     Warn,
+    /// The hive is not as the profile asks: the image is not compliant.
     Fail,
     /// The OS default for this build is not known: never a silent pass.
     Unknown,
@@ -22,6 +25,7 @@ pub enum Status {
 }
 
 impl Status {
+    /// The name reports use: `pass`, `warn`, `fail`, `unknown`, `not-audited`.
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Pass => "pass",
@@ -210,10 +214,15 @@ pub struct Finding {
     pub setting: String,
     /// Full key path with the real control set.
     pub key: String,
+    /// The value name, or null for a finding about a whole key.
     pub value: Option<String>,
+    /// What the profile (or Windows' documentation) asks for, in words or `REG_TYPE data`.
     pub expected: Option<String>,
+    /// What the hive holds, or null when nothing was found.
     pub actual: Option<String>,
+    /// The verdict.
     pub status: Status,
+    /// Why, in one sentence.
     pub reason: String,
     /// The waiver that matched this finding (`--waivers`), or null. A finding under a waiver
     /// that has not expired keeps its status but is counted as `waived`, not by its status,
@@ -244,13 +253,17 @@ impl Finding {
 /// A hive that was read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HiveInfo {
+    /// The hive as given (inside a disk image: `IMAGE: PATH`).
     pub path: String,
     /// The header as read was dirty (after any recovery).
     pub dirty: bool,
     /// What was done about a dirty hive: clean, recovered from logs, or read as it is.
     pub recovery: crate::hive::Recovery,
+    /// The base block's checksum is right.
     pub checksum_ok: bool,
+    /// The base block's primary sequence number (equal to the secondary in a clean hive).
     pub primary_sequence: u32,
+    /// The base block's secondary sequence number.
     pub secondary_sequence: u32,
 }
 
@@ -311,15 +324,22 @@ pub use crate::vm::{ImageInfo, PartitionInfo};
 pub struct Report {
     /// The profile's name.
     pub profile: String,
+    /// `strict` (the values as written) or `effective` (what Schannel will do).
     pub mode: &'static str,
     /// Where the hives were read from inside a disk image; absent for hive files.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<ImageInfo>,
+    /// The SYSTEM hive read, or null when none was given.
     pub system: Option<HiveInfo>,
+    /// The SOFTWARE hive read, or null when none was given.
     pub software: Option<HiveInfo>,
+    /// The Windows the SOFTWARE hive (or `--os-build`) says it is, or null when unknown.
     pub os: Option<OsInfo>,
+    /// The SYSTEM hive's `Select` values, or null without a SYSTEM hive.
     pub control_sets: Option<ControlSets>,
+    /// Every finding: image, settings, traps, prerequisites, in that order.
     pub findings: Vec<Finding>,
+    /// The findings counted by status.
     pub summary: Summary,
     /// No finding failed and none is unknown (and, with `--require-all`, nothing went
     /// unaudited): [`Summary::compliant`].

@@ -12,9 +12,11 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ProtocolDefault {
+    /// Used unless a registry value disables it.
     Enabled,
     /// Supported, but used only when an application asks for it.
     OffByDefault,
+    /// The build cannot use the protocol, whatever the registry says.
     NotSupported,
     /// No public source gives the default for this build.
     Unknown,

@@ -61,11 +61,14 @@ pub const TLS13_MIN_BUILD: u32 = 20348;
 /// Client or server half of a protocol key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Side {
+    /// The `Client` subkey: what Windows does when it connects.
     Client,
+    /// The `Server` subkey: what Windows does when it accepts.
     Server,
 }
 
 impl Side {
+    /// Both sides, client first.
     pub const ALL: [Side; 2] = [Side::Client, Side::Server];
     /// The subkey name under the protocol key.
     pub fn key_name(self) -> &'static str {
@@ -87,21 +90,32 @@ impl Side {
 /// name string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ProtocolId {
+    /// `Multi-Protocol Unified Hello`: the SSL 2.0-compatible hello of old clients.
     Mpuh,
+    /// `PCT 1.0` (Private Communications Technology).
     Pct10,
+    /// `SSL 2.0`.
     Ssl20,
+    /// `SSL 3.0`.
     Ssl30,
+    /// `TLS 1.0`.
     Tls10,
+    /// `TLS 1.1`.
     Tls11,
+    /// `TLS 1.2`.
     Tls12,
+    /// `TLS 1.3` (build [`TLS13_MIN_BUILD`] and later).
     Tls13,
+    /// `DTLS 1.0`.
     Dtls10,
+    /// `DTLS 1.2`.
     Dtls12,
 }
 
 /// A protocol under `SCHANNEL\Protocols`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Protocol {
+    /// Its typed identity.
     pub id: ProtocolId,
     /// Exact key name, e.g. `TLS 1.2`.
     pub name: &'static str,
@@ -251,7 +265,9 @@ pub const PROTOCOLS: &[Protocol] = &[
 /// A subkey of `SCHANNEL\Ciphers`, `Hashes` or `KeyExchangeAlgorithms` with an `Enabled` value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Algorithm {
+    /// Exact key name, e.g. `RC4 128/128`.
     pub name: &'static str,
+    /// Extra spellings users type that normalisation does not cover (`3DES`, `SHA1`, `RSA`).
     pub aliases: &'static [&'static str],
     /// What Schannel does when the key has no `Enabled` value (\[KB245030\]: every algorithm
     /// is enabled then, except the NULL cipher).
@@ -395,13 +411,19 @@ pub const KEY_EXCHANGES: &[Algorithm] = &[
 /// The key-size values under `KeyExchangeAlgorithms\<name>` (\[REG23\]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum KeyBits {
+    /// `ServerMinKeyBitLength`: the smallest key, in bits, the server side uses (Diffie-Hellman
+    /// only).
     ServerMin,
+    /// `ClientMinKeyBitLength`: the smallest server key, in bits, the client side accepts.
     ClientMin,
+    /// `ClientMaxKeyBitLength`: the largest server key, in bits, the client side accepts.
     ClientMax,
 }
 
 impl KeyBits {
+    /// The three values, in catalogue (and plan) order.
     pub const ALL: [KeyBits; 3] = [KeyBits::ServerMin, KeyBits::ClientMin, KeyBits::ClientMax];
+    /// The profile field under `key-exchanges:` (`server-min-key-bits`, ...).
     pub fn field(self) -> &'static str {
         match self {
             KeyBits::ServerMin => "server-min-key-bits",
@@ -409,6 +431,7 @@ impl KeyBits {
             KeyBits::ClientMax => "client-max-key-bits",
         }
     }
+    /// The registry value name (`ServerMinKeyBitLength`, ...).
     pub fn value_name(self) -> &'static str {
         match self {
             KeyBits::ServerMin => "ServerMinKeyBitLength",
@@ -429,12 +452,17 @@ pub const KEY_BITS_RANGE: (u32, u32) = (512, 16384);
 /// Which of the .NET Framework keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum DotNetVersion {
+    /// `v2.0.50727`: .NET Framework 2.0 to 3.5.
     V2,
+    /// `v4.0.30319`: .NET Framework 4.x.
     V4,
 }
 
 impl DotNetVersion {
+    /// Both versions, v4 first: the versions a `dotnet:` entry without `versions` covers, in
+    /// the order `show` writes them.
     pub const ALL: [DotNetVersion; 2] = [DotNetVersion::V4, DotNetVersion::V2];
+    /// The version's key name below `Microsoft\.NETFramework` (`v4.0.30319`).
     pub fn key_name(self) -> &'static str {
         match self {
             DotNetVersion::V2 => "v2.0.50727",
@@ -446,12 +474,16 @@ impl DotNetVersion {
 /// Native (64-bit) or WOW64 (32-bit) view of the SOFTWARE hive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum View {
+    /// `HKEY_LOCAL_MACHINE\SOFTWARE`, what 64-bit programs read.
     Native,
+    /// `HKEY_LOCAL_MACHINE\SOFTWARE\WOW6432Node`, what 32-bit programs on 64-bit Windows read.
     Wow64,
 }
 
 impl View {
+    /// Both views, native first: the views an entry without `views` covers.
     pub const ALL: [View; 2] = [View::Native, View::Wow64];
+    /// The profile spelling in `views:` (`native`, `wow64`).
     pub fn field(self) -> &'static str {
         match self {
             View::Native => "native",
@@ -469,21 +501,26 @@ impl View {
 /// The two .NET values (\[NETTLS\]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum DotNetValue {
+    /// `SchUseStrongCrypto`: 1 makes .NET use strong cryptography (no RC4, newer protocols).
     StrongCrypto,
+    /// `SystemDefaultTlsVersions`: 1 makes .NET use the protocols the OS enables.
     SystemDefaultTlsVersions,
 }
 
 impl DotNetValue {
+    /// Both values, in catalogue (and plan) order.
     pub const ALL: [DotNetValue; 2] = [
         DotNetValue::StrongCrypto,
         DotNetValue::SystemDefaultTlsVersions,
     ];
+    /// The profile field under `dotnet:` (`strong-crypto`, `system-default-tls-versions`).
     pub fn field(self) -> &'static str {
         match self {
             DotNetValue::StrongCrypto => "strong-crypto",
             DotNetValue::SystemDefaultTlsVersions => "system-default-tls-versions",
         }
     }
+    /// The registry value name (`SchUseStrongCrypto`, `SystemDefaultTlsVersions`).
     pub fn value_name(self) -> &'static str {
         match self {
             DotNetValue::StrongCrypto => "SchUseStrongCrypto",
@@ -528,7 +565,9 @@ pub struct ScalarSetting {
     pub field: &'static str,
     /// Key path below [`SCHANNEL`] (`""` for SCHANNEL itself), or an absolute path.
     pub key: &'static str,
+    /// The value name (a REG_DWORD).
     pub value: &'static str,
+    /// The numbers a profile may set it to.
     pub domain: Domain,
     /// What the value means, for `profiles`, `show` and errors.
     pub help: &'static str,

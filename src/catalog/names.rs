@@ -29,13 +29,18 @@ pub fn normalize(name: &str) -> String {
 /// What kind of named thing a lookup is for (used in messages).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NameKind {
+    /// A key under `SCHANNEL\Protocols` ([`super::PROTOCOLS`]).
     Protocol,
+    /// A key under `SCHANNEL\Ciphers` ([`super::CIPHERS`]).
     Cipher,
+    /// A key under `SCHANNEL\Hashes` ([`super::HASHES`]).
     Hash,
+    /// A key under `SCHANNEL\KeyExchangeAlgorithms` ([`super::KEY_EXCHANGES`]).
     KeyExchange,
 }
 
 impl NameKind {
+    /// The kind in words, for messages (`protocol`, `key exchange`).
     pub fn noun(self) -> &'static str {
         match self {
             NameKind::Protocol => "protocol",
@@ -58,9 +63,13 @@ impl NameKind {
 /// A catalogue entry a user's name found, typed by its table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Found {
+    /// A protocol.
     Protocol(ProtocolId),
+    /// A cipher.
     Cipher(CipherRef),
+    /// A hash.
     Hash(HashRef),
+    /// A key exchange.
     KeyExchange(KeyExchangeRef),
 }
 

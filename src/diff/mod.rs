@@ -18,18 +18,24 @@ use serde::Serialize;
 /// One value as it stands on one side.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Side {
+    /// The type name (`REG_DWORD`; `REG_0xN` for a type with no name).
     #[serde(rename = "type")]
     pub type_name: String,
+    /// The data as the normalized line format writes it ([`data_field`]: `0x00000001`,
+    /// escaped text, `hex:...`).
     pub data: String,
 }
 
 /// One difference.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Change {
+    /// The key path, as side `a` spells it when it has the value.
     pub key: String,
+    /// The value name (`""` is the default value).
     pub name: String,
     /// `None` when the value is only on the other side.
     pub old: Option<Side>,
+    /// The value on side `b`; `None` when it is only on side `a`.
     pub new: Option<Side>,
 }
 
@@ -40,8 +46,11 @@ pub struct Diff {
     pub schema_version: u32,
     /// Always `diff`.
     pub command: &'static str,
+    /// Values only on side `b` (`new` set).
     pub added: Vec<Change>,
+    /// Values only on side `a` (`old` set).
     pub removed: Vec<Change>,
+    /// Values on both sides with another type or other data.
     pub changed: Vec<Change>,
     /// Roots one side has no hive for (a volume without its SOFTWARE hive): values there
     /// are left out of the comparison, not reported as added or removed.
@@ -54,6 +63,7 @@ pub struct Diff {
 /// A root left out of the comparison.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NotCompared {
+    /// The root (`HKEY_LOCAL_MACHINE\SOFTWARE`).
     pub root: String,
     /// `a` or `b`: the side without a hive for it.
     pub missing_on: &'static str,
@@ -64,7 +74,9 @@ pub struct NotCompared {
 pub struct Duplicate {
     /// `a` or `b`.
     pub side: &'static str,
+    /// The key path.
     pub key: String,
+    /// This value's name.
     pub name: String,
     /// The earlier value's name, which Windows reads.
     pub first: String,
@@ -100,9 +112,13 @@ fn change(v: &Val<'_>, old: Option<Side>, new: Option<Side>) -> Change {
 /// One value on one side of a difference.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Val<'a> {
+    /// The key path.
     pub key: &'a str,
+    /// The value name (`""` is the default value).
     pub name: &'a str,
+    /// The stored type code.
     pub type_code: u32,
+    /// The stored bytes.
     pub data: &'a [u8],
 }
 
@@ -204,7 +220,9 @@ enum Sides {
 /// nothing else of their size.
 pub struct Compared {
     sides: Sides,
+    /// Roots one side has no hive for (see [`Diff::not_compared`]).
     pub not_compared: Vec<NotCompared>,
+    /// Values a hive key holds under a name an earlier value has (see [`Diff::duplicates`]).
     pub duplicates: Vec<Duplicate>,
     differs: bool,
 }

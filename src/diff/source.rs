@@ -17,7 +17,9 @@ pub enum Input {
     /// A mounted Windows volume or a `config` folder: its SYSTEM and SOFTWARE hives (at
     /// least one is there).
     Volume {
+        /// The SYSTEM hive, if found.
         system: Option<PathBuf>,
+        /// The SOFTWARE hive, if found.
         software: Option<PathBuf>,
     },
     /// A hive file: a file that starts with `regf`.
@@ -36,7 +38,12 @@ pub enum Input {
 pub enum Note {
     /// A hive was dirty: how it was read ([`Recovery::stale`] says whether the values read
     /// may be stale, a warning rather than a note).
-    Recovery { path: PathBuf, recovery: Recovery },
+    Recovery {
+        /// The hive's path, or its name inside a disk image.
+        path: PathBuf,
+        /// How it was read.
+        recovery: Recovery,
+    },
     /// A `.reg` file's diagnostics (the file carries its text, for excerpts).
     Reg(RegFile),
     /// A profile's diagnostics: its warnings when it loaded, its errors when it did not.
@@ -46,9 +53,13 @@ pub enum Note {
 /// Why a side cannot be read.
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
+    /// The file could not be read to tell what it is, or a path that looks like a file is not
+    /// there.
     #[error("cannot read {arg}")]
     Read {
+        /// The argument as given.
         arg: String,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
@@ -58,6 +69,7 @@ pub enum SourceError {
     /// A folder that is neither a mounted volume nor a `config` folder.
     #[error(transparent)]
     Volume(std::io::Error),
+    /// A hive could not be read.
     #[error(transparent)]
     Hive(#[from] HiveError),
     /// The `.reg` file has errors (they came as a [`Note::Reg`]).

@@ -46,8 +46,14 @@ pub enum PsError {
         "the per-build plans differ in more than their data; one script cannot choose between them"
     )]
     Misaligned,
+    /// A REG_SZ, REG_EXPAND_SZ or REG_MULTI_SZ value holds a NUL character inside its text.
     #[error("value \"{name}\" of key \"{key}\" holds text with a NUL character, which RegistryKey.SetValue cannot write faithfully; use the .reg output for it")]
-    Nul { key: String, name: String },
+    Nul {
+        /// The key path.
+        key: String,
+        /// The value name.
+        name: String,
+    },
 }
 
 /// The characters PowerShell treats as single quotes (a literal doubles each of them).
@@ -192,6 +198,7 @@ pub struct Branch {
     pub first: u32,
     /// Its builds in words, for the script's comments.
     pub builds: String,
+    /// The operations for those builds.
     pub plan: Plan,
 }
 

@@ -14,11 +14,14 @@ use std::collections::HashSet;
 /// The two HKLM hives a profile writes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum HiveRoot {
+    /// The SYSTEM hive, loaded under `HKEY_LOCAL_MACHINE\SYSTEM`.
     System,
+    /// The SOFTWARE hive, loaded under `HKEY_LOCAL_MACHINE\SOFTWARE`.
     Software,
 }
 
 impl HiveRoot {
+    /// Both hives, SYSTEM first (the order of the hivex flavour's files).
     pub const ALL: [HiveRoot; 2] = [HiveRoot::System, HiveRoot::Software];
     /// `HKEY_LOCAL_MACHINE\SYSTEM` or `...\SOFTWARE`: the `--prefix` for hivexregedit.
     pub fn prefix(self) -> &'static str {
@@ -45,18 +48,33 @@ impl HiveRoot {
 /// Why a plan cannot be written as a `.reg` file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EmitError {
+    /// A component of the key path cannot be written ([`check_key_component`]).
     #[error("cannot write key \"{key}\": {source}")]
-    KeyName { key: String, source: NameError },
-    #[error("cannot write value \"{name}\" of key \"{key}\": {source}")]
-    ValueName {
+    KeyName {
+        /// The key path.
         key: String,
-        name: String,
+        /// Why.
         source: NameError,
     },
+    /// The value name cannot be written ([`check_value_name`]).
+    #[error("cannot write value \"{name}\" of key \"{key}\": {source}")]
+    ValueName {
+        /// The key path.
+        key: String,
+        /// The value name.
+        name: String,
+        /// Why.
+        source: NameError,
+    },
+    /// The hivex flavour was given a key outside the SYSTEM and SOFTWARE hives; holds the key path.
     #[error("the hivex flavour writes only keys under HKEY_LOCAL_MACHINE\\SYSTEM and HKEY_LOCAL_MACHINE\\SOFTWARE; \"{0}\" is elsewhere")]
     NotInHive(String),
+    /// The hivex flavour was given a SYSTEM key under `CurrentControlSet` (the plan needs
+    /// [`Plan::with_control_set`] first); holds the key path.
     #[error("key \"{0}\" is under CurrentControlSet, which an offline hive does not have; give the control set to write to (--control-set N, from the hive's SYSTEM\\Select\\Current)")]
     CurrentControlSet(String),
+    /// The hivex flavour was asked to delete `HKEY_LOCAL_MACHINE\SYSTEM` or `...\SOFTWARE` itself;
+    /// holds the key path.
     #[error("the hivex flavour cannot delete the hive's root key \"{0}\"")]
     DeleteRoot(String),
 }

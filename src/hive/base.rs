@@ -71,10 +71,17 @@ pub(crate) fn checksum(b: &[u8]) -> Option<u32> {
 /// What the base block says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Header {
+    /// The sequence number Windows increments before it writes the hive (offset 0x04).
     pub primary_sequence: u32,
+    /// The sequence number Windows sets equal to the primary one once the write is done (offset
+    /// 0x08).
     pub secondary_sequence: u32,
+    /// The format's major version (1 for every hive Windows writes).
     pub major: u32,
+    /// The format's minor version (3 to 6 in the hives Windows writes).
     pub minor: u32,
+    /// Whether the stored checksum (offset 0x1FC) matches the one computed over the first 508
+    /// bytes.
     pub checksum_ok: bool,
     /// Bytes of hive bins the header declares.
     pub data_size: u32,

@@ -39,9 +39,13 @@ use walk::{Faults, Guard, Reader};
 
 /// A hive file in memory.
 pub struct HiveFile {
+    /// What errors and reports call the hive: its path, or its name inside a disk image
+    /// (`IMAGE: partition N: PATH`).
     pub path: PathBuf,
     /// Where it was read from (read again when a lazily opened hive is read whole).
     source: Option<HiveSource>,
+    /// The base block of the bytes read: the file's, or for a hive recovered from its logs
+    /// the replayed one (see [`Header::dirty`] and [`HiveFile::recovery`]).
     pub header: Header,
     /// What was done about a dirty hive.
     pub recovery: Recovery,
@@ -58,16 +62,25 @@ pub enum Recovery {
     Clean,
     /// Dirty, and its logs were replayed in memory.
     Recovered {
+        /// The labels of the logs applied, in order ([`logs::Recovery::logs_used`]).
         logs: Vec<String>,
+        /// Log entries (new format) or 512-byte dirty pages (old format) applied.
         entries: usize,
+        /// The log format: `"new (HvLE)"` or `"old (DIRT)"`.
         format: String,
     },
     /// Dirty, but no log lies beside it: newer data may be lost.
     DirtyNoLogs,
     /// Dirty, and its logs hold nothing newer than the hive.
-    LogsNotNewer { logs: Vec<String> },
+    LogsNotNewer {
+        /// The labels of the logs found.
+        logs: Vec<String>,
+    },
     /// Dirty, and its logs could not be replayed; the primary was read as it is.
-    LogsFailed { error: String },
+    LogsFailed {
+        /// Why nothing could be replayed ([`logs::LogError`], as text).
+        error: String,
+    },
     /// Dirty, read as it is because recovery was turned off (`--no-recover`).
     NotRecovered,
 }
@@ -100,8 +113,12 @@ impl Recovery {
 /// `CurrentControlSet`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct ControlSets {
+    /// The number N of the `ControlSet00N` a running Windows calls `CurrentControlSet`
+    /// (`Select\Current`).
     pub current: u32,
+    /// `Select\Default`; `None` when absent or not a REG_DWORD.
     pub default: Option<u32>,
+    /// `Select\LastKnownGood`; `None` when absent or not a REG_DWORD.
     pub last_known_good: Option<u32>,
 }
 

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 /// The hive files of one Windows installation; at least one is there.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HivePaths {
+    /// The SYSTEM hive file, if there is one.
     pub system: Option<PathBuf>,
+    /// The SOFTWARE hive file, if there is one.
     pub software: Option<PathBuf>,
 }
 

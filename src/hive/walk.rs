@@ -21,23 +21,34 @@ pub enum WalkEvent<'a> {
     Key(&'a str),
     /// A value of the last key.
     Value {
+        /// The value name; `""` is the default value.
         name: &'a str,
+        /// The stored type code (any `u32`, including types with no name).
         type_code: u32,
+        /// The stored bytes.
         data: &'a [u8],
     },
     /// A value of the last key whose name an earlier value of that key already has (names
     /// compare case-insensitively): Windows' lookup returns the first, so this one is never
     /// read. `first` is the earlier value's name as spelled.
     Shadowed {
+        /// This value's name as spelled.
         name: &'a str,
+        /// The earlier value's name as spelled.
         first: &'a str,
+        /// This value's stored type code.
         type_code: u32,
+        /// This value's stored bytes.
         data: &'a [u8],
     },
     /// A value or subkey that could not be read (it is left out).
     Damaged {
+        /// The full path of the key that holds it.
         key: &'a str,
+        /// What could not be read: `"a value"`, `"the value list"`, `"a subkey"` or
+        /// `"the subkey list"`.
         what: String,
+        /// Why.
         error: HiveError,
     },
 }

@@ -21,9 +21,14 @@ pub enum ZipEvent<'a> {
     /// A value that is not the same on both sides (missing on one, or another type or
     /// data). `key` is spelled as side `a` spells it when it has the key.
     Differs {
+        /// The key's full path, under the walk's prefix.
         key: &'a str,
+        /// The value name as spelled on side `a` when it has the value, else as on side `b`; `""`
+        /// is the default value.
         name: &'a str,
+        /// The value on side `a`; `None` when `a` does not have it.
         a: ZipData<'a>,
+        /// The value on side `b`; `None` when `b` does not have it.
         b: ZipData<'a>,
     },
     /// A value that a key holds after an earlier value of the same name (Windows reads the
@@ -31,8 +36,11 @@ pub enum ZipEvent<'a> {
     Shadowed {
         /// Side `b` (else `a`).
         on_b: bool,
+        /// The key's full path, under the walk's prefix.
         key: &'a str,
+        /// The shadowed value's name as spelled.
         name: &'a str,
+        /// The name of the earlier value Windows reads, as spelled.
         first: &'a str,
     },
 }

@@ -14,7 +14,9 @@ const MAX_DEPTH: usize = 32;
 /// A profile named on the command line or in `extends`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProfileRef {
+    /// A built-in profile, by name (`enable-tls12`).
     Builtin(String),
+    /// A profile file.
     File(PathBuf),
 }
 
@@ -58,7 +60,9 @@ impl ProfileRef {
 /// A loaded profile and the warnings found on the way.
 #[derive(Debug, Clone)]
 pub struct Loaded {
+    /// The resolved profile, `extends` followed.
     pub profile: Profile,
+    /// The warnings and notes, sorted (an error makes [`load`] fail instead).
     pub warnings: Diagnostics,
 }
 

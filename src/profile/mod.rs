@@ -30,8 +30,12 @@ pub const MAX_PLAN_DATA_BYTES: usize = 1024 * 1024;
 /// Where a setting was written: for diagnostics that point at it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Origin {
+    /// The file as diagnostics name it: its path as given, or `builtin:NAME`.
     pub file: String,
+    /// Where in the file (the key or the value, as the diagnostic wants); line 0 for no place.
     pub pos: Pos,
+    /// The source line at `pos`, for the excerpt; `None` for no place (or a profile made
+    /// by `import`).
     pub line_text: Option<std::sync::Arc<str>>,
 }
 
@@ -56,16 +60,30 @@ pub struct Target {
 /// One raw registry operation from the `raw:` section.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RawOp {
-    Set { name: String, data: RegData },
-    DeleteValue { name: String },
+    /// Set a value.
+    Set {
+        /// The value name (`""` is the default value).
+        name: String,
+        /// The data, with its type.
+        data: RegData,
+    },
+    /// Delete a value (`delete`).
+    DeleteValue {
+        /// The value name.
+        name: String,
+    },
+    /// Delete the key and everything below it (`delete-key`).
     DeleteKey,
 }
 
 /// A raw operation on a key (full path, root spelled out).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawEntry {
+    /// The key path, root spelled out.
     pub key: String,
+    /// What is done to it.
     pub op: RawOp,
+    /// Where the entry was written.
     pub origin: Origin,
 }
 
@@ -84,11 +102,19 @@ impl RawEntry {
 /// A resolved profile: everything it sets, each with where it was said.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Profile {
+    /// Its `name:` (that of the outermost file of the `extends` chain), or the file stem or
+    /// built-in name when it has none.
     pub name: String,
+    /// Its `description:`, the last one given along the chain.
     pub description: Option<String>,
+    /// Its `references:` (sources for what it sets), of every file of the chain, without repeats.
     pub references: Vec<String>,
+    /// Its `target:`, the last one given along the chain; `None` for any build.
     pub target: Option<Target>,
+    /// Every named setting, in catalogue order, with what it says and where.
     pub settings: BTreeMap<SettingKey, (Setting, Origin)>,
+    /// The `raw:` entries, in the order written (a later layer's entry replaces an equal one in
+    /// place).
     pub raw: Vec<RawEntry>,
     /// The profiles this one was built from, base first, itself last.
     pub chain: Vec<String>,
@@ -97,7 +123,10 @@ pub struct Profile {
 /// What one file says, before `extends` is followed.
 #[derive(Debug, Clone, Default)]
 pub struct Layer {
+    /// What the file itself says (its `chain` is the file alone).
     pub profile: Profile,
+    /// Its `extends:` entries as written (built-in names or `.yaml`/`.yml` paths relative to the
+    /// file), each with where it was written.
     pub extends: Vec<(String, Origin)>,
 }
 
@@ -371,11 +400,19 @@ impl Profile {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BuildChange {
     /// A name that build does not know, left out.
-    LeftOut { build: u32, name: String },
+    LeftOut {
+        /// The build.
+        build: u32,
+        /// The name, as the profile lists it.
+        name: String,
+    },
     /// An unsuffixed ECDHE name replaced by the curve-suffixed names that build knows.
     Respelled {
+        /// The build.
         build: u32,
+        /// The unsuffixed ECDHE suite name.
         name: String,
+        /// The curve-suffixed names written instead, in list order.
         into: Vec<String>,
     },
 }

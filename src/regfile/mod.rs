@@ -25,9 +25,16 @@ pub const CODES: &[(&str, Severity, &str)] = &crate::diag::table(Code::REG);
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Header {
+    /// `Windows Registry Editor Version 5.00` (the file is Unicode to regedit only when it is
+    /// UTF-16LE with a byte-order mark).
     V5,
+    /// `REGEDIT4`: an ANSI file.
     Regedit4,
+    /// No header: the first line that is not blank neither is one nor starts like one (regedit
+    /// ignores the file).
     Missing,
+    /// A first line that starts like a header (`REGEDIT...`, `Windows Registry Editor...`) but is
+    /// neither exactly; holds that line, trimmed (regedit ignores the file).
     Other(String),
 }
 
@@ -35,13 +42,23 @@ pub enum Header {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Item {
     /// `[KEY]`: the key is created, and the value lines below it apply to it.
-    Key { path: String },
+    Key {
+        /// The key path with its root spelled out (`HKEY_LOCAL_MACHINE`, ...) and trailing
+        /// backslashes dropped; the rest as written.
+        path: String,
+    },
     /// `[-KEY]`: the key and everything below it are deleted.
-    DeleteKey { path: String },
+    DeleteKey {
+        /// The key path, as in [`Item::Key`].
+        path: String,
+    },
     /// `"name"=...`; `None` data is `"name"=-`.
     Value {
+        /// The key the value line is under: the last `[KEY]` line, as in [`Item::Key`].
         key: String,
+        /// The value name as unescaped; `""` is the default value (`@`).
         name: String,
+        /// The type code and the bytes the registry would store; `None` for `"name"=-`, a deletion.
         data: Option<(u32, Vec<u8>)>,
     },
 }
@@ -49,8 +66,11 @@ pub enum Item {
 /// An item and where it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Located {
+    /// The 1-based line the item is on (its first line, if continued).
     pub line: usize,
+    /// The 1-based column, in characters, where the item starts (after leading spaces and tabs).
     pub col: usize,
+    /// What the line says.
     pub item: Item,
 }
 
@@ -59,8 +79,12 @@ pub struct Located {
 pub struct RegFile {
     /// The encoding it was read in (`UTF-16LE`, `UTF-8`, `windows-1252`, ...).
     pub encoding: &'static str,
+    /// Whether the file started with a byte-order mark.
     pub bom: bool,
+    /// The header line, if any.
     pub header: Header,
+    /// The keys, key deletions and values read, in file order; lines the reader skips, as
+    /// regedit would, are left out (each has a diagnostic).
     pub items: Vec<Located>,
     /// The reader's diagnostics, placed by line and column only (see [`RegFile::placed`]).
     pub diagnostics: Vec<Diagnostic>,
@@ -136,6 +160,7 @@ impl RegFile {
 /// Why a `.reg` file could not be read at all.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
+    /// `encoding` is no encoding_rs label; holds the label.
     #[error("unknown encoding label \"{0}\"")]
     UnknownEncoding(String),
     /// Not a regular file, larger than [`MAX_REG_BYTES`], or unreadable; the message names

@@ -15,7 +15,10 @@ pub(super) const HBIN_ALIGN: usize = 4096;
 /// A transaction log's bytes and the label errors and results name it by (usually its path
 /// or file name).
 pub struct LogFile {
+    /// What errors and [`Recovery::logs_used`] call the log (its path, or its name inside a disk
+    /// image).
     pub label: String,
+    /// The whole log file.
     pub bytes: Vec<u8>,
 }
 
@@ -42,41 +45,62 @@ pub(super) const FORMAT_OLD: &str = "old (DIRT)";
 pub enum LogError {
     /// The primary hive's base block cannot be read at all.
     #[error("primary hive: offset {offset:#x}: {reason}")]
-    Primary { offset: usize, reason: String },
+    Primary {
+        /// The byte offset in the primary of the fault (its length when it is too short).
+        offset: usize,
+        /// What is wrong.
+        reason: String,
+    },
     /// A log's base block is not a valid transaction-log base block.
     #[error("{log}: offset {offset:#x}: invalid log base block: {reason}")]
     BaseBlock {
+        /// The log's label ([`LogFile::label`]).
         log: String,
+        /// The byte offset in the log of the field that fails.
         offset: usize,
+        /// What is wrong with it.
         reason: String,
     },
     /// A log ends inside a structure it declares.
     #[error("{log}: offset {offset:#x}: the log ends inside {what} (the file has {len} bytes)")]
     Truncated {
+        /// The log's label ([`LogFile::label`]).
         log: String,
+        /// Where the missing bytes start: the log's length.
         offset: usize,
+        /// The structure cut short (`"the base block"`, `"the dirty vector"`).
         what: &'static str,
+        /// The log's length in bytes.
         len: usize,
     },
     /// An old-format log has no `DIRT` dirty vector after its base block.
     #[error("{log}: offset {offset:#x}: no dirty vector: expected \"DIRT\", found {found:02x?}")]
     DirtyVector {
+        /// The log's label ([`LogFile::label`]).
         log: String,
+        /// The byte offset where `DIRT` was expected.
         offset: usize,
+        /// The first bytes found there (up to four).
         found: Vec<u8>,
     },
     /// A new-format log's first log entry is invalid, and no other log had data to apply.
     #[error("{log}: offset {offset:#x}: invalid log entry: {reason}; nothing was applied")]
     Entry {
+        /// The log's label ([`LogFile::label`]).
         log: String,
+        /// The byte offset of the entry in the log.
         offset: usize,
+        /// What is wrong with it.
         reason: String,
     },
     /// An old-format log's first dirty hive bin is invalid, so nothing was applied.
     #[error("{log}: offset {offset:#x}: invalid dirty hive bin: {reason}; nothing was applied")]
     HiveBin {
+        /// The log's label ([`LogFile::label`]).
         log: String,
+        /// The byte offset of the dirty hive bin in the log.
         offset: usize,
+        /// What is wrong with it.
         reason: String,
     },
 }

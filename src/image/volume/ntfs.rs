@@ -40,6 +40,7 @@ pub struct Entry {
     pub record: u64,
     /// The name as stored on the volume (the long name when there is also an 8.3 alias).
     pub name: String,
+    /// Whether the entry is a folder.
     pub is_dir: bool,
 }
 
@@ -408,8 +409,11 @@ fn valid_data_length(volume: &dyn ReadAt, file: &NtfsFile, attr: &NtfsAttribute,
 /// or zeros (a sparse run).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Run {
+    /// The run's first byte in the file.
     pub file_offset: u64,
+    /// The run's length in bytes.
     pub len: u64,
+    /// The run's first byte in the volume; `None` for a sparse run, read as zeros.
     pub volume_offset: Option<u64>,
 }
 

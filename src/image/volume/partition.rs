@@ -23,7 +23,9 @@ pub const MAX_LOGICAL: u32 = 256;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Scheme {
+    /// A GUID partition table.
     Gpt,
+    /// An MBR, with the logical partitions of its extended partition.
     Mbr,
     /// No partition table: the disk is one volume (or holds nothing tlsreg knows).
     None,
@@ -35,7 +37,9 @@ pub enum Scheme {
 pub enum Kind {
     /// GPT "Microsoft basic data" or MBR 0x07 (NTFS, exFAT): where Windows is.
     BasicData,
+    /// GPT "EFI system".
     EfiSystem,
+    /// GPT "Microsoft reserved" (MSR): no file system.
     MicrosoftReserved,
     /// GPT "Windows recovery" or MBR 0x27.
     Recovery,
@@ -58,6 +62,8 @@ pub enum Kind {
 /// and its type.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PartitionInfo {
+    /// GPT: entry index + 1; MBR: 1-4 for the primary slots, 5 and up for logical partitions along
+    /// the EBR chain.
     pub number: u32,
     /// Byte offset in the disk.
     pub offset: u64,
@@ -67,6 +73,7 @@ pub struct PartitionInfo {
     pub type_id: String,
     /// The type's name (`Microsoft basic data`, `NTFS/exFAT`, `unknown`).
     pub type_name: String,
+    /// What the type says the partition holds.
     pub kind: Kind,
     /// The GPT partition name, when it has one.
     pub name: Option<String>,
@@ -110,7 +117,9 @@ pub fn human_size(n: u64) -> String {
 /// An entry of the table that was set aside, with the reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Rejected {
+    /// The entry as read.
     pub partition: PartitionInfo,
+    /// Why it was set aside, as a clause starting with `it` (`it overlaps partition 1 (...)`).
     pub reason: String,
     /// The entry reaches past the end of the disk (a truncated image?).
     pub past_end: bool,
@@ -119,6 +128,7 @@ pub struct Rejected {
 /// The partitions of a disk.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Table {
+    /// How the disk is partitioned.
     pub scheme: Scheme,
     /// The logical sector size the table counts in (512, or 4096 for a 4Kn GPT disk).
     pub sector_size: u64,
@@ -191,15 +201,20 @@ fn bare(sector_size: u64) -> Table {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum BootKind {
+    /// OEM ID `NTFS` and four spaces.
     Ntfs,
     /// A BitLocker-encrypted volume (OEM ID `-FVE-FS-`).
     BitLocker,
+    /// FAT12, FAT16 or FAT32, from the file-system label.
     Fat,
+    /// OEM ID `EXFAT` and three spaces.
     ExFat,
+    /// OEM ID `ReFS` (then four NULs).
     Refs,
 }
 
 impl BootKind {
+    /// The file system's name for messages (`NTFS`, `BitLocker`, `FAT`, `exFAT`, `ReFS`).
     pub fn name(self) -> &'static str {
         match self {
             BootKind::Ntfs => "NTFS",

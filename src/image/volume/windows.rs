@@ -26,6 +26,7 @@ pub struct HiveSource {
     /// The path as found on the volume, with the case it has there
     /// (`Windows\System32\config\SYSTEM`).
     pub path: String,
+    /// The file's bytes, read from the volume's clusters on demand.
     pub data: Arc<dyn ReadAt>,
     /// The logs beside it: the on-disk name (`SYSTEM.LOG1`) and the bytes.
     pub logs: Vec<(String, Arc<dyn ReadAt>)>,
@@ -58,7 +59,9 @@ pub struct WindowsVolume {
     pub partition: Option<PartitionInfo>,
     /// Where the volume starts in the disk.
     pub offset: u64,
+    /// The SYSTEM hive, if the config folder has one.
     pub system: Option<HiveSource>,
+    /// The SOFTWARE hive, if the config folder has one.
     pub software: Option<HiveSource>,
 }
 
@@ -72,11 +75,13 @@ pub enum SkipReason {
     PastEnd(String),
     /// An extended partition or the GPT's protective entry: a container, not a volume.
     Container,
+    /// A Microsoft reserved partition (MSR), which holds no file system.
     MicrosoftReserved,
     /// The volume boot sector's OEM ID is `-FVE-FS-`.
     BitLocker,
     /// A dynamic disk's partition (LDM).
     Ldm,
+    /// A Storage Spaces pool member.
     StorageSpaces,
     /// Another file system (`FAT`, `exFAT`, `ReFS`), or none tlsreg knows (`None`).
     NotNtfs(Option<String>),
@@ -132,6 +137,7 @@ pub struct Skipped {
     pub partition: Option<PartitionInfo>,
     /// Where the volume starts in the disk.
     pub offset: u64,
+    /// Why it holds no Windows tlsreg can read.
     pub reason: SkipReason,
 }
 
@@ -157,9 +163,14 @@ fn place(p: Option<&PartitionInfo>, offset: u64) -> String {
 /// set aside, and what was noticed (a damaged primary GPT, a log that cannot be read).
 #[derive(Debug, Clone)]
 pub struct Scan {
+    /// How the disk is partitioned.
     pub scheme: Scheme,
+    /// The volumes with Windows, in partition order; never empty (no Windows is an error).
     pub volumes: Vec<WindowsVolume>,
+    /// The partitions set aside, in partition order.
     pub skipped: Vec<Skipped>,
+    /// What was noticed on the way, a sentence each: the partition table's notes (a damaged
+    /// primary GPT, a looping EBR chain), then each log left out.
     pub notes: Vec<String>,
 }
 
