@@ -12,6 +12,7 @@ mod export;
 mod fuzz_equiv;
 mod images;
 mod logs;
+mod machine;
 mod oracle;
 mod powershell;
 mod regfile;
