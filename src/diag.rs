@@ -310,11 +310,15 @@ pub const fn table<const N: usize>(
 /// list these); the `.reg` codes are [`crate::regfile::CODES`].
 pub const CODES: &[(&str, Severity, &str)] = &table(Code::PROFILE);
 
-/// One problem, located in a file. Its severity is its code's ([`Diagnostic::severity`]).
+/// One problem, located in a file. Its severity is its code's unless raised
+/// ([`Diagnostic::raise`], `tlsreg lint --deny`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
     /// Stable identifier, e.g. `unknown-name`; see [`Code`].
     pub code: Code,
+    /// How bad it is: [`Code::severity`] unless raised; read it with
+    /// [`Diagnostic::severity`].
+    pub severity: Severity,
     pub message: String,
     /// The file as the user named it (or `builtin:NAME`); `line` 0 means no place in it.
     /// Empty for a `.reg` diagnostic not yet placed in a named file
@@ -360,6 +364,7 @@ impl Diagnostic {
     ) -> Self {
         Diagnostic {
             code,
+            severity: code.severity(),
             message: message.into(),
             file: file.to_string(),
             line: pos.line,
@@ -370,9 +375,16 @@ impl Diagnostic {
             len: pos.len.max(1),
         }
     }
-    /// How bad it is: its code's severity.
+    /// How bad it is: its code's severity, or what [`Diagnostic::raise`] made it.
     pub fn severity(&self) -> Severity {
-        self.code.severity()
+        self.severity
+    }
+
+    /// The same diagnostic as an error (`tlsreg lint --deny CODE`): a warning or a note
+    /// becomes an error; an error stays one.
+    pub fn raise(mut self) -> Self {
+        self.severity = Severity::Error;
+        self
     }
 
     pub fn is_error(&self) -> bool {
