@@ -232,7 +232,7 @@ impl Code {
             Code::DtlsVersion => ("dtls-version", Warning, "a DTLS 1.1 or DTLS 1.3 key: Windows has neither"),
             Code::TripleDes168168 => ("triple-des-168-168", Warning, "\"Triple DES 168/168\": the pre-Vista name; Vista and later read \"Triple DES 168\""),
             Code::RegTls13Below20348 => ("tls13-below-20348", Warning, "TLS 1.3 keys for a target below build 20348"),
-            Code::ControlSetMix => ("control-set-mix", Warning, "CurrentControlSet and ControlSet00N in one file, or ControlSet00N in a file for a live system"),
+            Code::ControlSetMix => ("control-set-mix", Warning, "CurrentControlSet and ControlSet00N in one file, ControlSet00N in a file for a live system, or CurrentControlSet in one for an offline hive (hivex)"),
             // profile hostility (issue 11)
             Code::ExtendsNotAProfile => ("extends-not-a-profile", Error, "an `extends` entry that is not a built-in profile or a .yaml/.yml profile; its content is never shown"),
             Code::UnquotedName => ("unquoted-name", Error, "a name YAML reads as a number, boolean or null unless it is quoted"),
