@@ -27,8 +27,11 @@ pub const FINGERPRINT_KEY: &str = "tlsreg/v1";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
+    /// `error`: fails GitHub's check.
     Error,
+    /// `warning`.
     Warning,
+    /// `note`.
     Note,
 }
 
@@ -58,17 +61,20 @@ pub struct Log {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Run {
+    /// tlsreg and its rules.
     pub tool: Tool,
     /// One invocation: whether every input could be read, and what could not.
     pub invocations: Vec<Invocation>,
     /// `unicodeCodePoints`: tlsreg counts columns in characters, not UTF-16 code units.
     pub column_kind: String,
+    /// Every result, in the order pushed.
     pub results: Vec<SarifResult>,
 }
 
 /// SARIF's `tool`: only its `driver`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tool {
+    /// tlsreg itself.
     pub driver: Driver,
 }
 
@@ -96,6 +102,7 @@ pub struct ReportingDescriptor {
     pub id: String,
     /// What the code means.
     pub short_description: Message,
+    /// Where the code is explained, if anywhere.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub help_uri: Option<String>,
     /// The code's own level (a result may differ: `lint --deny`).
@@ -105,12 +112,14 @@ pub struct ReportingDescriptor {
 /// SARIF's `reportingConfiguration`: only the level.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Configuration {
+    /// The rule's own level.
     pub level: Level,
 }
 
 /// SARIF's `message`: plain text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Message {
+    /// The text, one or more sentences.
     pub text: String,
 }
 
@@ -118,10 +127,13 @@ pub struct Message {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SarifResult {
+    /// The rule's id (the code).
     pub rule_id: String,
     /// The rule's place in [`Driver::rules`].
     pub rule_index: usize,
+    /// This result's level (the rule's, or raised).
     pub level: Level,
+    /// What was found, and the fix.
     pub message: Message,
     /// None or one.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
@@ -137,8 +149,10 @@ pub struct SarifResult {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Location {
+    /// The file, line and column.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub physical_location: Option<PhysicalLocation>,
+    /// Registry keys and values, or other places without a file position.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub logical_locations: Vec<LogicalLocation>,
 }
@@ -147,7 +161,9 @@ pub struct Location {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PhysicalLocation {
+    /// The file.
     pub artifact_location: ArtifactLocation,
+    /// The line and column; none for the file as a whole.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub region: Option<Region>,
 }
@@ -156,6 +172,7 @@ pub struct PhysicalLocation {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ArtifactLocation {
+    /// A relative reference (against `uri_base_id`) or a `file:` URI, percent-encoded.
     pub uri: String,
     /// [`SRCROOT`] for a relative path; none for an absolute `file:` URI.
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -166,7 +183,9 @@ pub struct ArtifactLocation {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Region {
+    /// 1-based line.
     pub start_line: usize,
+    /// 1-based column in characters; none for the line as a whole.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub start_column: Option<usize>,
 }
@@ -217,7 +236,9 @@ impl LogicalLocation {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Invocation {
+    /// Every input was read ([`Builder::input_failed`] was not called).
     pub execution_successful: bool,
+    /// What could not be read, and why.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub tool_execution_notifications: Vec<Notification>,
 }
@@ -225,8 +246,11 @@ pub struct Invocation {
 /// SARIF's `notification`: something about the run, such as a file that could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notification {
+    /// How bad it is.
     pub level: Level,
+    /// What happened.
     pub message: Message,
+    /// The input it concerns, if one.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub locations: Vec<Location>,
 }
@@ -261,8 +285,11 @@ impl From<Code> for Rule {
 /// file as a whole; column 0: the line as a whole).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileLocation {
+    /// The path as given (relative to where tlsreg runs, or absolute).
     pub path: std::path::PathBuf,
+    /// 1-based line; 0 for the file as a whole.
     pub line: usize,
+    /// 1-based column in characters; 0 for the line as a whole.
     pub col: usize,
     /// The text of the line, when known: it goes into the fingerprint instead of the line
     /// number, so a result keeps its identity when lines are added above it. Not written to
@@ -287,10 +314,15 @@ impl FileLocation {
 /// registry key), both, or neither.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Item {
+    /// The code and what it means.
     pub rule: Rule,
+    /// This finding's level.
     pub level: Level,
+    /// What was found, and the fix.
     pub message: String,
+    /// Where in a file (for audit: the profile, at the setting's line).
     pub file: Option<FileLocation>,
+    /// A place without a file position (for audit: the registry key or value).
     pub logical: Option<LogicalLocation>,
     /// Extra data kept with the result (SARIF's property bag).
     pub properties: Option<serde_json::Map<String, serde_json::Value>>,
