@@ -326,7 +326,7 @@ impl Code {
             Code::DtlsVersion => ("dtls-version", Warning, "a DTLS 1.1 or DTLS 1.3 key: Windows has neither"),
             Code::TripleDes168168 => ("triple-des-168-168", Warning, "\"Triple DES 168/168\": the pre-Vista name; Vista and later read \"Triple DES 168\""),
             Code::RegTls13Below20348 => ("tls13-below-20348", Warning, "TLS 1.3 keys for a target below build 20348"),
-            Code::ControlSetMix => ("control-set-mix", Warning, "CurrentControlSet and ControlSet00N in one file, or ControlSet00N in a file for a live system"),
+            Code::ControlSetMix => ("control-set-mix", Warning, "CurrentControlSet and ControlSet00N in one file, ControlSet00N in a file for a live system, or CurrentControlSet in one for an offline hive (hivex)"),
             // profile hostility (issue 11)
             Code::ExtendsNotAProfile => ("extends-not-a-profile", Error, "an `extends` entry that is not a built-in profile or a .yaml/.yml profile; its content is never shown"),
             Code::UnquotedName => ("unquoted-name", Error, "a name YAML reads as a number, boolean or null unless it is quoted"),
@@ -404,11 +404,15 @@ pub const fn table<const N: usize>(
 /// list these); the `.reg` codes are [`crate::regfile::CODES`].
 pub const CODES: &[(&str, Severity, &str)] = &table(Code::PROFILE);
 
-/// One problem, located in a file. Its severity is its code's ([`Diagnostic::severity`]).
+/// One problem, located in a file. Its severity is its code's unless raised
+/// ([`Diagnostic::raise`], `tlsreg lint --deny`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
     /// Stable identifier, e.g. `unknown-name`; see [`Code`].
     pub code: Code,
+    /// How bad it is: [`Code::severity`] unless raised; read it with
+    /// [`Diagnostic::severity`].
+    pub severity: Severity,
     /// What is wrong, in a sentence, without the place or the code.
     pub message: String,
     /// The file as the user named it (or `builtin:NAME`); `line` 0 means no place in it.
@@ -457,6 +461,7 @@ impl Diagnostic {
     ) -> Self {
         Diagnostic {
             code,
+            severity: code.severity(),
             message: message.into(),
             file: file.to_string(),
             line: pos.line,
@@ -467,9 +472,16 @@ impl Diagnostic {
             len: pos.len.max(1),
         }
     }
-    /// How bad it is: its code's severity.
+    /// How bad it is: its code's severity, or what [`Diagnostic::raise`] made it.
     pub fn severity(&self) -> Severity {
-        self.code.severity()
+        self.severity
+    }
+
+    /// The same diagnostic as an error (`tlsreg lint --deny CODE`): a warning or a note
+    /// becomes an error; an error stays one.
+    pub fn raise(mut self) -> Self {
+        self.severity = Severity::Error;
+        self
     }
 
     /// Whether its severity is [`Severity::Error`].

@@ -11,6 +11,7 @@ mod escaping;
 mod export;
 mod fuzz_equiv;
 mod images;
+mod lint_sarif;
 mod logs;
 mod machine;
 mod oracle;

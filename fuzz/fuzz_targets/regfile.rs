@@ -17,6 +17,7 @@ fn check(bytes: &[u8]) {
         &f,
         tlsreg::regfile::lint::LintOptions {
             os_build: Some(14393),
+            ..Default::default()
         },
     );
     for d in f.placed("fuzz.reg", &diags).0 {

@@ -3,13 +3,15 @@
 //! [`crate::catalog::traps`] (shared with profile validation and the audit); this file
 //! finds them in a `.reg` file's keys and values and words them for it.
 
-use super::{describe_type, Item, Located, RegFile};
+use super::{describe_type, Header, Item, Located, RegFile};
 use crate::catalog::traps::{self, NameTrap};
 use crate::catalog::{self, NameKind, TLS13_MIN_BUILD};
 use crate::diag::{Code, Diagnostic};
-use crate::keypath::{fold, is_current_control_set, same_name};
+use crate::keypath::{
+    fold, is_current_control_set, same_name, strip_key_prefix, SOFTWARE_ROOT, SYSTEM_ROOT,
+};
 use crate::yamlpos::Pos;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// What the file is meant for.
 #[derive(Debug, Clone, Copy, Default)]
@@ -19,6 +21,137 @@ pub struct LintOptions {
     /// The newest, when the file is for a range of builds (`os_build` to this); `None`:
     /// for `os_build` alone.
     pub max_build: Option<u32>,
+    /// The importer the file is for (by default recognised from the file).
+    pub flavor: Flavor,
+}
+
+/// The importer a `.reg` file is for. It decides two things: which control-set names are
+/// right (`control-set-mix`) and whether `hex(1)`/`hex(2)`/`hex(7)` data outside UTF-16LE
+/// is a trap (`ansi-hex-string`, a regedit behaviour: hivex stores the bytes as written).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Flavor {
+    /// [`Flavor::Hivex`] for a file of the form [`looks_hivex`] describes, what
+    /// `tlsreg compile --flavor hivex` writes; [`Flavor::Regedit`] for any other.
+    #[default]
+    Auto,
+    /// regedit or `reg import` on a running Windows, where `CurrentControlSet` is the control
+    /// set in use and `ControlSet00N` need not be.
+    Regedit,
+    /// `hivexregedit --merge` or `virt-win-reg --merge` into an offline hive, which has no
+    /// `CurrentControlSet` (Windows makes it at boot): `ControlSet00N` is right there.
+    Hivex,
+}
+
+impl Flavor {
+    /// The flavour `file` is linted as: [`Flavor::Auto`] decided by [`looks_hivex`], the
+    /// others as they are.
+    pub fn of(self, file: &RegFile) -> Flavor {
+        match self {
+            Flavor::Auto if looks_hivex(file) => Flavor::Hivex,
+            Flavor::Auto => Flavor::Regedit,
+            f => f,
+        }
+    }
+}
+
+/// Whether `file` has the form of tlsreg's hivex flavour
+/// ([`crate::emit::reg::to_hivex`]), all of: the 5.00 header in UTF-8 without a BOM; LF
+/// line ends only; at least one key, every key below one hive, `HKEY_LOCAL_MACHINE\SYSTEM`
+/// or `HKEY_LOCAL_MACHINE\SOFTWARE`; no `CurrentControlSet`; and every `[KEY]` below the
+/// hive's top level preceded by a `[KEY]` line of its parent. A `.reg` for regedit on a
+/// live system is UTF-16LE when regedit wrote it, CRLF when Notepad did, and lists the
+/// keys that hold values, not each of their parents from the hive's root down: so a file
+/// for a live system that writes `ControlSet00N` does not look like this and is still
+/// flagged (`--flavor regedit` insists).
+pub fn looks_hivex(file: &RegFile) -> bool {
+    if file.header != Header::V5 || file.encoding != "UTF-8" || file.bom || file.text.contains('\r')
+    {
+        return false;
+    }
+    let mut hive = None;
+    let mut listed: HashSet<String> = HashSet::new();
+    let mut keys = 0;
+    for l in &file.items {
+        let (path, opens) = match &l.item {
+            Item::Key { path } => (path, true),
+            Item::DeleteKey { path } => (path, false),
+            Item::Value { .. } => continue,
+        };
+        let Some(root) = [SYSTEM_ROOT, SOFTWARE_ROOT]
+            .into_iter()
+            .find(|r| strip_key_prefix(path, r).is_some_and(|rest| !rest.is_empty()))
+        else {
+            return false;
+        };
+        if hive.is_some_and(|h| h != root) {
+            return false;
+        }
+        hive = Some(root);
+        let parts: Vec<&str> = path.split('\\').collect();
+        if parts.iter().any(|c| is_current_control_set(c)) {
+            return false;
+        }
+        if opens {
+            let parent = &parts[..parts.len() - 1];
+            if parent.len() > 2 && !listed.contains(&fold(&parent.join("\\"))) {
+                return false;
+            }
+            listed.insert(fold(path));
+        }
+        keys += 1;
+    }
+    keys > 0
+}
+
+/// `tlsreg lint --allow` and `--deny`: codes whose findings are left out, and codes whose
+/// findings are errors. A code given to both is denied: what a CI job denies cannot be
+/// allowed away by a setting elsewhere, and the order of the options does not matter.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CodeLevels {
+    /// Left out: neither shown nor counted.
+    pub allow: BTreeSet<Code>,
+    /// Made errors (an error stays one).
+    pub deny: BTreeSet<Code>,
+}
+
+impl CodeLevels {
+    /// The findings as these levels make them: allowed codes dropped (unless denied too),
+    /// denied ones raised to errors, the order kept.
+    pub fn apply(&self, diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+        diags
+            .into_iter()
+            .filter_map(|d| {
+                if self.deny.contains(&d.code) {
+                    Some(d.raise())
+                } else if self.allow.contains(&d.code) {
+                    None
+                } else {
+                    Some(d)
+                }
+            })
+            .collect()
+    }
+}
+
+/// A name given to `--allow` or `--deny` that is not a `.reg` code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("no .reg lint code is called \"{name}\"{}", suggestion.map(|s| format!("; did you mean \"{s}\"?")).unwrap_or_default())]
+pub struct UnknownCode {
+    /// The name as given.
+    pub name: String,
+    /// The closest `.reg` code, when one is close enough to be a likely typo.
+    pub suggestion: Option<&'static str>,
+}
+
+/// The `.reg` reader or lint code named `name` (as messages show it, ASCII case ignored).
+pub fn lint_code(name: &str) -> Result<Code, UnknownCode> {
+    Code::REG
+        .into_iter()
+        .find(|c| c.as_str().eq_ignore_ascii_case(name.trim()))
+        .ok_or_else(|| UnknownCode {
+            name: name.to_string(),
+            suggestion: catalog::did_you_mean(name, Code::REG.iter().map(|c| c.as_str())),
+        })
 }
 
 fn warn(code: Code, line: usize, col: usize, message: String) -> Diagnostic {
@@ -26,9 +159,17 @@ fn warn(code: Code, line: usize, col: usize, message: String) -> Diagnostic {
 }
 
 /// The reader's diagnostics and the traps, in line and column order: all `tlsreg lint`
-/// reports for a file.
+/// reports for a file (before [`CodeLevels`]). A file for hivex ([`Flavor`]) has no
+/// `ansi-hex-string`.
 pub fn check(file: &RegFile, opts: LintOptions) -> Vec<Diagnostic> {
-    let mut diags = file.diagnostics.clone();
+    let hivex = opts.flavor.of(file) == Flavor::Hivex;
+    // hivex stores hex(N) bytes as written, whatever the file's encoding.
+    let mut diags: Vec<Diagnostic> = file
+        .diagnostics
+        .iter()
+        .filter(|d| !(hivex && d.code == Code::AnsiHexString))
+        .cloned()
+        .collect();
     diags.extend(lint(file, opts));
     diags.sort_by_key(|d| (d.line, d.col));
     diags
@@ -149,15 +290,16 @@ pub fn lint(file: &RegFile, opts: LintOptions) -> Vec<Diagnostic> {
             }
         }
     }
-    // CurrentControlSet and ControlSet00N: one file, one convention; a live import wants the former.
-    let (ccs, numbered): (Vec<_>, Vec<_>) = ccs_lines.iter().partition(|(_, _, c)| *c);
-    if let Some((line, col, _)) = numbered.first() {
-        let message = if ccs.is_empty() {
-            "ControlSet00N is not necessarily the control set a running Windows uses; for regedit on a live system write CurrentControlSet (tlsreg compile --control-set writes ControlSet00N for offline hives)".to_string()
-        } else {
-            format!("this file mixes CurrentControlSet (line {}) and ControlSet00N; on a live system only CurrentControlSet is certain to be the one in use", ccs[0].0)
-        };
-        out.push(warn(Code::ControlSetMix, *line, *col, message));
+    // CurrentControlSet and ControlSet00N: one file, one convention; a live import wants the
+    // former, an offline hive (hivex) has only the latter.
+    let (ccs, numbered): (Vec<&(usize, usize, bool)>, Vec<_>) =
+        ccs_lines.iter().partition(|(_, _, c)| *c);
+    let hivex = opts.flavor.of(file) == Flavor::Hivex;
+    match (ccs.first(), numbered.first()) {
+        (Some((first, ..)), Some((line, col, _))) => out.push(warn(Code::ControlSetMix, *line, *col, format!("this file mixes CurrentControlSet (line {first}) and ControlSet00N; on a live system only CurrentControlSet is certain to be the one in use"))),
+        (None, Some((line, col, _))) if !hivex => out.push(warn(Code::ControlSetMix, *line, *col, "ControlSet00N is not necessarily the control set a running Windows uses; for regedit on a live system write CurrentControlSet (tlsreg compile --control-set writes ControlSet00N for offline hives)".to_string())),
+        (Some((line, col, _)), None) if hivex => out.push(warn(Code::ControlSetMix, *line, *col, "an offline hive has no CurrentControlSet (Windows makes it at boot): hivexregedit would write a key of that name that Windows never reads; write ControlSet00N, N from the hive's SYSTEM\\Select\\Current (tlsreg compile --flavor hivex --control-set N)".to_string())),
+        _ => {}
     }
     values(file, &mut out);
     if let Some(b) = opts.os_build {

@@ -130,7 +130,8 @@ impl RegFile {
     }
 
     /// `diags` (the reader's, the linter's) named as in `file`, each with its source line
-    /// for the excerpt: what `tlsreg lint` and `tlsreg import` show.
+    /// for the excerpt and its severity (raised or not): what `tlsreg lint` and
+    /// `tlsreg import` show.
     pub fn placed(&self, file: &str, diags: &[Diagnostic]) -> Diagnostics {
         // The lines once, as the reader split them (a lone CR ends a line too); looking each
         // excerpt up from the start would make many diagnostics quadratic.
@@ -145,6 +146,7 @@ impl RegFile {
                         len: 1,
                     };
                     let mut placed = Diagnostic::new(d.code, d.message.clone(), file, None, pos);
+                    placed.severity = d.severity;
                     placed.source_line = d
                         .line
                         .checked_sub(1)

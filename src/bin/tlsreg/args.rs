@@ -63,6 +63,26 @@ pub enum Report {
     Json,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LintFormat {
+    /// each finding with its line and a caret, on standard error
+    Human,
+    /// {"version": 1, "files": [...]} on standard output
+    Json,
+    /// a SARIF 2.1.0 log on standard output (GitHub code scanning)
+    Sarif,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LintFlavor {
+    /// hivex for a file of the form `compile --flavor hivex` writes, regedit otherwise
+    Auto,
+    /// regedit or reg import on a running Windows (CurrentControlSet)
+    Regedit,
+    /// hivexregedit --merge / virt-win-reg --merge into an offline hive (ControlSet00N)
+    Hivex,
+}
+
 #[derive(Subcommand)]
 pub enum Command {
     /// Compile profiles (built-in names or YAML files) into .reg files and PowerShell scripts.
@@ -217,8 +237,19 @@ pub enum Command {
         #[arg(long, default_value = "windows-1252")]
         encoding: String,
         /// Output format.
-        #[arg(long, value_enum, default_value_t = Report::Human)]
-        format: Report,
+        #[arg(long, value_enum, default_value_t = LintFormat::Human)]
+        format: LintFormat,
+        /// Leave out this code's findings: not shown, not counted in the exit code
+        /// (repeatable, or comma-separated).
+        #[arg(long, value_name = "CODE", value_delimiter = ',')]
+        allow: Vec<String>,
+        /// Report this code's findings as errors (repeatable, or comma-separated); a code
+        /// both allowed and denied is denied.
+        #[arg(long, value_name = "CODE", value_delimiter = ',')]
+        deny: Vec<String>,
+        /// The importer the files are for.
+        #[arg(long, value_enum, default_value_t = LintFlavor::Auto)]
+        flavor: LintFlavor,
     },
 }
 

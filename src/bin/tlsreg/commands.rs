@@ -83,7 +83,36 @@ pub fn run(cmd: Command, ui: &Ui) -> Result<u8> {
             max_build,
             encoding,
             format,
-        } => lint(&files, os_build, max_build, &encoding, format, ui),
+            allow,
+            deny,
+            flavor,
+        } => {
+            use crate::args::LintFlavor;
+            use tlsreg::regfile::lint::{lint_code, CodeLevels, Flavor, LintOptions};
+            let codes = |option: &str, names: &[String]| -> Result<_> {
+                names
+                    .iter()
+                    .map(|n| {
+                        lint_code(n)
+                            .map_err(|e| anyhow!("{option}: {e} (`tlsreg explain` lists them all)"))
+                    })
+                    .collect()
+            };
+            let levels = CodeLevels {
+                allow: codes("--allow", &allow)?,
+                deny: codes("--deny", &deny)?,
+            };
+            let opts = LintOptions {
+                os_build,
+                max_build,
+                flavor: match flavor {
+                    LintFlavor::Auto => Flavor::Auto,
+                    LintFlavor::Regedit => Flavor::Regedit,
+                    LintFlavor::Hivex => Flavor::Hivex,
+                },
+            };
+            lint(&files, opts, &levels, &encoding, format, ui)
+        }
         Command::Show {
             profile,
             plan,
@@ -565,15 +594,21 @@ fn diff_side(
 
 fn lint(
     files: &[PathBuf],
-    os_build: Option<u32>,
-    max_build: Option<u32>,
+    opts: tlsreg::regfile::lint::LintOptions,
+    levels: &tlsreg::regfile::lint::CodeLevels,
     encoding: &str,
-    format: Report,
+    format: crate::args::LintFormat,
     ui: &Ui,
 ) -> Result<u8> {
-    use tlsreg::regfile::lint::{check, LintOptions};
+    use crate::args::LintFormat;
+    use tlsreg::sarif;
     let (mut found, mut failed) = (false, false);
     let mut all = Vec::new();
+    let mut log = sarif::Builder::new();
+    // Every .reg code is a rule, in one order, so rule indices stay put from run to run.
+    for code in tlsreg::diag::Code::REG {
+        log.rule(code.into());
+    }
     for file in files {
         let shown = file.display().to_string();
         let f = match tlsreg::regfile::read_file(file, encoding) {
@@ -581,30 +616,39 @@ fn lint(
             Err(e) => {
                 let text = crate::ui::chain(&anyhow::Error::from(e));
                 let _ = writeln!(std::io::stderr(), "error: {}", p(&text));
+                log.input_failed(text, Some(file));
                 failed = true;
                 continue;
             }
         };
-        let diags = check(
-            &f,
-            LintOptions {
-                os_build,
-                max_build,
-            },
-        );
+        let diags = levels.apply(tlsreg::regfile::lint::check(&f, opts));
         found |= !diags.is_empty();
-        if format == Report::Json {
-            all.push(serde_json::json!({"file": shown, "diagnostics": diags}));
-        } else {
-            ui.reg_diags(&shown, &f, &diags);
+        match format {
+            LintFormat::Json => {
+                all.push(serde_json::json!({"file": shown, "diagnostics": diags}));
+            }
+            LintFormat::Sarif => {
+                for d in f.placed(&shown, &diags).0 {
+                    log.push(sarif::Item::from_diagnostic(file, &d));
+                }
+            }
+            LintFormat::Human => {
+                ui.reg_diags(&shown, &f, &diags);
+            }
         }
     }
-    if format == Report::Json {
-        print_json(&serde_json::json!({
+    match format {
+        LintFormat::Json => print_json(&serde_json::json!({
             "schema_version": tlsreg::SCHEMA_VERSION,
             "command": "lint",
             "files": all,
-        }))?;
+        }))?,
+        LintFormat::Sarif => writeln!(
+            std::io::stdout().lock(),
+            "{}",
+            serde_json::to_string_pretty(&log.finish())?
+        )?,
+        LintFormat::Human => {}
     }
     Ok(if failed { 2 } else { u8::from(found) })
 }
