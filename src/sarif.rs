@@ -143,6 +143,21 @@ pub struct SarifResult {
     /// Anything else the producer wants to keep with the result (SARIF's property bag).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub properties: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Why the result is accepted, when it is (SARIF's `suppressions`).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub suppressions: Vec<Suppression>,
+}
+
+/// SARIF's `suppression`: a result accepted on purpose, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Suppression {
+    /// `external`: the suppression is kept outside the scanned files (a waiver file).
+    pub kind: String,
+    /// `accepted`.
+    pub status: String,
+    /// The reason given.
+    pub justification: String,
 }
 
 /// SARIF's `location`: a place in a file, logical places, or both.
@@ -326,6 +341,9 @@ pub struct Item {
     pub logical: Option<LogicalLocation>,
     /// Extra data kept with the result (SARIF's property bag).
     pub properties: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Accepted on purpose, with this justification (an audit waiver): the result carries
+    /// an external, accepted suppression, which code scanning shows as dismissed.
+    pub suppressed: Option<String>,
 }
 
 impl Item {
@@ -342,6 +360,7 @@ impl Item {
             file: Some(file),
             logical: None,
             properties: None,
+            suppressed: None,
         }
     }
 }
@@ -431,6 +450,15 @@ impl Builder {
             locations,
             partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY.to_string(), fingerprint)]),
             properties: item.properties,
+            suppressions: item
+                .suppressed
+                .map(|justification| Suppression {
+                    kind: "external".into(),
+                    status: "accepted".into(),
+                    justification,
+                })
+                .into_iter()
+                .collect(),
         });
     }
 
@@ -646,6 +674,7 @@ mod tests {
                 file: Some(file),
                 logical: None,
                 properties: None,
+                suppressed: None,
             }
         };
         let fp = |log: &Log, i: usize| {
@@ -709,6 +738,7 @@ mod tests {
             file: None,
             logical: Some(v),
             properties: None,
+            suppressed: None,
         });
         let json = serde_json::to_value(b.finish()).unwrap();
         let r = &json["runs"][0]["results"][0];

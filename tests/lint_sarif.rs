@@ -14,11 +14,11 @@ fn fixtures() -> PathBuf {
 
 /// One result as `validate.py` prints it: code, level, uriBaseId, decoded path, line,
 /// column.
-type Row = [String; 6];
+pub(crate) type Row = [String; 6];
 
 /// Checks `log` against the vendored schema and returns its results with their URIs
 /// decoded; `None` (after a printed skip) without python3 or its jsonschema.
-fn validate(log: &str) -> Option<Vec<Row>> {
+pub(crate) fn validate(log: &str) -> Option<Vec<Row>> {
     if util::which("python3").is_none() {
         util::skip("python3 is not on the PATH: the SARIF schema check needs it");
         return None;

@@ -313,3 +313,113 @@ fn quiet_and_verbose_choose_what_the_audit_says() {
     let o = run(tlsreg().args(["-q", "-v", "profiles"]));
     assert_eq!(o.status.code(), Some(2), "--quiet and --verbose conflict");
 }
+
+#[test]
+fn audit_sarif_is_valid_and_points_at_the_profile_line() {
+    let d = util::tempdir();
+    let roots = [
+        root(d.path(), "legacy-01", "ffffffff-system"),
+        root(d.path(), "web-01", "ffffffff-system"),
+        d.path().join("missing"),
+    ];
+    // The profile as a file in the folder the command runs in: a relative URI.
+    let profile = std::fs::read_to_string(util::root().join("profiles/enable-tls12.yaml")).unwrap();
+    std::fs::write(d.path().join("tls 12.yaml"), &profile).unwrap();
+    let line = profile
+        .lines()
+        .position(|l| l.trim_start().starts_with("TLS 1.2:"))
+        .expect("the profile sets TLS 1.2")
+        + 1;
+    let w = waivers(
+        d.path(),
+        "waivers:\n  - code: setting-value\n    image: 'legacy-*'\n    reason: replaced in Q3\n    expires: 2999-12-31\n",
+    );
+    let mut c = tlsreg();
+    c.current_dir(d.path())
+        .args([
+            "audit",
+            "-p",
+            "tls 12.yaml",
+            "--os-build",
+            "17763",
+            "--format",
+            "sarif",
+        ])
+        .arg("--waivers")
+        .arg(&w);
+    for r in &roots {
+        c.arg("--root").arg(r);
+    }
+    let o = run(&mut c);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let log: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let run0 = &log["runs"][0];
+    assert_eq!(run0["invocations"][0]["executionSuccessful"], false);
+    let note = run0["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"]
+        .as_str()
+        .unwrap();
+    assert!(note.contains("missing"), "{note}");
+    let results = run0["results"].as_array().unwrap();
+    let suppressed: Vec<&serde_json::Value> = results
+        .iter()
+        .filter(|r| r.get("suppressions").is_some())
+        .collect();
+    assert_eq!(suppressed.len(), 1, "the waived finding of legacy-01");
+    assert_eq!(suppressed[0]["suppressions"][0]["status"], "accepted");
+    assert!(suppressed[0]["properties"]["image"]
+        .as_str()
+        .unwrap()
+        .ends_with("legacy-01"));
+    let Some(rows) = crate::lint_sarif::validate(&stdout(&o)) else {
+        return;
+    };
+    let want_fail = [
+        "setting-value".to_string(),
+        "error".into(),
+        "%SRCROOT%".into(),
+        "tls 12.yaml".into(),
+        line.to_string(),
+        "3".into(),
+    ];
+    assert_eq!(
+        rows.iter().filter(|r| **r == want_fail).count(),
+        2,
+        "{rows:?}"
+    );
+    let trap = rows
+        .iter()
+        .find(|r| r[0] == "enabled-ffffffff")
+        .expect("the trap");
+    assert_eq!(trap[1], "warning");
+    assert!(
+        trap[3].ends_with(r"Protocols\TLS 1.2\Server\Enabled"),
+        "{trap:?}"
+    );
+    // Every finding that does not pass is a result, in both images.
+    let json = {
+        let mut c = tlsreg();
+        c.current_dir(d.path()).args([
+            "audit",
+            "-p",
+            "tls 12.yaml",
+            "--os-build",
+            "17763",
+            "--format",
+            "json",
+        ]);
+        for r in &roots {
+            c.arg("--root").arg(r);
+        }
+        run(&mut c)
+    };
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let not_pass = doc["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["report"]["findings"].as_array())
+        .flatten()
+        .filter(|f| f["status"] != "pass")
+        .count();
+    assert_eq!(rows.len(), not_pass);
+}

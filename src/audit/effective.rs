@@ -126,6 +126,7 @@ pub(super) fn finding(
     let not_audited = |reason: &str| Finding {
         code: FindingCode::SettingEffective,
         waiver: None,
+        source: None,
         check: Check::Effective,
         setting: label.into(),
         key: k.clone(),
@@ -167,6 +168,7 @@ pub(super) fn finding(
             Some(Finding {
                 code: FindingCode::SettingEffective,
                 waiver: None,
+                source: None,
                 check: Check::Effective,
                 setting: label.into(),
                 key: k.clone(),
@@ -219,6 +221,7 @@ pub(super) fn finding(
             Some(Finding {
                 code: FindingCode::SettingEffective,
                 waiver: None,
+                source: None,
                 check: Check::Effective,
                 setting: label.into(),
                 key: k.clone(),
@@ -264,6 +267,7 @@ pub(super) fn finding(
             Some(Finding {
                 code: FindingCode::SettingEffective,
                 waiver: None,
+                source: None,
                 check: Check::Effective,
                 setting: label.into(),
                 key: k.clone(),

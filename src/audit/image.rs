@@ -153,6 +153,7 @@ pub(super) fn findings(hives: &[&HiveInfo], control_sets: Option<&ControlSets>) 
             out.push(Finding {
                 code: FindingCode::HiveRecovered,
                 waiver: None,
+                source: None,
                 check: Check::Image,
                 setting: "hive".into(),
                 key: info.path.clone(),
@@ -177,6 +178,7 @@ pub(super) fn findings(hives: &[&HiveInfo], control_sets: Option<&ControlSets>) 
             out.push(Finding {
                 code: FindingCode::HiveChecksum,
                 waiver: None,
+                source: None,
                 check: Check::Image,
                 setting: "hive".into(),
                 key: info.path.clone(),
@@ -197,6 +199,7 @@ pub(super) fn findings(hives: &[&HiveInfo], control_sets: Option<&ControlSets>) 
                 out.push(Finding {
                     code: FindingCode::ControlSetSelect,
                     waiver: None,
+                    source: None,
                     check: Check::Image,
                     setting: "control set".into(),
                     key: format!(r"{SYSTEM_ROOT}\{SELECT}"),
@@ -230,6 +233,7 @@ pub(super) fn shadowed(reg: &MemRegistry) -> Vec<Finding> {
             Finding {
                 code: FindingCode::DuplicateValue,
                 waiver: None,
+                source: None,
                 check: Check::Image,
                 setting: "duplicate value".into(),
                 key: s.key.clone(),
@@ -270,6 +274,7 @@ pub(super) fn pending_reboot(cx: &Ctx) -> Vec<Finding> {
         .map(|k| Finding {
             code: FindingCode::PendingReboot,
             waiver: None,
+            source: None,
             check: Check::Image,
             setting: "pending reboot".into(),
             key: k,
@@ -300,6 +305,7 @@ pub(super) fn outside_target(cx: &Ctx) -> Option<Finding> {
     Some(Finding {
         code: FindingCode::OutsideTarget,
         waiver: None,
+        source: None,
         check: Check::Image,
         setting: "target".into(),
         key: super::os::current_version_key(),

@@ -21,8 +21,8 @@ pub mod waivers;
 
 pub use os::OsInfo;
 pub use report::{
-    Check, Finding, FindingCode, HiveInfo, ImageInfo, PartitionInfo, Report, Status, Summary,
-    SCHEMA_VERSION,
+    Check, Finding, FindingCode, HiveInfo, ImageInfo, PartitionInfo, ProfileSource, Report, Status,
+    Summary, SCHEMA_VERSION,
 };
 
 use crate::hive::{HiveError, HiveSource};
@@ -125,17 +125,34 @@ fn judge_settings(cx: &Ctx, plan: &SourcedPlan, opts: Options) -> Vec<Finding> {
     }
     let ops_of = |source: Source| by_source.get(&source).into_iter().flatten();
     let mut out = Vec::new();
-    for (key, (setting, _)) in &cx.profile.settings {
+    for (key, (setting, origin)) in &cx.profile.settings {
         let label = key.label();
+        let at = ProfileSource::of(origin);
         if opts.effective {
-            if let Some(f) = effective::finding(cx, key, setting, &label) {
+            if let Some(mut f) = effective::finding(cx, key, setting, &label) {
+                f.source = at;
                 out.push(f);
                 continue;
             }
         }
-        out.extend(ops_of(Source::Setting(*key)).map(|op| strict::check_op(cx, &label, op)));
+        out.extend(ops_of(Source::Setting(*key)).map(|op| {
+            let mut f = strict::check_op(cx, &label, op);
+            f.source = at.clone();
+            f
+        }));
     }
-    out.extend(ops_of(Source::Raw).map(|op| strict::check_op(cx, "raw", op)));
+    out.extend(ops_of(Source::Raw).map(|op| {
+        let mut f = strict::check_op(cx, "raw", op);
+        // The raw entry that writes this key, the last one as the plan keeps the last.
+        f.source = cx
+            .profile
+            .raw
+            .iter()
+            .rev()
+            .find(|e| crate::keypath::same_name(&e.key, op.key()))
+            .and_then(|e| ProfileSource::of(&e.origin));
+        f
+    }));
     out
 }
 

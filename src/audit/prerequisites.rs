@@ -26,6 +26,7 @@ fn finding(
     Finding {
         code,
         waiver: None,
+        source: None,
         check: Check::Prerequisite,
         setting: what.into(),
         key: key.into(),

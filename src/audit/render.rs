@@ -24,6 +24,11 @@ pub enum Format {
     Jsonl,
     /// JUnit XML: a test suite per image, a test case per finding.
     Junit,
+    /// SARIF 2.1.0: a result per finding that does not pass, at the profile line that asks
+    /// for it (when the profile is a file) and the registry key or value it is about; a
+    /// waived finding is a suppressed result; an image that could not be audited is a tool
+    /// notification. Written whole at the end.
+    Sarif,
 }
 
 /// How much the human report says.
@@ -416,6 +421,8 @@ pub struct Renderer {
     /// Head each report with its image and close with a table.
     batch: bool,
     rows: Vec<Row>,
+    /// The SARIF log being built (`Format::Sarif`).
+    sarif: Option<crate::sarif::Builder>,
 }
 
 impl Renderer {
@@ -434,6 +441,7 @@ impl Renderer {
             profile: profile.to_string(),
             batch: jobs > 1,
             rows: Vec::new(),
+            sarif: (format == Format::Sarif).then(crate::sarif::Builder::new),
         }
     }
 
@@ -445,7 +453,7 @@ impl Renderer {
                 serde_json::to_string(&self.profile).unwrap_or_default()
             ),
             Format::Junit => "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n".into(),
-            Format::Human | Format::Jsonl => String::new(),
+            Format::Human | Format::Jsonl | Format::Sarif => String::new(),
         }
     }
 
@@ -472,6 +480,11 @@ impl Renderer {
                 Format::Jsonl => {
                     out.push_str(&serde_json::to_string(&record).unwrap_or_default());
                     out.push('\n');
+                }
+                Format::Sarif => {
+                    if let Some(b) = &mut self.sarif {
+                        sarif_outcome(b, o);
+                    }
                 }
                 Format::Junit => match &o.result {
                     Ok(rep) => junit_suite(&mut out, &o.name, rep),
@@ -559,6 +572,23 @@ impl Renderer {
             }
             Format::Junit => "</testsuites>\n".into(),
             Format::Jsonl => String::new(),
+            Format::Sarif => match self.sarif.take() {
+                Some(mut b) => {
+                    for w in waivers {
+                        if w.state == WaiverState::Expired {
+                            b.input_failed(
+                                format!(
+                                    "the waiver at {} ({}) expired on {}",
+                                    w.at, w.code, w.expires
+                                ),
+                                None,
+                            );
+                        }
+                    }
+                    serde_json::to_string_pretty(&b.finish()).unwrap_or_default() + "\n"
+                }
+                None => String::new(),
+            },
             Format::Human => {
                 let mut out = String::new();
                 if self.batch {
@@ -616,4 +646,87 @@ pub fn batch_table(rows: &[Row]) -> String {
         };
     }
     out
+}
+
+/// The SARIF rule of a finding code.
+fn sarif_rule(code: super::FindingCode) -> crate::sarif::Rule {
+    crate::sarif::Rule {
+        id: code.as_str().to_string(),
+        description: code.meaning().to_string(),
+        level: crate::sarif::Level::Warning,
+        help_uri: None,
+    }
+}
+
+/// The results of one image: every finding that does not pass; the image's error as a
+/// notification.
+fn sarif_outcome(b: &mut crate::sarif::Builder, o: &Outcome) {
+    use crate::sarif::{FileLocation, Item, Level, LogicalLocation};
+    let r = match &o.result {
+        Ok(r) => r,
+        Err(e) => {
+            b.input_failed(e.clone(), None);
+            return;
+        }
+    };
+    for f in r.findings.iter().filter(|f| f.status != Status::Pass) {
+        let level = match f.status {
+            Status::Fail | Status::Unknown => Level::Error,
+            Status::Warn => Level::Warning,
+            Status::Pass | Status::NotAudited => Level::Note,
+        };
+        let mut detail = Vec::new();
+        if let Some(e) = &f.expected {
+            detail.push(format!("expected {e}"));
+        }
+        if let Some(a) = &f.actual {
+            detail.push(format!("actual {a}"));
+        }
+        let value = f
+            .value
+            .as_ref()
+            .map(|v| format!(" {v}"))
+            .unwrap_or_default();
+        let message = format!(
+            "{}: {} [{}]{value}: {}{}{} ({})",
+            o.name,
+            f.setting,
+            f.key,
+            detail.join(", "),
+            if detail.is_empty() { "" } else { ": " },
+            f.reason,
+            f.status.as_str()
+        );
+        let file = f
+            .source
+            .as_ref()
+            .filter(|s| !s.file.starts_with("builtin:"))
+            .map(|s| {
+                let mut l = FileLocation::new(&s.file, s.line, s.col);
+                l.line_text = s.line_text.as_deref().map(str::to_string);
+                l
+            });
+        let logical = Some(match &f.value {
+            Some(v) => LogicalLocation::registry_value(&f.key, v),
+            None => LogicalLocation::registry_key(&f.key),
+        });
+        let mut props = serde_json::Map::new();
+        props.insert("image".into(), o.name.clone().into());
+        props.insert("status".into(), f.status.as_str().into());
+        props.insert("setting".into(), f.setting.clone().into());
+        b.push(Item {
+            rule: sarif_rule(f.code),
+            level,
+            message,
+            file,
+            logical,
+            properties: Some(props),
+            suppressed: f.waived().then(|| {
+                f.waiver
+                    .as_ref()
+                    .map(|w| format!("{} (until {}, {})", w.reason, w.expires, w.at))
+                    .unwrap_or_default()
+            }),
+        });
+    }
 }

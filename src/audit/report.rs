@@ -228,6 +228,36 @@ pub struct Finding {
     /// that has not expired keeps its status but is counted as `waived`, not by its status,
     /// and does not make the image non-compliant; under an expired one it counts as usual.
     pub waiver: Option<WaiverRef>,
+    /// Where the profile asks for what this finding checks (a setting's or raw entry's
+    /// place in its YAML file), or null for findings the profile does not ask for by line
+    /// (traps, prerequisites, the image) and for profiles without a file.
+    pub source: Option<ProfileSource>,
+}
+
+/// A place in a profile file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProfileSource {
+    /// The file as the user named it (or `builtin:NAME`).
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub col: usize,
+    /// The text of that line (for SARIF's fingerprints; not in JSON).
+    #[serde(skip)]
+    pub line_text: Option<std::sync::Arc<str>>,
+}
+
+impl ProfileSource {
+    /// The place of a profile origin, if it has one.
+    pub fn of(o: &crate::profile::Origin) -> Option<ProfileSource> {
+        (o.pos.line > 0).then(|| ProfileSource {
+            file: o.file.clone(),
+            line: o.pos.line,
+            col: o.pos.col,
+            line_text: o.line_text.clone(),
+        })
+    }
 }
 
 /// The waiver that matched a finding, as reports show it.

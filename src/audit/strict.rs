@@ -46,6 +46,7 @@ pub(super) fn check_op(cx: &Ctx, setting: &str, op: &Op) -> Finding {
     let finding = |actual: Option<String>, status: Status, reason: String| Finding {
         code: FindingCode::SettingValue,
         waiver: None,
+        source: None,
         check: Check::Value,
         setting: setting.into(),
         key: key.clone(),

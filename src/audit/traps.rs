@@ -28,6 +28,7 @@ fn trap(
     Finding {
         code,
         waiver: None,
+        source: None,
         check: Check::Trap,
         setting: "trap".into(),
         key: key.into(),

@@ -400,6 +400,7 @@ mod tests {
             status,
             reason: "r".into(),
             waiver: None,
+            source: None,
         }
     }
 

@@ -55,6 +55,8 @@ pub enum AuditFormat {
     Jsonl,
     /// JUnit XML: a test suite per image, a test case per finding
     Junit,
+    /// SARIF 2.1.0 (GitHub code scanning): a result per finding that does not pass
+    Sarif,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -369,6 +369,7 @@ fn audit(a: AuditArgs, ui: &Ui) -> Result<u8> {
         AuditFormat::Json => Format::Json,
         AuditFormat::Jsonl => Format::Jsonl,
         AuditFormat::Junit => Format::Junit,
+        AuditFormat::Sarif => Format::Sarif,
     };
     let run = RunOptions {
         audit: tlsreg::audit::Options {
