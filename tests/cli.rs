@@ -1401,3 +1401,81 @@ fn explain_knows_every_code() {
         "error: no diagnostic or finding code is called \"unknwn-on-build\"; did you mean \"unknown-on-build\"? (`tlsreg explain` lists them all)\n"
     );
 }
+
+/// The words of a help example line, as a POSIX shell splits them (single and double quotes,
+/// backslashes outside single quotes), up to a comment or a redirection.
+fn shell_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut cur: Option<String> = None;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            ' ' | '\t' => {
+                if let Some(w) = cur.take() {
+                    words.push(w);
+                }
+            }
+            '#' | '>' | '|' if cur.is_none() => break,
+            '\'' => {
+                let w = cur.get_or_insert_with(String::new);
+                for c in chars.by_ref() {
+                    if c == '\'' {
+                        break;
+                    }
+                    w.push(c);
+                }
+            }
+            '\\' => {
+                if let Some(n) = chars.next() {
+                    cur.get_or_insert_with(String::new).push(n);
+                }
+            }
+            c => cur.get_or_insert_with(String::new).push(c),
+        }
+    }
+    words.extend(cur);
+    words
+}
+
+/// Every `--help` ends with examples and the exit codes, and every example parses: its
+/// subcommand, options and values exist (run with `--help` added, which clap reads only
+/// after checking the words before it).
+#[test]
+fn every_help_has_examples_that_parse_and_the_exit_codes() {
+    let top = stdout(&run(tlsreg().arg("--help")));
+    let subcommands: Vec<String> = top
+        .split("Commands:")
+        .nth(1)
+        .unwrap()
+        .split("\n\n")
+        .next()
+        .unwrap()
+        .lines()
+        // `  name  what it does` (a wrapped description continues further in)
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .filter(|c| c != "help")
+        .collect();
+    assert!(subcommands.len() >= 11, "{subcommands:?}");
+    let mut examples = 0;
+    for sub in std::iter::once(None).chain(subcommands.iter().map(Some)) {
+        let mut c = tlsreg();
+        c.args(sub).arg("--help");
+        let help = stdout(&run(&mut c));
+        assert!(
+            help.contains("\nExit codes: 0 ok; 1 differences found"),
+            "{sub:?}: {help}"
+        );
+        let ex = help
+            .split("Examples:\n")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{sub:?} has no examples"));
+        for line in ex.lines().take_while(|l| l.starts_with("  tlsreg ")) {
+            let words = shell_words(line.trim());
+            let o = run(tlsreg().args(&words[1..]).arg("--help"));
+            assert_eq!(o.status.code(), Some(0), "{line}: {}", stderr(&o));
+            examples += 1;
+        }
+    }
+    assert!(examples >= 30, "{examples}");
+}

@@ -3,8 +3,98 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+/// The exit codes, at the end of every `--help`.
+macro_rules! exit_codes {
+    () => {
+        "Exit codes: 0 ok; 1 differences found (compile --check drift, an audit not compliant or an expired waiver, lint findings, diff differences); 2 error (nothing written)."
+    };
+}
+
+const MAIN_HELP: &str = concat!(
+    "Examples:
+  tlsreg compile best-practices --format all -o out
+  tlsreg audit -p strict --image vm.vhdx
+  tlsreg lint --format sarif legacy.reg > lint.sarif
+  tlsreg explain enabled-ffffffff",
+    "\n\n",
+    exit_codes!()
+);
+
+const COMPILE_HELP: &str = concat!(
+    "Examples:
+  tlsreg compile strict                          # strict.reg here
+  tlsreg compile best-practices --format all -o out
+  tlsreg compile my.yaml --target-build windows-server-2012-r2 -o -
+  tlsreg compile profiles/*.yaml -o generated --check   # CI: exit 1 on drift
+  tlsreg compile strict --flavor hivex --control-set 1 -o offline",
+    "\n\n",
+    exit_codes!()
+);
+
+const AUDIT_HELP: &str = concat!(
+    "Examples:
+  tlsreg audit -p strict --system SYSTEM --software SOFTWARE
+  tlsreg audit -p strict --root /mnt/win --effective
+  tlsreg audit -p pci-dss-4 --image a.vhdx --image b.qcow2 --format junit > audit.xml
+  tlsreg audit -p pci-dss-4 --roots-file images.txt --format jsonl --waivers waivers.yaml
+  tlsreg audit -p site.yaml --image sample.vhdx --format sarif > audit.sarif",
+    "\n\n",
+    exit_codes!()
+);
+
+const LINT_HELP: &str = concat!(
+    "Examples:
+  tlsreg lint hardening.reg
+  tlsreg lint --os-build 9600 --max-build 26100 *.reg
+  tlsreg lint --allow control-set-mix --deny enabled-ffffffff --format sarif *.reg",
+    "\n\n",
+    exit_codes!()
+);
+
+const DIFF_HELP: &str = concat!(
+    "Examples:
+  tlsreg diff strict best-practices
+  tlsreg diff old.reg new.reg
+  tlsreg diff /mnt/win strict --format json
+  tlsreg diff before.vhdx after.vhdx",
+    "\n\n",
+    exit_codes!()
+);
+
+const EXPORT_HELP: &str = concat!(
+    "Examples:
+  tlsreg export --system SYSTEM --key CurrentControlSet\\Control\\SecurityProviders -o schannel.reg
+  tlsreg export --image vm.qcow2 --software --key 'Microsoft\\.NETFramework' -o -",
+    "\n\n",
+    exit_codes!()
+);
+
+const SHOW_HELP: &str = concat!(
+    "Examples:\n  tlsreg show strict\n  tlsreg show my.yaml --plan\n  tlsreg show pci-dss-4 -o resolved.yaml",
+    "\n\n",
+    exit_codes!()
+);
+
+const IMPORT_HELP: &str = concat!(
+    "Examples:\n  tlsreg import legacy.reg > legacy.yaml\n  tlsreg import --encoding windows-1251 old.reg -o old.yaml",
+    "\n\n",
+    exit_codes!()
+);
+
+const EXPLAIN_HELP: &str = concat!(
+    "Examples:\n  tlsreg explain\n  tlsreg explain control-set-mix\n  tlsreg explain setting-value",
+    "\n\n",
+    exit_codes!()
+);
+
+const SHELL_HELP: &str = concat!(
+    "Examples:\n  tlsreg completions bash > /etc/bash_completion.d/tlsreg\n  tlsreg man > tlsreg.1\n  tlsreg profiles",
+    "\n\n",
+    exit_codes!()
+);
+
 #[derive(Parser)]
-#[command(name = "tlsreg", version, about = "Compile SCHANNEL/TLS hardening profiles into byte-exact .reg files and safe PowerShell scripts, and audit, export and diff offline hives", long_about = None)]
+#[command(name = "tlsreg", version, about = "Compile SCHANNEL/TLS hardening profiles into byte-exact .reg files and safe PowerShell scripts, and audit, export and diff offline hives", long_about = None, after_help = MAIN_HELP)]
 pub struct Cli {
     /// When to colour messages (NO_COLOR is respected with auto).
     #[arg(long, value_enum, default_value_t = Color::Auto, global = true)]
@@ -88,6 +178,7 @@ pub enum LintFlavor {
 #[derive(Subcommand)]
 pub enum Command {
     /// Compile profiles (built-in names or YAML files) into .reg files and PowerShell scripts.
+    #[command(after_help = COMPILE_HELP)]
     Compile {
         /// Built-in profile names (see `tlsreg profiles`) or paths to YAML profiles.
         #[arg(required = true)]
@@ -122,6 +213,7 @@ pub enum Command {
         report: Report,
     },
     /// Print a profile as resolved (after extends) in YAML.
+    #[command(after_help = SHOW_HELP)]
     Show {
         /// A built-in profile name or a path to a YAML profile.
         profile: String,
@@ -133,23 +225,29 @@ pub enum Command {
         output: Option<PathBuf>,
     },
     /// List the built-in profiles.
+    #[command(after_help = SHELL_HELP)]
     Profiles,
     /// Print a shell completion script (source it, or install it where your shell looks).
+    #[command(after_help = SHELL_HELP)]
     Completions {
         /// bash, zsh, fish, powershell or elvish.
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
     /// Print the manual page (roff) on standard output: `tlsreg man > tlsreg.1`.
+    #[command(after_help = SHELL_HELP)]
     Man,
-    /// Say what a diagnostic code means (every code, without one).
+    /// Say what a diagnostic or audit finding code means (every code, without one).
+    #[command(after_help = EXPLAIN_HELP)]
     Explain {
         /// A code as messages show it, e.g. unknown-on-build.
         code: Option<String>,
     },
     /// Audit offline SYSTEM and SOFTWARE hives against a profile.
+    #[command(after_help = AUDIT_HELP)]
     Audit(AuditArgs),
     /// Turn a .reg file into a profile (YAML on stdout).
+    #[command(after_help = IMPORT_HELP)]
     Import {
         /// The .reg file (any encoding regedit reads).
         file: PathBuf,
@@ -162,6 +260,7 @@ pub enum Command {
         output: Option<PathBuf>,
     },
     /// Write a hive's keys (whole, or subtrees) as a regedit 5.00 .reg file.
+    #[command(after_help = EXPORT_HELP)]
     Export {
         /// A SYSTEM hive: keys are named HKEY_LOCAL_MACHINE\SYSTEM\... (with --image, no
         /// file: the image's SYSTEM hive)
@@ -201,6 +300,7 @@ pub enum Command {
         no_recover: bool,
     },
     /// Registry-level differences between two profiles, .reg files or hives.
+    #[command(after_help = DIFF_HELP)]
     Diff {
         /// A profile (built-in name or YAML file), a .reg file, a hive file, a mounted
         /// Windows volume (its SYSTEM and SOFTWARE hives), or a disk image file (raw, VHD,
@@ -223,6 +323,7 @@ pub enum Command {
         partition_b: Option<u32>,
     },
     /// Check .reg files for known traps.
+    #[command(after_help = LINT_HELP)]
     Lint {
         /// The .reg files.
         #[arg(required = true)]
