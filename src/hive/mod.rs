@@ -122,6 +122,16 @@ pub struct ControlSets {
     pub last_known_good: Option<u32>,
 }
 
+impl Drop for HiveFile {
+    /// A hive read lazily gives its buffer back, zeroed where it was written, for the next
+    /// hive on this thread ([`prefetch::Lazy::recycle`]).
+    fn drop(&mut self) {
+        if let Some(lazy) = self.lazy.take() {
+            lazy.recycle(std::mem::take(&mut self.bytes));
+        }
+    }
+}
+
 impl HiveFile {
     /// Reads and checks a hive file. A dirty or badly check-summed header is accepted (see
     /// [`Header`]); anything nt-hive could not read safely is an error with its offset.
@@ -252,9 +262,9 @@ impl HiveFile {
                 None => HiveSource::file(&self.path)?,
             };
             let bytes = Self::read_into(&src, std::mem::take(&mut self.bytes))?;
-            let fresh = Self::from_bytes(&self.path, bytes)?;
+            let mut fresh = Self::from_bytes(&self.path, bytes)?;
             self.header = fresh.header;
-            self.bytes = fresh.bytes;
+            self.bytes = std::mem::take(&mut fresh.bytes);
         }
         Ok(())
     }
@@ -297,8 +307,9 @@ impl HiveFile {
     }
 
     /// Gives the memory back for the next hive.
-    pub fn into_bytes(self) -> Vec<u8> {
-        self.bytes
+    pub fn into_bytes(mut self) -> Vec<u8> {
+        self.lazy = None;
+        std::mem::take(&mut self.bytes)
     }
 
     /// Checks bytes already read.

@@ -186,7 +186,7 @@ impl Reader<'_> {
         };
         for k in subkeys.map_err(|e| self.nt_error(e))? {
             let k = k.map_err(|e| self.nt_error(e))?;
-            if k.name().map_err(|e| self.nt_error(e))? == name {
+            if name_eq(&k.name().map_err(|e| self.nt_error(e))?, name) {
                 return Ok(Some(k));
             }
         }
@@ -402,6 +402,58 @@ pub(crate) fn node_id(node: &KeyNode<'_, &[u8]>) -> Option<usize> {
     match node.name().ok()? {
         nt_hive::NtHiveNameString::Latin1(b) | nt_hive::NtHiveNameString::Utf16LE(b) => {
             Some(b.as_ptr() as usize)
+        }
+    }
+}
+
+/// Whether a stored key name equals `want` as nt-hive (and Windows) compare names. A Latin-1
+/// name against an ASCII `want` is compared byte by byte, ASCII case folded: no Latin-1
+/// character outside ASCII upper-cases into ASCII, nor an ASCII one out of it, so that is
+/// nt-hive's answer without its per-character UTF-16 table lookups (the audit's hottest
+/// loop). Anything else is nt-hive's own comparison.
+pub(crate) fn name_eq(stored: &nt_hive::NtHiveNameString<'_>, want: &str) -> bool {
+    if let nt_hive::NtHiveNameString::Latin1(b) = stored {
+        if want.is_ascii() {
+            return b.eq_ignore_ascii_case(want.as_bytes());
+        }
+    }
+    *stored == want
+}
+
+#[cfg(test)]
+mod tests {
+    use super::name_eq;
+    use nt_hive::NtHiveNameString;
+
+    /// The fast path gives nt-hive's answer for every Latin-1 character against every
+    /// ASCII one, and for names that differ in length or only in case.
+    #[test]
+    fn the_latin1_fast_path_is_nt_hives_comparison() {
+        for b in 0..=255u8 {
+            for a in 0..128u8 {
+                let stored = [b];
+                let want = (a as char).to_string();
+                let nt = NtHiveNameString::Latin1(&stored) == want.as_str();
+                assert_eq!(
+                    name_eq(&NtHiveNameString::Latin1(&stored), &want),
+                    nt,
+                    "{b:#x} vs {a:#x}"
+                );
+            }
+        }
+        for (stored, want) in [
+            (&b"SecurityProviders"[..], "SECURITYPROVIDERS"),
+            (b"TLS 1.2", "tls 1.2"),
+            (b"TLS 1.2", "TLS 1.2 "),
+            (b"Ciphers\xe9", "CIPHERS\u{c9}"),
+            (b"", ""),
+        ] {
+            let nt = NtHiveNameString::Latin1(stored) == want;
+            assert_eq!(
+                name_eq(&NtHiveNameString::Latin1(stored), want),
+                nt,
+                "{want}"
+            );
         }
     }
 }
