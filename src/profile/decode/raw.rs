@@ -289,6 +289,10 @@ fn parse_hex(s: &str) -> Option<Vec<u8>> {
     if !digits.len().is_multiple_of(2) {
         return None;
     }
+    // Hex digits only: `u8::from_str_radix` also takes a sign, which made "+f" a byte.
+    if !digits.iter().all(char::is_ascii_hexdigit) {
+        return None;
+    }
     digits
         .chunks(2)
         .map(|p| u8::from_str_radix(&p.iter().collect::<String>(), 16).ok())
@@ -308,5 +312,7 @@ mod tests {
         assert_eq!(parse_hex(""), Some(vec![]));
         assert_eq!(parse_hex("abc"), None);
         assert_eq!(parse_hex("zz"), None);
+        assert_eq!(parse_hex("+f+e"), None);
+        assert_eq!(parse_hex("DE aD"), Some(vec![0xde, 0xad]));
     }
 }
