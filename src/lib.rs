@@ -16,7 +16,7 @@
 //!   logs); [`regfile`]: `.reg` files read, written and linted;
 //! - [`emit`]: plan → `.reg` and PowerShell; [`audit`], [`diff`], [`export`], [`import`]:
 //!   the jobs on hives and `.reg` files; [`compile`]: profiles → files, all or none
-//!   ([`output`] writes atomically).
+//!   ([`output`] writes atomically); [`schema`]: the JSON Schema of profiles, for editors.
 //!
 //! The library never prints; the `tlsreg` binary renders results and picks exit codes.
 #![forbid(unsafe_code)]
@@ -42,6 +42,7 @@ pub mod plan;
 pub mod profile;
 pub mod quiet;
 pub mod regfile;
+pub mod schema;
 pub mod setting;
 pub mod source;
 pub mod value;

@@ -49,6 +49,12 @@ pub enum AuditFormat {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaKind {
+    /// the profile format (YAML profiles, read as JSON)
+    Profile,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Report {
     Human,
     Json,
@@ -111,6 +117,12 @@ pub enum Command {
     },
     /// Print the manual page (roff) on standard output: `tlsreg man > tlsreg.1`.
     Man,
+    /// Print a JSON Schema (draft 2020-12) for editors: `tlsreg schema profile > tlsreg-profile.schema.json`.
+    Schema {
+        /// Which file format.
+        #[arg(value_enum)]
+        what: SchemaKind,
+    },
     /// Say what a diagnostic code means (every code, without one).
     Explain {
         /// A code as messages show it, e.g. unknown-on-build.
