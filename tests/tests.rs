@@ -15,6 +15,7 @@ mod logs;
 mod oracle;
 mod powershell;
 mod regfile;
+mod schema;
 mod snapshots;
 mod suite_tables;
 mod volumes;
