@@ -66,15 +66,7 @@ fn the_readme_editor_support_works_as_written() {
         "README names the $id"
     );
     let d = util::tempdir();
-    let bin = Path::new(env!("CARGO_BIN_EXE_tlsreg")).parent().unwrap();
-    let path = std::env::join_paths(std::iter::once(bin.to_path_buf()).chain(
-        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
-    ))
-    .unwrap();
-    let o = run(std::process::Command::new("sh")
-        .args(["-c", cmd])
-        .current_dir(d.path())
-        .env("PATH", path));
+    let o = util::sh(d.path(), cmd);
     assert_eq!(o.status.code(), Some(0), "{}", util::stderr(&o));
     let written = std::fs::read(d.path().join("tlsreg-profile.schema.json")).unwrap();
     assert_eq!(serde_json::from_slice::<Value>(&written).unwrap(), schema());
@@ -82,14 +74,7 @@ fn the_readme_editor_support_works_as_written() {
 
 /// The README's full example, "with every field".
 fn readme_example() -> String {
-    let readme = std::fs::read_to_string(util::root().join("README.md")).unwrap();
-    let at = readme
-        .find("A full example, with every field:")
-        .expect("the README's full example");
-    let block = &readme[at..];
-    let start = block.find("```yaml\n").unwrap() + "```yaml\n".len();
-    let end = block[start..].find("```").unwrap();
-    block[start..start + end].to_string()
+    util::readme_yaml_after("A full example, with every field:")
 }
 
 /// Every profile tlsreg accepts, with a label: the built-ins as files, the fixtures, the

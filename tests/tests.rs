@@ -3,6 +3,7 @@
 mod util;
 
 mod audit;
+mod ci;
 mod cli;
 mod containers;
 mod corpus;
@@ -14,6 +15,7 @@ mod images;
 mod logs;
 mod oracle;
 mod powershell;
+mod precommit;
 mod regfile;
 mod schema;
 mod snapshots;

@@ -365,3 +365,72 @@ pub fn yaml_to_json(src: &str) -> serde_json::Value {
     v.apply_merge().expect("merge keys");
     serde_json::to_value(v).expect("JSON")
 }
+
+/// `PATH` with the built `tlsreg`'s folder first, for commands written as users type them
+/// (`tlsreg compile ...` in a shell).
+pub fn path_with_tlsreg() -> std::ffi::OsString {
+    let bin = Path::new(env!("CARGO_BIN_EXE_tlsreg"))
+        .parent()
+        .expect("the binary's folder")
+        .to_path_buf();
+    let rest = std::env::var_os("PATH").unwrap_or_default();
+    std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(&rest))).expect("a PATH")
+}
+
+/// Runs a command line with `sh -c` in `dir`, the built `tlsreg` first on the PATH.
+pub fn sh(dir: &Path, line: &str) -> Output {
+    run(Command::new("sh")
+        .args(["-c", line])
+        .current_dir(dir)
+        .env("PATH", path_with_tlsreg())
+        .env("NO_COLOR", "1"))
+}
+
+/// The ```yaml block that follows the first occurrence of `marker` in the README.
+pub fn readme_yaml_after(marker: &str) -> String {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let at = readme
+        .find(marker)
+        .unwrap_or_else(|| panic!("README lacks {marker:?}"));
+    let block = &readme[at..];
+    let start = block.find("```yaml\n").expect("a yaml block") + "```yaml\n".len();
+    let end = block[start..].find("```").expect("the block's end");
+    block[start..start + end].to_string()
+}
+
+/// Runs git in `dir` with a fixed identity and dates (the same tree makes the same commit)
+/// and no user or system configuration; panics when it fails.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let o = run(Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "tlsreg tests")
+        .env("GIT_AUTHOR_EMAIL", "tests@tlsreg.invalid")
+        .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
+        .env("GIT_COMMITTER_NAME", "tlsreg tests")
+        .env("GIT_COMMITTER_EMAIL", "tests@tlsreg.invalid")
+        .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z"));
+    assert!(o.status.success(), "git {args:?}: {}", stderr(&o));
+    stdout(&o)
+}
+
+/// The profiles of the README's CI and pre-commit examples, in `profiles/`.
+pub const SAMPLE_PROFILES: &[(&str, &str)] = &[
+    (
+        "profiles/web.yaml",
+        "extends: [best-practices]\nprotocols:\n  TLS 1.0: disabled\n",
+    ),
+    ("profiles/db.yaml", "extends: [enable-tls12]\n"),
+];
+
+/// A repository laid out as the README's "In CI" section says: `profiles/` and what
+/// `tlsreg compile -o generated profiles/*.yaml` writes.
+pub fn sample_repo(dir: &Path) {
+    for (p, src) in SAMPLE_PROFILES {
+        write(&dir.join(p), src);
+    }
+    let o = sh(dir, "tlsreg compile -o generated profiles/*.yaml");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
