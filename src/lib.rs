@@ -16,7 +16,8 @@
 //!   logs); [`regfile`]: `.reg` files read, written and linted;
 //! - [`emit`]: plan → `.reg` and PowerShell; [`audit`], [`diff`], [`export`], [`import`]:
 //!   the jobs on hives and `.reg` files; [`compile`]: profiles → files, all or none
-//!   ([`output`] writes atomically); [`sarif`]: findings as a SARIF 2.1.0 log.
+//!   ([`output`] writes atomically); [`sarif`]: findings as a SARIF 2.1.0 log;
+//!   [`schema`]: the JSON Schemas of profiles and of the JSON reports.
 //!
 //! The library never prints; the `tlsreg` binary renders results and picks exit codes.
 #![forbid(unsafe_code)]
@@ -51,6 +52,7 @@ pub mod profile;
 pub mod quiet;
 pub mod regfile;
 pub mod sarif;
+pub mod schema;
 pub mod setting;
 pub mod source;
 pub mod value;

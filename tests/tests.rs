@@ -3,6 +3,7 @@
 mod util;
 
 mod audit;
+mod ci;
 mod cli;
 mod containers;
 mod corpus;
@@ -16,7 +17,9 @@ mod logs;
 mod machine;
 mod oracle;
 mod powershell;
+mod precommit;
 mod regfile;
+mod schema;
 mod snapshots;
 mod suite_tables;
 mod volumes;

@@ -266,3 +266,171 @@ pub fn which(tool: &str) -> Option<PathBuf> {
             .find(|p| p.is_file())
     })
 }
+
+/// The oracles' Python venv, where `../shared/oracles/setup.sh` makes it
+/// (`$REG_ORACLES_VENV`, else `venv` in `$REG_ORACLES_CACHE`, else in `reg-oracles` in
+/// `$XDG_CACHE_HOME` or `~/.cache`); `.ci/run` adds `jsonschema` and `pre-commit` to it.
+pub fn oracle_venv() -> PathBuf {
+    let var = |name: &str| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    if let Some(v) = var("REG_ORACLES_VENV") {
+        return v;
+    }
+    let cache = var("REG_ORACLES_CACHE").unwrap_or_else(|| {
+        var("XDG_CACHE_HOME")
+            .or_else(|| var("HOME").map(|h| h.join(".cache")))
+            .unwrap_or_else(|| PathBuf::from(".cache"))
+            .join("reg-oracles")
+    });
+    cache.join("venv")
+}
+
+/// What Python's `jsonschema` said: the validator class the schema's `$schema` chose, and
+/// per instance its errors (none: valid).
+pub struct Validated {
+    pub validator: String,
+    pub errors: Vec<Vec<String>>,
+}
+
+/// Checks `schema` against its metaschema and validates each instance with Python's
+/// `jsonschema` (`tests/fixtures/schema/validate.py` in the oracles' venv); `None` after a
+/// [`skip`] when the venv or the package is missing. `as_draft7` reads the schema as a
+/// draft-07 one, as editors whose validator stops at draft-07 do.
+pub fn jsonschema(
+    schema: &serde_json::Value,
+    instances: &[serde_json::Value],
+    as_draft7: bool,
+) -> Option<Validated> {
+    let python = oracle_venv().join("bin").join("python");
+    if !python.is_file() {
+        skip(&format!(
+            "{} is missing (run ../shared/oracles/setup.sh, then .ci/run's pip install of jsonschema)",
+            python.display()
+        ));
+        return None;
+    }
+    let dir = tempdir();
+    let schema_path = dir.path().join("schema.json");
+    std::fs::write(&schema_path, serde_json::to_vec(schema).unwrap()).unwrap();
+    let lines: String = instances
+        .iter()
+        .map(|i| format!("{}\n", serde_json::to_string(i).unwrap()))
+        .collect();
+    let inst_path = dir.path().join("instances.jsonl");
+    std::fs::write(&inst_path, lines).unwrap();
+    let mut c = Command::new(&python);
+    c.arg(root().join("tests/fixtures/schema/validate.py"));
+    if as_draft7 {
+        c.arg("--as-draft7");
+    }
+    c.arg(&schema_path).arg(&inst_path);
+    let o = run(&mut c);
+    match o.status.code() {
+        Some(0) => {}
+        Some(4) => {
+            skip(&format!("validate.py: {}", stderr(&o).trim()));
+            return None;
+        }
+        code => panic!("validate.py failed with {code:?}:\n{}", stderr(&o)),
+    }
+    let out = stdout(&o);
+    let mut lines = out.lines().map(|l| {
+        serde_json::from_str::<serde_json::Value>(l).unwrap_or_else(|e| panic!("{l}: {e}"))
+    });
+    let validator = lines.next().expect("the validator line")["validator"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let errors: Vec<Vec<String>> = lines
+        .map(|l| {
+            l["errors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e.as_str().unwrap().to_string())
+                .collect()
+        })
+        .collect();
+    assert_eq!(errors.len(), instances.len(), "one result per instance");
+    Some(Validated { validator, errors })
+}
+
+/// A YAML document as tlsreg's loader reads it (serde_yaml, YAML 1.2, merge keys applied),
+/// as JSON.
+pub fn yaml_to_json(src: &str) -> serde_json::Value {
+    let mut v: serde_yaml::Value = serde_yaml::from_str(src).expect("YAML");
+    v.apply_merge().expect("merge keys");
+    serde_json::to_value(v).expect("JSON")
+}
+
+/// `PATH` with the built `tlsreg`'s folder first, for commands written as users type them
+/// (`tlsreg compile ...` in a shell).
+pub fn path_with_tlsreg() -> std::ffi::OsString {
+    let bin = Path::new(env!("CARGO_BIN_EXE_tlsreg"))
+        .parent()
+        .expect("the binary's folder")
+        .to_path_buf();
+    let rest = std::env::var_os("PATH").unwrap_or_default();
+    std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(&rest))).expect("a PATH")
+}
+
+/// Runs a command line with `sh -c` in `dir`, the built `tlsreg` first on the PATH.
+pub fn sh(dir: &Path, line: &str) -> Output {
+    run(Command::new("sh")
+        .args(["-c", line])
+        .current_dir(dir)
+        .env("PATH", path_with_tlsreg())
+        .env("NO_COLOR", "1"))
+}
+
+/// The ```yaml block that follows the first occurrence of `marker` in the README.
+pub fn readme_yaml_after(marker: &str) -> String {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let at = readme
+        .find(marker)
+        .unwrap_or_else(|| panic!("README lacks {marker:?}"));
+    let block = &readme[at..];
+    let start = block.find("```yaml\n").expect("a yaml block") + "```yaml\n".len();
+    let end = block[start..].find("```").expect("the block's end");
+    block[start..start + end].to_string()
+}
+
+/// Runs git in `dir` with a fixed identity and dates (the same tree makes the same commit)
+/// and no user or system configuration; panics when it fails.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let o = run(Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "tlsreg tests")
+        .env("GIT_AUTHOR_EMAIL", "tests@tlsreg.invalid")
+        .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
+        .env("GIT_COMMITTER_NAME", "tlsreg tests")
+        .env("GIT_COMMITTER_EMAIL", "tests@tlsreg.invalid")
+        .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z"));
+    assert!(o.status.success(), "git {args:?}: {}", stderr(&o));
+    stdout(&o)
+}
+
+/// The profiles of the README's CI and pre-commit examples, in `profiles/`.
+pub const SAMPLE_PROFILES: &[(&str, &str)] = &[
+    (
+        "profiles/web.yaml",
+        "extends: [best-practices]\nprotocols:\n  TLS 1.0: disabled\n",
+    ),
+    ("profiles/db.yaml", "extends: [enable-tls12]\n"),
+];
+
+/// A repository laid out as the README's "In CI" section says: `profiles/` and what
+/// `tlsreg compile -o generated profiles/*.yaml` writes.
+pub fn sample_repo(dir: &Path) {
+    for (p, src) in SAMPLE_PROFILES {
+        write(&dir.join(p), src);
+    }
+    let o = sh(dir, "tlsreg compile -o generated profiles/*.yaml");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}

@@ -87,6 +87,12 @@ const EXPLAIN_HELP: &str = concat!(
     exit_codes!()
 );
 
+const SCHEMA_HELP: &str = concat!(
+    "Examples:\n  tlsreg schema profile > tlsreg-profile.schema.json\n  tlsreg schema report > tlsreg-report.schema.json",
+    "\n\n",
+    exit_codes!()
+);
+
 const SHELL_HELP: &str = concat!(
     "Examples:\n  tlsreg completions bash > /etc/bash_completion.d/tlsreg\n  tlsreg man > tlsreg.1\n  tlsreg profiles",
     "\n\n",
@@ -147,6 +153,12 @@ pub enum AuditFormat {
     Junit,
     /// SARIF 2.1.0 (GitHub code scanning): a result per finding that does not pass
     Sarif,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaKind {
+    /// the profile format (YAML profiles, read as JSON)
+    Profile,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -237,6 +249,13 @@ pub enum Command {
     /// Print the manual page (roff) on standard output: `tlsreg man > tlsreg.1`.
     #[command(after_help = SHELL_HELP)]
     Man,
+    /// Print a JSON Schema (draft 2020-12) for editors: `tlsreg schema profile > tlsreg-profile.schema.json`.
+    #[command(after_help = SCHEMA_HELP)]
+    Schema {
+        /// Which file format.
+        #[arg(value_enum)]
+        what: SchemaKind,
+    },
     /// Say what a diagnostic or audit finding code means (every code, without one).
     #[command(after_help = EXPLAIN_HELP)]
     Explain {

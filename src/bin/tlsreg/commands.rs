@@ -23,6 +23,13 @@ pub fn run(cmd: Command, ui: &Ui) -> Result<u8> {
             Ok(0)
         }
         Command::Explain { code } => explain(code.as_deref()),
+        Command::Schema { what } => {
+            let doc = match what {
+                crate::args::SchemaKind::Profile => tlsreg::schema::profile(),
+            };
+            print_json(&doc)?;
+            Ok(0)
+        }
         Command::Man => {
             let cmd = <crate::args::Cli as clap::CommandFactory>::command();
             let mut out = Vec::new();

@@ -17,6 +17,8 @@ use crate::yamlpos::{Path, PosIndex};
 use ctx::Ctx;
 use depth::{too_deep, MAX_FLOW_DEPTH};
 use raw::raw;
+pub use raw::{HEX_SEPARATORS, RAW_TYPES};
+pub use sections::DOTNET_VERSIONS;
 use sections::{
     algorithms, dotnet, key_exchanges, list_setting, per_entry, protocols, schannel, target,
     winhttp,
@@ -44,7 +46,9 @@ pub const EXPANSION_BOUND: crate::yamlpos::Bound = crate::yamlpos::Bound {
     nodes: MAX_EXPANDED_NODES,
 };
 
-const TOP_FIELDS: &[&str] = &[
+/// The fields of a profile, in the order the README lists them (the JSON Schema of
+/// [`crate::schema::profile`] describes each).
+pub const TOP_FIELDS: &[&str] = &[
     "name",
     "description",
     "references",

@@ -132,7 +132,9 @@ pub(super) fn raw(cx: &mut Ctx, path: &[Seg], v: &Value, profile: &mut Profile) 
     }
 }
 
-const RAW_TYPES: &[&str] = &[
+/// The value types a `raw` entry may give, as the profile spells them (`REG_` and any case,
+/// spaces, `-` and `_` are accepted too: they are compared normalized).
+pub const RAW_TYPES: &[&str] = &[
     "sz",
     "expand-sz",
     "multi-sz",
@@ -280,13 +282,17 @@ fn show(v: &Value) -> String {
     }
 }
 
+/// What may separate the hex digits of `binary` and `none` data.
+pub const HEX_SEPARATORS: &[char] = &[' ', ',', '\t', '\n', '\r'];
+
 /// Hex bytes separated by nothing, spaces or commas (`deadbeef`, `de ad`, `de,ad`).
 fn parse_hex(s: &str) -> Option<Vec<u8>> {
-    let digits: Vec<char> = s
-        .chars()
-        .filter(|c| !matches!(c, ' ' | ',' | '\t' | '\n' | '\r'))
-        .collect();
+    let digits: Vec<char> = s.chars().filter(|c| !HEX_SEPARATORS.contains(c)).collect();
     if !digits.len().is_multiple_of(2) {
+        return None;
+    }
+    // Hex digits only: `u8::from_str_radix` also takes a sign, which made "+f" a byte.
+    if !digits.iter().all(char::is_ascii_hexdigit) {
         return None;
     }
     digits
@@ -308,5 +314,7 @@ mod tests {
         assert_eq!(parse_hex(""), Some(vec![]));
         assert_eq!(parse_hex("abc"), None);
         assert_eq!(parse_hex("zz"), None);
+        assert_eq!(parse_hex("+f+e"), None);
+        assert_eq!(parse_hex("DE aD"), Some(vec![0xde, 0xad]));
     }
 }

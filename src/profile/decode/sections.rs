@@ -391,6 +391,16 @@ pub(super) fn per_entry(
     }
 }
 
+/// The spellings of `dotnet: versions:` entries and the .NET Framework key each names.
+pub const DOTNET_VERSIONS: &[(&str, DotNetVersion)] = &[
+    ("v4.0.30319", DotNetVersion::V4),
+    ("v4", DotNetVersion::V4),
+    ("4", DotNetVersion::V4),
+    ("v2.0.50727", DotNetVersion::V2),
+    ("v2", DotNetVersion::V2),
+    ("2", DotNetVersion::V2),
+];
+
 fn views(cx: &mut Ctx, f: &HashMap<String, (Path, &Value)>) -> Option<Vec<View>> {
     let Some((p, v)) = f.get("views") else {
         return Some(View::ALL.to_vec());
@@ -432,10 +442,9 @@ pub(super) fn dotnet(cx: &mut Ctx, path: &[Seg], v: &Value, profile: &mut Profil
             };
             let mut out = Vec::new();
             for (s, ip) in list {
-                let v = match s.as_str() {
-                    "v4.0.30319" | "v4" | "4" => DotNetVersion::V4,
-                    "v2.0.50727" | "v2" | "2" => DotNetVersion::V2,
-                    _ => {
+                let v = match DOTNET_VERSIONS.iter().find(|(n, _)| *n == s) {
+                    Some((_, v)) => *v,
+                    None => {
                         cx.at(
                             &ip,
                             Code::InvalidList,
