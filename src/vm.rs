@@ -40,7 +40,6 @@ pub struct PartitionInfo {
     /// The type as stored: the GPT type GUID in upper case, or the MBR type byte (`0x07`).
     pub type_id: String,
     /// The GPT partition name, when it has one.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 

@@ -691,3 +691,117 @@ fn the_schema_and_the_loader_agree() {
         );
     }
 }
+
+/// `tlsreg schema report` is a valid 2020-12 schema, the binary prints the library's, and
+/// it is strict: each kind of document the commands write is valid, and the same document
+/// with a field added, a field missing or a value outside its enum is not. (Every report the
+/// other tests produce is validated against it too: `util::check_report`, called by
+/// `util::run`.)
+#[test]
+fn the_report_schema_is_strict_and_every_kind_of_report_follows_it() {
+    let schema = tlsreg::schema::report();
+    let o = run(tlsreg().args(["schema", "report"]));
+    assert_eq!(o.status.code(), Some(0));
+    let printed: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(printed, schema);
+    let d = util::tempdir();
+    let hive = util::root().join("tests/fixtures/audit/ffffffff-system.hive");
+    let reg = util::root().join("tests/fixtures/lint/clean.reg");
+    let outputs = [
+        tlsreg()
+            .args([
+                "audit",
+                "-p",
+                "enable-tls12",
+                "--format",
+                "json",
+                "--system",
+            ])
+            .arg(&hive)
+            .output(),
+        tlsreg()
+            .args([
+                "audit",
+                "-p",
+                "enable-tls12",
+                "--format",
+                "jsonl",
+                "--system",
+            ])
+            .arg(&hive)
+            .output(),
+        tlsreg()
+            .args([
+                "audit",
+                "-p",
+                "enable-tls12",
+                "--format",
+                "json",
+                "--system",
+            ])
+            .arg(d.path().join("missing"))
+            .output(),
+        tlsreg()
+            .args(["compile", "strict", "--report", "json", "-o"])
+            .arg(d.path())
+            .output(),
+        tlsreg()
+            .args(["lint", "--format", "json"])
+            .arg(&reg)
+            .arg(d.path().join("missing.reg"))
+            .output(),
+        tlsreg()
+            .args(["diff", "strict", "best-practices", "--format", "json"])
+            .output(),
+    ];
+    let docs: Vec<Value> = outputs
+        .iter()
+        .map(|o| {
+            // One document each; JSON Lines of one image is one line.
+            let text = String::from_utf8(o.as_ref().unwrap().stdout.clone()).unwrap();
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
+        })
+        .collect();
+    let mut bad = Vec::new();
+    for doc in &docs {
+        let mut extra = doc.clone();
+        extra["unexpected"] = Value::from(1);
+        bad.push(extra);
+        let mut missing = doc.clone();
+        missing.as_object_mut().unwrap().remove("command");
+        bad.push(missing);
+        let mut version = doc.clone();
+        version["schema_version"] = Value::from(1);
+        bad.push(version);
+    }
+    // Deeper: a finding with an unknown code, a record with both a report and an error.
+    let mut code = docs[0].clone();
+    code["images"][0]["report"]["findings"][0]["code"] = "no-such-code".into();
+    bad.push(code);
+    let mut both = docs[1].clone();
+    both["error"] = "and an error".into();
+    bad.push(both);
+    let all: Vec<(String, Value)> = docs
+        .iter()
+        .chain(&bad)
+        .enumerate()
+        .map(|(i, d)| (format!("doc {i}"), d.clone()))
+        .collect();
+    let instances: Vec<Value> = all.iter().map(|(_, d)| d.clone()).collect();
+    let Some(v) = jsonschema(&schema, &instances, false) else {
+        return;
+    };
+    assert_eq!(v.validator, "Draft202012Validator");
+    for (i, errors) in v.errors.iter().enumerate() {
+        if i < docs.len() {
+            assert!(errors.is_empty(), "{}: {errors:?}\n{}", all[i].0, all[i].1);
+        } else {
+            assert!(
+                !errors.is_empty(),
+                "{} should be invalid:\n{}",
+                all[i].0,
+                all[i].1
+            );
+        }
+    }
+}

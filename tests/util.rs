@@ -25,9 +25,140 @@ pub fn tlsreg() -> Command {
     c
 }
 
-/// Runs a command and returns its output.
+/// Runs a command and returns its output. A JSON report of `tlsreg` is validated against
+/// `tlsreg schema report` on the way ([`check_report`]).
 pub fn run(c: &mut Command) -> Output {
-    c.output().expect("the command starts")
+    let o = c.output().expect("the command starts");
+    check_report(c, &o);
+    o
+}
+
+/// The JSON documents a `tlsreg` command line asks for on standard output: `Some(true)` for
+/// JSON Lines, `Some(false)` for one document, `None` for anything else.
+fn json_report(c: &Command) -> Option<bool> {
+    if c.get_program() != std::ffi::OsStr::new(env!("CARGO_BIN_EXE_tlsreg")) {
+        return None;
+    }
+    let args: Vec<String> = c
+        .get_args()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    if args
+        .iter()
+        .any(|a| a == "-o" || a == "--output" || a == "--help")
+    {
+        return None;
+    }
+    let mut found = None;
+    for w in args.windows(2) {
+        match (w[0].as_str(), w[1].as_str()) {
+            ("--format" | "--report", "json") => found = Some(false),
+            ("--format", "jsonl") => found = Some(true),
+            ("--format" | "--report", _) => found = None,
+            _ => {}
+        }
+    }
+    for a in &args {
+        match a.as_str() {
+            "--format=json" | "--report=json" => found = Some(false),
+            "--format=jsonl" => found = Some(true),
+            _ => {}
+        }
+    }
+    found
+}
+
+/// One `validate.py -` process for the whole test run, reading instances on its standard
+/// input; `None` when Python's `jsonschema` is missing (said once).
+type Validator = std::sync::Mutex<(
+    std::process::ChildStdin,
+    std::io::BufReader<std::process::ChildStdout>,
+)>;
+
+fn report_validator() -> Option<&'static Validator> {
+    use std::process::Stdio;
+    static V: std::sync::OnceLock<Option<Validator>> = std::sync::OnceLock::new();
+    V.get_or_init(|| {
+        let python = oracle_venv().join("bin").join("python");
+        if !python.is_file() {
+            return None;
+        }
+        let dir = std::env::temp_dir().join(format!("tlsreg-report-schema-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).ok()?;
+        let schema = dir.join("report.schema.json");
+        std::fs::write(
+            &schema,
+            serde_json::to_vec(&tlsreg::schema::report()).unwrap(),
+        )
+        .ok()?;
+        let mut child = Command::new(python)
+            .arg(root().join("tests/fixtures/schema/validate.py"))
+            .arg(&schema)
+            .arg("-")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .ok()?;
+        let stdin = child.stdin.take()?;
+        let mut out = std::io::BufReader::new(child.stdout.take()?);
+        // The first line names the validator; none means the schema or the package failed.
+        let mut first = String::new();
+        std::io::BufRead::read_line(&mut out, &mut first).ok()?;
+        if !first.contains("Draft202012Validator") {
+            return None;
+        }
+        Some(std::sync::Mutex::new((stdin, out)))
+    })
+    .as_ref()
+}
+
+/// Validates what a `tlsreg` run printed, when it is a JSON report (`--format json`,
+/// `jsonl`, `--report json`), against `tlsreg schema report` with Python's `jsonschema`:
+/// every report the tests produce is checked this way. A skip (or, with oracles required, a
+/// failure) when the validator is missing.
+pub fn check_report(c: &Command, o: &Output) {
+    use std::io::{BufRead, Write};
+    let Some(lines) = json_report(c) else { return };
+    if o.stdout.is_empty() {
+        return;
+    }
+    let text = String::from_utf8_lossy(&o.stdout);
+    let docs: Vec<serde_json::Value> = if lines {
+        text.lines()
+            .map(|l| {
+                serde_json::from_str(l)
+                    .unwrap_or_else(|e| panic!("{c:?}: a JSON Lines line: {e}\n{l}"))
+            })
+            .collect()
+    } else {
+        vec![serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{c:?}: a JSON report: {e}\n{text}"))]
+    };
+    let Some(v) = report_validator() else {
+        static SAID: std::sync::Once = std::sync::Once::new();
+        SAID.call_once(|| {
+            skip("the oracles' venv has no jsonschema: JSON reports are not validated against tlsreg schema report")
+        });
+        return;
+    };
+    let mut guard = v.lock().unwrap_or_else(|p| p.into_inner());
+    for doc in docs {
+        let (stdin, out) = &mut *guard;
+        writeln!(stdin, "{}", serde_json::to_string(&doc).unwrap()).unwrap();
+        stdin.flush().unwrap();
+        let mut answer = String::new();
+        out.read_line(&mut answer).expect("validate.py answers");
+        let a: serde_json::Value = serde_json::from_str(&answer)
+            .unwrap_or_else(|e| panic!("validate.py said {answer:?}: {e}"));
+        assert_eq!(
+            a["valid"],
+            true,
+            "{c:?}: the report does not follow tlsreg schema report: {}\n{}",
+            a["errors"],
+            serde_json::to_string_pretty(&doc).unwrap()
+        );
+    }
 }
 
 /// Runs a command that must end within `secs` seconds (a FIFO or a device as input must
@@ -46,7 +177,11 @@ pub fn run_within(c: &mut Command, secs: u64) -> Output {
         let _ = tx.send(child.wait_with_output());
     });
     match rx.recv_timeout(std::time::Duration::from_secs(secs)) {
-        Ok(o) => o.expect("the command runs"),
+        Ok(o) => {
+            let o = o.expect("the command runs");
+            check_report(c, &o);
+            o
+        }
         Err(_) => {
             let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
             panic!("{c:?} did not end within {secs} s");
@@ -191,7 +326,9 @@ pub fn run_timeout(c: &mut Command, secs: u64) -> Output {
     let until = std::time::Instant::now() + std::time::Duration::from_secs(secs);
     loop {
         if child.try_wait().expect("wait").is_some() {
-            return child.wait_with_output().expect("output");
+            let o = child.wait_with_output().expect("output");
+            check_report(c, &o);
+            return o;
         }
         if std::time::Instant::now() > until {
             let _ = child.kill();

@@ -356,8 +356,7 @@ pub struct Report {
     pub profile: String,
     /// `strict` (the values as written) or `effective` (what Schannel will do).
     pub mode: &'static str,
-    /// Where the hives were read from inside a disk image; absent for hive files.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Where the hives were read from inside a disk image; null for hive files and roots.
     pub image: Option<ImageInfo>,
     /// The SYSTEM hive read, or null when none was given.
     pub system: Option<HiveInfo>,

@@ -159,6 +159,8 @@ pub enum AuditFormat {
 pub enum SchemaKind {
     /// the profile format (YAML profiles, read as JSON)
     Profile,
+    /// every JSON document tlsreg writes (audit, jsonl records, compile, lint, diff)
+    Report,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -26,6 +26,7 @@ pub fn run(cmd: Command, ui: &Ui) -> Result<u8> {
         Command::Schema { what } => {
             let doc = match what {
                 crate::args::SchemaKind::Profile => tlsreg::schema::profile(),
+                crate::args::SchemaKind::Report => tlsreg::schema::report(),
             };
             print_json(&doc)?;
             Ok(0)
@@ -624,6 +625,9 @@ fn lint(
             Err(e) => {
                 let text = crate::ui::chain(&anyhow::Error::from(e));
                 let _ = writeln!(std::io::stderr(), "error: {}", p(&text));
+                if format == LintFormat::Json {
+                    all.push(serde_json::json!({"file": shown, "error": text, "diagnostics": []}));
+                }
                 log.input_failed(text, Some(file));
                 failed = true;
                 continue;
@@ -633,7 +637,7 @@ fn lint(
         found |= !diags.is_empty();
         match format {
             LintFormat::Json => {
-                all.push(serde_json::json!({"file": shown, "diagnostics": diags}));
+                all.push(serde_json::json!({"file": shown, "error": null, "diagnostics": diags}));
             }
             LintFormat::Sarif => {
                 for d in f.placed(&shown, &diags).0 {
