@@ -1305,10 +1305,36 @@ fn completions_and_the_man_page_work_in_the_real_tools() {
     assert_eq!(complete("tlsreg comp", 1), "compile completions");
     assert_eq!(complete("tlsreg audit --ima", 2), "--image");
     assert_eq!(complete("tlsreg completions p", 2), "powershell");
+    // Every subcommand completes, with every long option its --help lists.
+    for sub in subcommands() {
+        let word = &sub[..sub.len().min(3)];
+        assert!(
+            complete(&format!("tlsreg {word}"), 1)
+                .split(' ')
+                .any(|c| c == sub),
+            "{sub}"
+        );
+        let offered = complete(&format!("tlsreg {sub} --"), 2);
+        for opt in long_options(&sub) {
+            assert!(
+                offered.split(' ').any(|c| c == opt),
+                "bash does not complete {sub} {opt}: {offered}"
+            );
+        }
+    }
     for shell in ["zsh", "fish", "powershell", "elvish"] {
         let o = run(tlsreg().args(["completions", shell]));
         assert!(o.status.success() && o.stdout.len() > 1000, "{shell}");
-        assert!(stdout(&o).contains("require-all"), "{shell}");
+        let script = stdout(&o);
+        for sub in subcommands() {
+            assert!(script.contains(&sub), "{shell}: {sub}");
+            for opt in long_options(&sub) {
+                assert!(
+                    script.contains(opt.trim_start_matches('-')),
+                    "{shell}: {sub} {opt}"
+                );
+            }
+        }
     }
     let man = run(tlsreg().arg("man"));
     assert!(man.status.success());
@@ -1326,18 +1352,123 @@ fn completions_and_the_man_page_work_in_the_real_tools() {
     let text = run(std::process::Command::new("groff")
         .args(["-man", "-Tascii", "-P-c"])
         .arg(&page));
-    let text = stdout(&text);
-    for sub in [
-        "compile",
-        "audit",
-        "export",
-        "diff",
-        "lint",
-        "import",
-        "completions",
-    ] {
-        assert!(text.contains(sub), "{sub} not in the man page");
+    // groff justifies: words, not spacing, are compared.
+    let text = stdout(&text)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for sub in subcommands() {
+        assert!(
+            text.contains(&format!("tlsreg-{sub}(1)")),
+            "{sub} not in the man page"
+        );
+        // Its summary line too, as --help gives it.
+        let top = stdout(&run(tlsreg().arg("--help")));
+        let summary = top
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{sub} ")))
+            .map(|l| l.trim_start()[sub.len()..].trim().to_string())
+            .unwrap();
+        let first_words: String = summary
+            .split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            text.contains(&first_words),
+            "{sub}: \"{first_words}\" not in the man page"
+        );
     }
+}
+
+/// `tlsreg man --out-dir` writes the command's page and one per subcommand, each rendered
+/// by groff without a warning and naming every long option of the subcommand; a folder
+/// where a page goes is refused before anything is written.
+#[test]
+fn man_out_dir_writes_a_page_per_subcommand() {
+    let d = util::tempdir();
+    let dir = d.path().join("man1");
+    let o = run(tlsreg().args(["man", "--out-dir"]).arg(&dir));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let Some(groff) = util::which("groff") else {
+        util::skip("groff is not installed (apt: groff-base)");
+        return;
+    };
+    let subs = subcommands();
+    for page in
+        std::iter::once("tlsreg".to_string()).chain(subs.iter().map(|s| format!("tlsreg-{s}")))
+    {
+        let file = dir.join(format!("{page}.1"));
+        assert!(file.is_file(), "{}", file.display());
+        let o = run(std::process::Command::new(&groff)
+            .args(["-man", "-Tutf8", "-ww", "-z"])
+            .arg(&file));
+        assert!(
+            o.status.success() && stderr(&o).is_empty(),
+            "{page}: {}",
+            stderr(&o)
+        );
+        let Some(sub) = page.strip_prefix("tlsreg-") else {
+            continue;
+        };
+        let text = stdout(&run(std::process::Command::new(&groff)
+            .args(["-man", "-Tascii", "-P-cbou"])
+            .arg(&file)));
+        for opt in long_options(sub) {
+            assert!(text.contains(&opt), "{page}: {opt}");
+        }
+    }
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), subs.len() + 1);
+    // A folder where a page would go: refused, and no other page written.
+    let again = d.path().join("again");
+    std::fs::create_dir_all(again.join("tlsreg-lint.1")).unwrap();
+    let o = util::run_within(tlsreg().args(["man", "--out-dir"]).arg(&again), 20);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_dir(&again).unwrap().count(),
+        1,
+        "nothing written"
+    );
+}
+
+/// The subcommands `tlsreg --help` lists (not `help`).
+fn subcommands() -> Vec<String> {
+    let top = stdout(&run(tlsreg().arg("--help")));
+    top.split("Commands:")
+        .nth(1)
+        .unwrap()
+        .split("\n\n")
+        .next()
+        .unwrap()
+        .lines()
+        // `  name  what it does` (a wrapped description continues further in)
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .filter(|c| c != "help")
+        .collect()
+}
+
+/// The long options `tlsreg SUB --help` lists, `--help` and `--version` aside.
+fn long_options(sub: &str) -> Vec<String> {
+    let help = stdout(&run(tlsreg().args([sub, "--help"])));
+    help.lines()
+        .filter_map(|l| {
+            let t = l.trim_start();
+            let t = t
+                .strip_prefix("-")
+                .and_then(|r| r.get(3..))
+                .filter(|_| t.as_bytes().get(2) == Some(&b','))
+                .unwrap_or(t);
+            t.strip_prefix("--").map(|r| {
+                let name: String = r
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                    .collect();
+                format!("--{name}")
+            })
+        })
+        .filter(|o| o != "--help" && o != "--version")
+        .collect()
 }
 
 /// `--color` holds for clap's own help and usage errors too: `always` colours them when
@@ -1442,20 +1573,7 @@ fn shell_words(line: &str) -> Vec<String> {
 /// after checking the words before it).
 #[test]
 fn every_help_has_examples_that_parse_and_the_exit_codes() {
-    let top = stdout(&run(tlsreg().arg("--help")));
-    let subcommands: Vec<String> = top
-        .split("Commands:")
-        .nth(1)
-        .unwrap()
-        .split("\n\n")
-        .next()
-        .unwrap()
-        .lines()
-        // `  name  what it does` (a wrapped description continues further in)
-        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
-        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
-        .filter(|c| c != "help")
-        .collect();
+    let subcommands = subcommands();
     assert!(subcommands.len() >= 11, "{subcommands:?}");
     let mut examples = 0;
     for sub in std::iter::once(None).chain(subcommands.iter().map(Some)) {

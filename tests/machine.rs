@@ -423,3 +423,83 @@ fn audit_sarif_is_valid_and_points_at_the_profile_line() {
         .count();
     assert_eq!(rows.len(), not_pass);
 }
+
+/// JUnit as a real consumer reads it (Python's `junitparser`): a suite per image in input
+/// order, each with the counts the JSON report gives (fail a failure; unknown, not-audited
+/// and waived skipped), and an image that could not be audited a suite with one error.
+#[test]
+fn junit_reads_in_junitparser_as_the_json_says() {
+    let python = util::oracle_venv().join("bin/python");
+    let d = util::tempdir();
+    let roots = [
+        root(d.path(), "legacy-01", "ffffffff-system"),
+        d.path().join("missing"),
+        root(d.path(), "good", "ccs2-system"),
+    ];
+    let w = waivers(
+        d.path(),
+        "waivers:\n  - code: setting-value\n    image: 'legacy-*'\n    reason: r\n    expires: 2999-12-31\n",
+    );
+    let w = w.to_str().unwrap();
+    let xml = audit(&roots, &["--format", "junit", "--waivers", w]);
+    let json = audit(&roots, &["--format", "json", "--waivers", w]);
+    assert_eq!(xml.status.code(), Some(2));
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let file = d.path().join("audit.xml");
+    std::fs::write(&file, &xml.stdout).unwrap();
+    let script = r#"
+import sys
+try:
+    from junitparser import JUnitXml, Failure, Error, Skipped
+except ImportError as e:
+    print(f"junitparser is missing: {e}", file=sys.stderr)
+    sys.exit(4)
+xml = JUnitXml.fromfile(sys.argv[1])
+for s in xml:
+    kinds = [type(r).__name__ for c in s for r in c.result]
+    print(s.name, s.tests, s.failures, s.errors, s.skipped, kinds.count("Failure"), kinds.count("Error"), kinds.count("Skipped"), sep="\t")
+"#;
+    if !python.is_file() {
+        util::skip("the oracles' venv is missing: junitparser cannot read the JUnit report");
+        return;
+    }
+    let o = run(std::process::Command::new(&python)
+        .arg("-c")
+        .arg(script)
+        .arg(&file));
+    if o.status.code() == Some(4) {
+        util::skip(&format!("{} (.ci/run installs it)", stderr(&o).trim()));
+        return;
+    }
+    assert!(o.status.success(), "{}", stderr(&o));
+    let suites: Vec<Vec<String>> = stdout(&o)
+        .lines()
+        .map(|l| l.split('\t').map(str::to_string).collect())
+        .collect();
+    assert_eq!(suites.len(), 3, "{}", stdout(&o));
+    for (suite, rec) in suites.iter().zip(doc["images"].as_array().unwrap()) {
+        let image = rec["image"].as_str().unwrap();
+        assert_eq!(suite[0], format!("tlsreg audit enable-tls12 {image}"));
+        let n: Vec<u64> = suite[1..].iter().map(|x| x.parse().unwrap()).collect();
+        if rec["result"] == "error" {
+            assert_eq!(n, [1, 0, 1, 0, 0, 1, 0], "{image}");
+            continue;
+        }
+        let findings = rec["report"]["findings"].as_array().unwrap();
+        let count = |f: &dyn Fn(&serde_json::Value) -> bool| {
+            findings.iter().filter(|x| f(x)).count() as u64
+        };
+        let waived =
+            |x: &serde_json::Value| !x["waiver"].is_null() && x["waiver"]["expired"] == false;
+        let fails = count(&|x| x["status"] == "fail" && !waived(x));
+        let skipped =
+            count(&|x| waived(x) || x["status"] == "unknown" || x["status"] == "not-audited");
+        assert_eq!(
+            n,
+            [findings.len() as u64, fails, 0, skipped, fails, 0, skipped],
+            "{image}"
+        );
+    }
+    // The waived failure of legacy-01 is skipped, not failed.
+    assert_eq!(suites[0][2], "0");
+}

@@ -94,7 +94,7 @@ const SCHEMA_HELP: &str = concat!(
 );
 
 const SHELL_HELP: &str = concat!(
-    "Examples:\n  tlsreg completions bash > /etc/bash_completion.d/tlsreg\n  tlsreg man > tlsreg.1\n  tlsreg profiles",
+    "Examples:\n  tlsreg completions bash > /etc/bash_completion.d/tlsreg\n  tlsreg man > tlsreg.1\n  tlsreg man --out-dir /usr/local/share/man/man1\n  tlsreg profiles",
     "\n\n",
     exit_codes!()
 );
@@ -248,9 +248,15 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the manual page (roff) on standard output: `tlsreg man > tlsreg.1`.
+    /// Print the manual page (roff) on standard output: `tlsreg man > tlsreg.1`; with
+    /// --out-dir, write it and one page per subcommand (tlsreg-audit.1, ...).
     #[command(after_help = SHELL_HELP)]
-    Man,
+    Man {
+        /// Write tlsreg.1 and a tlsreg-SUBCOMMAND.1 for every subcommand into this folder
+        /// (created if missing), all or none.
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+    },
     /// Print a JSON Schema (draft 2020-12) for editors: `tlsreg schema profile > tlsreg-profile.schema.json`.
     #[command(after_help = SCHEMA_HELP)]
     Schema {

@@ -31,13 +31,7 @@ pub fn run(cmd: Command, ui: &Ui) -> Result<u8> {
             print_json(&doc)?;
             Ok(0)
         }
-        Command::Man => {
-            let cmd = <crate::args::Cli as clap::CommandFactory>::command();
-            let mut out = Vec::new();
-            clap_mangen::Man::new(cmd).render(&mut out)?;
-            write_output(None, &out, &[])?;
-            Ok(0)
-        }
+        Command::Man { out_dir } => man(out_dir.as_deref()),
         Command::Audit(args) => audit(args, ui),
         Command::Import {
             file,
@@ -167,6 +161,49 @@ pub fn run(cmd: Command, ui: &Ui) -> Result<u8> {
             compile(&profiles, &out_dir, opts, formats, check, report, ui)
         }
     }
+}
+
+/// `tlsreg man`: the page on standard output, or every page (the command's and one per
+/// subcommand, as clap_mangen names them) written into `dir`: each staged beside its target
+/// first, and put in place only when all are staged, so an error writes nothing.
+fn man(dir: Option<&Path>) -> Result<u8> {
+    let mut cmd = <crate::args::Cli as clap::CommandFactory>::command();
+    let Some(dir) = dir else {
+        let mut out = Vec::new();
+        clap_mangen::Man::new(cmd).render(&mut out)?;
+        write_output(None, &out, &[])?;
+        return Ok(0);
+    };
+    cmd = cmd.disable_help_subcommand(true);
+    cmd.build();
+    fn pages(cmd: &clap::Command, out: &mut Vec<(String, Vec<u8>)>) -> Result<()> {
+        let man = clap_mangen::Man::new(cmd.clone());
+        let mut bytes = Vec::new();
+        man.render(&mut bytes)?;
+        out.push((man.get_filename(), bytes));
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+            pages(sub, out)?;
+        }
+        Ok(())
+    }
+    let mut all = Vec::new();
+    pages(&cmd, &mut all)?;
+    std::fs::create_dir_all(dir).map_err(|e| anyhow!("cannot create {}: {e}", dir.display()))?;
+    let staged = all
+        .iter()
+        .map(|(name, bytes)| tlsreg::output::stage(&dir.join(name), bytes, &[]))
+        .collect::<Result<Vec<_>, _>>()?;
+    for s in staged {
+        s.commit()?;
+    }
+    for (name, _) in &all {
+        writeln!(
+            std::io::stdout().lock(),
+            "wrote {}",
+            dir.join(name).display()
+        )?;
+    }
+    Ok(0)
 }
 
 /// `None` for standard output: no `-o`, or `-o -`.
