@@ -1,7 +1,8 @@
 //! `tlsreg audit` in-process: the built-in `best-practices` profile against the largest real
 //! SYSTEM + SOFTWARE pair of `../shared/testdata/hives` (when present) and against a small
 //! scenario pair from `tests/fixtures/audit`, in strict and effective mode; and the SYSTEM
-//! hive's audit keys read lazily (only the cells reached) against a whole read. The
+//! hive's audit keys read lazily (only the cells reached) against a whole read; and a batch
+//! of 16 images on one thread and on every core. The
 //! comparison with cat, hivexget and regipy is `benches/audit_vs_peers.py`.
 
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -82,6 +83,57 @@ fn bench(c: &mut Criterion) {
                 black_box(h.extract("HKLM", &req).expect("reads"))
             })
         });
+        g.finish();
+    }
+
+    // A batch: 16 roots holding the real pair (symbolic links), streamed on one thread and
+    // on every core; what a fleet audit costs per image, and what threads buy.
+    let (system, software) = (
+        hives.join("regipy/regipy_tests/data/SYSTEM_WIN_10_1709"),
+        hives.join("derived/wine8-software"),
+    );
+    if system.is_file() && software.is_file() {
+        use tlsreg::audit::batch::{default_threads, stream, RunOptions, Targets};
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let roots: Vec<PathBuf> = (0..16)
+            .map(|i| {
+                let r = dir.path().join(format!("vm{i}"));
+                let config = r.join("Windows/System32/config");
+                std::fs::create_dir_all(&config).expect("mkdir");
+                std::os::unix::fs::symlink(&system, config.join("SYSTEM")).expect("link");
+                std::os::unix::fs::symlink(&software, config.join("SOFTWARE")).expect("link");
+                r
+            })
+            .collect();
+        let targets = Targets {
+            roots,
+            ..Targets::default()
+        };
+        let jobs = targets.jobs().expect("jobs");
+        let mut g = c.benchmark_group("batch-16-images");
+        g.sample_size(10);
+        for threads in [1, default_threads()] {
+            g.bench_function(format!("threads-{threads}"), |b| {
+                b.iter(|| {
+                    let mut n = 0;
+                    stream(
+                        &profile,
+                        &targets,
+                        &jobs,
+                        RunOptions {
+                            audit: Options::default(),
+                            threads,
+                            waivers: None,
+                        },
+                        |_, _, outcomes| {
+                            n += black_box(outcomes).len();
+                            true
+                        },
+                    );
+                    assert_eq!(n, 16);
+                })
+            });
+        }
         g.finish();
     }
 }
