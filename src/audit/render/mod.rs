@@ -297,7 +297,8 @@ impl Renderer {
             },
             Format::Human => {
                 let mut out = String::new();
-                if self.batch {
+                // `--quiet` has said each image's verdict line already.
+                if self.batch && self.verbosity > Verbosity::Quiet {
                     out.push_str(&batch_table(&self.rows));
                 }
                 for w in waivers {
