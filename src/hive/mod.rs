@@ -124,7 +124,7 @@ pub struct ControlSets {
 
 impl Drop for HiveFile {
     /// A hive read lazily gives its buffer back, zeroed where it was written, for the next
-    /// hive on this thread ([`prefetch::Lazy::recycle`]).
+    /// hive on this thread (`prefetch::Lazy::recycle`).
     fn drop(&mut self) {
         if let Some(lazy) = self.lazy.take() {
             lazy.recycle(std::mem::take(&mut self.bytes));
