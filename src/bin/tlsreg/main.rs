@@ -3,6 +3,7 @@
 //! library call ([`tlsreg`]); this binary only chooses what to print and where.
 
 mod args;
+mod audit;
 mod commands;
 mod ui;
 
