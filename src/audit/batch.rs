@@ -1,7 +1,8 @@
 //! Audits of many images at once: the images a command line names (hives given directly,
 //! mounted volumes from `--root`, disk image files from `--image`, and the lines of a roots
-//! file), one [`Report`] or error per Windows installation, and the exit code of the whole
-//! (the worst decides). Rendering is in [`super::render`].
+//! file), audited on a thread pool ([`stream`]) into one [`Outcome`] per Windows
+//! installation, handed back in input order; a [`Row`] per image keeps what the exit code
+//! (the worst decides) and the closing table need. Rendering is in [`super::render`].
 
 use super::waivers::Waivers;
 use super::{audit_hives, Hives, ImageInfo, Options, Report, Summary};
@@ -173,12 +174,7 @@ impl Targets {
     pub fn open(&self, job: &Job) -> Vec<Image> {
         match job {
             Job::Hives => {
-                let name = self
-                    .system
-                    .as_ref()
-                    .or(self.software.as_ref())
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_default();
+                let name = job_name(self, job);
                 let inputs = hive_file(self.system.as_deref(), &|e| e).and_then(|system| {
                     Ok(self.hives(system, hive_file(self.software.as_deref(), &|e| e)?))
                 });
@@ -272,17 +268,6 @@ pub struct Outcome {
     pub notes: Vec<String>,
     /// The report, or why there is none.
     pub result: Result<Report, String>,
-}
-
-impl Outcome {
-    /// 2 when the image could not be audited, 1 when it is not compliant, else 0.
-    pub fn exit_code(&self) -> u8 {
-        match &self.result {
-            Err(_) => 2,
-            Ok(r) if !r.compliant => 1,
-            Ok(_) => 0,
-        }
-    }
 }
 
 /// Audits one installation, applying `waivers` (on `today`) to its report.
@@ -444,6 +429,15 @@ pub struct Row {
 }
 
 impl Row {
+    /// 2 when the image could not be audited, 1 when it is not compliant, else 0.
+    pub fn exit_code(&self) -> u8 {
+        match &self.result {
+            Err(_) => 2,
+            Ok((_, false)) => 1,
+            Ok(_) => 0,
+        }
+    }
+
     /// The row of an outcome.
     pub fn of(o: &Outcome) -> Row {
         Row {
@@ -453,38 +447,6 @@ impl Row {
                 Err(e) => Err(e.clone()),
             },
         }
-    }
-}
-
-/// The audits of a batch: per image its name and its report, or why it could not be audited.
-#[derive(Debug, Clone, Default)]
-pub struct Batch {
-    /// The profile audited against (its name).
-    pub profile: String,
-    /// Each image's outcome, in input order.
-    pub images: Vec<Outcome>,
-}
-
-impl Batch {
-    /// Audits `images` in turn on this thread.
-    pub fn run(profile: &Profile, images: Vec<Image>, opts: Options) -> Batch {
-        Batch {
-            profile: profile.name.clone(),
-            images: images
-                .into_iter()
-                .map(|img| audit_image(profile, img, opts, None))
-                .collect(),
-        }
-    }
-
-    /// The worst result decides: an image that could not be audited 2, a non-compliant
-    /// image 1, else 0.
-    pub fn exit_code(&self) -> u8 {
-        self.images
-            .iter()
-            .map(Outcome::exit_code)
-            .max()
-            .unwrap_or(0)
     }
 }
 
@@ -516,13 +478,14 @@ mod tests {
 
     #[test]
     fn the_worst_image_decides() {
-        let mut b = Batch::default();
-        assert_eq!(b.exit_code(), 0);
-        b.images.push(Outcome {
+        use crate::audit::render::{Format, Renderer, Verbosity};
+        let mut r = Renderer::new(Format::Jsonl, "p", 1, false, Verbosity::Normal);
+        assert_eq!(r.exit_code(&[]), 0);
+        r.outcomes(&[Outcome {
             name: "a".into(),
             notes: Vec::new(),
             result: Err("no hive".into()),
-        });
-        assert_eq!(b.exit_code(), 2);
+        }]);
+        assert_eq!(r.exit_code(&[]), 2);
     }
 }

@@ -241,16 +241,7 @@ impl Renderer {
     /// The exit code: 2 when an image could not be audited, else 1 when one is not compliant
     /// or a waiver has expired, else 0.
     pub fn exit_code(&self, waivers: &[WaiverOutcome]) -> u8 {
-        let images = self
-            .rows
-            .iter()
-            .map(|r| match &r.result {
-                Err(_) => 2,
-                Ok((_, false)) => 1,
-                Ok(_) => 0,
-            })
-            .max()
-            .unwrap_or(0);
+        let images = self.rows.iter().map(Row::exit_code).max().unwrap_or(0);
         let expired = waivers.iter().any(|w| w.state == WaiverState::Expired);
         images.max(u8::from(expired))
     }
