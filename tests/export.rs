@@ -153,9 +153,14 @@ fn prepare(hive: &Path) -> Result<Result<Exported, &'static str>, String> {
     for p in first_lines.iter().flatten() {
         *seen.entry(p.to_lowercase()).or_default() += 1;
     }
+    // The first block (the export's root key) is never shared: with it first in every
+    // import, reg2values.sh's header scan (wine_prep.py's "topmost" keys, a search of the
+    // headers before each header for an ancestor) finds an ancestor at once; without it,
+    // it searches the whole list for each key (68 s for one SYSTEM hive's export).
     e.paths = first_lines
         .into_iter()
-        .map(|p| p.filter(|p| seen[&p.to_lowercase()] == 1))
+        .enumerate()
+        .map(|(i, p)| p.filter(|p| i > 0 && seen[&p.to_lowercase()] == 1))
         .collect();
     Ok(Ok(e))
 }
@@ -178,6 +183,67 @@ fn import(units: &[u16], file: &Path) -> Result<Vec<String>, String> {
         ));
     }
     Ok(lines(&String::from_utf8_lossy(&imported.stdout)))
+}
+
+/// A value line longer than this (joined, in UTF-16 units) is given to hivex on one line.
+const LONG: usize = 16 * 1024;
+
+/// `units` with every logical line longer than [`LONG`] units joined exactly as hivex's
+/// parser joins it before reading it (the backslash and the line end dropped, the next line
+/// appended as it is, its two leading spaces included), and how many were joined.
+///
+/// hivex re-scans the joined line for every continuation line it appends, so a value of
+/// n characters costs it about n²/80 character steps: the 880,000-character AppCompatCache
+/// of a real SYSTEM hive alone took 36 s. Doing its first step for it on those few lines,
+/// in linear time, leaves hivex the same text to read; the continuation form itself is
+/// still read by hivex in every shorter wrapped value of the corpus and in `oracle.rs`'s
+/// random plans.
+fn join_long_values(units: &[u16]) -> (Vec<u16>, usize) {
+    const CONT: [u16; 3] = [b'\\' as u16, 13, 10];
+    let mut out = Vec::with_capacity(units.len());
+    let mut joined = 0;
+    let mut rest = units;
+    while !rest.is_empty() {
+        // One logical line: physical lines up to one that does not end in `\` CR LF.
+        let mut ends = Vec::new();
+        let mut end = 0;
+        loop {
+            end = rest[end..]
+                .iter()
+                .position(|&u| u == 10)
+                .map_or(rest.len(), |i| end + i + 1);
+            ends.push(end);
+            if !rest[..end].ends_with(&CONT) || end == rest.len() {
+                break;
+            }
+        }
+        if end > LONG && ends.len() > 1 {
+            joined += 1;
+            let mut from = 0;
+            for (i, &to) in ends.iter().enumerate() {
+                let cut = if i + 1 < ends.len() { 3 } else { 0 };
+                out.extend_from_slice(&rest[from..to - cut]);
+                from = to;
+            }
+        } else {
+            out.extend_from_slice(&rest[..end]);
+        }
+        rest = &rest[end..];
+    }
+    (out, joined)
+}
+
+#[test]
+fn long_values_are_joined_as_hivex_joins_them() {
+    let text = |s: &str| s.encode_utf16().collect::<Vec<u16>>();
+    let long = "00,".repeat(LONG / 3);
+    let wrapped =
+        format!("[k]\r\n\"a\"=hex:{long}\\\r\n  {long}\\\r\n  01\r\n\"b\"=hex:02,\\\r\n  03\r\n");
+    let (got, n) = join_long_values(&text(&wrapped));
+    let want = format!("[k]\r\n\"a\"=hex:{long}  {long}  01\r\n\"b\"=hex:02,\\\r\n  03\r\n");
+    assert_eq!((String::from_utf16(&got).unwrap(), n), (want, 1));
+    let short = text("[k]\r\n\"b\"=hex:02,\\\r\n  03\r\n\\\r\n");
+    assert_eq!(join_long_values(&short), (short.clone(), 0));
 }
 
 /// Runs `job` on every item with two workers, the items in the order given (the costly
@@ -219,6 +285,8 @@ fn two_workers<T: Sync, R: Send>(items: &[T], job: impl Fn(&T) -> R + Sync) -> V
 /// A block's lines depend on nothing but its text (its key is named once in each export,
 /// case-insensitively, or the block is never shared), so the hive is compared with
 /// exactly what hivex read from the bytes of its export, as when it was read whole.
+/// Values longer than [`LONG`] characters reach hivex already joined onto one line, as its
+/// parser would join them itself ([`join_long_values`]).
 #[test]
 fn every_hive_exports_to_what_the_oracles_read() {
     let base = util::shared().join("testdata/hives");
@@ -268,6 +336,7 @@ fn every_hive_exports_to_what_the_oracles_read() {
         .collect();
     drop(owner);
     // Each hive's import: its header and its own blocks, in export order.
+    let joined = std::sync::atomic::AtomicUsize::new(0);
     let files: Vec<(usize, Vec<u16>, u128)> = {
         let mut v: Vec<(usize, Vec<u16>, u128)> = (0..hives.len())
             .filter_map(|h| {
@@ -280,6 +349,8 @@ fn every_hive_exports_to_what_the_oracles_read() {
                 for &b in &own {
                     units.extend_from_slice(e.block(b));
                 }
+                let (units, n) = join_long_values(&units);
+                joined.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
                 // hivex's time: the square of each logical line's length, summed.
                 let cost = units
                     .split(|&u| u == 10)
@@ -371,9 +442,11 @@ fn every_hive_exports_to_what_the_oracles_read() {
         results.push((e.hive.clone(), r));
     }
     eprintln!(
-        "export: {} hives, {} hivex imports, {shared_blocks} blocks read in another hive's import",
+        "export: {} hives, {} hivex imports, {shared_blocks} blocks read in another hive's import, \
+         {} values over {LONG} characters given to hivex on one line",
         results.len(),
-        files.len()
+        files.len(),
+        joined.into_inner()
     );
     let failures: Vec<String> = results
         .iter()
