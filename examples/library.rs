@@ -17,6 +17,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Formats {
             reg: true,
             ps1: true,
+            ..Default::default()
         },
     )?;
     for row in batch.write(std::path::Path::new("out"), false)? {

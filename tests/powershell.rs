@@ -329,6 +329,7 @@ fn every_builtin_script_passes_the_grammar_and_equals_the_reg() {
     let all = compile::Formats {
         reg: true,
         ps1: true,
+        ..Default::default()
     };
     for name in util::builtins() {
         let p = builtin(name);
@@ -394,6 +395,7 @@ fn a_script_by_build_checks_the_build_first() {
     let all = compile::Formats {
         reg: false,
         ps1: true,
+        ..Default::default()
     };
     let p = builtin("best-practices");
     let ps = compile::outputs("best-practices", &p, Default::default(), all)

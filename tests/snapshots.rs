@@ -29,12 +29,65 @@ fn utf16_text(bytes: &[u8]) -> String {
     String::from_utf16(&units).unwrap()
 }
 
-/// Every file `compile --format all` writes for a built-in, and with `--revert`: the `.reg`
-/// of each build family and the one script.
+/// A `Registry.pol` for the text snapshot, one entry a line: `[KEY] "NAME" = TYPE (SIZE
+/// bytes) DATA`, the data as text, a number or hex (the byte layout itself is checked by
+/// `tests/pol.rs` against Samba's parser and the format's grammar).
+fn pol_text(bytes: &[u8]) -> String {
+    assert_eq!(&bytes[..8], b"PReg\x01\x00\x00\x00");
+    let mut out = String::from("PReg version 1\n");
+    let mut i = 8;
+    let unit = |i: usize| u16::from_le_bytes([bytes[i], bytes[i + 1]]);
+    let dword = |i: usize| u32::from_le_bytes(bytes[i..i + 4].try_into().unwrap());
+    let string = |i: &mut usize| {
+        let mut u = Vec::new();
+        while unit(*i) != 0 {
+            u.push(unit(*i));
+            *i += 2;
+        }
+        *i += 2;
+        String::from_utf16(&u).unwrap()
+    };
+    while i < bytes.len() {
+        assert_eq!(unit(i), u16::from(b'['));
+        i += 2;
+        let key = string(&mut i);
+        i += 2;
+        let name = string(&mut i);
+        i += 2;
+        let kind = dword(i);
+        i += 6;
+        let size = dword(i) as usize;
+        i += 6;
+        let data = &bytes[i..i + size];
+        i += size + 2;
+        let units: Vec<u16> = data
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .collect();
+        let text = String::from_utf16_lossy(&units);
+        let shown = match kind {
+            1 | 2 => format!("{:?}", text.strip_suffix('\0').unwrap_or(&text)),
+            7 => format!(
+                "{:?}",
+                text.trim_end_matches('\0').split('\0').collect::<Vec<_>>()
+            ),
+            4 => format!("0x{:08x}", dword(i - size - 2)),
+            _ => tlsreg::value::hex(data),
+        };
+        out.push_str(&format!(
+            "[{key}] {name:?} = {} ({size} bytes) {shown}\n",
+            tlsreg::value::type_name(kind)
+        ));
+    }
+    out
+}
+
+/// Every file `compile --format all,pol` writes for a built-in, and with `--revert`: the
+/// `.reg` and `.pol` of each build family and the one script.
 fn every_output(name: &str) -> Vec<compile::Output> {
     let formats = compile::Formats {
-        reg: true,
-        ps1: true,
+        pol: true,
+        ..compile::Formats::ALL
     };
     [false, true]
         .into_iter()
@@ -60,6 +113,8 @@ fn builtin_outputs() {
             for out in every_output(name) {
                 let text = if out.file_name.ends_with(".reg") {
                     utf16_text(&out.bytes)
+                } else if out.file_name.ends_with(".pol") {
+                    pol_text(&out.bytes)
                 } else {
                     std::str::from_utf8(out.bytes.strip_prefix(b"\xEF\xBB\xBF").expect("BOM"))
                         .unwrap()
@@ -246,8 +301,8 @@ fn hivex_flavour_is_utf8_with_lf() {
 fn output_is_identical_run_to_run() {
     for name in util::builtins() {
         let formats = compile::Formats {
-            reg: true,
-            ps1: true,
+            pol: true,
+            ..compile::Formats::ALL
         };
         let a = compile::outputs(name, &load(name), Options::default(), formats).unwrap();
         let b = compile::outputs(name, &load(name), Options::default(), formats).unwrap();

@@ -16,6 +16,7 @@ mod lint_sarif;
 mod logs;
 mod machine;
 mod oracle;
+mod pol;
 mod powershell;
 mod precommit;
 mod regfile;

@@ -282,6 +282,14 @@ pub fn diagnose_in(dir: &Path, src: &str) -> Result<String, String> {
     }
 }
 
+/// The plan of the profile `src` (YAML text), which must load.
+pub fn plan_of_yaml(src: &str) -> tlsreg::plan::Plan {
+    tlsreg::profile::load_with("p.yaml", src, None, "p")
+        .unwrap_or_else(|d| panic!("{}", d.render(false)))
+        .profile
+        .plan()
+}
+
 /// [`diagnose_in`] in a fresh folder.
 pub fn diagnose(src: &str) -> Result<String, String> {
     let d = tempdir();
@@ -353,6 +361,7 @@ pub fn builtin_reg_files(
     let formats = Formats {
         reg: true,
         ps1: false,
+        ..Default::default()
     };
     let outs = compile::outputs(name, &p, opts, formats).unwrap().outputs;
     let plan_of = |p: &tlsreg::profile::Profile| {

@@ -314,20 +314,57 @@ fn fold(line: &str) -> String {
     p.join("\t")
 }
 
-fn wine(path: &Path) -> Option<Vec<String>> {
-    let out = util::run_oracle(
-        "reg2values.sh",
-        &[
-            &"--engine" as &dyn AsRef<std::ffi::OsStr>,
-            &"wine",
-            &"--lenient",
-            &"--fold-case",
-            &path,
-        ],
-    )?;
-    let mut lines = util::lines(&out);
-    lines.sort();
-    Some(lines)
+/// The case's own key, as the oracle prints it with `--fold-case`.
+fn own_key(c: &Case) -> String {
+    format!(
+        "hkey_local_machine\\software\\tlsregprobe\\{}",
+        c.name.to_lowercase()
+    )
+}
+
+/// Whether a folded oracle line is of `key` or a key below it.
+fn below(line: &str, key: &str) -> bool {
+    let path = line.split('\t').next().unwrap_or_default();
+    path == key || path.strip_prefix(key).is_some_and(|r| r.starts_with('\\'))
+}
+
+/// What Wine's regedit imports from each case's file: the oracle's sorted lines.
+///
+/// A Wine session costs about a second to start and a fraction of one per file, so the
+/// cases whose headers all name their own key (or keys below it) share sessions: imported
+/// in order into one prefix, each case's lines are those below its own key. A session
+/// whose output holds a line below no case's key (Wine read a header differently) is run
+/// again one case at a time, as is every case with a header elsewhere.
+fn wine(dir: &Path, cases: &[&Case]) -> Option<Vec<Vec<String>>> {
+    let session = |batch: &[&Case]| -> Option<Vec<String>> {
+        let paths: Vec<std::path::PathBuf> = batch
+            .iter()
+            .map(|c| dir.join(format!("{}.reg", c.name)))
+            .collect();
+        let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> =
+            vec![&"--engine", &"wine", &"--lenient", &"--fold-case"];
+        args.extend(paths.iter().map(|p| p as &dyn AsRef<std::ffi::OsStr>));
+        util::run_oracle("reg2values.sh", &args).map(|o| util::lines(&o))
+    };
+    let sorted = |mut l: Vec<String>| {
+        l.sort();
+        l
+    };
+    if cases.len() > 1 {
+        let all = session(cases)?;
+        let keys: Vec<String> = cases.iter().map(|c| own_key(c)).collect();
+        if all.iter().all(|l| keys.iter().any(|k| below(l, k))) {
+            return Some(
+                keys.iter()
+                    .map(|k| sorted(all.iter().filter(|l| below(l, k)).cloned().collect()))
+                    .collect(),
+            );
+        }
+    }
+    cases
+        .iter()
+        .map(|c| session(std::slice::from_ref(c)).map(sorted))
+        .collect()
 }
 
 #[test]
@@ -337,7 +374,20 @@ fn tlsreg_reads_what_wine_regedit_reads_or_lint_says_so() {
     for c in &cases {
         std::fs::write(dir.path().join(format!("{}.reg", c.name)), &c.bytes).unwrap();
     }
-    // Wine takes about 1.3 s a file: three at a time.
+    // Sessions: three shared ones for the cases that write only below their own key, one
+    // for each other case; three at a time.
+    let own = |c: &Case| {
+        let text = parse(&c.bytes, ReadOptions::default()).text;
+        header_keys(&text).iter().all(|k| below(k, &own_key(c)))
+    };
+    let mut sessions: Vec<Vec<usize>> = vec![Vec::new(); 3];
+    for (i, c) in cases.iter().enumerate() {
+        if own(c) {
+            sessions[i % 3].push(i);
+        } else {
+            sessions.push(vec![i]);
+        }
+    }
     let next = std::sync::atomic::AtomicUsize::new(0);
     let results: Vec<(usize, Option<Vec<String>>)> = std::thread::scope(|s| {
         let workers: Vec<_> = (0..3)
@@ -345,9 +395,15 @@ fn tlsreg_reads_what_wine_regedit_reads_or_lint_says_so() {
                 s.spawn(|| {
                     let mut got = Vec::new();
                     loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                        let Some(c) = cases.get(i) else { break };
-                        got.push((i, wine(&dir.path().join(format!("{}.reg", c.name)))));
+                        let n = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        let Some(ids) = sessions.get(n) else { break };
+                        let batch: Vec<&Case> = ids.iter().map(|&i| &cases[i]).collect();
+                        match wine(dir.path(), &batch) {
+                            Some(lines) => {
+                                got.extend(ids.iter().copied().zip(lines.into_iter().map(Some)))
+                            }
+                            None => got.extend(ids.iter().map(|&i| (i, None))),
+                        }
                     }
                     got
                 })
@@ -358,6 +414,11 @@ fn tlsreg_reads_what_wine_regedit_reads_or_lint_says_so() {
             .flat_map(|w| w.join().expect("a worker"))
             .collect()
     });
+    eprintln!(
+        "wine: {} cases in {} Wine sessions",
+        cases.len(),
+        sessions.iter().filter(|s| !s.is_empty()).count()
+    );
     if results.iter().any(|(_, w)| w.is_none()) {
         return; // skipped (or failed, with TLSREG_REQUIRE_ORACLES=1) in run_oracle
     }

@@ -24,6 +24,7 @@ const COMPILE_HELP: &str = concat!(
     "Examples:
   tlsreg compile strict                          # strict.reg here
   tlsreg compile best-practices --format all -o out
+  tlsreg compile best-practices --format pol -o gpo   # best-practices.pol: Registry.pol
   tlsreg compile my.yaml --target-build windows-server-2012-r2 -o -
   tlsreg compile profiles/*.yaml -o generated --check   # CI: exit 1 on drift
   tlsreg compile strict --flavor hivex --control-set 1 -o offline",
@@ -129,8 +130,10 @@ pub enum OutFormat {
     Reg,
     /// PowerShell scripts
     Ps1,
-    /// every format
+    /// .reg files and PowerShell scripts (the other formats only when named)
     All,
+    /// Group Policy Registry.pol files (a GPO's Machine\Registry.pol, LGPO.exe /m)
+    Pol,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -201,9 +204,10 @@ pub enum Command {
         /// (one profile, one format) to standard output.
         #[arg(short, long, default_value = ".")]
         out_dir: PathBuf,
-        /// What to write.
-        #[arg(long, value_enum, default_value_t = OutFormat::Reg)]
-        format: OutFormat,
+        /// What to write: one or more formats, comma-separated or repeated
+        /// (`--format all,pol`).
+        #[arg(long, value_enum, value_delimiter = ',', default_value = "reg")]
+        format: Vec<OutFormat>,
         /// Write the undo files (NAME.revert.reg, NAME.revert.ps1): delete every value the profile sets.
         #[arg(long)]
         revert: bool,

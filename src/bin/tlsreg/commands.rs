@@ -154,9 +154,11 @@ pub fn run(cmd: Command, ui: &Ui) -> Result<u8> {
                 revert,
                 control_set,
             };
+            let asked = |f: OutFormat| format.contains(&f);
             let formats = compile::Formats {
-                reg: format != OutFormat::Ps1,
-                ps1: format != OutFormat::Reg,
+                reg: asked(OutFormat::Reg) || asked(OutFormat::All),
+                ps1: asked(OutFormat::Ps1) || asked(OutFormat::All),
+                pol: asked(OutFormat::Pol),
             };
             compile(&profiles, &out_dir, opts, formats, check, report, ui)
         }
@@ -341,7 +343,7 @@ fn compile(
             many => {
                 let names: Vec<&str> = many.iter().map(|(_, o)| o.file_name.as_str()).collect();
                 Err(anyhow!(
-                    "-o - writes one file to standard output, but this run makes {} ({}); give one profile and one format (--format reg or ps1, --flavor regedit; --target-build BUILD for one build family's .reg), or -o FOLDER",
+                    "-o - writes one file to standard output, but this run makes {} ({}); give one profile and one format (--format reg, ps1 or pol, --flavor regedit; --target-build BUILD for one build family's .reg or .pol), or -o FOLDER",
                     names.len(),
                     names.join(", ")
                 ))
