@@ -11,7 +11,7 @@ use crate::util;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_yaml::{Mapping, Value};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use tlsreg::memreg::MemRegistry;
 
 fn hostile_char() -> impl Strategy<Value = char> {
@@ -157,7 +157,7 @@ fn profile_name_in(script: &str) -> Result<String, TestCaseError> {
 
 /// One generated profile through every output. `Ok(true)` when it compiled, `Ok(false)`
 /// when it was refused with diagnostics.
-fn check(yaml: &str) -> Result<bool, TestCaseError> {
+fn check(yaml: &str, pols: &RefCell<Vec<PolCase>>) -> Result<bool, TestCaseError> {
     let loaded = match tlsreg::profile::load_with("p.yaml", yaml, None, "p") {
         Ok(l) => l,
         Err(diags) => {
@@ -208,6 +208,23 @@ fn check(yaml: &str) -> Result<bool, TestCaseError> {
         prop_assert_eq!(hivex, w);
     }
 
+    // Registry.pol: refused exactly when the format cannot carry the plan; else Samba's
+    // parser must read the plan's values (checked for all cases at once, below).
+    match tlsreg::compile::pol_outputs("p", profile, false) {
+        Err(e) => prop_assert!(
+            crate::pol::cannot_carry(&plan).is_some(),
+            "Registry.pol refused a plan it can carry: {e}"
+        ),
+        Ok(o) => {
+            prop_assert_eq!(crate::pol::cannot_carry(&plan), None);
+            pols.borrow_mut().push(PolCase {
+                bytes: o[0].bytes.clone(),
+                want: want.clone(),
+                yaml: yaml.to_string(),
+            });
+        }
+    }
+
     // PowerShell: refused for NUL in text, else every call is literal and equals the plan.
     let has_nul = !crate::powershell::without_nul(&plan);
     match tlsreg::compile::ps1_output("p", profile, false) {
@@ -240,6 +257,14 @@ fn check(yaml: &str) -> Result<bool, TestCaseError> {
     Ok(true)
 }
 
+/// A profile's `Registry.pol` and the values it must leave, for one run of Samba's parser
+/// over every case.
+struct PolCase {
+    bytes: Vec<u8>,
+    want: Vec<String>,
+    yaml: String,
+}
+
 /// Hostile text in every free-text field: escaped exactly in every output, or refused.
 /// Both outcomes must occur often, or the generator tests nothing.
 #[test]
@@ -250,9 +275,10 @@ fn hostile_text_in_every_profile_field_is_escaped_or_refused() {
         ..Config::default()
     });
     let (compiled, refused) = (Cell::new(0), Cell::new(0));
+    let pols = RefCell::new(Vec::new());
     runner
         .run(&profile_yaml(), |yaml| {
-            match check(&yaml) {
+            match check(&yaml, &pols) {
                 Ok(true) => compiled.set(compiled.get() + 1),
                 Ok(false) => refused.set(refused.get() + 1),
                 Err(e) => return Err(TestCaseError::fail(format!("{e}\n--- profile ---\n{yaml}"))),
@@ -260,9 +286,33 @@ fn hostile_text_in_every_profile_field_is_escaped_or_refused() {
             Ok(())
         })
         .unwrap();
+    let pols = pols.into_inner();
+    let dir = util::tempdir();
+    let files: Vec<std::path::PathBuf> = pols
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let f = dir.path().join(format!("{i}.pol"));
+            std::fs::write(&f, &c.bytes).unwrap();
+            f
+        })
+        .collect();
+    if !files.is_empty() {
+        let args: Vec<&dyn AsRef<std::ffi::OsStr>> = files
+            .iter()
+            .map(|f| f as &dyn AsRef<std::ffi::OsStr>)
+            .collect();
+        if let Some(each) = crate::pol::pol2values_each(&args) {
+            assert_eq!(each.len(), pols.len());
+            for (got, c) in each.iter().zip(&pols) {
+                assert_eq!(got, &c.want, "Samba read another registry from\n{}", c.yaml);
+            }
+        }
+    }
     eprintln!(
-        "escaping: {} profiles compiled, {} refused",
+        "escaping: {} profiles compiled ({} as Registry.pol), {} refused",
         compiled.get(),
+        pols.len(),
         refused.get()
     );
     assert!(

@@ -55,6 +55,22 @@ fn pol2values(files: &[&dyn AsRef<std::ffi::OsStr>]) -> Option<Vec<String>> {
     }
 }
 
+/// [`pol2values`] `--each`: for each file alone, the lines it leaves in an empty registry.
+pub(crate) fn pol2values_each(files: &[&dyn AsRef<std::ffi::OsStr>]) -> Option<Vec<Vec<String>>> {
+    let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&"--each"];
+    args.extend_from_slice(files);
+    let lines = pol2values(&args)?;
+    let mut out: Vec<Vec<String>> = Vec::new();
+    for l in lines {
+        if l.starts_with("== ") {
+            out.push(Vec::new());
+        } else {
+            out.last_mut().expect("a file header first").push(l);
+        }
+    }
+    Some(out)
+}
+
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, bytes).unwrap();
@@ -195,7 +211,7 @@ fn deletions_mean_what_the_reg_means() {
 
 /// Why the test expects `to_pol` to refuse a plan, worked out here from the format's rules
 /// (not from the writer): `None` when every operation fits.
-fn cannot_carry(plan: &Plan) -> Option<&'static str> {
+pub(crate) fn cannot_carry(plan: &Plan) -> Option<&'static str> {
     let ascii = |s: &str| s.chars().all(|c| (' '..='~').contains(&c));
     for op in &plan.ops {
         let key = op.key();
