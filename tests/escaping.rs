@@ -157,7 +157,11 @@ fn profile_name_in(script: &str) -> Result<String, TestCaseError> {
 
 /// One generated profile through every output. `Ok(true)` when it compiled, `Ok(false)`
 /// when it was refused with diagnostics.
-fn check(yaml: &str, pols: &RefCell<Vec<PolCase>>) -> Result<bool, TestCaseError> {
+fn check(
+    yaml: &str,
+    pols: &RefCell<Vec<PolCase>>,
+    scripts: &RefCell<Vec<(Vec<u8>, String)>>,
+) -> Result<bool, TestCaseError> {
     let loaded = match tlsreg::profile::load_with("p.yaml", yaml, None, "p") {
         Ok(l) => l,
         Err(diags) => {
@@ -241,10 +245,35 @@ fn check(yaml: &str, pols: &RefCell<Vec<PolCase>>) -> Result<bool, TestCaseError
                 .map(|c| if c.is_control() { ' ' } else { c })
                 .collect();
             prop_assert_eq!(profile_name_in(&text)?, shown);
-            let path = dir.path().join("p.ps1");
-            std::fs::write(&path, &out.bytes).unwrap();
-            if let Some(o) = util::run_oracle("ps1check.py", &[&"--quiet", &path]) {
-                prop_assert_eq!(o.trim(), "");
+            scripts.borrow_mut().push((out.bytes, yaml.to_string()));
+        }
+    }
+
+    // The Intune pair: ASCII, and the calls of each are the plan (both are refused for
+    // NUL in text, like the script).
+    match tlsreg::compile::outputs(
+        "p",
+        profile,
+        Default::default(),
+        tlsreg::compile::Formats {
+            intune: true,
+            ..Default::default()
+        },
+    ) {
+        Err(e) => prop_assert!(
+            has_nul,
+            "the Intune scripts were refused without a NUL: {e}"
+        ),
+        Ok(c) => {
+            prop_assert_eq!(c.outputs.len(), 2);
+            for o in c.outputs {
+                prop_assert!(o.bytes.is_ascii(), "{} is not ASCII", o.file_name);
+                let ops: Vec<_> = crate::powershell::calls(&o.bytes)
+                    .iter()
+                    .map(crate::powershell::to_op)
+                    .collect();
+                prop_assert_eq!(&ops, &plan.ops, "{}", o.file_name);
+                scripts.borrow_mut().push((o.bytes, yaml.to_string()));
             }
         }
     }
@@ -276,9 +305,10 @@ fn hostile_text_in_every_profile_field_is_escaped_or_refused() {
     });
     let (compiled, refused) = (Cell::new(0), Cell::new(0));
     let pols = RefCell::new(Vec::new());
+    let scripts = RefCell::new(Vec::new());
     runner
         .run(&profile_yaml(), |yaml| {
-            match check(&yaml, &pols) {
+            match check(&yaml, &pols, &scripts) {
                 Ok(true) => compiled.set(compiled.get() + 1),
                 Ok(false) => refused.set(refused.get() + 1),
                 Err(e) => return Err(TestCaseError::fail(format!("{e}\n--- profile ---\n{yaml}"))),
@@ -286,8 +316,32 @@ fn hostile_text_in_every_profile_field_is_escaped_or_refused() {
             Ok(())
         })
         .unwrap();
-    let pols = pols.into_inner();
+    // Every script of every case through the PowerShell grammar, in one run.
     let dir = util::tempdir();
+    let scripts = scripts.into_inner();
+    let paths: Vec<std::path::PathBuf> = scripts
+        .iter()
+        .enumerate()
+        .map(|(i, (bytes, _))| {
+            let f = dir.path().join(format!("{i}.ps1"));
+            std::fs::write(&f, bytes).unwrap();
+            f
+        })
+        .collect();
+    let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&"--quiet"];
+    args.extend(paths.iter().map(|p| p as &dyn AsRef<std::ffi::OsStr>));
+    if let Some(o) = util::run_oracle("ps1check.py", &args) {
+        let culprit = paths
+            .iter()
+            .position(|p| o.contains(&*p.to_string_lossy()))
+            .map(|i| scripts[i].1.as_str());
+        assert_eq!(
+            o.trim(),
+            "",
+            "the grammar finds errors; profile:\n{culprit:?}"
+        );
+    }
+    let pols = pols.into_inner();
     let files: Vec<std::path::PathBuf> = pols
         .iter()
         .enumerate()
@@ -310,9 +364,10 @@ fn hostile_text_in_every_profile_field_is_escaped_or_refused() {
         }
     }
     eprintln!(
-        "escaping: {} profiles compiled ({} as Registry.pol), {} refused",
+        "escaping: {} profiles compiled ({} as Registry.pol, {} PowerShell scripts), {} refused",
         compiled.get(),
         pols.len(),
+        scripts.len(),
         refused.get()
     );
     assert!(

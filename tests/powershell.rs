@@ -25,7 +25,7 @@ pub(crate) enum Arg {
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Call {
-    command: String,
+    pub(crate) command: String,
     args: Vec<(String, Arg)>,
 }
 
@@ -122,7 +122,46 @@ fn argument(n: Node, src: &str) -> Arg {
             literals_below(v, src, &mut out);
             Arg::List(out)
         }
+        // `(ConvertFrom-TlsregUtf16Hex 'HEX')`: text an ASCII script cannot carry as a
+        // literal, as the hex of its UTF-16LE units; nothing else may sit in parentheses.
+        "parenthesized_expression" => {
+            let mut found = Vec::new();
+            converted_text(v, src, &mut found);
+            assert_eq!(
+                found.len(),
+                1,
+                "not one converted text: {}",
+                text_of(v, src)
+            );
+            let expected = format!("(ConvertFrom-TlsregUtf16Hex '{}')", found[0].0);
+            assert_eq!(text_of(v, src), expected, "more than the conversion");
+            Arg::Text(found.remove(0).1)
+        }
         other => panic!("unexpected argument {other}: {}", text_of(v, src)),
+    }
+}
+
+/// Every `ConvertFrom-TlsregUtf16Hex 'HEX'` command below `n`: its hex and the text.
+fn converted_text(n: Node, src: &str, out: &mut Vec<(String, String)>) {
+    if n.kind() == "command" {
+        let parts: Vec<Node> = named_children(n);
+        let name = parts
+            .iter()
+            .find(|c| c.kind() == "command_name")
+            .expect("a name");
+        assert_eq!(text_of(*name, src), "ConvertFrom-TlsregUtf16Hex");
+        let mut lits = Vec::new();
+        literals_below(n, src, &mut lits);
+        assert_eq!(lits.len(), 1, "{}", text_of(n, src));
+        let units: Vec<u16> = unhex(&lits[0])
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .collect();
+        out.push((lits[0].clone(), String::from_utf16(&units).expect("UTF-16")));
+        return;
+    }
+    for c in named_children(n) {
+        converted_text(c, src, out);
     }
 }
 
@@ -168,6 +207,11 @@ fn branch_taken<'t>(n: Node<'t>, src: &str, build: Option<u32>) -> Option<Option
 /// The registry calls below `n`, taking only the branch an `if` on `$script:Build` takes on
 /// `build`.
 fn collect_calls_on(n: Node, src: &str, build: Option<u32>, out: &mut Vec<Call>) {
+    // The runtime's own functions call one another (`-Check` hands Set-TlsregValue's
+    // arguments to Test-TlsregValue); the script's operations are the calls outside them.
+    if n.kind() == "function_statement" {
+        return;
+    }
     if n.kind() == "if_statement" {
         if let Some(taken) = branch_taken(n, src, build) {
             if let Some(b) = taken {
@@ -184,9 +228,7 @@ fn collect_calls_on(n: Node, src: &str, build: Option<u32>, out: &mut Vec<Call>)
         });
         if let Some(name) = name {
             let command = text_of(name, src).to_string();
-            if ["Set-TlsregValue", "Remove-TlsregValue", "Remove-TlsregKey"]
-                .contains(&command.as_str())
-            {
+            if REGISTRY_CALLS.contains(&command.as_str()) {
                 let elems = named_children(n)
                     .into_iter()
                     .find(|c| c.kind() == "command_elements")
@@ -222,6 +264,16 @@ fn collect_calls_on(n: Node, src: &str, build: Option<u32>, out: &mut Vec<Call>)
     }
 }
 
+/// The commands that apply an operation, and those the detection script checks one with.
+pub(crate) const REGISTRY_CALLS: [&str; 6] = [
+    "Set-TlsregValue",
+    "Remove-TlsregValue",
+    "Remove-TlsregKey",
+    "Test-TlsregValue",
+    "Test-TlsregValueAbsent",
+    "Test-TlsregKeyAbsent",
+];
+
 /// Parses a generated script and returns its registry calls in order.
 pub(crate) fn calls(bytes: &[u8]) -> Vec<Call> {
     calls_on(bytes, None)
@@ -229,8 +281,15 @@ pub(crate) fn calls(bytes: &[u8]) -> Vec<Call> {
 
 /// The registry calls a script makes on `build` (needed when it branches on the build).
 pub(crate) fn calls_on(bytes: &[u8], build: Option<u32>) -> Vec<Call> {
-    assert_eq!(&bytes[..3], b"\xEF\xBB\xBF", "UTF-8 BOM");
-    let src = std::str::from_utf8(&bytes[3..]).expect("UTF-8");
+    // The script people run has a BOM; the Intune scripts are ASCII without one.
+    let body = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(b) => b,
+        None => {
+            assert!(bytes.is_ascii(), "no BOM and not ASCII");
+            bytes
+        }
+    };
+    let src = std::str::from_utf8(body).expect("UTF-8");
     let mut parser = Parser::new();
     parser
         .set_language(&tree_sitter_powershell::LANGUAGE.into())
@@ -264,8 +323,8 @@ fn decode_text(s: &str, encoded: bool) -> String {
 pub(crate) fn to_op(c: &Call) -> Op {
     let key = c.text("Key");
     match c.command.as_str() {
-        "Remove-TlsregKey" => Op::DeleteKey { key },
-        "Remove-TlsregValue" => Op::DeleteValue {
+        "Remove-TlsregKey" | "Test-TlsregKeyAbsent" => Op::DeleteKey { key },
+        "Remove-TlsregValue" | "Test-TlsregValueAbsent" => Op::DeleteValue {
             key,
             name: c.text("Name"),
         },
@@ -298,7 +357,7 @@ fn applied(scripts: &[&[u8]]) -> Vec<String> {
 }
 
 /// What the script's calls leave in an empty registry when run on `build`.
-fn applied_on(scripts: &[&[u8]], build: Option<u32>) -> Vec<String> {
+pub(crate) fn applied_on(scripts: &[&[u8]], build: Option<u32>) -> Vec<String> {
     let mut r = MemRegistry::new();
     for s in scripts {
         for c in calls_on(s, build) {
@@ -315,6 +374,7 @@ fn ps1(plan: &Plan) -> Vec<u8> {
             profile: "p".into(),
             prerequisites: false,
             revert: false,
+            kind: Default::default(),
         },
     )
     .unwrap()
@@ -434,7 +494,7 @@ fn prerequisites_are_checked_where_the_article_needs_them() {
         )
         .unwrap();
         assert_eq!(
-            s.contains("if (-not $Force) { Test-TlsregPrerequisites }"),
+            s.contains("if (-not $Force -and -not $Check) { Test-TlsregPrerequisites }"),
             want,
             "{name}"
         );

@@ -82,11 +82,12 @@ fn pol_text(bytes: &[u8]) -> String {
     out
 }
 
-/// Every file `compile --format all,pol` writes for a built-in, and with `--revert`: the
-/// `.reg` and `.pol` of each build family and the one script.
+/// Every file `compile --format all,pol,intune` writes for a built-in, and with `--revert`:
+/// the `.reg` and `.pol` of each build family, the one script and the Intune pair.
 fn every_output(name: &str) -> Vec<compile::Output> {
     let formats = compile::Formats {
         pol: true,
+        intune: true,
         ..compile::Formats::ALL
     };
     [false, true]
@@ -115,6 +116,11 @@ fn builtin_outputs() {
                     utf16_text(&out.bytes)
                 } else if out.file_name.ends_with(".pol") {
                     pol_text(&out.bytes)
+                } else if out.file_name.ends_with(".detect.ps1")
+                    || out.file_name.ends_with(".remediate.ps1")
+                {
+                    assert!(out.bytes.is_ascii(), "{}: ASCII, no BOM", out.file_name);
+                    String::from_utf8(out.bytes.clone()).unwrap()
                 } else {
                     std::str::from_utf8(out.bytes.strip_prefix(b"\xEF\xBB\xBF").expect("BOM"))
                         .unwrap()
@@ -302,6 +308,7 @@ fn output_is_identical_run_to_run() {
     for name in util::builtins() {
         let formats = compile::Formats {
             pol: true,
+            intune: true,
             ..compile::Formats::ALL
         };
         let a = compile::outputs(name, &load(name), Options::default(), formats).unwrap();

@@ -12,6 +12,7 @@ mod escaping;
 mod export;
 mod fuzz_equiv;
 mod images;
+mod intune;
 mod lint_sarif;
 mod logs;
 mod machine;

@@ -8,6 +8,7 @@ mod families;
 pub use batch::{profile_inputs, Batch, BatchError, FileRow, FileStatus, Report};
 pub use families::{families, resolve, resolve_for_build, Family, Resolved};
 
+use crate::emit::powershell::ScriptKind;
 use crate::emit::reg::{self, EmitError, HiveRoot};
 use crate::profile::{BuildChange, Profile};
 
@@ -117,6 +118,9 @@ pub struct Formats {
     pub ps1: bool,
     /// Group Policy `Registry.pol` files (`NAME.pol`).
     pub pol: bool,
+    /// Intune Remediations' detection and remediation scripts (`NAME.detect.ps1`,
+    /// `NAME.remediate.ps1`).
+    pub intune: bool,
 }
 
 impl Formats {
@@ -126,6 +130,7 @@ impl Formats {
         reg: true,
         ps1: true,
         pol: false,
+        intune: false,
     };
 }
 
@@ -153,18 +158,41 @@ pub fn pol_outputs(
 /// The PowerShell script of a profile under `name` (`NAME.ps1`, or `NAME.revert.ps1`).
 /// Scripts run on a live system, so `CurrentControlSet` stays as it is.
 pub fn ps1_output(name: &str, profile: &Profile, revert: bool) -> Result<Output, CompileError> {
-    let whole = Family {
+    ps1_for_families(name, &[whole(profile)], revert, ScriptKind::Apply)
+}
+
+/// The Intune remediation pair of a profile's families under `name`: `NAME.detect.ps1`,
+/// which checks and changes nothing, and `NAME.remediate.ps1`, which applies
+/// (`NAME.revert.detect.ps1` and `NAME.revert.remediate.ps1` for the undo).
+pub fn intune_outputs(
+    name: &str,
+    fams: &[Family],
+    revert: bool,
+) -> Result<Vec<Output>, CompileError> {
+    [ScriptKind::IntuneDetect, ScriptKind::IntuneRemediate]
+        .into_iter()
+        .map(|k| ps1_for_families(name, fams, revert, k))
+        .collect()
+}
+
+/// The whole range of a profile whose lists are resolved as one.
+fn whole(profile: &Profile) -> Family {
+    Family {
         first: 0,
         last: None,
         profile: profile.clone(),
         changes: Vec::new(),
-    };
-    ps1_for_families(name, std::slice::from_ref(&whole), revert)
+    }
 }
 
 /// One script for every family: it reads the build when it runs and writes that family's
 /// lists ([`crate::emit::powershell::to_powershell_by_build`]).
-fn ps1_for_families(name: &str, fams: &[Family], revert: bool) -> Result<Output, CompileError> {
+fn ps1_for_families(
+    name: &str,
+    fams: &[Family],
+    revert: bool,
+    kind: ScriptKind,
+) -> Result<Output, CompileError> {
     use crate::emit::powershell::{to_powershell_by_build, Branch, ScriptInfo};
     let Some(first) = fams.first() else {
         return Err(crate::emit::powershell::PsError::Misaligned.into());
@@ -193,6 +221,7 @@ fn ps1_for_families(name: &str, fams: &[Family], revert: bool) -> Result<Output,
                 first.profile.settings.iter().map(|(k, (v, _))| (k, v)),
             ),
         revert,
+        kind,
     };
     let stem = if revert {
         format!("{name}.revert")
@@ -200,8 +229,13 @@ fn ps1_for_families(name: &str, fams: &[Family], revert: bool) -> Result<Output,
         name.to_string()
     };
     let range = (first.first, fams.last().and_then(|f| f.last));
+    let suffix = match kind {
+        ScriptKind::Apply => "ps1",
+        ScriptKind::IntuneDetect => "detect.ps1",
+        ScriptKind::IntuneRemediate => "remediate.ps1",
+    };
     Ok(Output {
-        file_name: format!("{stem}.ps1"),
+        file_name: format!("{stem}.{suffix}"),
         bytes: to_powershell_by_build(&branches, range, &info)?,
     })
 }
@@ -321,6 +355,9 @@ pub fn outputs(
             if formats.ps1 {
                 outs.push(ps1_output(name, &profile, opts.revert)?);
             }
+            if formats.intune {
+                outs.extend(intune_outputs(name, &[whole(&profile)], opts.revert)?);
+            }
             notes.extend(changes.into_iter().map(Note::Changed));
         }
         Resolved::Families(fams) => {
@@ -350,7 +387,7 @@ pub fn outputs(
                 }
             }
             if formats.ps1 {
-                let o = ps1_for_families(name, &fams, opts.revert)?;
+                let o = ps1_for_families(name, &fams, opts.revert, ScriptKind::Apply)?;
                 if !opts.revert {
                     notes.push(Note::ScriptByBuild {
                         file: o.file_name.clone(),
@@ -358,6 +395,9 @@ pub fn outputs(
                     });
                 }
                 outs.push(o);
+            }
+            if formats.intune {
+                outs.extend(intune_outputs(name, &fams, opts.revert)?);
             }
         }
     }

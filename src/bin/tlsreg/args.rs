@@ -25,6 +25,7 @@ const COMPILE_HELP: &str = concat!(
   tlsreg compile strict                          # strict.reg here
   tlsreg compile best-practices --format all -o out
   tlsreg compile best-practices --format pol -o gpo   # best-practices.pol: Registry.pol
+  tlsreg compile strict --format intune -o intune     # strict.detect.ps1, strict.remediate.ps1
   tlsreg compile my.yaml --target-build windows-server-2012-r2 -o -
   tlsreg compile profiles/*.yaml -o generated --check   # CI: exit 1 on drift
   tlsreg compile strict --flavor hivex --control-set 1 -o offline",
@@ -134,6 +135,8 @@ pub enum OutFormat {
     All,
     /// Group Policy Registry.pol files (a GPO's Machine\Registry.pol, LGPO.exe /m)
     Pol,
+    /// Intune Remediations: NAME.detect.ps1 and NAME.remediate.ps1
+    Intune,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]

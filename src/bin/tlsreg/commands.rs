@@ -159,6 +159,7 @@ pub fn run(cmd: Command, ui: &Ui) -> Result<u8> {
                 reg: asked(OutFormat::Reg) || asked(OutFormat::All),
                 ps1: asked(OutFormat::Ps1) || asked(OutFormat::All),
                 pol: asked(OutFormat::Pol),
+                intune: asked(OutFormat::Intune),
             };
             compile(&profiles, &out_dir, opts, formats, check, report, ui)
         }

@@ -1,6 +1,4 @@
-# ---- tlsreg runtime: fixed code, the same in every generated script ----------------------
-Set-StrictMode -Version 2.0
-$ErrorActionPreference = 'Stop'
+# ---- tlsreg runtime: applying (the script, and the remediation script) --------------------
 $script:Cmdlet = $PSCmdlet
 $script:Changed = 0
 $script:Deleted = 0
@@ -8,96 +6,6 @@ $script:Unchanged = 0
 $script:Failed = 0
 $script:RestartNeeded = $false
 $script:BackupDone = $false
-
-# Splits 'HKEY_LOCAL_MACHINE\SYSTEM\...' into the 64-bit base key and the subkey path.
-# OpenBaseKey with Registry64 writes the 64-bit view even from a 32-bit PowerShell, and
-# CreateSubKey keeps a name such as 'RC4 128/128' as one key.
-function Get-TlsregBase {
-    param([string]$Key)
-    $parts = $Key.Split([char[]]@([char]92), 2)
-    $hive = switch ($parts[0]) {
-        'HKEY_LOCAL_MACHINE' { [Microsoft.Win32.RegistryHive]::LocalMachine }
-        'HKEY_CURRENT_USER' { [Microsoft.Win32.RegistryHive]::CurrentUser }
-        'HKEY_USERS' { [Microsoft.Win32.RegistryHive]::Users }
-        'HKEY_CLASSES_ROOT' { [Microsoft.Win32.RegistryHive]::ClassesRoot }
-        'HKEY_CURRENT_CONFIG' { [Microsoft.Win32.RegistryHive]::CurrentConfig }
-        default { throw ('unknown registry root in {0}' -f $Key) }
-    }
-    $base = [Microsoft.Win32.RegistryKey]::OpenBaseKey($hive, [Microsoft.Win32.RegistryView]::Registry64)
-    return @($base, $parts[1])
-}
-
-function Format-TlsregLabel {
-    param([string]$Key, [string]$Name)
-    if ($Name -eq '') { return ('[{0}] (default)' -f $Key) }
-    return ('[{0}] {1}' -f $Key, $Name)
-}
-
-function ConvertFrom-TlsregHex {
-    param([string]$Hex)
-    $bytes = New-Object -TypeName 'byte[]' -ArgumentList ($Hex.Length / 2)
-    for ($i = 0; $i -lt $bytes.Length; $i++) {
-        $bytes[$i] = [Convert]::ToByte($Hex.Substring($i * 2, 2), 16)
-    }
-    return ,$bytes
-}
-
-# Text that a single-quoted literal cannot carry (line breaks, control characters) arrives
-# as hex of its UTF-16LE code units.
-function ConvertFrom-TlsregUtf16Hex {
-    param([string]$Hex)
-    return [System.Text.Encoding]::Unicode.GetString((ConvertFrom-TlsregHex $Hex))
-}
-
-# The .NET object RegistryKey.SetValue takes for each kind.
-function ConvertTo-TlsregData {
-    param([string]$Kind, $Data, [bool]$Encoded)
-    switch ($Kind) {
-        'DWord' { return [BitConverter]::ToInt32([BitConverter]::GetBytes([uint32]$Data), 0) }
-        'QWord' { return [BitConverter]::ToInt64([BitConverter]::GetBytes([uint64]::Parse([string]$Data)), 0) }
-        'Binary' { return ,(ConvertFrom-TlsregHex $Data) }
-        'None' { return ,(ConvertFrom-TlsregHex $Data) }
-        'MultiString' {
-            $items = New-Object -TypeName 'System.Collections.Generic.List[string]'
-            foreach ($item in @($Data)) {
-                if ($Encoded) { $items.Add((ConvertFrom-TlsregUtf16Hex $item)) } else { $items.Add([string]$item) }
-            }
-            return ,($items.ToArray())
-        }
-        default {
-            if ($Encoded) { return (ConvertFrom-TlsregUtf16Hex $Data) }
-            return [string]$Data
-        }
-    }
-}
-
-# The current kind and data of a value, or $null when the key or the value is absent.
-function Read-TlsregValue {
-    param([string]$Key, [string]$Name)
-    $base, $sub = Get-TlsregBase $Key
-    $k = $base.OpenSubKey($sub, $false)
-    if ($null -eq $k) { return $null }
-    try {
-        if (-not ($k.GetValueNames() -contains $Name)) { return $null }
-        $data = $k.GetValue($Name, $null, [Microsoft.Win32.RegistryValueOptions]::DoNotExpandEnvironmentNames)
-        return @{ Kind = $k.GetValueKind($Name).ToString(); Data = $data }
-    } finally {
-        $k.Close()
-    }
-}
-
-function Test-TlsregEqual {
-    param($Current, $Want)
-    if ($null -eq $Current) { return $false }
-    if ($Want -is [array]) {
-        if ($Current -isnot [array] -or $Current.Length -ne $Want.Length) { return $false }
-        for ($i = 0; $i -lt $Want.Length; $i++) {
-            if ($Current[$i] -cne $Want[$i]) { return $false }
-        }
-        return $true
-    }
-    return ($Current -ceq $Want)
-}
 
 # Exports every key the script may touch, once, before the first change.
 function Invoke-TlsregBackup {
@@ -143,6 +51,8 @@ function Invoke-TlsregBackup {
 
 function Set-TlsregValue {
     param([string]$Key, [string]$Name, [string]$Kind, $Data, [switch]$Encoded, [switch]$Restart)
+    # -Check: compare only.
+    if ($Check) { Test-TlsregValue @PSBoundParameters; return }
     $want = ConvertTo-TlsregData -Kind $Kind -Data $Data -Encoded $Encoded.IsPresent
     $label = Format-TlsregLabel $Key $Name
     $cur = Read-TlsregValue $Key $Name
@@ -173,6 +83,8 @@ function Set-TlsregValue {
 
 function Remove-TlsregValue {
     param([string]$Key, [string]$Name, [switch]$Restart)
+    # -Check: compare only.
+    if ($Check) { Test-TlsregValueAbsent @PSBoundParameters; return }
     $label = Format-TlsregLabel $Key $Name
     if ($null -eq (Read-TlsregValue $Key $Name)) {
         $script:Unchanged++
@@ -200,6 +112,8 @@ function Remove-TlsregValue {
 
 function Remove-TlsregKey {
     param([string]$Key, [switch]$Restart)
+    # -Check: compare only.
+    if ($Check) { Test-TlsregKeyAbsent @PSBoundParameters; return }
     $label = ('[{0}]' -f $Key)
     $base, $sub = Get-TlsregBase $Key
     $k = $base.OpenSubKey($sub, $false)
@@ -224,37 +138,12 @@ function Remove-TlsregKey {
     Write-Output ('deleted    {0}' -f $label)
 }
 
-# Whether a key exists.
-function Test-TlsregKey {
-    param([string]$Key)
-    $base, $sub = Get-TlsregBase $Key
-    $k = $base.OpenSubKey($sub, $false)
-    if ($null -eq $k) { return $false }
-    $k.Close()
-    return $true
-}
-
-# This computer's Windows build (CurrentBuildNumber), or 0 when it cannot be read.
-function Get-TlsregBuild {
-    $value = Read-TlsregValue 'HKEY_LOCAL_MACHINE\SOFTWARE\@CURRENT_VERSION@' 'CurrentBuildNumber'
-    $build = 0
-    if ($null -ne $value -and [int]::TryParse([string]$value.Data, [ref]$build)) { return $build }
-    return 0
-}
-
 # The build, when the profile has lists for it; otherwise stops before any change (-Force
 # does not help: there is no list for that build).
 function Assert-TlsregBuild {
     param([int]$Min, [int]$Max)
     $build = Get-TlsregBuild
-    $problem = $null
-    if ($build -eq 0) {
-        $problem = 'The Windows build could not be read (CurrentBuildNumber), and the cipher-suite and curve lists depend on it.'
-    } elseif ($build -lt $Min -or ($Max -gt 0 -and $build -gt $Max)) {
-        $upper = 'and later'
-        if ($Max -gt 0) { $upper = ('to {0}' -f $Max) }
-        $problem = ('This script has cipher-suite and curve lists for Windows builds {0} {1}; this is build {2}.' -f $Min, $upper, $build)
-    }
+    $problem = Get-TlsregBuildProblem -Build $build -Min $Min -Max $Max
     if ($null -ne $problem) {
         # Not Write-Output: the caller assigns this function's output.
         Write-Error -ErrorAction Continue -Message ('{0} Nothing was changed.' -f $problem)
@@ -297,4 +186,4 @@ function Test-TlsregPrerequisites {
         exit 1
     }
 }
-# ---- end of the tlsreg runtime -----------------------------------------------------------
+# ---- end of the tlsreg runtime ----------------------------------------------------------
