@@ -161,6 +161,7 @@ fn check(
     yaml: &str,
     pols: &RefCell<Vec<PolCase>>,
     scripts: &RefCell<Vec<(Vec<u8>, String)>>,
+    playbooks: &RefCell<Vec<(Vec<u8>, Vec<String>, String)>>,
 ) -> Result<bool, TestCaseError> {
     let loaded = match tlsreg::profile::load_with("p.yaml", yaml, None, "p") {
         Ok(l) => l,
@@ -249,6 +250,24 @@ fn check(
         }
     }
 
+    // The Ansible playbook: refused for NUL in text; else ASCII, and Ansible (which would
+    // template any text not `!unsafe`) must replay it to the plan's values (all cases in
+    // one run, below).
+    let info = tlsreg::emit::ansible::PlaybookInfo {
+        profile: profile.name.clone(),
+        revert: false,
+    };
+    match tlsreg::emit::ansible::to_ansible(&plan, &info) {
+        Err(e) => prop_assert!(has_nul, "the playbook was refused without a NUL: {e}"),
+        Ok(bytes) => {
+            prop_assert!(!has_nul, "a NUL reached the playbook");
+            prop_assert!(bytes.is_ascii());
+            playbooks
+                .borrow_mut()
+                .push((bytes, want.clone(), yaml.to_string()));
+        }
+    }
+
     // The Intune pair: ASCII, and the calls of each are the plan (both are refused for
     // NUL in text, like the script).
     match tlsreg::compile::outputs(
@@ -306,9 +325,10 @@ fn hostile_text_in_every_profile_field_is_escaped_or_refused() {
     let (compiled, refused) = (Cell::new(0), Cell::new(0));
     let pols = RefCell::new(Vec::new());
     let scripts = RefCell::new(Vec::new());
+    let playbooks = RefCell::new(Vec::new());
     runner
         .run(&profile_yaml(), |yaml| {
-            match check(&yaml, &pols, &scripts) {
+            match check(&yaml, &pols, &scripts, &playbooks) {
                 Ok(true) => compiled.set(compiled.get() + 1),
                 Ok(false) => refused.set(refused.get() + 1),
                 Err(e) => return Err(TestCaseError::fail(format!("{e}\n--- profile ---\n{yaml}"))),
@@ -341,6 +361,22 @@ fn hostile_text_in_every_profile_field_is_escaped_or_refused() {
             "the grammar finds errors; profile:\n{culprit:?}"
         );
     }
+    // Every playbook through Ansible, in one run.
+    let playbooks = playbooks.into_inner();
+    let runs: Vec<String> = playbooks
+        .iter()
+        .enumerate()
+        .map(|(i, (bytes, _, _))| {
+            let f = dir.path().join(format!("{i}.yml"));
+            std::fs::write(&f, bytes).unwrap();
+            format!("{}@1", f.display())
+        })
+        .collect();
+    if let Some(got) = crate::ansible::replay(&runs, true) {
+        for (g, (_, want, yaml)) in got.iter().zip(&playbooks) {
+            assert_eq!(g, want, "Ansible replays another registry from\n{yaml}");
+        }
+    }
     let pols = pols.into_inner();
     let files: Vec<std::path::PathBuf> = pols
         .iter()
@@ -364,10 +400,11 @@ fn hostile_text_in_every_profile_field_is_escaped_or_refused() {
         }
     }
     eprintln!(
-        "escaping: {} profiles compiled ({} as Registry.pol, {} PowerShell scripts), {} refused",
+        "escaping: {} profiles compiled ({} as Registry.pol, {} PowerShell scripts, {} playbooks), {} refused",
         compiled.get(),
         pols.len(),
         scripts.len(),
+        playbooks.len(),
         refused.get()
     );
     assert!(

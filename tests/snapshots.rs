@@ -82,12 +82,14 @@ fn pol_text(bytes: &[u8]) -> String {
     out
 }
 
-/// Every file `compile --format all,pol,intune` writes for a built-in, and with `--revert`:
-/// the `.reg` and `.pol` of each build family, the one script and the Intune pair.
+/// Every file `compile --format all,pol,intune,ansible` writes for a built-in, and with
+/// `--revert`: the `.reg` and `.pol` of each build family, the one script, the Intune pair
+/// and the playbook.
 fn every_output(name: &str) -> Vec<compile::Output> {
     let formats = compile::Formats {
         pol: true,
         intune: true,
+        ansible: true,
         ..compile::Formats::ALL
     };
     [false, true]
@@ -118,6 +120,7 @@ fn builtin_outputs() {
                     pol_text(&out.bytes)
                 } else if out.file_name.ends_with(".detect.ps1")
                     || out.file_name.ends_with(".remediate.ps1")
+                    || out.file_name.ends_with(".playbook.yml")
                 {
                     assert!(out.bytes.is_ascii(), "{}: ASCII, no BOM", out.file_name);
                     String::from_utf8(out.bytes.clone()).unwrap()
@@ -309,6 +312,7 @@ fn output_is_identical_run_to_run() {
         let formats = compile::Formats {
             pol: true,
             intune: true,
+            ansible: true,
             ..compile::Formats::ALL
         };
         let a = compile::outputs(name, &load(name), Options::default(), formats).unwrap();

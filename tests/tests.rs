@@ -2,6 +2,7 @@
 
 mod util;
 
+mod ansible;
 mod audit;
 mod ci;
 mod cli;

@@ -88,6 +88,9 @@ pub enum CompileError {
     /// The PowerShell output could not be made.
     #[error(transparent)]
     PowerShell(#[from] crate::emit::powershell::PsError),
+    /// The Ansible playbook could not be made.
+    #[error(transparent)]
+    Ansible(#[from] crate::emit::ansible::AnsibleError),
     /// The Group Policy `Registry.pol` output could not be made.
     #[error(transparent)]
     Pol(#[from] crate::emit::pol::PolError),
@@ -121,6 +124,8 @@ pub struct Formats {
     /// Intune Remediations' detection and remediation scripts (`NAME.detect.ps1`,
     /// `NAME.remediate.ps1`).
     pub intune: bool,
+    /// An Ansible playbook of `win_regedit` tasks (`NAME.playbook.yml`).
+    pub ansible: bool,
 }
 
 impl Formats {
@@ -131,6 +136,7 @@ impl Formats {
         ps1: true,
         pol: false,
         intune: false,
+        ansible: false,
     };
 }
 
@@ -175,6 +181,49 @@ pub fn intune_outputs(
         .collect()
 }
 
+/// The Ansible playbook of a profile's families under `name` (`NAME.playbook.yml`, or
+/// `NAME.revert.playbook.yml`): one for every family, each family's tasks under a `when` on
+/// the build the play reads first.
+pub fn ansible_output(name: &str, fams: &[Family], revert: bool) -> Result<Output, CompileError> {
+    use crate::emit::ansible::{to_ansible_by_build, PlaybookInfo};
+    let Some(first) = fams.first() else {
+        return Err(crate::emit::ansible::AnsibleError::Misaligned.into());
+    };
+    let mut branches = branches(fams, revert);
+    if branches.windows(2).all(|w| w[0].plan == w[1].plan) {
+        branches.truncate(1);
+    }
+    let info = PlaybookInfo {
+        profile: first.profile.name.clone(),
+        revert,
+    };
+    let stem = if revert {
+        format!("{name}.revert")
+    } else {
+        name.to_string()
+    };
+    let range = (first.first, fams.last().and_then(|f| f.last));
+    Ok(Output {
+        file_name: format!("{stem}.playbook.yml"),
+        bytes: to_ansible_by_build(&branches, range, &info)?,
+    })
+}
+
+/// Each family's plan (or its undo) with its first build.
+fn branches(fams: &[Family], revert: bool) -> Vec<crate::emit::powershell::Branch> {
+    fams.iter()
+        .map(|f| crate::emit::powershell::Branch {
+            first: f.first,
+            builds: f.builds(),
+            plan: if revert {
+                f.profile.plan().revert()
+            } else {
+                f.profile.plan()
+            },
+        })
+        .collect()
+}
+
 /// The whole range of a profile whose lists are resolved as one.
 fn whole(profile: &Profile) -> Family {
     Family {
@@ -193,22 +242,11 @@ fn ps1_for_families(
     revert: bool,
     kind: ScriptKind,
 ) -> Result<Output, CompileError> {
-    use crate::emit::powershell::{to_powershell_by_build, Branch, ScriptInfo};
+    use crate::emit::powershell::{to_powershell_by_build, ScriptInfo};
     let Some(first) = fams.first() else {
         return Err(crate::emit::powershell::PsError::Misaligned.into());
     };
-    let mut branches: Vec<Branch> = fams
-        .iter()
-        .map(|f| Branch {
-            first: f.first,
-            builds: f.builds(),
-            plan: if revert {
-                f.profile.plan().revert()
-            } else {
-                f.profile.plan()
-            },
-        })
-        .collect();
+    let mut branches = branches(fams, revert);
     // Families whose plans are the same (an undo deletes the lists whatever they held)
     // need no choice at run time.
     if branches.windows(2).all(|w| w[0].plan == w[1].plan) {
@@ -358,6 +396,9 @@ pub fn outputs(
             if formats.intune {
                 outs.extend(intune_outputs(name, &[whole(&profile)], opts.revert)?);
             }
+            if formats.ansible {
+                outs.push(ansible_output(name, &[whole(&profile)], opts.revert)?);
+            }
             notes.extend(changes.into_iter().map(Note::Changed));
         }
         Resolved::Families(fams) => {
@@ -398,6 +439,9 @@ pub fn outputs(
             }
             if formats.intune {
                 outs.extend(intune_outputs(name, &fams, opts.revert)?);
+            }
+            if formats.ansible {
+                outs.push(ansible_output(name, &fams, opts.revert)?);
             }
         }
     }

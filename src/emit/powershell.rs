@@ -5,6 +5,7 @@
 //! and says in one line whether the computer is as the profile asks, and a remediation
 //! script (the same script, ASCII, exit 0 when it succeeded).
 
+use super::needs_restart;
 use crate::plan::{Op, Plan};
 use crate::value::RegData;
 use std::fmt::Write as _;
@@ -128,15 +129,6 @@ fn utf16_hex(s: &str) -> String {
         .flat_map(u16::to_le_bytes)
         .map(|b| format!("{b:02x}"))
         .collect()
-}
-
-/// Whether changing this key needs a restart to take effect: everything the catalogue
-/// writes (SCHANNEL, LSA, cipher-suite policy, .NET, WinHTTP) does.
-fn needs_restart(key: &str) -> bool {
-    let k = key.to_ascii_uppercase();
-    crate::catalog::RESTART_KEY_PARTS
-        .iter()
-        .any(|p| k.contains(&p.to_ascii_uppercase()))
 }
 
 /// The `-Kind ... -Data ...` arguments of one value.
