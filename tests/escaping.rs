@@ -161,7 +161,7 @@ fn check(
     yaml: &str,
     pols: &RefCell<Vec<PolCase>>,
     scripts: &RefCell<Vec<(Vec<u8>, String)>>,
-    playbooks: &RefCell<Vec<(Vec<u8>, Vec<String>, String)>>,
+    playbooks: &RefCell<Vec<Pending>>,
 ) -> Result<bool, TestCaseError> {
     let loaded = match tlsreg::profile::load_with("p.yaml", yaml, None, "p") {
         Ok(l) => l,
@@ -304,6 +304,10 @@ fn check(
     prop_assert_eq!(again.profile.plan().ops, plan.ops);
     Ok(true)
 }
+
+/// A playbook, the values it must leave, and the profile it came from, for one Ansible run
+/// over every case.
+type Pending = (Vec<u8>, Vec<String>, String);
 
 /// A profile's `Registry.pol` and the values it must leave, for one run of Samba's parser
 /// over every case.
