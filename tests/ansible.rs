@@ -354,3 +354,18 @@ fn text_that_looks_like_other_yaml_types_or_templates_stays_text() {
         assert_eq!(got[0], expected(&[&plan]));
     }
 }
+
+/// The README's example task is what `compile strict --format ansible` writes.
+#[test]
+fn the_readme_example_task_is_strict_as_written() {
+    let readme = std::fs::read_to_string(util::root().join("README.md")).unwrap();
+    let section = &readme[readme.find("### Ansible").expect("an Ansible section")..];
+    let start = section.find("```yaml\n").expect("a YAML example") + 8;
+    let example = &section[start..start + section[start..].find("```").unwrap()];
+    let (out, _) = playbook("strict", false);
+    let text = String::from_utf8(out.bytes).unwrap();
+    assert!(
+        text.contains(example),
+        "not in strict.playbook.yml:\n{example}"
+    );
+}
