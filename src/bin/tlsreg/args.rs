@@ -26,6 +26,7 @@ const COMPILE_HELP: &str = concat!(
   tlsreg compile best-practices --format all -o out
   tlsreg compile best-practices --format pol -o gpo   # best-practices.pol: Registry.pol
   tlsreg compile strict --format intune -o intune     # strict.detect.ps1, strict.remediate.ps1
+  tlsreg compile strict --format gpp -o gpo           # strict.gpp.xml: Preferences\\Registry\\Registry.xml
   tlsreg compile my.yaml --target-build windows-server-2012-r2 -o -
   tlsreg compile profiles/*.yaml -o generated --check   # CI: exit 1 on drift
   tlsreg compile strict --flavor hivex --control-set 1 -o offline",
@@ -137,6 +138,8 @@ pub enum OutFormat {
     Pol,
     /// Intune Remediations: NAME.detect.ps1 and NAME.remediate.ps1
     Intune,
+    /// Group Policy Preferences: NAME.gpp.xml (a GPO's Machine\Preferences\Registry\Registry.xml)
+    Gpp,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
