@@ -11,6 +11,7 @@ mod diagnostics;
 mod escaping;
 mod export;
 mod fuzz_equiv;
+mod gpp;
 mod images;
 mod intune;
 mod lint_sarif;
