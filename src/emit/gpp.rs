@@ -12,9 +12,9 @@
 //! item attributes are those of the common schema ([MS-GPPREF] 2.2.1.1.1): `removePolicy` is
 //! not set (an item with it is undone when the GPO stops applying, and a build family's item
 //! whose filter stops matching would delete the value the next family's item sets; undo with
-//! the `--revert` file), nor `bypassErrors` (the extension stops at the first item that
-//! fails, as the PowerShell script does), nor `changed` (optional, display only: a date
-//! would make two runs differ), nor `image` (display only).
+//! the `--revert` file), nor `bypassErrors` (0: "stop processing this preference type" at
+//! an error, [MS-GPPREF] 2.2.1.1.3, as the PowerShell script stops), nor `changed`
+//! (optional, display only: a date would make two runs differ), nor `image` (display only).
 //!
 //! **Stable item ids.** `uid` is required and only identifies an item for tracing. It is a
 //! name-based UUID (RFC 4122 version 5, SHA-1) of the collection's name, the item's build
@@ -24,23 +24,20 @@
 //! **Build families.** When the lists differ by build ([`to_gpp_by_build`]), an operation
 //! every family shares is one item; one whose data differs becomes one item per family with
 //! item-level targeting ([MS-GPPREF] 2.2.1.22): a `FilterWmi` whose query selects the
-//! family's builds from `Win32_OperatingSystem.BuildNumber`. That property is a string, and
-//! WQL compares strings character by character, which orders builds by number only among
-//! builds of the same length: every comparison is therefore paired with a length test
-//! (`BuildNumber LIKE '_____'` is five characters), so a family from build 7601 to 10239 is
-//! `(four characters and >= '7601') OR (five characters and <= '10239')`. The families'
-//! ranges are contiguous (each ends where the next begins, as the script chooses them), and
-//! the newest one also takes every longer build number.
+//! family's builds from `Win32_OperatingSystem.BuildNumber` ([`super::wql`]: string
+//! comparisons among build numbers of one length). The families' ranges are contiguous
+//! (each ends where the next begins, as the script chooses them), and the newest one also
+//! takes every longer build number.
 //!
 //! **What the format cannot say is refused**, never approximated: REG_BINARY, REG_QWORD and
 //! REG_NONE (the type "MUST be one of ... REG_SZ, REG_DWORD, REG_EXPAND_SZ, or REG_MULTI_SZ";
-//! the console writes the first two in a form no public source documents), text XML 1.0
+//! the console writes the first two, in a form no trustworthy public source shows), text XML 1.0
 //! cannot carry (NUL and the other C0 controls but tab, LF and CR; U+FFFE, U+FFFF), `%`
 //! anywhere (the extension expands environment variables, [MS-GPPREF] 2.2.1.1.5), keys
 //! outside the five hives, and a REG_MULTI_SZ that is empty or has an empty item or an item
-//! with white space: the console writes a list both as `value`, the items joined by spaces,
-//! and as `<Values><Value>item</Value>...</Values>` (not in [MS-GPPREF]; the two must read
-//! the same whichever the extension uses).
+//! with white space: a list is written both as `value`, the items joined by spaces, and as
+//! `<Values><Value>item</Value>...</Values>`, the form seen in files the console wrote (not
+//! in [MS-GPPREF]), and the two must read the same whichever the extension uses.
 //!
 //! Escaping: attribute values are double-quoted with `&`, `<` and `"` escaped and tab, LF
 //! and CR written as character references (a parser would turn them into spaces, XML 1.0
@@ -256,43 +253,6 @@ fn uid(parts: &[&str]) -> String {
     )
 }
 
-/// The WQL query selecting the builds from `lo` to `hi` (`None`: every later build).
-pub fn build_query(lo: u32, hi: Option<u32>) -> String {
-    let digits = |n: u32| n.to_string().len();
-    let chars = |n: usize| "_".repeat(n);
-    let (dl, dh) = (digits(lo), hi.map(digits));
-    let mut clauses: Vec<Vec<String>> = Vec::new();
-    for n in dl..=dh.unwrap_or(dl) {
-        let mut atoms = vec![format!("BuildNumber LIKE '{}'", chars(n))];
-        if n == dl {
-            atoms.push(format!("BuildNumber >= '{lo}'"));
-        }
-        if let Some(h) = hi.filter(|_| Some(n) == dh) {
-            atoms.push(format!("BuildNumber <= '{h}'"));
-        }
-        clauses.push(atoms);
-    }
-    if hi.is_none() {
-        clauses.push(vec![format!("BuildNumber LIKE '{}%'", chars(dl + 1))]);
-    }
-    let many = clauses.len() > 1;
-    let disjuncts: Vec<String> = clauses
-        .into_iter()
-        .map(|atoms| {
-            let c = atoms.join(" AND ");
-            if many && atoms.len() > 1 {
-                format!("({c})")
-            } else {
-                c
-            }
-        })
-        .collect();
-    format!(
-        "SELECT * FROM Win32_OperatingSystem WHERE {}",
-        disjuncts.join(" OR ")
-    )
-}
-
 /// The `Properties` element of an operation (checked), and the item's display name.
 fn properties(op: &Op) -> Result<(String, String), GppError> {
     let (hive, path) = split_key(op.key())?;
@@ -482,7 +442,7 @@ pub fn to_gpp_by_build(
                 attr(&shown),
                 attr(&scope),
                 item_uid(&scope, op),
-                attr(&build_query(lo, hi)),
+                attr(&super::wql::build_range(lo, hi)),
                 attr(WMI_NAMESPACE)
             );
         }
@@ -659,23 +619,6 @@ mod tests {
         assert!(a[1..37]
             .chars()
             .all(|c| c == '-' || c.is_ascii_hexdigit() && !c.is_ascii_lowercase()));
-    }
-
-    #[test]
-    fn build_queries_compare_builds_of_one_length() {
-        assert_eq!(
-            build_query(20348, None),
-            "SELECT * FROM Win32_OperatingSystem WHERE (BuildNumber LIKE '_____' AND BuildNumber >= '20348') OR BuildNumber LIKE '______%'"
-        );
-        assert_eq!(
-            build_query(10240, Some(20347)),
-            "SELECT * FROM Win32_OperatingSystem WHERE BuildNumber LIKE '_____' AND BuildNumber >= '10240' AND BuildNumber <= '20347'"
-        );
-        assert_eq!(
-            build_query(7601, Some(10239)),
-            "SELECT * FROM Win32_OperatingSystem WHERE (BuildNumber LIKE '____' AND BuildNumber >= '7601') OR (BuildNumber LIKE '_____' AND BuildNumber <= '10239')"
-        );
-        assert!(build_query(900, Some(120_000)).contains("OR BuildNumber LIKE '____' OR BuildNumber LIKE '_____' OR (BuildNumber LIKE '______' AND BuildNumber <= '120000')"));
     }
 
     #[test]

@@ -1,9 +1,10 @@
-//! Writers that turn a [`Plan`](crate::plan::Plan) into files.
+//! Writers that turn a [`Plan`] into files.
 
 pub mod gpp;
 pub mod pol;
 pub mod powershell;
 pub mod reg;
+pub mod wql;
 
 use crate::plan::{Op, Plan};
 
