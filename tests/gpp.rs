@@ -601,3 +601,95 @@ fn compile_writes_checks_and_streams_gpp() {
         fams[0].1.ops.len() + differ * (fams.len() - 1)
     );
 }
+
+/// The checker is an oracle that bites: a file the writer made passes, and each departure
+/// from [MS-GPPREF] (or from the WQL shapes it evaluates) made in it by hand is rejected.
+#[test]
+fn the_checker_rejects_what_the_spec_forbids() {
+    let Some(py) = python() else {
+        return;
+    };
+    let Some(oracles) = util::oracle("reg2values.sh").and_then(|p| Some(p.parent()?.to_path_buf()))
+    else {
+        return;
+    };
+    let dir = util::tempdir();
+    let (out, _) = builtin_gpp("best-practices", false);
+    let good = String::from_utf8(out.bytes).unwrap();
+    let check = |text: &str| {
+        let f = write(dir.path(), "x.gpp.xml", text.as_bytes());
+        let o = run(Command::new(&py)
+            .arg(util::root().join("tests/fixtures/gpp/gpp2values.py"))
+            .arg(&oracles)
+            .args(["--build", "20348"])
+            .arg(&f));
+        (o.status.code(), stderr(&o))
+    };
+    assert_eq!(check(&good).0, Some(0), "{}", check(&good).1);
+    let uid = good.split("uid=\"").nth(2).unwrap()[..38].to_string();
+    let bad: Vec<(&str, String)> = vec![
+        ("root CLSID", good.replacen("{A3CCFC41", "{A3CCFC42", 1)),
+        ("item CLSID", good.replacen("{9CD4B2F4", "{9CD4B2F5", 1)),
+        (
+            "uid twice",
+            good.replacen(&uid, &good.split("uid=\"").nth(3).unwrap()[..38], 1),
+        ),
+        (
+            "lower-case uid",
+            good.replacen(&uid, &uid.to_lowercase(), 1),
+        ),
+        ("no uid", good.replacen(&format!(" uid=\"{uid}\""), "", 1)),
+        ("action", good.replacen("action=\"U\"", "action=\"X\"", 1)),
+        (
+            "hive",
+            good.replacen("hive=\"HKEY_LOCAL_MACHINE\"", "hive=\"HKLM\"", 1),
+        ),
+        (
+            "leading backslash",
+            good.replacen("key=\"SYSTEM", "key=\"\\SYSTEM", 1),
+        ),
+        (
+            "hive in the key",
+            good.replacen("key=\"SYSTEM", "key=\"HKEY_LOCAL_MACHINE\\SYSTEM", 1),
+        ),
+        (
+            "type",
+            good.replacen("type=\"REG_DWORD\"", "type=\"REG_BINARY\"", 1),
+        ),
+        (
+            "boolean",
+            good.replacen("default=\"0\"", "default=\"2\"", 1),
+        ),
+        (
+            "DWORD digits",
+            good.replacen("value=\"00000000\"", "value=\"0\"", 1),
+        ),
+        (
+            "filter bool",
+            good.replacen("bool=\"AND\"", "bool=\"XOR\"", 1),
+        ),
+        ("filter not", good.replacen(" not=\"0\"", "", 1)),
+        (
+            "filter name",
+            good.replacen("<FilterWmi ", "<FilterWMI ", 1),
+        ),
+        (
+            "WQL",
+            good.replacen("BuildNumber LIKE '_____'", "Version LIKE '10.%'", 1),
+        ),
+        ("not XML", good.replacen("</Collection>", "</Collectio>", 1)),
+    ];
+    // A list whose `value` and `<Values>` read differently.
+    let (out, _) = builtin_gpp("mozilla-intermediate", false);
+    let list = String::from_utf8(out.bytes).unwrap();
+    assert_eq!(check(&list).0, Some(0), "{}", check(&list).1);
+    let at = list.find("type=\"REG_MULTI_SZ\" value=\"").expect("a list") + 27;
+    let space = at + list[at..].find(' ').expect("two items");
+    let mut bad = bad;
+    bad.push(("list", format!("{}{}", &list[..space], &list[space + 1..])));
+    for (what, text) in bad {
+        assert_ne!(text, good, "{what}: the mutation changed nothing");
+        let (code, err) = check(&text);
+        assert_eq!(code, Some(1), "{what} was not rejected: {err}");
+    }
+}
