@@ -4,7 +4,9 @@
 //! `]`, `=`, `@`, backslashes, CR, LF, NUL, line and paragraph separators, a BOM, non-ASCII.
 //! The profile is either refused with `file:line:col` diagnostics, or every output carries
 //! the text exactly: the `.reg` as read by hivex and by our own reader, the PowerShell
-//! script's calls as its syntax tree has them, and the `show` YAML loaded back.
+//! script's calls as its syntax tree has them, the `Registry.pol` as Samba reads it, the
+//! Group Policy Preferences XML as Python's parser reads it, and the `show` YAML loaded
+//! back.
 
 use crate::oracle::expected;
 use crate::util;
@@ -160,6 +162,7 @@ fn profile_name_in(script: &str) -> Result<String, TestCaseError> {
 fn check(
     yaml: &str,
     pols: &RefCell<Vec<PolCase>>,
+    gpps: &RefCell<Vec<PolCase>>,
     scripts: &RefCell<Vec<(Vec<u8>, String)>>,
     playbooks: &RefCell<Vec<Pending>>,
 ) -> Result<bool, TestCaseError> {
@@ -224,6 +227,30 @@ fn check(
             prop_assert_eq!(crate::pol::cannot_carry(&plan), None);
             pols.borrow_mut().push(PolCase {
                 bytes: o[0].bytes.clone(),
+                want: want.clone(),
+                yaml: yaml.to_string(),
+            });
+        }
+    }
+
+    // Group Policy Preferences: refused exactly when the format cannot carry the plan; else
+    // Python's XML parser, through the checker, must read the plan's values (all cases at
+    // once, below).
+    let gpp = tlsreg::compile::Formats {
+        gpp: true,
+        ..Default::default()
+    };
+    match tlsreg::compile::outputs("p", profile, Default::default(), gpp) {
+        Err(e) => prop_assert!(
+            matches!(e, tlsreg::compile::CompileError::Gpp(_))
+                && crate::gpp::cannot_carry(&plan).is_some(),
+            "the Registry.xml was refused for a plan it can carry: {e}"
+        ),
+        Ok(c) => {
+            prop_assert_eq!(crate::gpp::cannot_carry(&plan), None);
+            prop_assert_eq!(c.outputs.len(), 1);
+            gpps.borrow_mut().push(PolCase {
+                bytes: c.outputs[0].bytes.clone(),
                 want: want.clone(),
                 yaml: yaml.to_string(),
             });
@@ -309,8 +336,8 @@ fn check(
 /// over every case.
 type Pending = (Vec<u8>, Vec<String>, String);
 
-/// A profile's `Registry.pol` and the values it must leave, for one run of Samba's parser
-/// over every case.
+/// A profile's `Registry.pol` (or Registry.xml) and the values it must leave, for one run
+/// of Samba's parser (or of the XML checker) over every case.
 struct PolCase {
     bytes: Vec<u8>,
     want: Vec<String>,
@@ -328,11 +355,12 @@ fn hostile_text_in_every_profile_field_is_escaped_or_refused() {
     });
     let (compiled, refused) = (Cell::new(0), Cell::new(0));
     let pols = RefCell::new(Vec::new());
+    let gpps = RefCell::new(Vec::new());
     let scripts = RefCell::new(Vec::new());
     let playbooks = RefCell::new(Vec::new());
     runner
         .run(&profile_yaml(), |yaml| {
-            match check(&yaml, &pols, &scripts, &playbooks) {
+            match check(&yaml, &pols, &gpps, &scripts, &playbooks) {
                 Ok(true) => compiled.set(compiled.get() + 1),
                 Ok(false) => refused.set(refused.get() + 1),
                 Err(e) => return Err(TestCaseError::fail(format!("{e}\n--- profile ---\n{yaml}"))),
@@ -403,10 +431,32 @@ fn hostile_text_in_every_profile_field_is_escaped_or_refused() {
             }
         }
     }
+    let gpps = gpps.into_inner();
+    let cases: Vec<(Option<u32>, Vec<std::path::PathBuf>)> = gpps
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let f = dir.path().join(format!("{i}.gpp.xml"));
+            std::fs::write(&f, &c.bytes).unwrap();
+            (None, vec![f])
+        })
+        .collect();
+    if !cases.is_empty() {
+        if let Some(each) = crate::gpp::replay_each(&cases) {
+            for (got, c) in each.iter().zip(&gpps) {
+                assert_eq!(
+                    got, &c.want,
+                    "the XML checker read another registry from\n{}",
+                    c.yaml
+                );
+            }
+        }
+    }
     eprintln!(
-        "escaping: {} profiles compiled ({} as Registry.pol, {} PowerShell scripts, {} playbooks), {} refused",
+        "escaping: {} profiles compiled ({} as Registry.pol, {} as Registry.xml, {} PowerShell scripts, {} playbooks), {} refused",
         compiled.get(),
         pols.len(),
+        gpps.len(),
         scripts.len(),
         playbooks.len(),
         refused.get()

@@ -227,6 +227,9 @@ pub(crate) fn cannot_carry(plan: &Plan) -> Option<&'static str> {
                 if matches!(data, RegData::None(_)) {
                     return Some("REG_NONE");
                 }
+                if matches!(data, RegData::Sz(t) | RegData::ExpandSz(t) if t.contains('\0')) {
+                    return Some("a NUL inside a string");
+                }
                 if data.to_bytes().len() > 65_535 {
                     return Some("size");
                 }
@@ -269,6 +272,12 @@ fn carriable(keys: &[Vec<String>], steps: &[Step]) -> Plan {
         .iter()
         .map(|s| match s {
             Step::Set(k, n, RegData::None(b)) => Step::Set(*k, name(n), RegData::Binary(b.clone())),
+            Step::Set(k, n, RegData::Sz(t)) => {
+                Step::Set(*k, name(n), RegData::Sz(t.replace('\0', "0")))
+            }
+            Step::Set(k, n, RegData::ExpandSz(t)) => {
+                Step::Set(*k, name(n), RegData::ExpandSz(t.replace('\0', "0")))
+            }
             Step::Set(k, n, d) => Step::Set(*k, name(n), d.clone()),
             Step::DeleteValue(k, n) => Step::DeleteValue(*k, name(n)),
             Step::DeleteKey(k) => Step::DeleteKey(*k),

@@ -82,14 +82,15 @@ fn pol_text(bytes: &[u8]) -> String {
     out
 }
 
-/// Every file `compile --format all,pol,intune,ansible` writes for a built-in, and with
-/// `--revert`: the `.reg` and `.pol` of each build family, the one script, the Intune pair
-/// and the playbook.
+/// Every file `compile --format all,pol,intune,ansible,gpp` writes for a built-in, and with
+/// `--revert`: the `.reg` and `.pol` of each build family, the one script, the Intune pair,
+/// the playbook and the one Group Policy Preferences file.
 fn every_output(name: &str) -> Vec<compile::Output> {
     let formats = compile::Formats {
         pol: true,
         intune: true,
         ansible: true,
+        gpp: true,
         ..compile::Formats::ALL
     };
     [false, true]
@@ -118,6 +119,17 @@ fn builtin_outputs() {
                     utf16_text(&out.bytes)
                 } else if out.file_name.ends_with(".pol") {
                     pol_text(&out.bytes)
+                } else if out.file_name.ends_with(".gpp.xml") {
+                    // UTF-8 without a BOM, CRLF only (the XML itself is checked by
+                    // tests/gpp.rs with Python's parser).
+                    let text = String::from_utf8(out.bytes.clone()).expect("UTF-8");
+                    assert!(text.starts_with("<?xml "), "{}: no BOM", out.file_name);
+                    assert!(
+                        !text.replace("\r\n", "").contains(['\r', '\n']),
+                        "{}: a bare CR or LF",
+                        out.file_name
+                    );
+                    text
                 } else if out.file_name.ends_with(".detect.ps1")
                     || out.file_name.ends_with(".remediate.ps1")
                     || out.file_name.ends_with(".playbook.yml")
@@ -313,6 +325,7 @@ fn output_is_identical_run_to_run() {
             pol: true,
             intune: true,
             ansible: true,
+            gpp: true,
             ..compile::Formats::ALL
         };
         let a = compile::outputs(name, &load(name), Options::default(), formats).unwrap();

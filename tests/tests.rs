@@ -12,6 +12,7 @@ mod diagnostics;
 mod escaping;
 mod export;
 mod fuzz_equiv;
+mod gpp;
 mod images;
 mod intune;
 mod lint_sarif;

@@ -168,7 +168,7 @@ pub fn resolve(profile: &Profile, opts: Options) -> Result<Resolved, CompileErro
 
 /// The profile as compiled for `opts.target_build`, or for its whole target when that gets
 /// one list ([`resolve`]), with what changed; a target whose builds get different lists is
-/// [`CompileError::ListsDifferInRange`] here (use [`outputs`], which writes one file per
+/// [`CompileError::ListsDifferInRange`] here (use [`outputs`](super::outputs), which writes one file per
 /// family).
 pub fn resolve_for_build(
     profile: &Profile,

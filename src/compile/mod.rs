@@ -94,6 +94,9 @@ pub enum CompileError {
     /// The Group Policy `Registry.pol` output could not be made.
     #[error(transparent)]
     Pol(#[from] crate::emit::pol::PolError),
+    /// The Group Policy Preferences `Registry.xml` output could not be made.
+    #[error(transparent)]
+    Gpp(#[from] crate::emit::gpp::GppError),
     /// Build `build` knows none of the list's names: writing an empty list would leave
     /// Windows no suite (or curve) at all.
     #[error("build {build} knows none of the names in the {list} list; nothing would be left")]
@@ -126,6 +129,9 @@ pub struct Formats {
     pub intune: bool,
     /// An Ansible playbook of `win_regedit` tasks (`NAME.playbook.yml`).
     pub ansible: bool,
+    /// Group Policy Preferences Registry extension files (`NAME.gpp.xml`, a GPO's
+    /// `Machine\Preferences\Registry\Registry.xml`).
+    pub gpp: bool,
 }
 
 impl Formats {
@@ -137,6 +143,7 @@ impl Formats {
         pol: false,
         intune: false,
         ansible: false,
+        gpp: false,
     };
 }
 
@@ -185,34 +192,57 @@ pub fn intune_outputs(
 /// `NAME.revert.playbook.yml`): one for every family, each family's tasks under a `when` on
 /// the build the play reads first.
 pub fn ansible_output(name: &str, fams: &[Family], revert: bool) -> Result<Output, CompileError> {
-    use crate::emit::ansible::{to_ansible_by_build, PlaybookInfo};
+    use crate::emit::ansible::{to_ansible_by_build, AnsibleError, PlaybookInfo};
     let Some(first) = fams.first() else {
-        return Err(crate::emit::ansible::AnsibleError::Misaligned.into());
+        return Err(AnsibleError::Misaligned.into());
     };
-    let mut branches = branches(fams, revert);
-    if branches.windows(2).all(|w| w[0].plan == w[1].plan) {
-        branches.truncate(1);
-    }
     let info = PlaybookInfo {
         profile: first.profile.name.clone(),
         revert,
     };
-    let stem = if revert {
-        format!("{name}.revert")
-    } else {
-        name.to_string()
-    };
     let range = (first.first, fams.last().and_then(|f| f.last));
     Ok(Output {
-        file_name: format!("{stem}.playbook.yml"),
-        bytes: to_ansible_by_build(&branches, range, &info)?,
+        file_name: format!("{}.playbook.yml", stem(name, revert)),
+        bytes: to_ansible_by_build(&branches(fams, revert), range, &info)?,
     })
 }
 
-/// Each family's plan (or its undo) with its first build.
-fn branches(fams: &[Family], revert: bool) -> Vec<crate::emit::powershell::Branch> {
-    fams.iter()
-        .map(|f| crate::emit::powershell::Branch {
+/// The Group Policy Preferences file of a profile's families under `name`: `NAME.gpp.xml`
+/// (`NAME.revert.gpp.xml` for the undo), one file for every family, whose items that differ
+/// by build are targeted at their family's builds ([`crate::emit::gpp::to_gpp_by_build`]).
+/// Group Policy applies it on a live system, so `CurrentControlSet` stays as it is.
+pub fn gpp_outputs(name: &str, fams: &[Family], revert: bool) -> Result<Vec<Output>, CompileError> {
+    use crate::emit::gpp::{to_gpp_by_build, GppError, GppInfo};
+    let Some(first) = fams.first() else {
+        return Err(GppError::Misaligned.into());
+    };
+    let info = GppInfo {
+        profile: first.profile.name.clone(),
+        revert,
+    };
+    let range = (first.first, fams.last().and_then(|f| f.last));
+    Ok(vec![Output {
+        file_name: format!("{}.gpp.xml", stem(name, revert)),
+        bytes: to_gpp_by_build(&branches(fams, revert), range, &info)?,
+    }])
+}
+
+/// The file name before its suffix: `NAME`, or `NAME.revert` for the undo.
+fn stem(name: &str, revert: bool) -> String {
+    if revert {
+        format!("{name}.revert")
+    } else {
+        name.to_string()
+    }
+}
+
+/// The families' plans (or their undo plans) for the writers that serve every family in one
+/// file; one branch when they are all the same (an undo deletes the lists whatever they
+/// held), which needs no choice by build.
+fn branches(fams: &[Family], revert: bool) -> Vec<crate::emit::Branch> {
+    let mut branches: Vec<crate::emit::Branch> = fams
+        .iter()
+        .map(|f| crate::emit::Branch {
             first: f.first,
             builds: f.builds(),
             plan: if revert {
@@ -221,7 +251,11 @@ fn branches(fams: &[Family], revert: bool) -> Vec<crate::emit::powershell::Branc
                 f.profile.plan()
             },
         })
-        .collect()
+        .collect();
+    if branches.windows(2).all(|w| w[0].plan == w[1].plan) {
+        branches.truncate(1);
+    }
+    branches
 }
 
 /// The whole range of a profile whose lists are resolved as one.
@@ -246,12 +280,6 @@ fn ps1_for_families(
     let Some(first) = fams.first() else {
         return Err(crate::emit::powershell::PsError::Misaligned.into());
     };
-    let mut branches = branches(fams, revert);
-    // Families whose plans are the same (an undo deletes the lists whatever they held)
-    // need no choice at run time.
-    if branches.windows(2).all(|w| w[0].plan == w[1].plan) {
-        branches.truncate(1);
-    }
     let info = ScriptInfo {
         profile: first.profile.name.clone(),
         prerequisites: !revert
@@ -261,11 +289,6 @@ fn ps1_for_families(
         revert,
         kind,
     };
-    let stem = if revert {
-        format!("{name}.revert")
-    } else {
-        name.to_string()
-    };
     let range = (first.first, fams.last().and_then(|f| f.last));
     let suffix = match kind {
         ScriptKind::Apply => "ps1",
@@ -273,8 +296,8 @@ fn ps1_for_families(
         ScriptKind::IntuneRemediate => "remediate.ps1",
     };
     Ok(Output {
-        file_name: format!("{stem}.{suffix}"),
-        bytes: to_powershell_by_build(&branches, range, &info)?,
+        file_name: format!("{}.{suffix}", stem(name, revert)),
+        bytes: to_powershell_by_build(&branches(fams, revert), range, &info)?,
     })
 }
 
@@ -297,6 +320,14 @@ pub enum Note {
         /// The script's file name.
         file: String,
         /// How many families it chooses between.
+        families: usize,
+    },
+    /// A Group Policy Preferences file whose items for each family's lists are targeted at
+    /// that family's builds.
+    ItemsByBuild {
+        /// The file's name.
+        file: String,
+        /// How many families it targets.
         families: usize,
     },
 }
@@ -349,6 +380,10 @@ impl std::fmt::Display for Note {
                 f,
                 "{file} reads the Windows build when it runs and writes the lists of that build's family ({families} families)"
             ),
+            Note::ItemsByBuild { file, families } => write!(
+                f,
+                "{file} holds each family's lists as items that a WMI filter on the Windows build targets at that family ({families} families)"
+            ),
         }
     }
 }
@@ -367,7 +402,8 @@ pub struct Compiled {
 /// (per hive with the hivex flavour) and `NAME.ps1`. Otherwise one set of `.reg` files per
 /// [`Family`], `NAME.build-FIRST-LAST.reg` (`NAME.build-FIRST-up.reg` for the newest), so
 /// that no file is wrong for part of the range, and one `NAME.ps1` that picks the family's
-/// lists when it runs. Files that would be the same for every family (an undo) are one.
+/// lists when it runs (and one `NAME.gpp.xml` whose items are targeted at each family's
+/// builds). Files that would be the same for every family (an undo) are one.
 pub fn outputs(
     name: &str,
     profile: &Profile,
@@ -395,6 +431,9 @@ pub fn outputs(
             }
             if formats.intune {
                 outs.extend(intune_outputs(name, &[whole(&profile)], opts.revert)?);
+            }
+            if formats.gpp {
+                outs.extend(gpp_outputs(name, &[whole(&profile)], opts.revert)?);
             }
             if formats.ansible {
                 outs.push(ansible_output(name, &[whole(&profile)], opts.revert)?);
@@ -439,6 +478,16 @@ pub fn outputs(
             }
             if formats.intune {
                 outs.extend(intune_outputs(name, &fams, opts.revert)?);
+            }
+            if formats.gpp {
+                let o = gpp_outputs(name, &fams, opts.revert)?;
+                if !opts.revert {
+                    notes.extend(o.iter().map(|o| Note::ItemsByBuild {
+                        file: o.file_name.clone(),
+                        families: fams.len(),
+                    }));
+                }
+                outs.extend(o);
             }
             if formats.ansible {
                 outs.push(ansible_output(name, &fams, opts.revert)?);

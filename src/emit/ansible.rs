@@ -19,8 +19,7 @@
 //! nothing would be written); the default value is `name: ""` (an omitted name forces the
 //! type to string); deleting it needs `delete_key: false` (else the whole key goes).
 
-use super::needs_restart;
-use super::powershell::Branch;
+use super::{aligned, needs_restart, Branch};
 use crate::plan::{Op, Plan};
 use crate::value::RegData;
 use std::fmt::Write as _;
@@ -59,7 +58,7 @@ pub struct PlaybookInfo {
     pub revert: bool,
 }
 
-/// A YAML scalar of profile text `s` ([`quoted`]) that Ansible reads back as that text and
+/// A YAML scalar of profile text `s` (single-quoted when it is printable ASCII, else double-quoted with escapes) that Ansible reads back as that text and
 /// never templates: tagged `!unsafe` when it holds a `{` (every Jinja delimiter, `{{`, `{%`,
 /// `{#`, starts with one), untagged otherwise. Only there: Ansible resolves an `!unsafe`
 /// scalar as if it were plain, quotes or not, so `!unsafe '3'` loads as the number 3,
@@ -326,22 +325,7 @@ pub fn to_ansible_by_build(
     range: (u32, Option<u32>),
     info: &PlaybookInfo,
 ) -> Result<Vec<u8>, AnsibleError> {
-    let Some(base) = branches.first() else {
-        return Err(AnsibleError::Misaligned);
-    };
-    let aligned = branches.iter().all(|b| {
-        b.plan.ops.len() == base.plan.ops.len()
-            && b.plan.ops.iter().zip(&base.plan.ops).all(|(x, y)| {
-                let name = |o: &Op| match o {
-                    Op::DeleteKey { .. } => None,
-                    Op::DeleteValue { name, .. } | Op::SetValue { name, .. } => Some(name.clone()),
-                };
-                std::mem::discriminant(x) == std::mem::discriminant(y)
-                    && x.key() == y.key()
-                    && name(x) == name(y)
-            })
-    }) && branches.windows(2).all(|w| w[0].first < w[1].first);
-    if !aligned {
+    if !aligned(branches) {
         return Err(AnsibleError::Misaligned);
     }
     let name = safe_name(&info.profile);

@@ -13,7 +13,9 @@
 //! `HKEY_LOCAL_MACHINE`, names outside printable ASCII (the format's `IdCharacter` and
 //! `ValueCharacter`), value names over 259 characters or starting with `**` (Group Policy
 //! would read them as instructions), the default value (an entry without a value name only
-//! creates the key), REG_NONE, data over 65,535 bytes, and key deletions it cannot name.
+//! creates the key), REG_NONE, a string with a NUL inside (the format's strings end at their
+//! NUL: Samba's reader, for one, stops there), data over 65,535 bytes, and key deletions it
+//! cannot name.
 
 use crate::plan::{Op, Plan};
 use crate::value::RegData;
@@ -65,6 +67,14 @@ pub enum PolError {
     /// A REG_NONE value: not a type the format allows.
     #[error("value {name:?} of [{key}]: REG_NONE is not a type Registry.pol allows ([MS-GPREG] 2.2.1); use the .reg or PowerShell output for it")]
     NoneType {
+        /// The key path.
+        key: String,
+        /// The value name.
+        name: String,
+    },
+    /// A REG_SZ or REG_EXPAND_SZ whose text holds a NUL: the entry's string would end there.
+    #[error("value {name:?} of [{key}]: its text holds a NUL character, where a Registry.pol string ends ([MS-GPREG] 2.2.1: a null-terminated string); use the .reg output for it")]
+    Nul {
         /// The key path.
         key: String,
         /// The value name.
@@ -176,6 +186,14 @@ pub fn to_pol(plan: &Plan) -> Result<Vec<u8>, PolError> {
                         key: key.clone(),
                         name: name.clone(),
                     });
+                }
+                if let RegData::Sz(t) | RegData::ExpandSz(t) = data {
+                    if t.contains('\0') {
+                        return Err(PolError::Nul {
+                            key: key.clone(),
+                            name: name.clone(),
+                        });
+                    }
                 }
                 let bytes = data.to_bytes();
                 if bytes.len() > MAX_DATA {
@@ -332,6 +350,10 @@ mod tests {
         assert!(matches!(
             one(set(k, "V", RegData::None(vec![1]))),
             PolError::NoneType { .. }
+        ));
+        assert!(matches!(
+            one(set(k, "V", RegData::ExpandSz("a\0b".into()))),
+            PolError::Nul { .. }
         ));
         assert!(matches!(
             one(set(k, "V", RegData::Binary(vec![0; 65_536]))),

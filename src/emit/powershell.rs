@@ -5,7 +5,9 @@
 //! and says in one line whether the computer is as the profile asks, and a remediation
 //! script (the same script, ASCII, exit 0 when it succeeded).
 
+use super::aligned;
 use super::needs_restart;
+pub use super::Branch;
 use crate::plan::{Op, Plan};
 use crate::value::RegData;
 use std::fmt::Write as _;
@@ -175,14 +177,6 @@ fn data_args(key: &str, name: &str, data: &RegData, ascii: bool) -> Result<Strin
     })
 }
 
-/// The value name an operation touches (`None` for a key deletion).
-fn op_name(op: &Op) -> Option<&str> {
-    match op {
-        Op::DeleteKey { .. } => None,
-        Op::DeleteValue { name, .. } | Op::SetValue { name, .. } => Some(name),
-    }
-}
-
 /// A key path or value name: a literal (tabs and all: names hold no line breaks), or in
 /// an ASCII script, an encoded string when it is not plain ASCII.
 fn name_arg(s: &str, kind: ScriptKind) -> String {
@@ -251,17 +245,6 @@ pub fn to_powershell(plan: &Plan, info: &ScriptInfo) -> Result<Vec<u8>, PsError>
     to_powershell_by_build(&one, (0, None), info)
 }
 
-/// The plan for one family of builds (see [`to_powershell_by_build`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Branch {
-    /// The first build it is for.
-    pub first: u32,
-    /// Its builds in words, for the script's comments.
-    pub builds: String,
-    /// The operations for those builds.
-    pub plan: Plan,
-}
-
 /// Writes one script for several families of builds: every operation the plans share is
 /// written once; one that differs becomes an `if`/`elseif` on the build the script reads at
 /// run time, newest family first. The script stops before any change on a build outside
@@ -272,18 +255,7 @@ pub fn to_powershell_by_build(
     range: (u32, Option<u32>),
     info: &ScriptInfo,
 ) -> Result<Vec<u8>, PsError> {
-    let Some(base) = branches.first() else {
-        return Err(PsError::Misaligned);
-    };
-    let aligned = branches.iter().all(|b| {
-        b.plan.ops.len() == base.plan.ops.len()
-            && b.plan.ops.iter().zip(&base.plan.ops).all(|(x, y)| {
-                std::mem::discriminant(x) == std::mem::discriminant(y)
-                    && x.key() == y.key()
-                    && op_name(x) == op_name(y)
-            })
-    }) && branches.windows(2).all(|w| w[0].first < w[1].first);
-    if !aligned {
+    if !aligned(branches) {
         return Err(PsError::Misaligned);
     }
     let kind = info.kind;

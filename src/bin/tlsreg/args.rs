@@ -27,6 +27,7 @@ const COMPILE_HELP: &str = concat!(
   tlsreg compile best-practices --format pol -o gpo   # best-practices.pol: Registry.pol
   tlsreg compile strict --format intune -o intune     # strict.detect.ps1, strict.remediate.ps1
   tlsreg compile strict --format ansible -o play      # strict.playbook.yml
+  tlsreg compile strict --format gpp -o gpo           # strict.gpp.xml: Preferences\\Registry\\Registry.xml
   tlsreg compile my.yaml --target-build windows-server-2012-r2 -o -
   tlsreg compile profiles/*.yaml -o generated --check   # CI: exit 1 on drift
   tlsreg compile strict --flavor hivex --control-set 1 -o offline",
@@ -140,6 +141,8 @@ pub enum OutFormat {
     Intune,
     /// an Ansible playbook of ansible.windows.win_regedit tasks (NAME.playbook.yml)
     Ansible,
+    /// Group Policy Preferences: NAME.gpp.xml (a GPO's Machine\Preferences\Registry\Registry.xml)
+    Gpp,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]

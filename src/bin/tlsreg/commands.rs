@@ -161,6 +161,7 @@ pub fn run(cmd: Command, ui: &Ui) -> Result<u8> {
                 pol: asked(OutFormat::Pol),
                 intune: asked(OutFormat::Intune),
                 ansible: asked(OutFormat::Ansible),
+                gpp: asked(OutFormat::Gpp),
             };
             compile(&profiles, &out_dir, opts, formats, check, report, ui)
         }
@@ -345,7 +346,7 @@ fn compile(
             many => {
                 let names: Vec<&str> = many.iter().map(|(_, o)| o.file_name.as_str()).collect();
                 Err(anyhow!(
-                    "-o - writes one file to standard output, but this run makes {} ({}); give one profile and one format (--format reg, ps1, pol or ansible, --flavor regedit; --target-build BUILD for one build family's .reg or .pol), or -o FOLDER",
+                    "-o - writes one file to standard output, but this run makes {} ({}); give one profile and one format (--format reg, ps1, pol, gpp or ansible, --flavor regedit; --target-build BUILD for one build family's .reg or .pol), or -o FOLDER",
                     names.len(),
                     names.join(", ")
                 ))
