@@ -58,8 +58,8 @@ pub struct PlaybookInfo {
     pub revert: bool,
 }
 
-/// A YAML scalar of profile text `s` (single-quoted when it is printable ASCII, else double-quoted with escapes) that Ansible reads back as that text and
-/// never templates: tagged `!unsafe` when it holds a `{` (every Jinja delimiter, `{{`, `{%`,
+/// A YAML scalar of profile text `s` (single-quoted when it is printable ASCII, else
+/// double-quoted with escapes) that Ansible reads back as that text and never templates: tagged `!unsafe` when it holds a `{` (every Jinja delimiter, `{{`, `{%`,
 /// `{#`, starts with one), untagged otherwise. Only there: Ansible resolves an `!unsafe`
 /// scalar as if it were plain, quotes or not, so `!unsafe '3'` loads as the number 3,
 /// `!unsafe 'yes'` as true and `!unsafe ''` as null, and `win_regedit` would write `3`,
