@@ -69,33 +69,51 @@ impl MemRegistry {
         self.ensure_key(path);
     }
 
-    /// [`MemRegistry::create_key`], returning the key's identity.
+    /// [`MemRegistry::create_key`], returning the key's identity. A new key is spelled
+    /// through its parent, as Windows and hivex spell it: after `A\b`, `a\B\c` creates
+    /// `A\b\c`.
     fn ensure_key(&mut self, path: &str) -> String {
         let id = fold(path);
         if self.keys.contains_key(&id) {
             return id;
         }
-        // The root alone (`HKEY_LOCAL_MACHINE`) is a key only when named by itself.
-        let mut sub = path;
-        let mut sub_id = id.as_str();
-        loop {
+        // The missing keys, deepest first (each as its end in `path` and in `id`), up to an
+        // existing ancestor or the top key. The root alone (`HKEY_LOCAL_MACHINE`) is a key
+        // only when named by itself.
+        let mut chain = vec![(path.len(), id.len())];
+        let mut found: Option<(usize, String)> = None;
+        let (mut sub, mut sub_id) = (path, id.as_str());
+        while let (Some(i), Some(j)) = (sub.rfind('\\'), sub_id.rfind('\\')) {
+            if !sub[..i].contains('\\') {
+                break;
+            }
+            sub = &sub[..i];
+            sub_id = &sub_id[..j];
+            if let Some(k) = self.keys.get(sub_id) {
+                found = Some((i, k.path.clone()));
+                break;
+            }
+            chain.push((i, j));
+        }
+        let (mut start, mut spelled) = match found {
+            Some((end, p)) => (end, Some(p)),
+            None => (0, None),
+        };
+        for &(pe, ie) in chain.iter().rev() {
+            let s = match &spelled {
+                // `path[start..pe]` is `\name`.
+                Some(p) => format!("{p}{}", &path[start..pe]),
+                None => path[..pe].to_string(),
+            };
             self.keys.insert(
-                sub_id.to_string(),
+                id[..ie].to_string(),
                 Key {
-                    path: sub.to_string(),
+                    path: s.clone(),
                     ..Key::default()
                 },
             );
-            match (sub.rfind('\\'), sub_id.rfind('\\')) {
-                (Some(i), Some(j)) if sub[..i].contains('\\') => {
-                    sub = &sub[..i];
-                    sub_id = &sub_id[..j];
-                    if self.keys.contains_key(sub_id) {
-                        break;
-                    }
-                }
-                _ => break,
-            }
+            spelled = Some(s);
+            start = pe;
         }
         id
     }
@@ -373,6 +391,32 @@ pub fn value_line(key: &str, name: &str, type_code: u32, data: &[u8]) -> String 
 mod tests {
     use super::*;
     use crate::value::RegData;
+
+    #[test]
+    fn a_new_key_is_spelled_through_its_parent() {
+        let mut r = MemRegistry::new();
+        r.set_raw(r"HKEY_LOCAL_MACHINE\SOFTWARE\U\a", "v", 4, vec![1, 0, 0, 0]);
+        r.set_raw(
+            r"hkey_local_machine\software\u\B\c",
+            "w",
+            4,
+            vec![2, 0, 0, 0],
+        );
+        r.set_raw(r"HKEY_LOCAL_MACHINE\Software\X", "x", 4, vec![3, 0, 0, 0]);
+        let paths: Vec<String> = r
+            .value_lines()
+            .iter()
+            .map(|l| l.split('\t').next().unwrap().to_string())
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                r"HKEY_LOCAL_MACHINE\SOFTWARE\U\B\c",
+                r"HKEY_LOCAL_MACHINE\SOFTWARE\U\a",
+                r"HKEY_LOCAL_MACHINE\SOFTWARE\X"
+            ]
+        );
+    }
 
     #[test]
     fn delete_key_takes_its_subtree_and_nothing_beside_it() {
