@@ -626,7 +626,7 @@ fn dash_o_dash_is_standard_output() {
     let o = run(tlsreg().args(["compile", "enable-tls12", "--format", "all", "-o", "-"]));
     assert_eq!(
         (o.status.code(), stderr(&o).as_str(), o.stdout.len()),
-        (Some(2), "error: -o - writes one file to standard output, but this run makes 2 (enable-tls12.reg, enable-tls12.ps1); give one profile and one format (--format reg or ps1, --flavor regedit; --target-build BUILD for one build family's .reg), or -o FOLDER\n", 0)
+        (Some(2), "error: -o - writes one file to standard output, but this run makes 2 (enable-tls12.reg, enable-tls12.ps1); give one profile and one format (--format reg, ps1, pol, gpp or ansible, --flavor regedit; --target-build BUILD for one build family's .reg or .pol), or -o FOLDER\n", 0)
     );
     let hive = util::root().join("tests/fixtures/audit/ccs2-system.hive");
     let a = run(tlsreg().args(["export", "-o", "-", "--system"]).arg(&hive));
