@@ -171,33 +171,86 @@ fn pre_commit_and_schemastore_accept_the_manifest() {
     assert!(v.errors[0].is_empty(), "{:?}", v.errors[0]);
 }
 
-/// A Git repository holding this checkout's files as they are now (tracked and new, not
-/// ignored), committed with fixed names and dates: the same files give the same commit, so
-/// pre-commit reuses the tlsreg it built for them. Its path is fixed too, for the same
-/// reason.
-fn hook_repo() -> (PathBuf, String) {
-    let root = util::root();
-    let repo = root.join("target/pre-commit-test/hooks");
-    let _ = std::fs::remove_dir_all(&repo);
-    std::fs::create_dir_all(&repo).unwrap();
-    let files = git(&root, &["ls-files", "-co", "--exclude-standard", "-z"]);
-    for f in files.split('\0').filter(|f| !f.is_empty()) {
-        let from = root.join(f);
-        if from.is_file() {
-            let to = repo.join(f);
-            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-            std::fs::copy(&from, &to).unwrap();
+/// Where this test keeps what pre-commit builds, across runs and clones: pre-commit's own
+/// cache (its environments, each with a tlsreg `cargo install`ed into it) and cargo's
+/// target folder for those installs. Like the oracles' venv, it lives in the user's cache
+/// (`$TLSREG_TEST_CACHE`, or `${XDG_CACHE_HOME:-~/.cache}/tlsreg-tests/pre-commit`), so a
+/// fresh clone of files already built reuses their environment, and one with changed files
+/// builds only what changed. Over 2 GiB, it is emptied first.
+fn cache() -> PathBuf {
+    let var = |name: &str| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    let base = var("TLSREG_TEST_CACHE").unwrap_or_else(|| {
+        var("XDG_CACHE_HOME")
+            .or_else(|| var("HOME").map(|h| h.join(".cache")))
+            .unwrap_or_else(|| util::root().join("target"))
+            .join("tlsreg-tests")
+    });
+    let dir = base.join("pre-commit");
+    fn size(p: &Path) -> u64 {
+        match std::fs::symlink_metadata(p) {
+            Ok(m) if m.is_dir() => std::fs::read_dir(p)
+                .map(|d| d.flatten().map(|e| size(&e.path())).sum())
+                .unwrap_or(0),
+            Ok(m) => m.len(),
+            Err(_) => 0,
         }
     }
-    git(&repo, &["init", "-q"]);
-    git(&repo, &["add", "-A"]);
-    git(&repo, &["commit", "-q", "-m", "tlsreg as it is now"]);
+    if size(&dir) > 2 << 30 {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    dir
+}
+
+/// A Git repository holding this checkout's files as they are now (tracked and new, not
+/// ignored), committed with fixed names and dates: the same files give the same commit, so
+/// pre-commit reuses the tlsreg it built for them. Its path is named by a digest of the
+/// files, for the same reason (pre-commit keys an environment by repository and revision),
+/// and so that two checkouts never share one.
+fn hook_repo() -> (PathBuf, String) {
+    use sha1::{Digest, Sha1};
+    let root = util::root();
+    let files = git(&root, &["ls-files", "-co", "--exclude-standard", "-z"]);
+    let files: Vec<&str> = files
+        .split('\0')
+        .filter(|f| !f.is_empty() && root.join(f).is_file())
+        .collect();
+    let mut digest = Sha1::new();
+    for f in &files {
+        digest.update(f.as_bytes());
+        digest.update([0]);
+        let bytes = std::fs::read(root.join(f)).unwrap();
+        digest.update((bytes.len() as u64).to_le_bytes());
+        digest.update(&bytes);
+    }
+    let hex: String = digest.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let repo = cache().join(format!("hooks-{hex}"));
+    // A repository made whole before (its marker written last) is these files, committed.
+    if !repo.join(".git/tlsreg-complete").is_file() {
+        let _ = std::fs::remove_dir_all(&repo);
+        std::fs::create_dir_all(&repo).unwrap();
+        for f in &files {
+            let to = repo.join(f);
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::copy(root.join(f), &to).unwrap();
+        }
+        git(&repo, &["init", "-q"]);
+        git(&repo, &["add", "-A"]);
+        git(&repo, &["commit", "-q", "-m", "tlsreg as it is now"]);
+        std::fs::write(repo.join(".git/tlsreg-complete"), "").unwrap();
+    }
     let rev = git(&repo, &["rev-parse", "HEAD"]).trim().to_string();
     (repo, rev)
 }
 
 fn run_pre_commit(pc: &Path, dir: &Path, args: &[&str]) -> std::process::Output {
-    let cache = util::root().join("target/pre-commit-test");
+    let cache = cache();
     run_timeout(
         Command::new(pc)
             .args(args)
