@@ -279,10 +279,7 @@ fn compile_writes_checks_and_streams_the_playbook() {
         .args(["compile", "best-practices", "--format", "ansible", "-o"])
         .arg(dir.path()));
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let names: Vec<String> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
+    let names = util::names_in(dir.path());
     assert_eq!(names, ["best-practices.playbook.yml"]);
     let text = std::fs::read_to_string(dir.path().join("best-practices.playbook.yml")).unwrap();
     assert!(

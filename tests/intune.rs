@@ -188,11 +188,7 @@ fn compile_writes_and_checks_the_pair() {
         .args(["compile", "best-practices", "--format", "intune", "-o"])
         .arg(dir.path()));
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let mut names: Vec<String> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
+    let names = util::names_in(dir.path());
     // One pair serves every build family: the scripts read the build when they run.
     assert_eq!(
         names,

@@ -365,11 +365,7 @@ fn compile_writes_checks_and_streams_pol() {
         .args(["compile", "strict", "--format", "all,pol", "-o"])
         .arg(dir.path()));
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let mut names: Vec<String> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
+    let names = util::names_in(dir.path());
     assert_eq!(names, ["strict.pol", "strict.ps1", "strict.reg"]);
     let pol = std::fs::read(dir.path().join("strict.pol")).unwrap();
     assert!(pol.starts_with(b"PReg\x01\x00\x00\x00"));
@@ -397,11 +393,7 @@ fn compile_writes_checks_and_streams_pol() {
         .args(["compile", "best-practices", "--format", "pol", "-o"])
         .arg(fam.path()));
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let mut names: Vec<String> = std::fs::read_dir(fam.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
+    let names = util::names_in(fam.path());
     assert_eq!(
         names,
         [

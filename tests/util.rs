@@ -282,6 +282,16 @@ pub fn diagnose_in(dir: &Path, src: &str) -> Result<String, String> {
     }
 }
 
+/// The names of the files in `dir`, sorted.
+pub fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
 /// The plan of the profile `src` (YAML text), which must load.
 pub fn plan_of_yaml(src: &str) -> tlsreg::plan::Plan {
     tlsreg::profile::load_with("p.yaml", src, None, "p")
