@@ -145,6 +145,10 @@ fn containers(raw: &Path) -> Option<Vec<(&'static str, PathBuf)>> {
         ("qcow2-v2", &["-O", "qcow2", "-o", "compat=0.10"]),
         ("qcow2-v3", &["-O", "qcow2", "-o", "compat=1.1"]),
     ];
+    // Tests share the converted files: one converts while the others wait, so none reads
+    // (or converts over) a file another is still writing.
+    static CONVERTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = CONVERTING.lock().unwrap_or_else(|e| e.into_inner());
     let mut out = vec![("raw", raw.to_path_buf())];
     let stem = raw.file_stem().unwrap().to_string_lossy().into_owned();
     for (name, args) in formats {
