@@ -286,18 +286,7 @@ fn compile_writes_checks_and_streams_the_playbook() {
         text.contains("when: (tlsreg_build | int) >= 20348\n"),
         "{text}"
     );
-    let check = || {
-        run(tlsreg()
-            .args([
-                "compile",
-                "best-practices",
-                "--format",
-                "ansible",
-                "--check",
-                "-o",
-            ])
-            .arg(dir.path()))
-    };
+    let check = || util::compile_check(dir.path(), "best-practices", "ansible");
     assert_eq!(check().status.code(), Some(0));
     std::fs::write(dir.path().join("best-practices.playbook.yml"), "---\n").unwrap();
     assert_eq!(check().status.code(), Some(1));

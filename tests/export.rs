@@ -246,33 +246,6 @@ fn long_values_are_joined_as_hivex_joins_them() {
     assert_eq!(join_long_values(&short), (short.clone(), 0));
 }
 
-/// Runs `job` on every item with two workers, the items in the order given (the costly
-/// first, so that the last to end is a short one); the results in the items' order.
-fn two_workers<T: Sync, R: Send>(items: &[T], job: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut out: Vec<(usize, R)> = std::thread::scope(|s| {
-        let workers: Vec<_> = (0..2)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut got = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(item) = items.get(i) else { break };
-                        got.push((i, job(item)));
-                    }
-                    got
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().expect("a worker"))
-            .collect()
-    });
-    out.sort_by_key(|(i, _)| *i);
-    out.into_iter().map(|(_, r)| r).collect()
-}
-
 /// Every primary hive of the corpus is exported, and hivex's regedit parser must read from
 /// the export exactly what hivex's dump of the hive holds.
 ///
@@ -305,7 +278,7 @@ fn every_hive_exports_to_what_the_oracles_read() {
     let dir = util::tempdir();
     let mut results: Vec<(PathBuf, Result<&str, String>)> = Vec::new();
     let mut hives: Vec<Exported> = Vec::new();
-    for (h, r) in all.iter().zip(two_workers(&all, |h| prepare(h))) {
+    for (h, r) in all.iter().zip(util::in_parallel(2, &all, |h| prepare(h))) {
         match r {
             Ok(Ok(e)) => hives.push(e),
             Ok(Err(note)) => results.push((h.clone(), Ok(note))),
@@ -369,7 +342,7 @@ fn every_hive_exports_to_what_the_oracles_read() {
         v.sort_by_key(|f| std::cmp::Reverse(f.2));
         v
     };
-    let imported = two_workers(&files, |(h, units, _)| {
+    let imported = util::in_parallel(2, &files, |(h, units, _)| {
         let name = hives[*h]
             .hive
             .display()

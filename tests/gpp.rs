@@ -487,26 +487,16 @@ fn random_plans_round_trip_through_the_xml_parser() {
 
 #[test]
 fn a_refusal_names_the_key_and_the_value_and_writes_nothing() {
-    let dir = util::tempdir();
-    let f = dir.path().join("q.yaml");
-    util::write(
-        &f,
+    let err = util::compile_refused(
+        "gpp",
         "raw:\n  - key: HKLM\\SOFTWARE\\Contoso\n    values:\n      Big: { type: qword, data: 5 }\n",
     );
-    let out = dir.path().join("out");
-    let o = run(tlsreg()
-        .args(["compile", "--format", "all,gpp", "-o"])
-        .arg(&out)
-        .arg(&f));
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(
-        stderr(&o).contains(
+        err.contains(
             r#"value "Big" of [HKEY_LOCAL_MACHINE\SOFTWARE\Contoso]: REG_QWORD is not a type"#
         ),
-        "{}",
-        stderr(&o)
+        "{err}"
     );
-    assert!(!out.exists() || std::fs::read_dir(&out).unwrap().next().is_none());
     let plan = Plan {
         ops: vec![Op::SetValue {
             key: r"HKEY_LOCAL_MACHINE\A".into(),
@@ -531,26 +521,14 @@ fn compile_writes_checks_and_streams_gpp() {
         .args(["compile", "strict", "--format", "all,gpp", "-o"])
         .arg(dir.path()));
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let names = |d: &Path| {
-        let mut n: Vec<String> = std::fs::read_dir(d)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        n.sort();
-        n
-    };
     assert_eq!(
-        names(dir.path()),
+        util::names_in(dir.path()),
         ["strict.gpp.xml", "strict.ps1", "strict.reg"]
     );
     let xml = std::fs::read(dir.path().join("strict.gpp.xml")).unwrap();
     assert!(xml.starts_with(b"<?xml version=\"1.0\" encoding=\"utf-8\"?>\r\n<RegistrySettings "));
     // --check covers it: up to date, then drift after a byte changes.
-    let check = |d: &Path| {
-        run(tlsreg()
-            .args(["compile", "strict", "--format", "gpp", "--check", "-o"])
-            .arg(d))
-    };
+    let check = |d: &Path| util::compile_check(d, "strict", "gpp");
     assert_eq!(check(dir.path()).status.code(), Some(0));
     let changed = String::from_utf8(xml.clone()).unwrap().replacen(
         "value=\"00000000\"",
@@ -585,7 +563,7 @@ fn compile_writes_checks_and_streams_gpp() {
         }
     }
     assert_eq!(
-        names(fam.path()),
+        util::names_in(fam.path()),
         ["best-practices.gpp.xml", "best-practices.revert.gpp.xml"]
     );
     // One item per family for each operation whose data differs by build.

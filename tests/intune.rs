@@ -194,18 +194,7 @@ fn compile_writes_and_checks_the_pair() {
         names,
         ["best-practices.detect.ps1", "best-practices.remediate.ps1"]
     );
-    let check = || {
-        run(tlsreg()
-            .args([
-                "compile",
-                "best-practices",
-                "--format",
-                "intune",
-                "--check",
-                "-o",
-            ])
-            .arg(dir.path()))
-    };
+    let check = || util::compile_check(dir.path(), "best-practices", "intune");
     assert_eq!(check().status.code(), Some(0));
     std::fs::write(dir.path().join("best-practices.detect.ps1"), "exit 0\r\n").unwrap();
     assert_eq!(check().status.code(), Some(1));

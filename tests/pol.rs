@@ -327,25 +327,15 @@ fn random_plans_round_trip_through_samba() {
 
 #[test]
 fn a_refusal_names_the_key_and_writes_nothing() {
-    let dir = util::tempdir();
-    let f = dir.path().join("user.yaml");
-    util::write(
-        &f,
+    let err = util::compile_refused(
+        "pol",
         "raw:\n  - key: HKCU\\Software\\Contoso\n    values:\n      Mode: { type: dword, data: 1 }\n",
     );
-    let out = dir.path().join("out");
-    let o = run(tlsreg()
-        .args(["compile", "--format", "all,pol", "-o"])
-        .arg(&out)
-        .arg(&f));
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(
-        stderr(&o).contains("HKEY_CURRENT_USER\\Software\\Contoso")
-            && stderr(&o).contains("only under HKEY_LOCAL_MACHINE"),
-        "{}",
-        stderr(&o)
+        err.contains("HKEY_CURRENT_USER\\Software\\Contoso")
+            && err.contains("only under HKEY_LOCAL_MACHINE"),
+        "{err}"
     );
-    assert!(!out.exists() || std::fs::read_dir(&out).unwrap().next().is_none());
     assert!(matches!(
         to_pol(&Plan {
             ops: vec![Op::SetValue {
@@ -370,11 +360,7 @@ fn compile_writes_checks_and_streams_pol() {
     let pol = std::fs::read(dir.path().join("strict.pol")).unwrap();
     assert!(pol.starts_with(b"PReg\x01\x00\x00\x00"));
     // --check covers the .pol: up to date, then drift after a byte changes.
-    let check = |d: &Path| {
-        run(tlsreg()
-            .args(["compile", "strict", "--format", "pol", "--check", "-o"])
-            .arg(d))
-    };
+    let check = |d: &Path| util::compile_check(d, "strict", "pol");
     assert_eq!(check(dir.path()).status.code(), Some(0));
     let mut changed = pol.clone();
     let last = changed.len() - 3;

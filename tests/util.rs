@@ -282,6 +282,61 @@ pub fn diagnose_in(dir: &Path, src: &str) -> Result<String, String> {
     }
 }
 
+/// Runs `job` on every item with `workers` threads, each taking the next item not yet
+/// taken (give the costly first, so that the last to end is a short one); the results in
+/// the items' order.
+pub fn in_parallel<T: Sync, R: Send>(
+    workers: usize,
+    items: &[T],
+    job: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut out: Vec<(usize, R)> = std::thread::scope(|s| {
+        let threads: Vec<_> = (0..workers)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut got = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(item) = items.get(i) else { break };
+                        got.push((i, job(item)));
+                    }
+                    got
+                })
+            })
+            .collect();
+        threads
+            .into_iter()
+            .flat_map(|w| w.join().expect("a worker"))
+            .collect()
+    });
+    out.sort_by_key(|(i, _)| *i);
+    out.into_iter().map(|(_, r)| r).collect()
+}
+
+/// `tlsreg compile PROFILE --format FORMAT --check -o DIR`.
+pub fn compile_check(dir: &Path, profile: &str, format: &str) -> Output {
+    run(tlsreg()
+        .args(["compile", profile, "--format", format, "--check", "-o"])
+        .arg(dir))
+}
+
+/// `tlsreg compile --format all,FORMAT -o DIR` of the profile `src` (YAML text), which must
+/// be refused: exit 2 and no file written. Its standard error.
+pub fn compile_refused(format: &str, src: &str) -> String {
+    let dir = tempdir();
+    let f = dir.path().join("p.yaml");
+    write(&f, src);
+    let out = dir.path().join("out");
+    let o = run(tlsreg()
+        .args(["compile", "--format", &format!("all,{format}"), "-o"])
+        .arg(&out)
+        .arg(&f));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(!out.exists() || std::fs::read_dir(&out).unwrap().next().is_none());
+    stderr(&o)
+}
+
 /// The names of the files in `dir`, sorted.
 pub fn names_in(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)

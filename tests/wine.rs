@@ -388,32 +388,20 @@ fn tlsreg_reads_what_wine_regedit_reads_or_lint_says_so() {
             sessions.push(vec![i]);
         }
     }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let results: Vec<(usize, Option<Vec<String>>)> = std::thread::scope(|s| {
-        let workers: Vec<_> = (0..3)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut got = Vec::new();
-                    loop {
-                        let n = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                        let Some(ids) = sessions.get(n) else { break };
-                        let batch: Vec<&Case> = ids.iter().map(|&i| &cases[i]).collect();
-                        match wine(dir.path(), &batch) {
-                            Some(lines) => {
-                                got.extend(ids.iter().copied().zip(lines.into_iter().map(Some)))
-                            }
-                            None => got.extend(ids.iter().map(|&i| (i, None))),
-                        }
-                    }
-                    got
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().expect("a worker"))
-            .collect()
-    });
+    let results: Vec<(usize, Option<Vec<String>>)> = util::in_parallel(3, &sessions, |ids| {
+        let batch: Vec<&Case> = ids.iter().map(|&i| &cases[i]).collect();
+        match wine(dir.path(), &batch) {
+            Some(lines) => ids
+                .iter()
+                .copied()
+                .zip(lines.into_iter().map(Some))
+                .collect(),
+            None => ids.iter().map(|&i| (i, None)).collect::<Vec<_>>(),
+        }
+    })
+    .into_iter()
+    .flatten()
+    .collect();
     eprintln!(
         "wine: {} cases in {} Wine sessions",
         cases.len(),

@@ -56,11 +56,7 @@ pub fn reg_outputs(name: &str, profile: &Profile, opts: Options) -> Result<Vec<O
     if let Some(n) = opts.control_set {
         plan = plan.with_control_set(n);
     }
-    let stem = if opts.revert {
-        format!("{name}.revert")
-    } else {
-        name.to_string()
-    };
+    let stem = stem(name, opts.revert);
     match opts.flavor {
         Flavor::Regedit => Ok(vec![Output {
             file_name: format!("{stem}.reg"),
@@ -156,14 +152,11 @@ pub fn pol_outputs(
     revert: bool,
 ) -> Result<Vec<Output>, CompileError> {
     let mut plan = profile.plan();
-    let stem = if revert {
+    if revert {
         plan = plan.revert();
-        format!("{name}.revert")
-    } else {
-        name.to_string()
-    };
+    }
     Ok(vec![Output {
-        file_name: format!("{stem}.pol"),
+        file_name: format!("{}.pol", stem(name, revert)),
         bytes: crate::emit::pol::to_pol(&plan)?,
     }])
 }
