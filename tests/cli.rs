@@ -237,6 +237,17 @@ fn two_profiles_with_one_output_name_are_refused() {
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(stderr(&o), "error: a/x.yaml and b/x.yaml would both write x.reg; compile them into different folders\n");
     assert!(!dir.path().join("out").exists());
+    // Names that differ only in case are one file on Windows, SYSVOL and macOS.
+    util::write(
+        &dir.path().join("b/X.yaml"),
+        "protocols: { TLS 1.3: enabled }\n",
+    );
+    let o = run(tlsreg().current_dir(dir.path()).args([
+        "compile", "a/x.yaml", "b/X.yaml", "--format", "pol", "-o", "out",
+    ]));
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stderr(&o), "error: a/x.yaml and b/X.yaml would write x.pol and X.pol, one file where names are compared without case (Windows, SYSVOL, macOS); compile them into different folders\n");
+    assert!(!dir.path().join("out").exists());
 }
 
 #[test]

@@ -117,6 +117,20 @@ pub enum BatchError {
         /// The file name.
         file: String,
     },
+    /// Two outputs' file names differ only in case: one file on a case-insensitive file
+    /// system (Windows, a GPO's SYSVOL share, macOS), where the second would replace the
+    /// first; nothing was written.
+    #[error("{first} and {second} would write {file} and {other}, one file where names are compared without case (Windows, SYSVOL, macOS); compile them into different folders")]
+    CaseOnly {
+        /// The profile argument of the first output.
+        first: String,
+        /// The profile argument of the second.
+        second: String,
+        /// The first output's file name.
+        file: String,
+        /// The second output's file name.
+        other: String,
+    },
     /// An output could not be staged (then nothing was written) or put in place (then the
     /// outputs put in place before it stay).
     #[error("compiling {profile}")]
@@ -151,16 +165,28 @@ impl Batch {
     }
 
     /// Writes every output into `out_dir` atomically, or with `check` compares them with
-    /// what is there and writes nothing. Two profiles writing one file name is an error
-    /// before anything is written; so is an output that would replace an input.
+    /// what is there and writes nothing. Two profiles writing one file name (or two names
+    /// that differ only in case) is an error before anything is written; so is an output
+    /// that would replace an input.
     pub fn write(&self, out_dir: &Path, check: bool) -> Result<Vec<FileRow>, BatchError> {
-        let mut seen = HashMap::new();
+        // By name as the file systems the outputs go to compare it (case folded).
+        let mut seen: HashMap<String, (&str, &str)> = HashMap::new();
         for (arg, o) in &self.outputs {
-            if let Some(prev) = seen.insert(o.file_name.clone(), arg.clone()) {
-                return Err(BatchError::SameName {
-                    first: prev,
-                    second: arg.clone(),
-                    file: o.file_name.clone(),
+            let folded = crate::keypath::fold(&o.file_name);
+            if let Some((prev, file)) = seen.insert(folded, (arg, &o.file_name)) {
+                return Err(if file == o.file_name {
+                    BatchError::SameName {
+                        first: prev.to_string(),
+                        second: arg.clone(),
+                        file: o.file_name.clone(),
+                    }
+                } else {
+                    BatchError::CaseOnly {
+                        first: prev.to_string(),
+                        second: arg.clone(),
+                        file: file.to_string(),
+                        other: o.file_name.clone(),
+                    }
                 });
             }
         }
