@@ -2,8 +2,7 @@
 //! included), and the entry array read into a [`Table`].
 
 use super::{
-    crc32, u16le, u32le, u64le, Kind, PartitionInfo, Placed, Rejected, Scheme, Table,
-    MAX_GPT_ENTRY_BYTES, PAST_END,
+    crc32, u16le, u32le, u64le, Kind, PartitionInfo, Placed, Scheme, Table, MAX_GPT_ENTRY_BYTES,
 };
 use crate::image::volume::VolumeError;
 use crate::source::ReadAt;
@@ -273,14 +272,7 @@ fn gpt_table(
         } else {
             placed.check(&info, disk.size())
         };
-        match why {
-            Some(reason) => t.rejected.push(Rejected {
-                past_end: reason.contains(PAST_END),
-                partition: info,
-                reason,
-            }),
-            None => t.partitions.push(info),
-        }
+        t.place(info, why);
     }
     t
 }

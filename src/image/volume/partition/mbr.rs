@@ -1,9 +1,7 @@
 //! MBR: the four primary entries, what their type bytes mean, and the EBR chain of an
 //! extended partition (guarded against loops and overlong chains).
 
-use super::{
-    u32le, Kind, PartitionInfo, Placed, Rejected, Scheme, Table, MAX_LOGICAL, PAST_END, SECTOR,
-};
+use super::{u32le, Kind, PartitionInfo, Placed, Scheme, Table, MAX_LOGICAL, SECTOR};
 use crate::image::volume::VolumeError;
 use crate::source::ReadAt;
 use std::collections::HashSet;
@@ -93,19 +91,10 @@ pub(super) fn read_mbr(
         } else {
             placed.check(&info, disk.size())
         };
-        match why {
-            Some(reason) => t.rejected.push(Rejected {
-                past_end: reason.contains(PAST_END),
-                partition: info,
-                reason,
-            }),
-            None => {
-                if is_extended(e.ty) {
-                    extended = Some((e.lba as u64, e.count as u64));
-                }
-                t.partitions.push(info);
-            }
+        if why.is_none() && is_extended(e.ty) {
+            extended = Some((e.lba as u64, e.count as u64));
         }
+        t.place(info, why);
     }
     if let Some((start, count)) = extended {
         logical_partitions(disk, label, start, count, &mut t);
@@ -180,14 +169,7 @@ fn logical_partitions(disk: &dyn ReadAt, label: &str, start: u64, count: u64, t:
             } else {
                 placed.check(&info, disk.size())
             };
-            match why {
-                Some(reason) => t.rejected.push(Rejected {
-                    past_end: reason.contains(PAST_END),
-                    partition: info,
-                    reason,
-                }),
-                None => t.partitions.push(info),
-            }
+            t.place(info, why);
             number += 1;
         }
         if !is_extended(next.ty) || next.lba == 0 {

@@ -198,6 +198,20 @@ pub fn read_table(disk: &dyn ReadAt, label: &str) -> Result<Table, VolumeError> 
     Ok(bare(SECTOR))
 }
 
+impl Table {
+    /// Adds an entry the table holds: usable, or set aside for `why`.
+    fn place(&mut self, partition: PartitionInfo, why: Option<String>) {
+        match why {
+            Some(reason) => self.rejected.push(Rejected {
+                past_end: reason.contains(PAST_END),
+                partition,
+                reason,
+            }),
+            None => self.partitions.push(partition),
+        }
+    }
+}
+
 fn bare(sector_size: u64) -> Table {
     Table {
         scheme: Scheme::None,
